@@ -1,0 +1,185 @@
+// The keyspace: every key, its value and its expiry time. Keys and string values are latin1
+// JS strings (one char per byte): binary-safe, and much smaller in memory than a Buffer each.
+
+import { ERRORS, fail } from './reply.ts';
+
+/** Every non-string value (hash, list, set, zset) is an object that says what type it is. */
+export interface Collection {
+  readonly typeName: 'hash' | 'list' | 'set' | 'zset';
+  /** Redis deletes a collection key as soon as it becomes empty. */
+  readonly size: number;
+}
+
+export type Value = string | Collection;
+
+export type TypeName = 'string' | Collection['typeName'];
+
+export function typeOf(value: Value): TypeName {
+  return typeof value === 'string' ? 'string' : value.typeName;
+}
+
+export interface DatabaseOptions {
+  /** Milliseconds since the epoch. Injected so tests can move time. */
+  now: () => number;
+  /** Called with a key every time it is written, deleted or expires (WATCH listens here). */
+  onModified: (key: string) => void;
+}
+
+export class Database {
+  private readonly data = new Map<string, Value>();
+  /** Absolute expiry in ms, only for keys that have one: most keys do not, so this stays small. */
+  private readonly expires = new Map<string, number>();
+
+  constructor(private readonly options: DatabaseOptions) {}
+
+  now(): number {
+    return this.options.now();
+  }
+
+  /** The live value of `key`, or undefined. An expired key is deleted here (lazy expiry). */
+  lookup(key: string): Value | undefined {
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    if (this.expireIfNeeded(key)) return undefined;
+    return value;
+  }
+
+  /** The string at `key`, undefined when missing, WRONGTYPE when it holds another type. */
+  lookupString(key: string): string | undefined {
+    const value = this.lookup(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') fail(ERRORS.wrongType);
+    return value;
+  }
+
+  /** The collection at `key` if it has type `typeName`; WRONGTYPE when it holds another type. */
+  lookupCollection<T extends Collection>(key: string, typeName: T['typeName']): T | undefined {
+    const value = this.lookup(key);
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' || value.typeName !== typeName) fail(ERRORS.wrongType);
+    return value as T;
+  }
+
+  exists(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /**
+   * Stores `value` at `key`. Like Redis's SET, this drops any TTL unless `keepTtl` is set.
+   * Signals the key as modified.
+   */
+  set(key: string, value: Value, keepTtl = false): void {
+    this.data.set(key, value);
+    if (!keepTtl) this.expires.delete(key);
+    this.options.onModified(key);
+  }
+
+  /** Removes `key`; true when it existed (and had not expired). */
+  delete(key: string): boolean {
+    if (this.lookup(key) === undefined) return false;
+    this.data.delete(key);
+    this.expires.delete(key);
+    this.options.onModified(key);
+    return true;
+  }
+
+  /**
+   * Call after changing a collection in place: deletes the key when the collection became
+   * empty (as Redis does) and signals the modification either way.
+   */
+  modified(key: string, value?: Collection): void {
+    if (value !== undefined && value.size === 0) {
+      this.data.delete(key);
+      this.expires.delete(key);
+    }
+    this.options.onModified(key);
+  }
+
+  /** Absolute expiry in ms, or undefined when the key has none (or does not exist). */
+  getExpire(key: string): number | undefined {
+    if (this.lookup(key) === undefined) return undefined;
+    return this.expires.get(key);
+  }
+
+  /** Sets an absolute expiry in ms. The caller checks that the key exists. A time in the past deletes the key. */
+  setExpire(key: string, atMs: number): void {
+    if (atMs <= this.now()) {
+      this.delete(key);
+      return;
+    }
+    this.expires.set(key, atMs);
+    this.options.onModified(key);
+  }
+
+  /** Removes the expiry; true when there was one. */
+  persist(key: string): boolean {
+    if (this.lookup(key) === undefined) return false;
+    const had = this.expires.delete(key);
+    if (had) this.options.onModified(key);
+    return had;
+  }
+
+  /** Number of keys, counting ones that expired but were not yet collected (as Redis's DBSIZE). */
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** Live keys, in insertion order. Expired keys met on the way are deleted. */
+  *keys(): IterableIterator<string> {
+    for (const key of this.data.keys()) {
+      if (!this.expireIfNeeded(key)) yield key;
+    }
+  }
+
+  /** Raw access for snapshots and SCAN: keys with their value and expiry, expired ones skipped. */
+  *entries(): IterableIterator<[key: string, value: Value, expiresAt: number | undefined]> {
+    const now = this.now();
+    for (const [key, value] of this.data) {
+      const at = this.expires.get(key);
+      if (at !== undefined && at <= now) continue;
+      yield [key, value, at];
+    }
+  }
+
+  /** Restores one key from a snapshot, without signalling anything. */
+  restore(key: string, value: Value, expiresAt: number | undefined): void {
+    this.data.set(key, value);
+    if (expiresAt !== undefined) this.expires.set(key, expiresAt);
+  }
+
+  flush(): void {
+    const keys = [...this.data.keys()];
+    this.data.clear();
+    this.expires.clear();
+    for (const key of keys) this.options.onModified(key);
+  }
+
+  /**
+   * Active expiry: checks up to `budget` keys that have a TTL and deletes the expired ones, so
+   * memory comes back even for keys nobody reads again. Returns how many it deleted.
+   */
+  sweepExpired(budget = 200): number {
+    const now = this.now();
+    let checked = 0;
+    let deleted = 0;
+    for (const [key, at] of this.expires) {
+      if (checked++ >= budget) break;
+      if (at <= now) {
+        this.data.delete(key);
+        this.expires.delete(key);
+        this.options.onModified(key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  private expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > this.now()) return false;
+    this.data.delete(key);
+    this.expires.delete(key);
+    this.options.onModified(key);
+    return true;
+  }
+}

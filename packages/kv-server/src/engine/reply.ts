@@ -1,0 +1,64 @@
+// The values a command returns, one type per RESP2 reply type. The RESP and REST surfaces each
+// encode these their own way; the engine never knows which surface asked.
+
+/** `+OK` style status reply. */
+export class SimpleString {
+  constructor(readonly value: string) {}
+}
+
+/** `-ERR ...` reply. `message` is the whole text Redis sends, prefix included (`WRONGTYPE ...`). */
+export class ErrorReply {
+  constructor(readonly message: string) {}
+}
+
+/** `*-1`: the null array (EXEC aborted by WATCH, for example). */
+export const NULL_ARRAY: unique symbol = Symbol('NULL_ARRAY');
+
+/**
+ * Integer replies are `number` while safe, `bigint` beyond 2^53 (Redis integers are int64).
+ * Bulk strings are `Buffer` (binary-safe); `null` is the nil bulk string `$-1`.
+ */
+export type Reply =
+  | SimpleString
+  | ErrorReply
+  | number
+  | bigint
+  | Buffer
+  | null
+  | typeof NULL_ARRAY
+  | Reply[];
+
+export const OK = new SimpleString('OK');
+export const QUEUED = new SimpleString('QUEUED');
+
+export function bulk(value: string): Buffer {
+  // Stored strings are latin1 ("binary") JS strings: one char per byte, so this is lossless.
+  return Buffer.from(value, 'latin1');
+}
+
+export function err(message: string): ErrorReply {
+  return new ErrorReply(message);
+}
+
+/** Thrown inside command handlers to stop with an error reply; `execute` turns it into a reply. */
+export class CommandError extends Error {
+  constructor(readonly reply: ErrorReply) {
+    super(reply.message);
+  }
+}
+
+export function fail(message: string): never {
+  throw new CommandError(new ErrorReply(message));
+}
+
+// The error texts Redis 7 uses, word for word: learners read them, and the differential suite
+// compares them against a real Redis.
+export const ERRORS = {
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  syntax: 'ERR syntax error',
+  noSuchKey: 'ERR no such key',
+  overflow: 'ERR increment or decrement would overflow',
+  outOfRange: 'ERR index out of range',
+} as const;
