@@ -8,7 +8,12 @@ export interface Collection {
   readonly typeName: 'hash' | 'list' | 'set' | 'zset';
   /** Redis deletes a collection key as soon as it becomes empty. */
   readonly size: number;
+  /** Plain JSON-able data for the snapshot file (latin1 strings and numbers only). */
+  toSnapshot(): unknown;
 }
+
+/** Rebuilds a collection from `toSnapshot()` data; each collection family registers its own. */
+export const collectionRestorers = new Map<Collection['typeName'], (data: unknown) => Collection>();
 
 export type Value = string | Collection;
 
