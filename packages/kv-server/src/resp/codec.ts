@@ -1,0 +1,460 @@
+// RESP2, the Redis wire protocol: a streaming decoder (bytes in, commands or replies out) and
+// the matching encoders. The server side decodes commands and encodes replies; the forwarding
+// client does the opposite. Both sides map to the engine's `Reply` types, so a reply read from a
+// real Redis keeps its exact type (status vs bulk string, nil vs null array) on the way through.
+//
+// Every length a peer declares is checked against limits before anything is buffered for it,
+// so a `$999999999999` header is a protocol error, never a huge allocation.
+
+import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../engine/reply.ts';
+
+export interface RespLimits {
+  /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len, lowered). */
+  maxBulkLength: number;
+  /** Largest array a peer may declare. */
+  maxArrayLength: number;
+  /** Longest inline command line (Redis: 64 KB). */
+  maxInlineLength: number;
+  /** Nesting depth of reply arrays (client side only). */
+  maxDepth: number;
+}
+
+export const DEFAULT_RESP_LIMITS: RespLimits = {
+  maxBulkLength: 64 * 1024 * 1024,
+  maxArrayLength: 1024 * 1024,
+  maxInlineLength: 64 * 1024,
+  maxDepth: 64,
+};
+
+/** Limits for a connection that has not sent AUTH yet when a password is set (as Redis does). */
+export const UNAUTHENTICATED_RESP_LIMITS: RespLimits = {
+  maxBulkLength: 16 * 1024,
+  maxArrayLength: 10,
+  maxInlineLength: 16 * 1024,
+  maxDepth: 1,
+};
+
+/** The peer broke the protocol; the message is the Redis error text to send before closing. */
+export class RespProtocolError extends Error {}
+
+const CR = 13;
+const LF = 10;
+
+/** Signals "not enough bytes yet"; `need` is a lower bound on the total bytes required. */
+class Incomplete {
+  need = 0;
+}
+const INCOMPLETE = new Incomplete();
+
+/**
+ * Buffers incoming bytes and parses whole messages out of them. Incomplete messages are parsed
+ * again from their start when more bytes arrive; `need` avoids re-parsing (and re-copying)
+ * until enough bytes are there, so a large bulk string costs one copy, not one per chunk.
+ */
+abstract class Decoder<T> {
+  limits: RespLimits;
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private need = 0;
+
+  constructor(limits: RespLimits = DEFAULT_RESP_LIMITS) {
+    this.limits = limits;
+  }
+
+  /** Bytes received and not yet consumed. */
+  get bufferedBytes(): number {
+    return this.buf.length - this.pos + this.pendingBytes;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.pos >= this.buf.length && this.pendingBytes === 0) {
+      this.buf = chunk;
+      this.pos = 0;
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+
+  /** The next whole message, or undefined until more bytes arrive. Throws RespProtocolError. */
+  next(): T | undefined {
+    if (this.bufferedBytes < this.need) return undefined;
+    if (this.pendingBytes > 0) this.merge();
+    if (this.pos >= this.buf.length) return undefined;
+    const start = this.pos;
+    try {
+      const value = this.parse(this.buf, start);
+      this.need = 0;
+      return value;
+    } catch (error) {
+      if (error instanceof Incomplete) {
+        this.need = error.need - start;
+        this.pos = start;
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private merge(): void {
+    const rest = this.buf.subarray(this.pos);
+    this.buf = Buffer.concat([rest, ...this.pending], rest.length + this.pendingBytes);
+    this.pos = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  protected abstract parse(buf: Buffer, start: number): T;
+
+  /** Moves past a parsed message. */
+  protected consume(end: number): void {
+    this.pos = end;
+  }
+
+  /** Index of the CR of the line starting at `from`; incomplete when the line has no end yet. */
+  protected lineEnd(buf: Buffer, from: number, maxLength: number): number {
+    const end = buf.indexOf(CR, from);
+    if (end === -1 || end + 1 >= buf.length) {
+      if (buf.length - from > maxLength) throw this.tooLongLine();
+      INCOMPLETE.need = buf.length + 1;
+      throw INCOMPLETE;
+    }
+    if (end - from > maxLength) throw this.tooLongLine();
+    return end;
+  }
+
+  protected tooLongLine(): RespProtocolError {
+    return new RespProtocolError('ERR Protocol error: too big inline request');
+  }
+
+  /** Parses the signed integer in buf[from, end); NaN when it is not one. */
+  protected int(buf: Buffer, from: number, end: number): number {
+    let i = from;
+    let negative = false;
+    if (buf[i] === 45 /* - */) {
+      negative = true;
+      i++;
+    }
+    if (i === end || end - i > 18) return Number.NaN;
+    let n = 0;
+    for (; i < end; i++) {
+      const c = buf[i]! - 48;
+      if (c < 0 || c > 9) return Number.NaN;
+      n = n * 10 + c;
+    }
+    return negative ? -n : n;
+  }
+
+  /** Reads `len` bytes of bulk data at `from` followed by CRLF; returns the end index. */
+  protected bulkEnd(buf: Buffer, from: number, len: number): number {
+    const end = from + len;
+    if (end + 2 > buf.length) {
+      INCOMPLETE.need = end + 2;
+      throw INCOMPLETE;
+    }
+    if (buf[end] !== CR || buf[end + 1] !== LF) {
+      throw new RespProtocolError('ERR Protocol error: bulk string not terminated by CRLF');
+    }
+    return end + 2;
+  }
+}
+
+/**
+ * Server side: decodes client commands, each an array of bulk strings (`*2\r\n$3\r\nGET...`) or
+ * an inline line (`GET key\r\n`, what telnet and `redis-cli` scripts send). Empty inline lines
+ * are skipped, as Redis does.
+ */
+export class CommandDecoder extends Decoder<Buffer[]> {
+  protected parse(buf: Buffer, start: number): Buffer[] {
+    if (buf[start] !== 42 /* * */) return this.parseInline(buf, start);
+    const headerEnd = this.lineEnd(buf, start + 1, 32);
+    const count = this.int(buf, start + 1, headerEnd);
+    if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
+      throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
+    }
+    let pos = headerEnd + 2;
+    const argv: Buffer[] = new Array(Math.max(count, 0));
+    for (let i = 0; i < count; i++) {
+      if (pos >= buf.length) {
+        INCOMPLETE.need = pos + 1;
+        throw INCOMPLETE;
+      }
+      if (buf[pos] !== 36 /* $ */) {
+        const got = String.fromCharCode(buf[pos]!);
+        throw new RespProtocolError(`ERR Protocol error: expected '$', got '${got}'`);
+      }
+      const lenEnd = this.lineEnd(buf, pos + 1, 32);
+      const len = this.int(buf, pos + 1, lenEnd);
+      if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
+        throw new RespProtocolError('ERR Protocol error: invalid bulk length');
+      }
+      const dataStart = lenEnd + 2;
+      pos = this.bulkEnd(buf, dataStart, len);
+      argv[i] = buf.subarray(dataStart, dataStart + len);
+    }
+    this.consume(pos);
+    // `*0` and `*-1` are valid and mean "nothing": the caller skips empty commands.
+    return count > 0 ? argv : [];
+  }
+
+  private parseInline(buf: Buffer, start: number): Buffer[] {
+    const nl = buf.indexOf(LF, start);
+    if (nl === -1) {
+      if (buf.length - start > this.limits.maxInlineLength) throw this.tooLongLine();
+      INCOMPLETE.need = buf.length + 1;
+      throw INCOMPLETE;
+    }
+    if (nl - start > this.limits.maxInlineLength) throw this.tooLongLine();
+    const lineEnd = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+    this.consume(nl + 1);
+    return splitInlineArgs(buf.subarray(start, lineEnd).toString('latin1')).map((arg) =>
+      Buffer.from(arg, 'latin1'),
+    );
+  }
+}
+
+/**
+ * Splits an inline command like Redis's sdssplitargs: words separated by spaces, "double
+ * quoted" words with \n \r \t \b \a \\ \" \xHH escapes, 'single quoted' words with \'.
+ */
+export function splitInlineArgs(line: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  const n = line.length;
+  const isSpace = (c: string | undefined) =>
+    c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
+  while (true) {
+    while (i < n && isSpace(line[i])) i++;
+    if (i >= n) return args;
+    let current = '';
+    let inDouble = false;
+    let inSingle = false;
+    while (true) {
+      const c = line[i];
+      if (inDouble) {
+        if (c === undefined)
+          throw new RespProtocolError('ERR Protocol error: unbalanced quotes in request');
+        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2]) && isHex(line[i + 3])) {
+          current += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i]!;
+          current +=
+            e === 'n'
+              ? '\n'
+              : e === 'r'
+                ? '\r'
+                : e === 't'
+                  ? '\t'
+                  : e === 'b'
+                    ? '\b'
+                    : e === 'a'
+                      ? '\x07'
+                      : e;
+        } else if (c === '"') {
+          // A closing quote must be followed by a space or the end of the line.
+          if (i + 1 < n && !isSpace(line[i + 1])) {
+            throw new RespProtocolError('ERR Protocol error: unbalanced quotes in request');
+          }
+          inDouble = false;
+          i++;
+          break;
+        } else {
+          current += c;
+        }
+      } else if (inSingle) {
+        if (c === undefined)
+          throw new RespProtocolError('ERR Protocol error: unbalanced quotes in request');
+        if (c === '\\' && line[i + 1] === "'") {
+          current += "'";
+          i++;
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line[i + 1])) {
+            throw new RespProtocolError('ERR Protocol error: unbalanced quotes in request');
+          }
+          inSingle = false;
+          i++;
+          break;
+        } else {
+          current += c;
+        }
+      } else {
+        if (c === undefined || isSpace(c)) break;
+        if (c === '"') inDouble = true;
+        else if (c === "'") inSingle = true;
+        else current += c;
+      }
+      i++;
+    }
+    args.push(current);
+  }
+}
+
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && /[0-9a-fA-F]/.test(c);
+}
+
+/** Client side: decodes server replies of every RESP2 type into `Reply` values. */
+export class ReplyDecoder extends Decoder<Reply> {
+  protected parse(buf: Buffer, start: number): Reply {
+    const [reply, end] = this.parseValue(buf, start, 0);
+    this.consume(end);
+    return reply;
+  }
+
+  private parseValue(buf: Buffer, start: number, depth: number): [Reply, number] {
+    if (start >= buf.length) {
+      INCOMPLETE.need = start + 1;
+      throw INCOMPLETE;
+    }
+    const type = buf[start];
+    const lineEnd = this.lineEnd(buf, start + 1, this.limits.maxInlineLength);
+    const next = lineEnd + 2;
+    switch (type) {
+      case 43 /* + */:
+        return [new SimpleString(buf.toString('latin1', start + 1, lineEnd)), next];
+      case 45 /* - */:
+        return [new ErrorReply(buf.toString('latin1', start + 1, lineEnd)), next];
+      case 58 /* : */:
+        {
+          const text = buf.toString('latin1', start + 1, lineEnd);
+          if (!/^-?\d+$/.test(text)) throw new RespProtocolError('Protocol error: invalid integer');
+          const n = Number(text);
+          return [Number.isSafeInteger(n) ? n : BigInt(text), next];
+        }
+      case 36 /* $ */:
+        {
+          const len = this.int(buf, start + 1, lineEnd);
+          if (len === -1) return [null, next];
+          if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
+            throw new RespProtocolError('Protocol error: invalid bulk length');
+          }
+          const end = this.bulkEnd(buf, next, len);
+          // Copy: the slice would otherwise pin the whole receive buffer in memory.
+          return [Buffer.from(buf.subarray(next, next + len)), end];
+        }
+      case 42 /* * */:
+        {
+          const count = this.int(buf, start + 1, lineEnd);
+          if (count === -1) return [NULL_ARRAY, next];
+          if (Number.isNaN(count) || count < 0 || count > this.limits.maxArrayLength) {
+            throw new RespProtocolError('Protocol error: invalid multibulk length');
+          }
+          if (depth >= this.limits.maxDepth)
+            throw new RespProtocolError('Protocol error: nesting too deep');
+          const items: Reply[] = [];
+          let pos = next;
+          for (let i = 0; i < count; i++) {
+            const [item, end] = this.parseValue(buf, pos, depth + 1);
+            items.push(item);
+            pos = end;
+          }
+          return [items, pos];
+        }
+      default:
+        throw new RespProtocolError(
+          `Protocol error: unexpected reply type byte ${JSON.stringify(String.fromCharCode(type!))}`,
+        );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/**
+ * Collects encoded replies for one write. Small pieces are joined as one latin1 string, large
+ * bulk strings are kept as Buffers, so a pipeline of N replies becomes one socket write.
+ */
+export class ReplyWriter {
+  private parts: Buffer[] = [];
+  private text = '';
+  private bytes = 0;
+
+  get length(): number {
+    return this.bytes + this.text.length;
+  }
+
+  write(reply: Reply): void {
+    if (reply instanceof Buffer) {
+      if (reply.length < 1024) {
+        this.text += `$${reply.length}\r\n${reply.toString('latin1')}\r\n`;
+      } else {
+        this.text += `$${reply.length}\r\n`;
+        this.flushText();
+        this.parts.push(reply);
+        this.bytes += reply.length;
+        this.text = '\r\n';
+      }
+    } else if (typeof reply === 'number') {
+      this.text += `:${reply}\r\n`;
+    } else if (reply === null) {
+      this.text += '$-1\r\n';
+    } else if (reply instanceof SimpleString) {
+      this.text += `+${oneLine(reply.value)}\r\n`;
+    } else if (reply instanceof ErrorReply) {
+      this.text += `-${oneLine(reply.message)}\r\n`;
+    } else if (Array.isArray(reply)) {
+      this.text += `*${reply.length}\r\n`;
+      for (const item of reply) this.write(item);
+    } else if (typeof reply === 'bigint') {
+      this.text += `:${reply}\r\n`;
+    } else if (reply === NULL_ARRAY) {
+      this.text += '*-1\r\n';
+    }
+  }
+
+  /** Writes raw, already-encoded bytes. */
+  writeRaw(bytes: Buffer): void {
+    this.flushText();
+    this.parts.push(bytes);
+    this.bytes += bytes.length;
+  }
+
+  /** Everything written so far as one Buffer; the writer is empty afterwards. */
+  take(): Buffer {
+    this.flushText();
+    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return out;
+  }
+
+  private flushText(): void {
+    if (this.text.length === 0) return;
+    const chunk = Buffer.from(this.text, 'latin1');
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    this.text = '';
+  }
+}
+
+/** A status or error line cannot contain CR or LF: they would end it early. */
+function oneLine(text: string): string {
+  return /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, ' ') : text;
+}
+
+/** Encodes one reply (convenience for tests and one-off writes). */
+export function encodeReply(reply: Reply): Buffer {
+  const writer = new ReplyWriter();
+  writer.write(reply);
+  return writer.take();
+}
+
+/** Encodes a command as an array of bulk strings, the form every Redis server accepts. */
+export function encodeCommand(argv: readonly (Buffer | string | number)[]): Buffer {
+  const parts: Buffer[] = [];
+  let header = `*${argv.length}\r\n`;
+  for (const arg of argv) {
+    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg), 'utf8');
+    header += `$${bytes.length}\r\n`;
+    parts.push(Buffer.from(header, 'latin1'), bytes);
+    header = '\r\n';
+  }
+  parts.push(Buffer.from(header, 'latin1'));
+  return Buffer.concat(parts);
+}
