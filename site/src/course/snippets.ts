@@ -1,0 +1,213 @@
+// Code shown in a lesson README is a real file of that lesson, or a marked region of one.
+//
+// A fenced block opts in with `file=` in its meta:  ```ts file=src/cache.ts#read-through
+// The path is relative to the lesson folder; `#name` picks the lines between
+// `// #region name` and `// #endregion name` (marker lines dropped, common indentation removed).
+// The block body is a copy kept so the README reads well on GitHub: the site replaces it from
+// the file at build time, and `scripts/snippets.ts --check|--write` keeps the copy in sync.
+// This module is the one place that knows these rules; the build, the CLI and the tests call it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface SnippetRef {
+  /** Path relative to the lesson folder, as written in the README. */
+  file: string;
+  region?: string;
+}
+
+/** A README names a file or region that does not exist. */
+export class SnippetError extends Error {
+  override name = 'SnippetError';
+}
+
+const FILE_ATTRIBUTE = /(?:^|\s)file=(?:"([^"]+)"|'([^']+)'|(\S+))/;
+
+/** Reads `file=path[#region]` from a code block's meta; null when the block is not a snippet. */
+export function parseSnippetRef(meta: string | null | undefined): SnippetRef | null {
+  const match = meta ? FILE_ATTRIBUTE.exec(meta) : null;
+  if (!match) return null;
+  const value = match[1] ?? match[2] ?? match[3] ?? '';
+  const hash = value.indexOf('#');
+  if (hash === -1) return { file: value };
+  return { file: value.slice(0, hash), region: value.slice(hash + 1) };
+}
+
+/** The meta without its `file=` attribute (what is left is for the code renderer). */
+export function stripSnippetRef(meta: string): string {
+  return meta.replace(FILE_ATTRIBUTE, ' ').trim();
+}
+
+export function formatSnippetRef(ref: SnippetRef): string {
+  return ref.region ? `${ref.file}#${ref.region}` : ref.file;
+}
+
+// `// #region name`, also `# #region name` (shell, YAML) and `<!-- #region name -->` / `/* */`.
+const MARKER = /^\s*(?:\/\/|#|<!--|\/\*)\s*#(region|endregion)\b\s*([\w.-]*)/;
+
+function markerOf(line: string): { kind: 'region' | 'endregion'; name: string } | null {
+  const match = MARKER.exec(line);
+  if (!match) return null;
+  return { kind: match[1] as 'region' | 'endregion', name: match[2] ?? '' };
+}
+
+/** Removes the indentation that every non-blank line shares. */
+export function dedent(lines: string[]): string[] {
+  let common = Number.POSITIVE_INFINITY;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    common = Math.min(common, line.length - line.trimStart().length);
+  }
+  if (!Number.isFinite(common) || common === 0) return lines.map((line) => line.trimEnd());
+  return lines.map((line) => (line.trim() === '' ? '' : line.slice(common).trimEnd()));
+}
+
+/** Drops leading and trailing blank lines. */
+function trimBlankEdges(lines: string[]): string[] {
+  let start = 0;
+  let end = lines.length;
+  while (start < end && lines[start]?.trim() === '') start++;
+  while (end > start && lines[end - 1]?.trim() === '') end--;
+  return lines.slice(start, end);
+}
+
+/**
+ * The text of `region` in `source` (or the whole source without region markers when `region` is
+ * undefined). `where` names the file in the error message.
+ */
+export function extractRegion(source: string, region: string | undefined, where = 'the file'): string {
+  const lines = source.replace(/\r\n?/g, '\n').split('\n');
+  if (region === undefined) {
+    return trimBlankEdges(lines.filter((line) => !markerOf(line))).join('\n');
+  }
+  const start = lines.findIndex((line) => {
+    const marker = markerOf(line);
+    return marker?.kind === 'region' && marker.name === region;
+  });
+  if (start === -1) {
+    throw new SnippetError(`region "${region}" not found in ${where} (add "// #region ${region}")`);
+  }
+  const end = lines.findIndex((line, index) => {
+    if (index <= start) return false;
+    const marker = markerOf(line);
+    return marker?.kind === 'endregion' && marker.name === region;
+  });
+  if (end === -1) {
+    throw new SnippetError(
+      `region "${region}" in ${where} is never closed (add "// #endregion ${region}")`,
+    );
+  }
+  // Markers of other (nested or overlapping) regions inside are not shown either.
+  const body = lines.slice(start + 1, end).filter((line) => !markerOf(line));
+  return dedent(trimBlankEdges(body)).join('\n');
+}
+
+/** Reads the snippet a README points at; throws SnippetError naming the README and the reference. */
+export function resolveSnippet(lessonDir: string, ref: SnippetRef, readmeLabel: string): string {
+  const target = path.resolve(lessonDir, ref.file);
+  const label = `${readmeLabel}: file=${formatSnippetRef(ref)}`;
+  if (!target.startsWith(path.resolve(lessonDir) + path.sep)) {
+    throw new SnippetError(`${label}: the path must stay inside the lesson folder`);
+  }
+  let source: string;
+  try {
+    source = readFileSync(target, 'utf8');
+  } catch {
+    throw new SnippetError(`${label}: file not found (${ref.file} relative to the lesson folder)`);
+  }
+  try {
+    return extractRegion(source, ref.region, ref.file);
+  } catch (error) {
+    if (error instanceof SnippetError) throw new SnippetError(`${label}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** One fenced code block of a Markdown file whose meta names a file. */
+export interface SnippetBlock {
+  ref: SnippetRef;
+  /** 1-based line of the opening fence. */
+  line: number;
+  /** Indexes (0-based) of the first and last body lines: [start, end). */
+  bodyStart: number;
+  bodyEnd: number;
+  indent: string;
+  body: string;
+}
+
+const FENCE_OPEN = /^( {0,3})(`{3,}|~{3,})\s*([^`]*)$/;
+
+/** Finds the fenced blocks that reference files (a small CommonMark fence scanner). */
+export function findSnippetBlocks(markdown: string): SnippetBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: SnippetBlock[] = [];
+  let index = 0;
+  while (index < lines.length) {
+    const open = FENCE_OPEN.exec(lines[index] ?? '');
+    if (!open) {
+      index++;
+      continue;
+    }
+    const indent = open[1] ?? '';
+    const fence = open[2] ?? '```';
+    const info = (open[3] ?? '').trim();
+    const closing = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
+    let close = index + 1;
+    while (close < lines.length && !closing.test(lines[close] ?? '')) close++;
+    const meta = info.replace(/^\S*\s*/, '');
+    const ref = parseSnippetRef(meta);
+    if (ref) {
+      const bodyLines = lines
+        .slice(index + 1, close)
+        .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line.trimStart()));
+      blocks.push({
+        ref,
+        line: index + 1,
+        bodyStart: index + 1,
+        bodyEnd: close,
+        indent,
+        body: bodyLines.join('\n'),
+      });
+    }
+    index = close + 1;
+  }
+  return blocks;
+}
+
+export interface SnippetReport {
+  block: SnippetBlock;
+  status: 'ok' | 'drifted' | 'missing';
+  /** For 'missing': why. */
+  message?: string;
+}
+
+/**
+ * Compares every snippet copy in a README with its file, and returns the README with every copy
+ * refreshed (missing references are left as they are and reported).
+ */
+export function syncReadme(
+  markdown: string,
+  lessonDir: string,
+  readmeLabel: string,
+): { text: string; reports: SnippetReport[] } {
+  const blocks = findSnippetBlocks(markdown);
+  const lines = markdown.split('\n');
+  const reports: SnippetReport[] = [];
+  // Replace from the end so earlier line indexes stay valid.
+  for (const block of [...blocks].reverse()) {
+    let fresh: string;
+    try {
+      fresh = resolveSnippet(lessonDir, block.ref, `${readmeLabel}:${block.line}`);
+    } catch (error) {
+      if (!(error instanceof SnippetError)) throw error;
+      reports.unshift({ block, status: 'missing', message: error.message });
+      continue;
+    }
+    const same = fresh === block.body;
+    reports.unshift({ block, status: same ? 'ok' : 'drifted' });
+    if (!same) {
+      const replacement = fresh === '' ? [] : fresh.split('\n').map((l) => (l ? block.indent + l : l));
+      lines.splice(block.bodyStart, block.bodyEnd - block.bodyStart, ...replacement);
+    }
+  }
+  return { text: lines.join('\n'), reports };
+}
