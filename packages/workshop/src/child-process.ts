@@ -1,0 +1,49 @@
+// Running another program in the foreground: same terminal, its exit code becomes ours.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+export interface ForegroundOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs a command with inherited stdio and resolves with its exit code. Ctrl-C reaches the child
+ * directly (same process group), so we only wait for it; a SIGTERM sent to us is passed on.
+ */
+export function runForeground(
+  command: string,
+  args: string[],
+  options: ForegroundOptions,
+): { child: ChildProcess; exit: Promise<number> } {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: 'inherit',
+  });
+  const ignoreInterrupt = () => {};
+  const forwardTerm = () => child.kill('SIGTERM');
+  process.on('SIGINT', ignoreInterrupt);
+  process.on('SIGTERM', forwardTerm);
+  const exit = new Promise<number>((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', ignoreInterrupt);
+      process.off('SIGTERM', forwardTerm);
+      resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+  return { child, exit };
+}
+
+/** `node --import tsx <file>`: tsx's loader in the same node process (faster than the tsx CLI). */
+export function tsxArgs(file: string): string[] {
+  return ['--import', import.meta.resolve('tsx/esm'), file];
+}
+
+/** The vitest CLI installed at the repo root. */
+export function vitestBin(root: string): string {
+  const require = createRequire(join(root, 'package.json'));
+  return join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UserError } from '../context.ts';
+import { runVitest } from '../vitest-run.ts';
+import { findRepoRoot, type Lesson, listLessons } from '../workspace.ts';
+import { resolveLesson } from './lesson.ts';
+
+export const help = `Usage: workshop check [<n>] [vitest args...]   (pnpm check <n>)
+
+Runs lesson <n>'s checkpoint tests (lessons/NN-*/test/) with vitest; without <n>, every lesson's.
+They use their own embedded services: nothing needs to be running.`;
+
+const hasCheckpoints = (lesson: Lesson) => existsSync(join(lesson.dir, 'vitest.config.ts'));
+
+export async function run(args: string[]): Promise<number> {
+  const root = findRepoRoot();
+  const all = args.length === 0 || args[0]?.startsWith('-');
+  const lessons = all ? listLessons(root).filter(hasCheckpoints) : [resolveLesson(root, args[0])];
+  const vitestArgs = all ? args : args.slice(1);
+  const [only] = lessons;
+  if (!only)
+    throw new UserError('No lesson has checkpoint tests yet (lessons/*/vitest.config.ts).');
+  if (!all && !hasCheckpoints(only)) {
+    throw new UserError(`Lesson ${only.name} has no checkpoint tests yet (no vitest.config.ts).`);
+  }
+
+  if (lessons.length === 1) {
+    console.log(
+      `Checking lesson ${only.number}: ${only.title} (${relative(root, only.dir)}/test/)\n`,
+    );
+  } else {
+    console.log(`Checking lessons ${lessons.map((lesson) => lesson.number).join(', ')}\n`);
+  }
+  const projects = lessons.flatMap((lesson) => ['--project', lesson.project]);
+  const code = await runVitest(root, [...projects, ...vitestArgs]);
+  if (code !== 0) {
+    const readmes = lessons.map((lesson) => `${relative(root, lesson.dir)}/README.md`);
+    console.log(
+      lessons.length === 1
+        ? `\nNot there yet: the "Check it" section of ${readmes[0]} says what each checkpoint expects.`
+        : `\nNot there yet: each lesson's README.md has a "Check it" section saying what its checkpoints expect.`,
+    );
+  } else {
+    console.log(
+      lessons.length === 1 ? `\nLesson ${only.number} checks out.` : '\nAll lessons check out.',
+    );
+  }
+  return code;
+}

@@ -1,0 +1,243 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadContext, UserError, type WorkshopContext } from '../context.ts';
+import { redact } from '../local-stack.ts';
+import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
+import { type ProbeResult, probePostgres, probeResp, probeUpstash } from '../probes.ts';
+import { readLock, type StackLock } from '../stack-lock.ts';
+import { satisfies } from '../version-range.ts';
+import { findRepoRoot } from '../workspace.ts';
+
+export const help = `Usage: workshop doctor   (pnpm doctor)
+
+Checks, one line each: Node and pnpm against what the repo pins, .env (present and valid), each
+configured service (Postgres SELECT 1, Upstash PING with the token, Valkey PING), and the local
+stack's ports. Exit code 1 when something needs fixing; each ✗ line says what to do.`;
+
+interface Check {
+  ok: boolean;
+  text: string;
+}
+
+const pass = (text: string): Check => ({ ok: true, text });
+const fail = (text: string): Check => ({ ok: false, text });
+
+function checkNode(engines: Record<string, string> | undefined): Check {
+  const version = process.versions.node;
+  const range = engines?.node;
+  if (!range) return pass(`Node ${version}`);
+  return satisfies(version, range)
+    ? pass(`Node ${version} (the repo needs ${range})`)
+    : fail(
+        `Node ${version} is not supported (the repo needs ${range}): install Node 22 or 24 LTS, e.g. with nvm or fnm.`,
+      );
+}
+
+function pnpmVersion(): Promise<string | undefined> {
+  // Run through pnpm, the user agent names it; otherwise ask the pnpm on the PATH.
+  const agent = /^pnpm\/(\S+)/.exec(process.env.npm_config_user_agent ?? '');
+  if (agent?.[1]) return Promise.resolve(agent[1]);
+  return new Promise((resolvePromise) => {
+    execFile('pnpm', ['--version'], { timeout: 2500 }, (error, stdout) =>
+      resolvePromise(error ? undefined : stdout.trim()),
+    );
+  });
+}
+
+async function checkPnpm(
+  packageManager: string | undefined,
+  range: string | undefined,
+): Promise<Check> {
+  const pinned = packageManager?.startsWith('pnpm@') ? packageManager.slice(5) : undefined;
+  const install = `npm install -g pnpm@${pinned ?? 'latest'}`;
+  const version = await pnpmVersion();
+  if (!version) return fail(`pnpm is not installed (or not on the PATH): ${install}`);
+  const wanted = range ?? (pinned ? `>=${pinned}` : undefined);
+  if (!wanted || satisfies(version, wanted)) {
+    return pass(`pnpm ${version}${pinned ? ` (the repo pins ${pinned})` : ''}`);
+  }
+  return fail(`pnpm ${version} is older than the repo needs (${wanted}): ${install}`);
+}
+
+function describe(result: Exclude<ProbeResult, { ok: true }>): string {
+  return result.kind === 'timeout' ? 'no answer within 1.5 s' : result.detail;
+}
+
+async function checkPostgres(
+  context: WorkshopContext,
+  stack: StackLock | undefined,
+): Promise<Check> {
+  const { config } = context;
+  if (config.databaseSource === 'embedded') {
+    if (stack?.postgresPort === undefined) {
+      return pass(
+        'Postgres: embedded (no DATABASE_URL); `pnpm stack` or `pnpm lesson <n>` starts it',
+      );
+    }
+    const url = `postgres://postgres@${stack.host}:${stack.postgresPort}/postgres`;
+    const result = await probePostgres(url);
+    return result.ok
+      ? pass(`Postgres: embedded, running at ${url} (pid ${stack.pid})`)
+      : fail(
+          `Postgres: the embedded one at ${url} does not answer (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
+        );
+  }
+  const where = redact(config.databaseUrl);
+  const result = await probePostgres(config.databaseUrl);
+  if (result.ok) return pass(`Postgres at ${where} answers SELECT 1 (DATABASE_URL)`);
+  const fix = {
+    unreachable:
+      'start that Postgres or fix the host/port in DATABASE_URL (or remove it to use the embedded one).',
+    timeout:
+      'check the host in DATABASE_URL and your network (or remove it to use the embedded one).',
+    auth: 'fix the user name / password in DATABASE_URL.',
+    error: 'fix DATABASE_URL in .env (or remove it to use the embedded one).',
+  }[result.kind];
+  return fail(`Postgres at ${where} (DATABASE_URL): ${describe(result)}: ${fix}`);
+}
+
+async function checkUpstash(
+  context: WorkshopContext,
+  stack: StackLock | undefined,
+): Promise<Check> {
+  const { upstash } = context.config;
+  if (upstash.source === 'local') {
+    if (stack?.restPort === undefined) {
+      return pass(
+        'Upstash: the local kv-server (no UPSTASH_REDIS_REST_URL); `pnpm stack` or `pnpm lesson <n>` starts it',
+      );
+    }
+    const url = `http://${stack.host}:${stack.restPort}`;
+    const result = await probeUpstash(url, upstash.token);
+    return result.ok
+      ? pass(`Upstash: the local kv-server, running at ${url} (pid ${stack.pid})`)
+      : fail(
+          `Upstash: the local kv-server at ${url} does not answer PING (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
+        );
+  }
+  const result = await probeUpstash(upstash.url, upstash.token);
+  if (result.ok) return pass(`Upstash at ${upstash.url} answers PING with your token`);
+  const fix = {
+    auth: `wrong token: ${upstash.url} rejects UPSTASH_REDIS_REST_TOKEN; copy the token from the REST API section of your database in the Upstash console.`,
+    unreachable:
+      'nothing answers there: check UPSTASH_REDIS_REST_URL and your network (or remove both UPSTASH_ variables to use the local stack).',
+    timeout:
+      'no answer within 1.5 s: check UPSTASH_REDIS_REST_URL and your network (or remove both UPSTASH_ variables to use the local stack).',
+    error: 'check UPSTASH_REDIS_REST_URL: it must be the REST URL of your database.',
+  }[result.kind];
+  return fail(
+    `Upstash at ${upstash.url}: ${fix}${result.kind === 'error' ? ` (${result.detail})` : ''}`,
+  );
+}
+
+async function checkValkey(context: WorkshopContext, stack: StackLock | undefined): Promise<Check> {
+  const { config } = context;
+  if (config.valkeySource === 'local') {
+    if (stack?.respPort === undefined) {
+      return pass(
+        "Valkey: the local kv-server's Redis port (no VALKEY_URL); `pnpm stack` or `pnpm lesson <n>` starts it",
+      );
+    }
+    const url = `redis://${stack.host}:${stack.respPort}`;
+    const result = await probeResp(url);
+    return result.ok
+      ? pass(`Valkey: the local kv-server, running at ${url} (pid ${stack.pid})`)
+      : fail(
+          `Valkey: the local kv-server at ${url} does not answer PING (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
+        );
+  }
+  const where = redact(config.valkeyUrl);
+  const result = await probeResp(config.valkeyUrl);
+  if (result.ok) return pass(`Valkey at ${where} answers PING (VALKEY_URL)`);
+  const fix = {
+    auth: 'wrong or missing password: put it in VALKEY_URL as redis://:password@host:port.',
+    unreachable:
+      'nothing answers there: start that server (valkey-server --port <port>) or fix VALKEY_URL (or remove it to use the local stack).',
+    timeout: 'no answer within 1.5 s: check the host in VALKEY_URL and your network.',
+    error: 'check VALKEY_URL points at a Valkey or Redis server.',
+  }[result.kind];
+  return fail(`Valkey at ${where}: ${describe(result)}: ${fix}`);
+}
+
+async function checkPort(
+  context: WorkshopContext,
+  key: ServiceKey,
+  holder: StackLock | undefined,
+): Promise<Check> {
+  const { host } = context.ports;
+  const port = context.ports[key];
+  const role = PORT_ROLES[key];
+  const held = { postgres: holder?.postgresPort, rest: holder?.restPort, resp: holder?.respPort }[
+    key
+  ];
+  if (holder && held === port) {
+    const who = holder.kind === 'stack' ? 'the running local stack' : 'a running `pnpm lesson`';
+    return pass(`port ${port} (${role.label}) is held by ${who} (pid ${holder.pid})`);
+  }
+  if (await isPortFree(host, port)) return pass(`port ${port} (${role.label}) is free`);
+  return fail(
+    `port ${port} (${role.label}) is taken by another program: stop it (\`lsof -i :${port}\` shows which), or set ${role.envVar} in .env to use another service.`,
+  );
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    console.error(`workshop doctor takes no arguments (got ${args.join(' ')}).\n\n${help}`);
+    return 1;
+  }
+  const root = findRepoRoot();
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    engines?: Record<string, string>;
+    packageManager?: string;
+  };
+  const checks: Promise<Check>[] = [
+    Promise.resolve(checkNode(pkg.engines)),
+    checkPnpm(pkg.packageManager, pkg.engines?.pnpm),
+  ];
+
+  let context: WorkshopContext | undefined;
+  try {
+    context = await loadContext();
+    checks.push(
+      Promise.resolve(
+        existsSync(context.envFile)
+          ? pass('.env is present and valid')
+          : pass(
+              'no .env: the embedded defaults are used (copy .env.example to .env to use real services)',
+            ),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    checks.push(Promise.resolve(fail(`.env: ${error.message}`)));
+  }
+
+  if (context) {
+    const holder = readLock(context.dataDir);
+    const stack = holder?.kind === 'stack' ? holder : undefined;
+    checks.push(
+      checkPostgres(context, stack),
+      checkUpstash(context, stack),
+      checkValkey(context, stack),
+    );
+    const { config } = context;
+    const used: ServiceKey[] = [];
+    if (config.databaseSource === 'embedded') used.push('postgres');
+    if (config.upstash.source === 'local' || config.valkeySource === 'local') used.push('rest');
+    if (config.valkeySource === 'local') used.push('resp');
+    for (const key of used) checks.push(checkPort(context, key, holder));
+  }
+
+  let problems = 0;
+  for (const check of await Promise.all(checks)) {
+    if (!check.ok) problems++;
+    console.log(`${check.ok ? '✓' : '✗'} ${check.text}`);
+  }
+  console.log(
+    problems === 0
+      ? '\nAll good.'
+      : `\n${problems} problem${problems > 1 ? 's' : ''} to fix (see ✗ above).`,
+  );
+  return problems === 0 ? 0 : 1;
+}

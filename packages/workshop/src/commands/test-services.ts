@@ -1,0 +1,64 @@
+import { type ProbeResult, probePostgres, probeResp } from '../probes.ts';
+import { runVitest } from '../vitest-run.ts';
+import { findRepoRoot } from '../workspace.ts';
+
+export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
+
+Runs every test suite (vitest run at the repo root) against the real services instead of the
+embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
+  TEST_DATABASE_URL  (default postgres://postgres@127.0.0.1:5432/postgres)
+  TEST_REDIS_URL     (default redis://127.0.0.1:6379)
+  TEST_VALKEY_URL    (default redis://127.0.0.1:6390)
+Set any of them in the environment to use another server.`;
+
+const SERVICES = [
+  {
+    name: 'Postgres',
+    envVar: 'TEST_DATABASE_URL',
+    fallback: 'postgres://postgres@127.0.0.1:5432/postgres',
+    probe: probePostgres,
+    start: 'start it: sudo service postgresql start (or point TEST_DATABASE_URL at another one)',
+  },
+  {
+    name: 'Redis',
+    envVar: 'TEST_REDIS_URL',
+    fallback: 'redis://127.0.0.1:6379',
+    probe: probeResp,
+    start: "start it: redis-server --port 6379 --save '' --appendonly no --daemonize yes",
+  },
+  {
+    name: 'Valkey',
+    envVar: 'TEST_VALKEY_URL',
+    fallback: 'redis://127.0.0.1:6390',
+    probe: probeResp,
+    start:
+      "start it: valkey-server --port 6390 --save '' --appendonly no --daemonize yes (.ci/run installs it)",
+  },
+] as const;
+
+export async function run(args: string[]): Promise<number> {
+  const root = findRepoRoot();
+  const urls = SERVICES.map((service) => process.env[service.envVar] || service.fallback);
+  const results: ProbeResult[] = await Promise.all(
+    SERVICES.map((service, i) => service.probe(urls[i] as string, 1500)),
+  );
+  let missing = 0;
+  SERVICES.forEach((service, i) => {
+    const result = results[i] as ProbeResult;
+    if (result.ok) return;
+    missing++;
+    console.error(
+      `✗ ${service.name} at ${urls[i]} (${service.envVar}): ${result.detail}; ${service.start}`,
+    );
+  });
+  if (missing > 0) return 1;
+
+  console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}\n`);
+  return runVitest(root, args, {
+    ...process.env,
+    WORKSHOP_TEST_SERVICES: '1',
+    TEST_DATABASE_URL: urls[0],
+    TEST_REDIS_URL: urls[1],
+    TEST_VALKEY_URL: urls[2],
+  });
+}

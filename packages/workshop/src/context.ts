@@ -1,0 +1,38 @@
+// What every command needs to know first: the repo, the data folder, the configuration, the ports.
+import { join } from 'node:path';
+import type { WorkshopConfig } from '@workshop/db';
+import { type StackPorts, stackPorts } from './ports.ts';
+import { dataDir, findRepoRoot } from './workspace.ts';
+
+export interface WorkshopContext {
+  root: string;
+  dataDir: string;
+  envFile: string;
+  config: WorkshopConfig;
+  ports: StackPorts;
+  token: string;
+}
+
+/** A problem the learner can fix: printed as is, exit code 1, no stack trace. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise<WorkshopContext> {
+  const root = findRepoRoot(env);
+  const { loadConfig, ConfigError, LOCAL_STACK } = await import('@workshop/db');
+  const envFile = join(root, '.env');
+  try {
+    return {
+      root,
+      dataDir: dataDir(root, env),
+      envFile,
+      config: loadConfig(env, { envFile }),
+      ports: stackPorts(LOCAL_STACK, env),
+      token: LOCAL_STACK.token,
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UserError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,222 @@
+// The local stack: embedded Postgres and the kv-server, started for `pnpm stack` / `pnpm start`
+// or for the length of one `pnpm lesson` run. Real services configured in .env replace them.
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { WorkshopConfig } from '@workshop/db';
+import { isPortFree, PortInUseError, type ServiceKey, type StackPorts } from './ports.ts';
+import { probeUpstash } from './probes.ts';
+import { readLock, type StackLock } from './stack-lock.ts';
+
+export interface ServiceRow {
+  service: string;
+  where: string;
+  source: 'embedded' | 'real';
+  /** Where its data lives, or which variable configured it. */
+  note: string;
+}
+
+export interface LocalServices {
+  /** What runs where, for the table `pnpm stack` prints. */
+  rows: ServiceRow[];
+  /** Where the started services listen (for the lock file). */
+  listening: Pick<StackLock, 'postgresPort' | 'restPort' | 'respPort'>;
+  /** The variables a lesson needs to reach these services (see serviceEnv). */
+  config: WorkshopConfig;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  root: string;
+  config: WorkshopConfig;
+  ports: StackPorts;
+  dataDir: string;
+  token: string;
+  /** Use any free port when a default one is taken (a lesson run), instead of failing (the stack). */
+  anyPortIfBusy?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+const needs = (config: WorkshopConfig) => ({
+  postgres: config.databaseSource === 'embedded',
+  rest: config.upstash.source === 'local',
+  resp: config.valkeySource === 'local',
+});
+
+/** Hides passwords and tokens in a URL shown on screen. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.searchParams.delete('_token');
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+export async function startLocalServices(options: StartOptions): Promise<LocalServices> {
+  const { config, ports, dataDir, onProgress } = options;
+  const need = needs(config);
+  const chosen: Record<ServiceKey, number> = { ...ports };
+  for (const key of ['postgres', 'rest', 'resp'] as const) {
+    if (!need[key] && !(key === 'rest' && need.resp)) continue;
+    if (await isPortFree(ports.host, ports[key])) continue;
+    if (!options.anyPortIfBusy) throw new PortInUseError(key, ports[key]);
+    chosen[key] = 0;
+  }
+
+  const postgresDir = join(dataDir, 'postgres');
+  const snapshotFile = join(dataDir, 'kv', 'snapshot.json');
+  const started: { close(): Promise<void> }[] = [];
+  const closeAll = async () => {
+    await Promise.allSettled(started.reverse().map((service) => service.close()));
+  };
+
+  const startPostgres = async () => {
+    const db = await import('@workshop/db');
+    const postgres = await db.startEmbeddedPostgres({
+      dataDir: postgresDir,
+      port: chosen.postgres,
+      onProgress,
+    });
+    started.push(postgres);
+    // The lessons expect the wiki's tables and articles: both steps are idempotent.
+    const pool = db.createPool({ databaseUrl: postgres.url, databaseSource: 'embedded' });
+    try {
+      await db.migrate(pool);
+      await db.seed(pool);
+    } finally {
+      await pool.end();
+    }
+    return postgres;
+  };
+
+  const startKv = async () => {
+    const { startKvServer } = await import('@workshop/kv-server');
+    mkdirSync(join(dataDir, 'kv'), { recursive: true });
+    const kv = await startKvServer({
+      host: ports.host,
+      restPort: chosen.rest,
+      respPort: need.resp ? chosen.resp : false,
+      token: options.token,
+      snapshotFile,
+    });
+    started.push(kv);
+    return kv;
+  };
+
+  try {
+    const [postgres, kv] = await Promise.all([
+      need.postgres ? startPostgres() : undefined,
+      need.rest || need.resp ? startKv() : undefined,
+    ]);
+    const shown = (path: string) => relative(options.root, path) || path;
+    const real = (service: string, url: string, envVar: string): ServiceRow => ({
+      service,
+      where: redact(url),
+      source: 'real',
+      note: `from ${envVar}`,
+    });
+    const rows: ServiceRow[] = [
+      postgres
+        ? {
+            service: 'Postgres',
+            where: postgres.url,
+            source: 'embedded',
+            note: `data in ${shown(postgresDir)}`,
+          }
+        : real('Postgres', config.databaseUrl, 'DATABASE_URL'),
+      kv && need.rest
+        ? {
+            service: 'Upstash REST',
+            where: kv.restUrl,
+            source: 'embedded',
+            note: `token ${options.token}`,
+          }
+        : real('Upstash REST', config.upstash.url, 'UPSTASH_REDIS_REST_URL'),
+      kv?.respUrl && need.resp
+        ? {
+            service: 'Valkey (Redis protocol)',
+            where: kv.respUrl,
+            source: 'embedded',
+            note: `snapshot in ${shown(snapshotFile)}`,
+          }
+        : real('Valkey (Redis protocol)', config.valkeyUrl, 'VALKEY_URL'),
+    ];
+    return {
+      rows,
+      listening: {
+        postgresPort: postgres?.port,
+        restPort: kv?.restPort,
+        respPort: need.resp ? kv?.respPort : undefined,
+      },
+      config: {
+        ...config,
+        databaseUrl: postgres?.url ?? config.databaseUrl,
+        upstash: kv && need.rest ? { ...config.upstash, url: kv.restUrl } : config.upstash,
+        valkeyUrl: kv?.respUrl && need.resp ? kv.respUrl : config.valkeyUrl,
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw translatePortError(error, chosen);
+  }
+}
+
+/** A port taken between our check and the listen (a race) still gets the one-line message. */
+function translatePortError(error: unknown, ports: Record<ServiceKey, number>): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
+  const port = (error as { port?: number }).port;
+  const key = (['postgres', 'rest', 'resp'] as const).find((k) => ports[k] === port);
+  return key ? new PortInUseError(key, ports[key]) : error;
+}
+
+/**
+ * The local stack started by `pnpm stack` in another terminal, when it is running and answers
+ * as ours (its lock file names a live process and its REST port accepts our token).
+ */
+export async function findRunningStack(dataDir: string): Promise<StackLock | undefined> {
+  const lock = readLock(dataDir);
+  if (lock?.kind !== 'stack') return undefined;
+  if (lock.restPort !== undefined && lock.token !== undefined) {
+    const ping = await probeUpstash(`http://${lock.host}:${lock.restPort}`, lock.token, 1000);
+    if (!ping.ok) return undefined;
+  }
+  return lock;
+}
+
+/** The config a lesson sees when it uses a running stack's services. */
+export function configForStack(config: WorkshopConfig, lock: StackLock): WorkshopConfig {
+  return {
+    ...config,
+    databaseUrl:
+      config.databaseSource === 'embedded' && lock.postgresPort !== undefined
+        ? `postgres://postgres@${lock.host}:${lock.postgresPort}/postgres`
+        : config.databaseUrl,
+    upstash:
+      config.upstash.source === 'local' && lock.restPort !== undefined
+        ? { ...config.upstash, url: `http://${lock.host}:${lock.restPort}` }
+        : config.upstash,
+    valkeyUrl:
+      config.valkeySource === 'local' && lock.respPort !== undefined
+        ? `redis://${lock.host}:${lock.respPort}`
+        : config.valkeyUrl,
+  };
+}
+
+/**
+ * Environment variables that point a lesson's `loadConfig()` at these services: only those that
+ * differ from what it would find by itself, so a lesson on the default ports still sees its
+ * services as the embedded/local ones.
+ */
+export function serviceEnv(actual: WorkshopConfig, own: WorkshopConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (actual.databaseUrl !== own.databaseUrl) env.DATABASE_URL = actual.databaseUrl;
+  if (actual.upstash.url !== own.upstash.url || actual.upstash.token !== own.upstash.token) {
+    env.UPSTASH_REDIS_REST_URL = actual.upstash.url;
+    env.UPSTASH_REDIS_REST_TOKEN = actual.upstash.token;
+  }
+  if (actual.valkeyUrl !== own.valkeyUrl) env.VALKEY_URL = actual.valkeyUrl;
+  return env;
+}
