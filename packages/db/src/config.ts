@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+
+/** Where the local stack (`pnpm stack`) listens. `.env.example` documents the same values. */
+export const LOCAL_STACK = {
+  host: '127.0.0.1',
+  postgresPort: 54329,
+  restPort: 8079,
+  respPort: 6479,
+  token: 'workshop-local-token',
+} as const;
+
+export const LOCAL_DATABASE_URL = `postgres://postgres@${LOCAL_STACK.host}:${LOCAL_STACK.postgresPort}/postgres`;
+export const LOCAL_UPSTASH_URL = `http://${LOCAL_STACK.host}:${LOCAL_STACK.restPort}`;
+export const LOCAL_VALKEY_URL = `redis://${LOCAL_STACK.host}:${LOCAL_STACK.respPort}`;
+
+export interface WorkshopConfig {
+  /** A Postgres URL: `DATABASE_URL`, or the local stack's embedded Postgres. */
+  databaseUrl: string;
+  databaseSource: 'env' | 'embedded';
+  /** An Upstash REST endpoint: `UPSTASH_REDIS_REST_URL`/`_TOKEN`, or the local kv-server. */
+  upstash: { url: string; token: string; source: 'env' | 'local' };
+  /** A Redis-protocol URL: `VALKEY_URL`, or the local kv-server's RESP port. */
+  valkeyUrl: string;
+  valkeySource: 'env' | 'local';
+}
+
+/** A setting is missing or malformed. The message names the variable and the fix. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The repository root: this file lives in `<root>/packages/db/src/`. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The learner's `.env`, next to `.env.example` at the repository root. */
+export const ENV_FILE = join(REPO_ROOT, '.env');
+
+export interface LoadConfigOptions {
+  /** The `.env` file to read (default: the repository root's); `false` reads none. */
+  envFile?: string | false;
+}
+
+/**
+ * Reads the configuration: the environment first, then `.env` at the repository root for what
+ * the environment does not set. Unset services fall back to the local stack. Throws a
+ * ConfigError that names the variable and the fix when a value cannot work.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): WorkshopConfig {
+  const envFile = options.envFile ?? ENV_FILE;
+  const merged = { ...readEnvFile(envFile), ...definedOnly(env) };
+  const value = (name: string): string | undefined => {
+    const v = merged[name]?.trim();
+    return v ? v : undefined;
+  };
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl);
+
+  const restUrl = value('UPSTASH_REDIS_REST_URL');
+  const restToken = value('UPSTASH_REDIS_REST_TOKEN');
+  if (restUrl !== undefined) checkUpstashUrl(restUrl);
+  if (restUrl !== undefined && restToken === undefined) {
+    throw new ConfigError(
+      'UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not: copy the token from the ' +
+        "REST API section of your database's page in the Upstash console into .env.",
+    );
+  }
+  if (restUrl === undefined && restToken !== undefined) {
+    throw new ConfigError(
+      'UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not: set both (from the ' +
+        'Upstash console) or remove both to use the local stack.',
+    );
+  }
+
+  const valkeyUrl = value('VALKEY_URL');
+  if (valkeyUrl !== undefined) checkValkeyUrl(valkeyUrl);
+
+  return {
+    databaseUrl: databaseUrl ?? LOCAL_DATABASE_URL,
+    databaseSource: databaseUrl === undefined ? 'embedded' : 'env',
+    upstash:
+      restUrl !== undefined && restToken !== undefined
+        ? { url: restUrl.replace(/\/+$/, ''), token: restToken, source: 'env' }
+        : { url: LOCAL_UPSTASH_URL, token: LOCAL_STACK.token, source: 'local' },
+    valkeyUrl: valkeyUrl ?? LOCAL_VALKEY_URL,
+    valkeySource: valkeyUrl === undefined ? 'local' : 'env',
+  };
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function readEnvFile(path: string | false): Record<string, string> {
+  if (path === false || !existsSync(path)) return {};
+  try {
+    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new ConfigError(
+      `${path} could not be read (${(error as Error).message}): fix or delete it (see .env.example).`,
+    );
+  }
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkDatabaseUrl(value: string): void {
+  const url = parseUrl(value);
+  const fix =
+    'expected postgres://user:password@host:5432/database; fix it in .env or remove it to use the embedded Postgres.';
+  if (!url) throw new ConfigError(`DATABASE_URL is not a valid URL: ${fix}`);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      `DATABASE_URL starts with "${url.protocol}//", not postgres:// or postgresql://: ${fix}`,
+    );
+  }
+  if (!url.hostname) throw new ConfigError(`DATABASE_URL has no host name: ${fix}`);
+  if (url.port && Number(url.port) === 0) throw new ConfigError(`DATABASE_URL has port 0: ${fix}`);
+}
+
+function checkUpstashUrl(value: string): void {
+  const url = parseUrl(value);
+  if (url && (url.protocol === 'redis:' || url.protocol === 'rediss:')) {
+    throw new ConfigError(
+      'UPSTASH_REDIS_REST_URL is a redis:// URL: that is a TCP URL; @upstash/redis needs the ' +
+        'https:// REST URL from the console (REST API section of your database).',
+    );
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError(
+      'UPSTASH_REDIS_REST_URL is not an https:// URL: copy the REST URL (https://...upstash.io) ' +
+        'from the Upstash console, or remove it to use the local stack.',
+    );
+  }
+}
+
+function checkValkeyUrl(value: string): void {
+  const url = parseUrl(value);
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    throw new ConfigError(
+      'VALKEY_URL is an http(s):// URL: that is a REST URL; iovalkey needs redis://host:6379 ' +
+        '(or rediss:// for TLS).',
+    );
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new ConfigError(
+      'VALKEY_URL is not a redis:// URL: expected redis://[:password@]host:6379[/db]; fix it in ' +
+        '.env or remove it to use the local stack.',
+    );
+  }
+}

@@ -1,0 +1,207 @@
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
+import { LOCAL_STACK, REPO_ROOT } from './config.ts';
+import { migrate, seed } from './schema.ts';
+
+/** Where `pnpm stack` keeps the embedded Postgres data (git-ignored). */
+export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data', 'postgres');
+
+export interface EmbeddedPostgresOptions {
+  /** The data folder (default `<repo>/.data/postgres`), created, migrated and seeded on first start. */
+  dataDir?: string;
+  /** Start from this data-folder dump (see `createTemplateDump`) in memory instead of a folder. */
+  template?: Blob;
+  /** The TCP port (default 54329, the local stack's); 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** Progress lines for a person waiting (the first start runs initdb: a few seconds). */
+  onProgress?: (message: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The data folder is in use by another live process. */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+/**
+ * PGlite (Postgres compiled to WebAssembly) served over the Postgres wire protocol, so plain `pg`
+ * connects to it. Migrates and seeds on every start (both are no-ops once applied).
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
+  const host = options.host ?? LOCAL_STACK.host;
+  const port = options.port ?? LOCAL_STACK.postgresPort;
+  const progress = options.onProgress ?? (() => {});
+
+  let db: PGlite;
+  let releaseLock = () => {};
+  if (options.template) {
+    db = await PGlite.create({ loadDataDir: options.template });
+  } else {
+    const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+    releaseLock = acquireLock(dataDir, port);
+    try {
+      db = await openDataDir(dataDir, progress);
+    } catch (error) {
+      releaseLock();
+      throw error;
+    }
+  }
+
+  // All connections share PGlite's one session; createPool() uses max: 1 for this reason.
+  const server = new PGLiteSocketServer({ db, host, port, maxConnections: 100 });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close().catch(() => {});
+    releaseLock();
+    throw portError(error, port);
+  }
+  const actualPort = Number(server.getServerConn().split(':').pop());
+  const url = `postgres://postgres@${host}:${actualPort}/postgres`;
+
+  const close = async () => {
+    await server.stop().catch(() => {});
+    await db.close().catch(() => {});
+    releaseLock();
+  };
+
+  if (!options.template) {
+    try {
+      await migrateAndSeed(url, progress);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+  return { url, port: actualPort, close };
+}
+
+/** Initialises, migrates and seeds a database in memory and returns a dump of its data folder. */
+export async function createTemplateDump(): Promise<Blob> {
+  const db = await PGlite.create();
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
+  await server.start();
+  try {
+    const port = Number(server.getServerConn().split(':').pop());
+    await migrateAndSeed(`postgres://postgres@127.0.0.1:${port}/postgres`, () => {});
+  } finally {
+    await server.stop();
+  }
+  const dump = await db.dumpDataDir('none');
+  await db.close();
+  return dump;
+}
+
+async function migrateAndSeed(url: string, progress: (m: string) => void): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const applied = await pool
+      .query<{ id: string }>('SELECT id FROM schema_migrations')
+      .then((r) => r.rows.length)
+      .catch(() => 0);
+    if (applied === 0) progress('Creating the wiki schema and seeding articles...');
+    await migrate(pool);
+    await seed(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function openDataDir(dataDir: string, progress: (m: string) => void): Promise<PGlite> {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // initdb into a side folder and rename it when complete, so a kill during the first start
+    // never leaves a half-initialised data folder behind.
+    const staging = `${dataDir}.initialising`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(dirname(dataDir), { recursive: true });
+    progress(`First start: initialising the embedded Postgres in ${dataDir} (a few seconds)...`);
+    const started = performance.now();
+    const fresh = await PGlite.create({ dataDir: staging });
+    await fresh.close();
+    if (existsSync(dataDir)) rmSync(dataDir, { recursive: true }); // an empty folder
+    renameSync(staging, dataDir);
+    progress(`initdb done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  try {
+    const db = await PGlite.create({ dataDir });
+    await db.query('SELECT 1');
+    return db;
+  } catch (error) {
+    throw new Error(
+      `The embedded Postgres data in ${dataDir} could not be opened (${(error as Error).message}). ` +
+        `Nothing was deleted. To start over with a fresh database, move it aside: mv "${dataDir}" "${dataDir}.broken"`,
+    );
+  }
+}
+
+function portError(error: unknown, port: number): Error {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return new Error(
+      `Port ${port} is in use: another local stack may be running (stop it with Ctrl-C, or use it), ` +
+        `or set DATABASE_URL in .env to use another Postgres.`,
+    );
+  }
+  return error as Error;
+}
+
+/**
+ * One process per data folder: PGlite would corrupt a folder two processes write to. The lock
+ * file holds the owner's pid; a lock left by a dead process is taken over.
+ */
+function acquireLock(dataDir: string, port: number): () => void {
+  const lockFile = `${dataDir}.lock`;
+  mkdirSync(dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lockFile, JSON.stringify({ pid: process.pid, port }), { flag: 'wx' });
+      return () => {
+        try {
+          const owner = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
+          if (owner.pid === process.pid) unlinkSync(lockFile);
+        } catch {}
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner: { pid?: number; port?: number } = {};
+    try {
+      owner = JSON.parse(readFileSync(lockFile, 'utf8'));
+    } catch {}
+    if (owner.pid && isAlive(owner.pid)) {
+      throw new DataDirLockedError(
+        `The embedded Postgres data in ${dataDir} is in use by process ${owner.pid}` +
+          `${owner.port ? ` (serving port ${owner.port})` : ''}: stop that process (Ctrl-C in its terminal) or connect to it instead.`,
+      );
+    }
+    rmSync(lockFile, { force: true }); // stale: its process is gone
+  }
+  throw new DataDirLockedError(`Could not take the lock ${lockFile}: delete it and try again.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

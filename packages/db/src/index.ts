@@ -1,0 +1,39 @@
+export {
+  type Article,
+  ArticleExistsError,
+  type ArticleSummary,
+  createArticle,
+  deleteArticle,
+  getArticle,
+  listArticles,
+  updateArticle,
+} from './articles.ts';
+export {
+  connectUpstash,
+  createUpstashClient,
+  createValkeyClient,
+  pingUpstash,
+  ServiceError,
+} from './clients.ts';
+export {
+  ConfigError,
+  ENV_FILE,
+  LOCAL_DATABASE_URL,
+  LOCAL_STACK,
+  LOCAL_UPSTASH_URL,
+  LOCAL_VALKEY_URL,
+  type LoadConfigOptions,
+  loadConfig,
+  REPO_ROOT,
+  type WorkshopConfig,
+} from './config.ts';
+export {
+  createTemplateDump,
+  DataDirLockedError,
+  DEFAULT_DATA_DIR,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from './embedded-postgres.ts';
+export { createPool } from './pool.ts';
+export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, seed } from './schema.ts';

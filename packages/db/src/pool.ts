@@ -1,0 +1,42 @@
+import pg from 'pg';
+import { LOCAL_STACK, loadConfig, type WorkshopConfig } from './config.ts';
+
+/**
+ * A `pg` pool for the configured database.
+ *
+ * Pool policy for the embedded Postgres: `max: 1`. PGlite is one Postgres session behind a
+ * multiplexing socket server: every connection shares it, queries run one at a time anyway, and
+ * the server forwards protocol messages one by one, so two connections' extended-protocol
+ * exchanges (Parse/Bind/Execute) or SET commands could interleave. One connection means
+ * transactions and prepared statements cannot collide, at no cost in throughput. (Do not hold a
+ * `pool.connect()` client while calling `pool.query()`: with one connection that waits forever.)
+ */
+export function createPool(
+  config: Pick<WorkshopConfig, 'databaseUrl'> &
+    Partial<Pick<WorkshopConfig, 'databaseSource'>> = loadConfig(),
+): pg.Pool {
+  const embedded = config.databaseSource
+    ? config.databaseSource === 'embedded'
+    : isLocalStackUrl(config.databaseUrl);
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: embedded ? 1 : 10,
+    connectionTimeoutMillis: 5000,
+  });
+  // An idle connection dropped by the server (a stopped stack) emits 'error' on the pool; without
+  // a listener that would crash the process. The next query reconnects or reports the failure.
+  pool.on('error', () => {});
+  return pool;
+}
+
+function isLocalStackUrl(url: string): boolean {
+  try {
+    const { hostname, port } = new URL(url);
+    return (
+      (hostname === LOCAL_STACK.host || hostname === 'localhost') &&
+      Number(port) === LOCAL_STACK.postgresPort
+    );
+  } catch {
+    return false;
+  }
+}

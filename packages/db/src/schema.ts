@@ -1,0 +1,150 @@
+import type pg from 'pg';
+
+/**
+ * The wiki's schema, one migration per entry, applied in order and recorded in
+ * `schema_migrations`. Append new migrations; never edit one that has shipped.
+ * (The test template is keyed by a hash of this file, so editing it rebuilds the template.)
+ */
+export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
+  {
+    id: '001-articles',
+    sql: `
+      CREATE TABLE articles (
+        slug        text PRIMARY KEY,
+        title       text NOT NULL,
+        body        text NOT NULL,
+        author      text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** How many articles the seed writes: enough that listing them all is a slow query. */
+export const SEED_ARTICLE_COUNT = 5000;
+
+// Words for the generated titles and bodies: the seed is deterministic (no randomness), so every
+// learner's database, and every test's, holds the same articles.
+const WORDS = [
+  'cache',
+  'key',
+  'value',
+  'store',
+  'redis',
+  'valkey',
+  'upstash',
+  'postgres',
+  'latency',
+  'expiry',
+  'counter',
+  'hash',
+  'list',
+  'set',
+  'stream',
+  'replica',
+  'memory',
+  'eviction',
+  'token',
+  'endpoint',
+  'request',
+  'query',
+  'index',
+  'table',
+  'row',
+  'page',
+  'article',
+  'wiki',
+  'team',
+  'draft',
+  'review',
+  'release',
+  'deploy',
+  'server',
+  'client',
+  'socket',
+  'protocol',
+  'payload',
+  'json',
+  'http',
+  'pipeline',
+  'batch',
+  'window',
+  'limit',
+  'burst',
+  'retry',
+  'timeout',
+  'backoff',
+  'queue',
+  'worker',
+  'the',
+  'a',
+  'of',
+  'and',
+  'to',
+  'in',
+  'for',
+  'with',
+  'when',
+  'why',
+];
+const AUTHORS = ['ada', 'grace', 'linus', 'margaret', 'ken', 'barbara', 'dennis', 'frances'];
+
+const sqlArray = (items: readonly string[]) => `ARRAY[${items.map((w) => `'${w}'`).join(',')}]`;
+
+// One INSERT ... SELECT over generate_series: thousands of rows in a single round trip.
+// Article i gets 150-449 words picked by arithmetic on i and the word's position.
+const SEED_SQL = `
+  INSERT INTO articles (slug, title, body, author, created_at, updated_at)
+  SELECT
+    'article-' || lpad(i::text, 5, '0'),
+    initcap(w[1 + (i * 7) % n] || ' ' || w[1 + (i * 13 + 5) % n] || ' ' || w[1 + (i * 3 + 11) % n]),
+    (SELECT string_agg(w[1 + (i * 31 + j * 17 + (j * j) % 7) % n], ' ')
+       FROM generate_series(1, 150 + (i * 37) % 300) AS j),
+    a[1 + i % array_length(a, 1)],
+    timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes',
+    timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes' + ((i * 7919) % 2000) * interval '1 hour'
+  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i,
+       (SELECT ${sqlArray(WORDS)} AS w, ${WORDS.length} AS n, ${sqlArray(AUTHORS)} AS a) AS vocabulary
+  ON CONFLICT (slug) DO NOTHING
+`;
+
+const SEED_ID = 'seed-001-articles';
+
+/** Applies the migrations not applied yet. Safe to run concurrently and repeatedly. */
+export async function migrate(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  for (const migration of MIGRATIONS) {
+    await applyOnce(pool, migration.id, migration.sql);
+  }
+}
+
+/**
+ * Seeds the wiki once per database (recorded in `schema_migrations`), so articles a learner
+ * deletes stay deleted across restarts.
+ */
+export async function seed(pool: pg.Pool): Promise<void> {
+  await applyOnce(pool, SEED_ID, SEED_SQL);
+}
+
+async function applyOnce(pool: pg.Pool, id: string, sql: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Two processes migrating the same database wait for each other instead of failing.
+    await client.query('SELECT pg_advisory_xact_lock(7294001)');
+    const done = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [id]);
+    if (done.rowCount === 0) {
+      await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [id]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,4 @@
+export { defineProject, projectName } from './define-project.ts';
+export { servicesRequested, serviceUrls } from './services.ts';
+export { ensureEmbeddedTemplate, templateKey } from './template.ts';
+export { type TestStack, useTestStack } from './test-stack.ts';

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createTemplateDump, REPO_ROOT } from '@workshop/db';
+
+/** Cached, initialised + migrated + seeded database dumps, one per schema version. */
+export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
+
+/**
+ * Identifies the schema and seed: a hash of their source and of the PGlite version. A change to
+ * either builds a new template; older ones are deleted.
+ */
+export function templateKey(): string {
+  const require = createRequire(join(REPO_ROOT, 'packages', 'db', 'package.json'));
+  // The package's exports hide its package.json: find it next to its entry point.
+  const entry = require.resolve('@electric-sql/pglite');
+  const pglite = JSON.parse(
+    readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  return createHash('sha256')
+    .update(readFileSync(join(REPO_ROOT, 'packages', 'db', 'src', 'schema.ts')))
+    .update(pglite.version)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export function templateFile(key = templateKey()): string {
+  return join(TEMPLATE_DIR, `${key}.tar`);
+}
+
+/**
+ * Makes sure the embedded template exists, building it once (~6 s) when missing. Workers and
+ * parallel runs coordinate through a lock file; the dump is written aside and renamed, so a
+ * reader never sees half a file.
+ */
+export async function ensureEmbeddedTemplate(): Promise<string> {
+  const key = templateKey();
+  const file = templateFile(key);
+  if (exists(file)) return file;
+  mkdirSync(TEMPLATE_DIR, { recursive: true });
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + 120_000;
+  while (!exists(file)) {
+    if (tryLock(lock)) {
+      try {
+        if (!exists(file)) {
+          const dump = await createTemplateDump();
+          const partial = `${file}.${process.pid}.partial`;
+          writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+          renameSync(partial, file);
+          for (const old of readdirSync(TEMPLATE_DIR)) {
+            if (!old.startsWith(key)) rmSync(join(TEMPLATE_DIR, old), { force: true });
+          }
+        }
+      } finally {
+        rmSync(lock, { force: true });
+      }
+    } else {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Timed out waiting for the test template (lock ${lock}): delete it and retry.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return file;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the lock, or takes over one left by a dead process. */
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(lock, 'utf8').trim());
+    } catch {
+      return false; // released in the meantime: try again
+    }
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid > 0;
+    } catch {}
+    if (!alive) rmSync(lock, { force: true });
+    return false;
+  }
+}
+
+export async function loadEmbeddedTemplate(): Promise<Blob> {
+  return new Blob([readFileSync(await ensureEmbeddedTemplate())]);
+}

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import {
+  createPool,
+  createValkeyClient,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+  type WorkshopConfig,
+} from '@workshop/db';
+import type { KvServer } from '@workshop/kv-server';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  servicesRequested,
+  servicesTemplateName,
+  serviceUrls,
+  TEST_DB_PREFIX,
+  withPath,
+} from './services.ts';
+import { ensureEmbeddedTemplate } from './template.ts';
+
+export interface TestStack {
+  readonly backend: 'embedded' | 'services';
+  /** A fresh, migrated, seeded database for this test file. */
+  readonly pool: pg.Pool;
+  readonly databaseUrl: string;
+  /** A kv-server REST endpoint for this file: its own engine, or forwarding to the real Redis. */
+  readonly upstash: { url: string; token: string };
+  /** A RESP endpoint with an empty database: the file's kv-server, or the real Valkey. */
+  readonly valkeyUrl: string;
+  /** All of the above as a config for the `@workshop/db` factories. */
+  readonly config: WorkshopConfig;
+}
+
+let fileCounter = 0;
+
+/**
+ * Gives the calling test file its own database and key-value endpoints, started in `beforeAll`
+ * and stopped in `afterAll`. Call it at the top level of the file; read its properties inside
+ * tests and hooks.
+ *
+ * Embedded (default): a copy of the cached template database in memory, served by its own PGlite
+ * socket server, and an in-process kv-server (engine). Services (`WORKSHOP_TEST_SERVICES=1`): a
+ * database created from a template on the real Postgres (dropped afterwards), a kv-server
+ * forwarding to the real Redis, and the real Valkey, each on a db number of this worker's own,
+ * flushed first.
+ */
+export function useTestStack(): TestStack {
+  let state: (TestStack & { close(): Promise<void> }) | undefined;
+
+  beforeAll(async () => {
+    state = servicesRequested() ? await startServicesStack() : await startEmbeddedStack();
+  });
+  afterAll(async () => {
+    await state?.close();
+    state = undefined;
+  });
+
+  const get = <K extends keyof TestStack>(key: K): TestStack[K] => {
+    if (!state) {
+      throw new Error(
+        `useTestStack().${key} is only available inside tests and beforeAll/afterAll hooks (after the stack started).`,
+      );
+    }
+    return state[key];
+  };
+  return {
+    get backend() {
+      return get('backend');
+    },
+    get pool() {
+      return get('pool');
+    },
+    get databaseUrl() {
+      return get('databaseUrl');
+    },
+    get upstash() {
+      return get('upstash');
+    },
+    get valkeyUrl() {
+      return get('valkeyUrl');
+    },
+    get config() {
+      return get('config');
+    },
+  };
+}
+
+async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void> }> {
+  const template = new Blob([readFileSync(await ensureEmbeddedTemplate())]);
+  const [postgres, kv] = await Promise.all([
+    startEmbeddedPostgres({ template, port: 0 }),
+    startKv({ restPort: 0, respPort: 0 }),
+  ]);
+  const respUrl = kv.respUrl ?? '';
+  const config: WorkshopConfig = {
+    databaseUrl: postgres.url,
+    databaseSource: 'embedded',
+    upstash: { url: kv.restUrl, token: kv.token, source: 'local' },
+    valkeyUrl: respUrl,
+    valkeySource: 'local',
+  };
+  const pool = createPool(config);
+  return {
+    backend: 'embedded',
+    pool,
+    databaseUrl: postgres.url,
+    upstash: { url: kv.restUrl, token: kv.token },
+    valkeyUrl: respUrl,
+    config,
+    close: () => closeAll(pool, kv, postgres),
+  };
+}
+
+async function startServicesStack(): Promise<TestStack & { close(): Promise<void> }> {
+  const urls = serviceUrls();
+  // Each concurrently running worker has its own pool id, so its own Redis/Valkey db number.
+  // (db 14 and 15 belong to kv-server's own suites.)
+  const dbNumber = 1 + (Number(process.env.VITEST_POOL_ID ?? 0) % 8);
+  const redisUrl = withPath(urls.redis, dbNumber);
+  const valkeyUrl = withPath(urls.valkey, dbNumber);
+  await Promise.all([flush(redisUrl, 'TEST_REDIS_URL'), flush(valkeyUrl, 'TEST_VALKEY_URL')]);
+
+  const name = `${TEST_DB_PREFIX}${process.pid}_${++fileCounter}`;
+  const admin = new pg.Client({ connectionString: urls.database });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${servicesTemplateName()}"`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = withPath(urls.database, name);
+  const kv = await startKv({ restPort: 0, respPort: false, forwardTo: redisUrl });
+  const config: WorkshopConfig = {
+    databaseUrl,
+    databaseSource: 'env',
+    upstash: { url: kv.restUrl, token: kv.token, source: 'local' },
+    valkeyUrl,
+    valkeySource: 'env',
+  };
+  const pool = createPool(config);
+  return {
+    backend: 'services',
+    pool,
+    databaseUrl,
+    upstash: { url: kv.restUrl, token: kv.token },
+    valkeyUrl,
+    config,
+    close: async () => {
+      await closeAll(pool, kv);
+      const dropper = new pg.Client({ connectionString: urls.database });
+      await dropper.connect();
+      await dropper
+        .query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+        .finally(() => dropper.end());
+    },
+  };
+}
+
+// Loaded when a stack starts, so importing defineProject (in vitest.config.ts) does not load it.
+async function startKv(options: Parameters<typeof import('@workshop/kv-server').startKvServer>[0]) {
+  const specifier = '@workshop/kv-server';
+  const { startKvServer } = (await import(
+    /* @vite-ignore */ specifier
+  )) as typeof import('@workshop/kv-server');
+  return startKvServer(options);
+}
+
+async function flush(url: string, variable: string): Promise<void> {
+  const client = createValkeyClient(
+    { valkeyUrl: url },
+    { lazyConnect: true, retryStrategy: () => null },
+  );
+  try {
+    await client.connect();
+    await client.flushdb();
+  } catch (error) {
+    throw new Error(
+      `${variable} ${url} does not answer (${(error as Error).message}): start that server, or run \`pnpm test\` for the embedded stack.`,
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function closeAll(pool: pg.Pool, kv: KvServer, postgres?: EmbeddedPostgres): Promise<void> {
+  await pool.end().catch(() => {});
+  await Promise.all([kv.close(), postgres?.close()]);
+}
