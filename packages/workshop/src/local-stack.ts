@@ -79,15 +79,7 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
       port: chosen.postgres,
       onProgress,
     });
-    started.push(postgres);
-    // The lessons expect the wiki's tables and articles: both steps are idempotent.
-    const pool = db.createPool({ databaseUrl: postgres.url, databaseSource: 'embedded' });
-    try {
-      await db.migrate(pool);
-      await db.seed(pool);
-    } finally {
-      await pool.end();
-    }
+    started.push(postgres); // it has migrated and seeded the wiki's database
     return postgres;
   };
 
@@ -110,7 +102,10 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
       need.postgres ? startPostgres() : undefined,
       need.rest || need.resp ? startKv() : undefined,
     ]);
-    const shown = (path: string) => relative(options.root, path) || path;
+    const shown = (path: string) => {
+      const inRepo = relative(options.root, path);
+      return inRepo && !inRepo.startsWith('..') ? inRepo : path;
+    };
     const real = (service: string, url: string, envVar: string): ServiceRow => ({
       service,
       where: redact(url),
@@ -180,7 +175,8 @@ export async function findRunningStack(dataDir: string): Promise<StackLock | und
   const lock = readLock(dataDir);
   if (lock?.kind !== 'stack') return undefined;
   if (lock.restPort !== undefined && lock.token !== undefined) {
-    const ping = await probeUpstash(`http://${lock.host}:${lock.restPort}`, lock.token, 1000);
+    const url = `http://${lock.host}:${lock.restPort}`;
+    const ping = await probeUpstash({ url, token: lock.token, source: 'local' }, 1000);
     if (!ping.ok) return undefined;
   }
   return lock;

@@ -1,7 +1,5 @@
 // Short, bounded checks that a service answers. The real clients retry for seconds before
 // failing; the doctor and the runners need an answer within a second or two.
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 
 export type ProbeResult =
   | { ok: true }
@@ -55,110 +53,58 @@ export async function probePostgres(
   return result;
 }
 
-/** `PING` over the Upstash REST protocol with the bearer token. */
+/** `PING` over the Upstash REST protocol with the token; the message says what to fix. */
 export async function probeUpstash(
-  url: string,
-  token: string,
+  upstash: { url: string; token: string; source: 'env' | 'local' },
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<ProbeResult> {
+  const { pingUpstash } = await import('@workshop/db');
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(['PING']),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    if (response.status === 401 || response.status === 403) {
-      return { ok: false, kind: 'auth', detail: text.slice(0, 200) };
-    }
-    if (!response.ok) {
-      return { ok: false, kind: 'error', detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if ((body as { result?: unknown } | undefined)?.result !== 'PONG') {
-      return {
-        ok: false,
-        kind: 'error',
-        detail: `unexpected answer to PING: ${text.slice(0, 200)}`,
-      };
-    }
+    await pingUpstash(upstash, timeoutMs);
     return { ok: true };
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
-    }
-    return errorKind((error as { cause?: unknown }).cause ?? error);
+    const detail = (error as Error).message;
+    const kind = /token|401/i.test(detail)
+      ? 'auth'
+      : /no answer within/.test(detail)
+        ? 'timeout'
+        : 'error';
+    return { ok: false, kind, detail };
   }
 }
 
-/** `PING` over the Redis protocol (Redis, Valkey, the local kv-server), with AUTH if the URL has a password. */
-export function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
-  let parsed: URL;
+/** `PING` over the Redis protocol (Redis, Valkey, the local kv-server), with AUTH from the URL. */
+export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
+  const { createValkeyClient } = await import('@workshop/db');
+  // One attempt, no reconnection, no offline queue: a probe wants an answer, not resilience.
+  const client = createValkeyClient(
+    { valkeyUrl: url },
+    {
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    },
+  );
+  client.on('error', () => {}); // reported through the rejected promise below
   try {
-    parsed = new URL(url);
-  } catch {
-    return Promise.resolve({ ok: false, kind: 'error', detail: `not a URL: ${url}` });
+    await client.connect();
+    const reply = await client.ping();
+    return reply === 'PONG'
+      ? { ok: true }
+      : { ok: false, kind: 'error', detail: `unexpected answer to PING: ${reply}` };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(message)) {
+      return { ok: false, kind: 'auth', detail: message };
+    }
+    if (/timed? ?out/i.test(message)) {
+      return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
+    }
+    return errorKind(error);
+  } finally {
+    client.disconnect();
   }
-  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  const port = Number(parsed.port || 6379);
-  const password = decodeURIComponent(parsed.password);
-  const user = decodeURIComponent(parsed.username);
-  const commands: string[][] = [];
-  if (password) commands.push(user ? ['AUTH', user, password] : ['AUTH', password]);
-  commands.push(['PING']);
-  const payload = commands
-    .map(
-      (args) =>
-        `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
-    )
-    .join('');
-
-  return new Promise((resolvePromise) => {
-    let settled = false;
-    let received = '';
-    const socket: Socket =
-      parsed.protocol === 'rediss:'
-        ? connectTls({ host, port, servername: host })
-        : connectTcp({ host, port });
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolvePromise(result);
-    };
-    const timer = setTimeout(
-      () => finish({ ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-    socket.once(parsed.protocol === 'rediss:' ? 'secureConnect' : 'connect', () =>
-      socket.write(payload),
-    );
-    socket.on('data', (chunk) => {
-      received += chunk.toString('utf8');
-      const lines = received.split('\r\n');
-      for (const line of lines.slice(0, -1)) {
-        if (line.startsWith('-')) {
-          const isAuth = /^-(NOAUTH|WRONGPASS|ERR invalid password|ERR AUTH)/.test(line);
-          finish({ ok: false, kind: isAuth ? 'auth' : 'error', detail: line.slice(1) });
-          return;
-        }
-        if (line === '+PONG') {
-          finish({ ok: true });
-          return;
-        }
-      }
-    });
-    socket.on('error', (error) => finish(errorKind(error)));
-    socket.on('close', () =>
-      finish({ ok: false, kind: 'error', detail: 'the connection closed before PONG' }),
-    );
-  });
 }

@@ -1,7 +1,5 @@
 // One run of the local stack, shared by `workshop stack` and `workshop start`: take the data
 // folder's lock, start what is not configured as a real service, print the table, stop cleanly.
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { loadContext, UserError, type WorkshopContext } from './context.ts';
 import { type ServiceRow, startLocalServices } from './local-stack.ts';
 import { PortInUseError } from './ports.ts';
@@ -57,15 +55,6 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
     const holder = acquireLock(dataDir, lock);
     if (holder) throw new UserError(heldMessage(holder));
   }
-  const firstStart =
-    config.databaseSource === 'embedded' && !existsSync(join(dataDir, 'postgres', 'PG_VERSION'));
-  if (firstStart) {
-    const where = relative(context.root, join(dataDir, 'postgres')) || dataDir;
-    console.log(
-      `First start: creating the embedded Postgres database in ${where} (takes a few seconds)...`,
-    );
-  }
-
   let services: Awaited<ReturnType<typeof startLocalServices>>;
   try {
     services = await startLocalServices({
@@ -83,7 +72,7 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
   }
   if (embedded) updateLock(dataDir, { ...lock, ...services.listening });
 
-  console.log(formatTable(services.rows));
+  console.log(`\n${formatTable(services.rows)}`);
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   console.log(`\nReady in ${seconds} s.`);
 

@@ -109,25 +109,17 @@ async function checkUpstash(
       );
     }
     const url = `http://${stack.host}:${stack.restPort}`;
-    const result = await probeUpstash(url, upstash.token);
+    const result = await probeUpstash({ ...upstash, url });
     return result.ok
       ? pass(`Upstash: the local kv-server, running at ${url} (pid ${stack.pid})`)
-      : fail(
-          `Upstash: the local kv-server at ${url} does not answer PING (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
-        );
+      : fail(`Upstash: ${result.detail}`);
   }
-  const result = await probeUpstash(upstash.url, upstash.token);
+  const result = await probeUpstash(upstash);
   if (result.ok) return pass(`Upstash at ${upstash.url} answers PING with your token`);
-  const fix = {
-    auth: `wrong token: ${upstash.url} rejects UPSTASH_REDIS_REST_TOKEN; copy the token from the REST API section of your database in the Upstash console.`,
-    unreachable:
-      'nothing answers there: check UPSTASH_REDIS_REST_URL and your network (or remove both UPSTASH_ variables to use the local stack).',
-    timeout:
-      'no answer within 1.5 s: check UPSTASH_REDIS_REST_URL and your network (or remove both UPSTASH_ variables to use the local stack).',
-    error: 'check UPSTASH_REDIS_REST_URL: it must be the REST URL of your database.',
-  }[result.kind];
   return fail(
-    `Upstash at ${upstash.url}: ${fix}${result.kind === 'error' ? ` (${result.detail})` : ''}`,
+    result.kind === 'auth'
+      ? `Upstash at ${upstash.url}: wrong token. ${result.detail}`
+      : `Upstash at ${upstash.url}: ${result.detail}`,
   );
 }
 
