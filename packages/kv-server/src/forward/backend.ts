@@ -1,0 +1,156 @@
+// Forwarding mode: the REST surface in front of a real Redis/Valkey. Single commands and
+// pipelines share a small pool of connections (connection-state commands are refused before
+// they get here); each `/multi-exec` and each blocking command gets a connection of its own.
+
+import { ErrorReply, type Reply, SimpleString } from '../engine/reply.ts';
+import type { CommandBackend } from '../rest/backend.ts';
+import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
+import { ScriptRewriter } from './scripts.ts';
+
+export interface ForwardOptions {
+  poolSize?: number;
+  /** A down backend must be reported fast: @upstash/redis retries network errors, we need not. */
+  connectTimeoutMs?: number;
+  /** After a failed connect, requests fail at once for this long instead of reconnecting. */
+  retryAfterMs?: number;
+}
+
+/** Commands that can hold a connection for their whole timeout. */
+const BLOCKING = new Set([
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
+]);
+
+export class ForwardBackend implements CommandBackend {
+  readonly target: BackendTarget;
+  readonly scripts = new ScriptRewriter();
+  private readonly pool: BackendConnection[] = [];
+  private connecting: Promise<BackendConnection> | undefined;
+  private lastFailure: { error: Error; at: number } | undefined;
+  private readonly poolSize: number;
+  private readonly connectTimeoutMs: number;
+  private readonly retryAfterMs: number;
+  private readonly dedicated = new Set<BackendConnection>();
+
+  constructor(url: string, options: ForwardOptions = {}) {
+    this.target = parseBackendUrl(url);
+    this.poolSize = options.poolSize ?? 4;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    this.retryAfterMs = options.retryAfterMs ?? 1000;
+  }
+
+  async command(argv: Buffer[]): Promise<Reply> {
+    const { argv: rewritten, replySha } = this.scripts.rewrite(argv);
+    const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
+    if (BLOCKING.has(name)) {
+      return this.withDedicated(async (connection) => connection.send(rewritten));
+    }
+    const connection = await this.acquire();
+    return this.scripts.fixReply(await connection.send(rewritten), replySha);
+  }
+
+  async pipeline(argvs: Buffer[][]): Promise<Reply[]> {
+    const rewrites = argvs.map((argv) => this.scripts.rewrite(argv));
+    const connection = await this.acquire();
+    const replies = await connection.sendMany(rewrites.map((r) => r.argv));
+    return replies.map((reply, i) => this.scripts.fixReply(reply, rewrites[i]?.replySha));
+  }
+
+  async transaction(argvs: Buffer[][]): Promise<Reply> {
+    const rewrites = argvs.map((argv) => this.scripts.rewrite(argv));
+    return this.withDedicated(async (connection) => {
+      const replies = await connection.sendMany([
+        [Buffer.from('MULTI')],
+        ...rewrites.map((r) => r.argv),
+        [Buffer.from('EXEC')],
+      ]);
+      const exec = replies[replies.length - 1] ?? null;
+      if (exec instanceof ErrorReply) {
+        // Say which command made the backend refuse the transaction.
+        const index = replies.slice(1, -1).findIndex((r) => r instanceof ErrorReply);
+        const refused = replies[index + 1];
+        if (index >= 0 && refused instanceof ErrorReply) {
+          return new ErrorReply(`${exec.message} Command ${index + 1}: ${refused.message}`);
+        }
+        return exec;
+      }
+      if (!Array.isArray(exec)) return exec;
+      return exec.map((reply, i) => this.scripts.fixReply(reply, rewrites[i]?.replySha));
+    });
+  }
+
+  knows(): boolean {
+    // Only the backend knows its commands: an unknown one gets its error as a 400.
+    return true;
+  }
+
+  /** Checks the backend answers PING; rejects with the same error requests would get. */
+  async ping(): Promise<void> {
+    const reply = await (await this.acquire()).send([Buffer.from('PING')]);
+    if (!(reply instanceof SimpleString))
+      throw new Error(`unexpected PING reply from ${this.target.display}`);
+  }
+
+  close(): void {
+    for (const connection of [...this.pool, ...this.dedicated]) connection.close();
+    this.pool.length = 0;
+    this.dedicated.clear();
+  }
+
+  /** A pooled connection: the least busy live one, opening another while the pool has room. */
+  private async acquire(): Promise<BackendConnection> {
+    for (let i = this.pool.length - 1; i >= 0; i--) {
+      if (!this.pool[i]?.alive) this.pool.splice(i, 1);
+    }
+    let best: BackendConnection | undefined;
+    for (const connection of this.pool) {
+      if (best === undefined || connection.pending < best.pending) best = connection;
+    }
+    if (best !== undefined && (best.pending === 0 || this.pool.length >= this.poolSize))
+      return best;
+    if (this.connecting === undefined) {
+      this.connecting = this.open().finally(() => {
+        this.connecting = undefined;
+      });
+      const connection = await this.connecting;
+      this.pool.push(connection);
+      return connection;
+    }
+    // Another request is already opening a connection: share it rather than opening more.
+    return best ?? (await this.connecting);
+  }
+
+  private async withDedicated<T>(run: (connection: BackendConnection) => Promise<T>): Promise<T> {
+    const connection = await this.open();
+    this.dedicated.add(connection);
+    try {
+      return await run(connection);
+    } finally {
+      this.dedicated.delete(connection);
+      connection.close();
+    }
+  }
+
+  private async open(): Promise<BackendConnection> {
+    // No retry storm: right after a failure, answer with it instead of connecting again.
+    if (this.lastFailure && Date.now() - this.lastFailure.at < this.retryAfterMs) {
+      throw this.lastFailure.error;
+    }
+    try {
+      const connection = await BackendConnection.open(this.target, this.connectTimeoutMs);
+      this.lastFailure = undefined;
+      return connection;
+    } catch (error) {
+      this.lastFailure = { error: error as Error, at: Date.now() };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,181 @@
+// One client connection to a real Redis/Valkey, speaking RESP2 with our codec so every reply
+// keeps its exact type. Commands are pipelined: replies come back in the order they were sent.
+
+import { connect, type Socket } from 'node:net';
+import { ErrorReply, type Reply } from '../engine/reply.ts';
+import { encodeCommand, ReplyDecoder } from '../resp/codec.ts';
+import { BackendUnavailableError } from '../rest/backend.ts';
+
+export interface BackendTarget {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  /** The URL without its password, for messages. */
+  display: string;
+}
+
+/** Parses `redis://[[user]:password@]host[:port][/db]`. Throws an Error that says what is wrong. */
+export function parseBackendUrl(url: string): BackendTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(
+      `Invalid forwarding URL ${JSON.stringify(url)}: expected redis://host:port/db, e.g. redis://127.0.0.1:6379/0`,
+    );
+  }
+  if (parsed.protocol !== 'redis:') {
+    throw new Error(
+      `Unsupported forwarding URL ${JSON.stringify(parsed.protocol)}: kv-server forwards to redis:// URLs (plain TCP, no TLS)`,
+    );
+  }
+  const dbText = parsed.pathname.replace(/^\//, '') || '0';
+  const db = Number(dbText);
+  if (!Number.isInteger(db) || db < 0) {
+    throw new Error(
+      `Invalid database ${JSON.stringify(dbText)} in forwarding URL: use a number, e.g. /0`,
+    );
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = Number(parsed.port || 6379);
+  return {
+    host,
+    port,
+    db,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    display: `redis://${parsed.host}/${db}`,
+  };
+}
+
+interface Waiter {
+  resolve: (reply: Reply) => void;
+  reject: (error: Error) => void;
+}
+
+export class BackendConnection {
+  private readonly decoder = new ReplyDecoder();
+  private readonly waiters: Waiter[] = [];
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly target: BackendTarget,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.fail(this.unavailable(error.message)));
+    socket.on('close', () => this.fail(this.unavailable('connection closed')));
+  }
+
+  /** Connects, authenticates and selects the database; rejects within `timeoutMs`. */
+  static open(target: BackendTarget, timeoutMs = 1000): Promise<BackendConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: target.host, port: target.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(unavailable(target, `no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(unavailable(target, (error as NodeJS.ErrnoException).code ?? error.message));
+      });
+      socket.once('connect', () => {
+        const connection = new BackendConnection(socket, target);
+        connection
+          .handshake()
+          .then(() => {
+            clearTimeout(timer);
+            resolve(connection);
+          })
+          .catch((error: unknown) => {
+            clearTimeout(timer);
+            connection.close();
+            reject(error);
+          });
+      });
+    });
+  }
+
+  get pending(): number {
+    return this.waiters.length;
+  }
+
+  get alive(): boolean {
+    return this.failure === undefined;
+  }
+
+  send(argv: readonly Buffer[]): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.socket.write(encodeCommand(argv));
+    });
+  }
+
+  /** Sends all commands in one write; resolves with every reply, in order. */
+  sendMany(argvs: readonly Buffer[][]): Promise<Reply[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const replies = argvs.map(
+      () => new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject })),
+    );
+    this.socket.write(Buffer.concat(argvs.map((argv) => encodeCommand(argv))));
+    return Promise.all(replies);
+  }
+
+  close(): void {
+    this.fail(this.unavailable('connection closed by kv-server'));
+    this.socket.destroy();
+  }
+
+  private async handshake(): Promise<void> {
+    const { username, password, db } = this.target;
+    if (password !== undefined) {
+      const argv = username ? ['AUTH', username, password] : ['AUTH', password];
+      const reply = await this.send(argv.map((a) => Buffer.from(a)));
+      if (reply instanceof ErrorReply) {
+        throw new BackendUnavailableError(
+          `ERR the backend ${this.target.display} refused kv-server's AUTH (${reply.message}): fix the password in the forwarding URL`,
+        );
+      }
+    }
+    if (db !== 0) {
+      const reply = await this.send([Buffer.from('SELECT'), Buffer.from(String(db))]);
+      if (reply instanceof ErrorReply) {
+        throw new BackendUnavailableError(
+          `ERR the backend ${this.target.display} refused SELECT ${db} (${reply.message}): use a database it has`,
+        );
+      }
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.decoder.push(chunk);
+    try {
+      for (let reply = this.decoder.next(); reply !== undefined; reply = this.decoder.next()) {
+        this.waiters.shift()?.resolve(reply);
+      }
+    } catch (error) {
+      this.fail(this.unavailable(`protocol error: ${(error as Error).message}`));
+      this.socket.destroy();
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private unavailable(reason: string): BackendUnavailableError {
+    return unavailable(this.target, reason);
+  }
+}
+
+export function unavailable(target: BackendTarget, reason: string): BackendUnavailableError {
+  return new BackendUnavailableError(
+    `ERR kv-server cannot reach the Redis/Valkey backend at ${target.display} (${reason}): start that server, or point --forward-to / KV_FORWARD_TO at a running one`,
+  );
+}

@@ -1,0 +1,18 @@
+// @workshop/kv-server: a local Upstash-compatible REST server and Redis-protocol server, backed
+// by an exact in-memory engine or forwarding to a real Redis/Valkey.
+
+export {
+  CommandDecoder,
+  encodeCommand,
+  encodeReply,
+  ReplyDecoder,
+  ReplyWriter,
+  RespProtocolError,
+} from './resp/codec.ts';
+export {
+  type KvServer,
+  type KvServerOptions,
+  PortInUseError,
+  startKvServer,
+  UNKNOWN_COMMAND_HINT,
+} from './server.ts';

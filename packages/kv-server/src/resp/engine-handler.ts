@@ -1,0 +1,107 @@
+// A RESP connection served by the engine: one Session per connection (MULTI/EXEC/WATCH state),
+// plus the connection-level commands clients send on connect (CLIENT SETNAME/SETINFO, COMMAND,
+// CONFIG GET) that are about the connection or the server rather than the data.
+
+import type { Engine } from '../engine/engine.ts';
+import { ErrorReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
+import type { ConnectionInfo, RespConnectionHandler } from './server.ts';
+
+export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnectionHandler {
+  const session = engine.createSession(true);
+  return {
+    execute(argv) {
+      const name = argv[0]!.toString('latin1').toLowerCase();
+      // Inside MULTI everything is queued by the engine, as Redis does.
+      if (!session.inMulti) {
+        if (name === 'client') return client(argv, info);
+        if (name === 'command' && engine.command('command') === undefined)
+          return command(engine, argv);
+        if (name === 'config' && engine.command('config') === undefined) return config(argv);
+      }
+      return engine.execute(session, argv);
+    },
+    get closeRequested() {
+      return session.closeRequested;
+    },
+    close() {
+      engine.closeSession(session);
+    },
+  };
+}
+
+function client(argv: Buffer[], info: ConnectionInfo): Reply {
+  const sub = argv[1]?.toString('latin1').toLowerCase();
+  if (sub === undefined)
+    return new ErrorReply("ERR wrong number of arguments for 'client' command");
+  if (sub === 'setname' && argv.length === 3) {
+    const name = argv[2]!.toString('latin1');
+    if (/[^\x21-\x7e]/.test(name)) {
+      return new ErrorReply(
+        'ERR Client names cannot contain spaces, newlines or special characters.',
+      );
+    }
+    info.name = name === '' ? undefined : name;
+    return OK;
+  }
+  if (sub === 'getname' && argv.length === 2) {
+    return info.name === undefined ? null : Buffer.from(info.name, 'latin1');
+  }
+  if (sub === 'id' && argv.length === 2) return info.id;
+  // Library name/version, eviction and LRU hints: accepted, nothing to do for a local server.
+  if ((sub === 'setinfo' && argv.length === 4) || sub === 'no-evict' || sub === 'no-touch')
+    return OK;
+  return new ErrorReply(
+    `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try CLIENT HELP.`,
+  );
+}
+
+/** Just enough of COMMAND for redis-cli (hints) and redis-benchmark. */
+function command(engine: Engine, argv: Buffer[]): Reply {
+  const sub = argv[1]?.toString('latin1').toLowerCase();
+  const describe = (name: string): Reply => {
+    const spec = engine.command(name);
+    if (spec === undefined) return null;
+    const hasKey = Math.abs(spec.arity) >= 2 && !spec.transactionControl;
+    return [
+      Buffer.from(spec.name),
+      spec.arity,
+      [new SimpleString(spec.write ? 'write' : 'readonly')],
+      hasKey ? 1 : 0,
+      hasKey ? 1 : 0,
+      hasKey ? 1 : 0,
+      [],
+      [],
+      [],
+      [],
+    ];
+  };
+  if (sub === undefined) return engine.commandNames().map(describe);
+  if (sub === 'count') return engine.commandNames().length;
+  if (sub === 'info') {
+    const names =
+      argv.length > 2
+        ? argv.slice(2).map((a) => a.toString('latin1').toLowerCase())
+        : engine.commandNames();
+    return names.map(describe);
+  }
+  if (sub === 'docs') return [];
+  if (sub === 'list') return engine.commandNames().map((name) => Buffer.from(name));
+  return new ErrorReply(`ERR unknown subcommand '${sub}'. Try COMMAND HELP.`);
+}
+
+/** CONFIG GET for the two settings redis-benchmark reads; this server has no persistence config. */
+function config(argv: Buffer[]): Reply {
+  const sub = argv[1]?.toString('latin1').toLowerCase();
+  if (sub !== 'get') {
+    return new ErrorReply(
+      `ERR CONFIG ${sub ?? ''} is not supported by kv-server (only CONFIG GET)`,
+    );
+  }
+  const known: Record<string, string> = { save: '', appendonly: 'no' };
+  const out: Reply[] = [];
+  for (const pattern of argv.slice(2)) {
+    const value = known[pattern.toString('latin1').toLowerCase()];
+    if (value !== undefined) out.push(Buffer.from(pattern), Buffer.from(value));
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// Commands that change the state of the connection they run on. Over REST every request is a
+// connection of its own (and, when forwarding, a connection shared with other requests), so
+// such a command would either do nothing or leak into someone else's request: refuse it and
+// say what to use instead.
+
+const ADVICE: Record<string, string> = {
+  multi: 'use the /multi-exec endpoint (redis.multi() or redis.transaction() in @upstash/redis)',
+  exec: 'use the /multi-exec endpoint (redis.multi() or redis.transaction() in @upstash/redis)',
+  discard: 'use the /multi-exec endpoint (redis.multi() or redis.transaction() in @upstash/redis)',
+  watch: 'WATCH needs a connection of its own: use the RESP port (iovalkey) for optimistic locking',
+  unwatch:
+    'WATCH needs a connection of its own: use the RESP port (iovalkey) for optimistic locking',
+  select: 'choose the database in the server URL instead (redis://host:port/db)',
+  hello: 'the REST surface always speaks RESP2 shapes as JSON',
+  auth: 'REST requests authenticate with the bearer token instead',
+};
+
+const STATEFUL = new Set([
+  ...Object.keys(ADVICE),
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'monitor',
+  'reset',
+  'client',
+  'replicaof',
+  'slaveof',
+  'sync',
+  'psync',
+  'quit',
+  'readonly',
+  'readwrite',
+  'asking',
+]);
+
+/** The error text for a connection-state command sent over REST, or undefined when it may run. */
+export function refusal(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (!STATEFUL.has(lower)) return undefined;
+  const advice = ADVICE[lower] ?? 'it is not available over REST; use the RESP port for it';
+  return `ERR '${lower}' changes connection state, which a REST request does not keep: ${advice}`;
+}
