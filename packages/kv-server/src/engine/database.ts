@@ -28,12 +28,16 @@ export interface DatabaseOptions {
   now: () => number;
   /** Called with a key every time it is written, deleted or expires (WATCH listens here). */
   onModified: (key: string) => void;
+  /** Keys someone watches: FLUSHDB signals those (and only those) that existed. */
+  watchedKeys?: () => Iterable<string>;
 }
 
 export class Database {
   private readonly data = new Map<string, Value>();
   /** Absolute expiry in ms, only for keys that have one: most keys do not, so this stays small. */
   private readonly expires = new Map<string, number>();
+  /** Where the active expiry stopped last time (see `sweep`). */
+  private sweepCursor: IterableIterator<[string, number]> | undefined;
 
   constructor(private readonly options: DatabaseOptions) {}
 
@@ -152,23 +156,70 @@ export class Database {
     if (expiresAt !== undefined) this.expires.set(key, expiresAt);
   }
 
+  /** Removes every key. Only keys someone watches are signalled (a flush of millions stays cheap). */
   flush(): void {
-    const keys = [...this.data.keys()];
+    const watched = this.options.watchedKeys?.() ?? [];
+    const touched = [...watched].filter((key) => this.data.has(key));
     this.data.clear();
     this.expires.clear();
-    for (const key of keys) this.options.onModified(key);
+    this.sweepCursor = undefined;
+    for (const key of touched) this.options.onModified(key);
+  }
+
+  /** Number of keys that have a TTL (INFO's `expires=`). */
+  get expiresCount(): number {
+    return this.expires.size;
+  }
+
+  /**
+   * Every stored key, expired or not, as a live iterator: it survives insertions and deletions
+   * (SCAN keeps one per cursor and checks expiry itself).
+   */
+  rawKeys(): IterableIterator<string> {
+    return this.data.keys();
+  }
+
+  /** A random live key, or undefined when there is none (RANDOMKEY). */
+  randomKey(): string | undefined {
+    // A few tries, as Redis: each pick skips a random number of entries in the Map.
+    for (let attempt = 0; attempt < 100 && this.data.size > 0; attempt++) {
+      let skip = Math.floor(Math.random() * this.data.size);
+      for (const key of this.data.keys()) {
+        if (skip-- > 0) continue;
+        if (!this.expireIfNeeded(key)) return key;
+        break;
+      }
+    }
+    return undefined;
   }
 
   /**
    * Active expiry: checks up to `budget` keys that have a TTL and deletes the expired ones, so
-   * memory comes back even for keys nobody reads again. Returns how many it deleted.
+   * memory comes back even for keys nobody reads again. Each call resumes where the previous one
+   * stopped (a live Map iterator), so every key with a TTL gets its turn. Returns how many it
+   * deleted and how many it checked.
    */
   sweepExpired(budget = 200): number {
+    return this.sweep(budget).deleted;
+  }
+
+  sweep(budget: number): { checked: number; deleted: number } {
     const now = this.now();
     let checked = 0;
     let deleted = 0;
-    for (const [key, at] of this.expires) {
-      if (checked++ >= budget) break;
+    let wrapped = false;
+    while (checked < budget && this.expires.size > 0) {
+      this.sweepCursor ??= this.expires.entries();
+      const next = this.sweepCursor.next();
+      if (next.done) {
+        this.sweepCursor = undefined;
+        // One full pass per call at most: a small TTL map is not re-checked in a loop.
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      checked++;
+      const [key, at] = next.value;
       if (at <= now) {
         this.data.delete(key);
         this.expires.delete(key);
@@ -176,7 +227,7 @@ export class Database {
         deleted++;
       }
     }
-    return deleted;
+    return { checked, deleted };
   }
 
   private expireIfNeeded(key: string): boolean {

@@ -4,14 +4,15 @@
 import { Database } from './database.ts';
 import {
   CommandError,
-  ErrorReply,
+  type ErrorReply,
+  err,
   NULL_ARRAY,
   OK,
   QUEUED,
   type Reply,
   SimpleString,
-  err,
 } from './reply.ts';
+import { ScanCursors } from './scan.ts';
 
 export interface CommandContext {
   readonly engine: Engine;
@@ -53,6 +54,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Extra words for the unknown-command error, so learners know a real server can be plugged in. */
   unknownCommandHint?: string;
+  /** How often the background expiry runs (`startExpiryCycle`), 100 ms as Redis's hz 10. */
+  expiryIntervalMs?: number;
 }
 
 export class Engine {
@@ -61,13 +64,54 @@ export class Engine {
   /** key -> sessions watching it. Only watched keys are here, so writes stay cheap. */
   private readonly watchers = new Map<string, Set<Session>>();
   private readonly unknownCommandHint: string;
+  /** Live SCAN/HSCAN/SSCAN/ZSCAN cursors (see scan.ts). */
+  readonly cursors: ScanCursors;
+  /** When the engine started (INFO's uptime). */
+  readonly startedAt: number;
+  private readonly expiryIntervalMs: number;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: EngineOptions = {}) {
+    const now = options.now ?? Date.now;
     this.db = new Database({
-      now: options.now ?? Date.now,
+      now,
       onModified: (key) => this.touchWatchers(key),
+      watchedKeys: () => this.watchers.keys(),
     });
     this.unknownCommandHint = options.unknownCommandHint ?? '';
+    this.cursors = new ScanCursors(1000, 10 * 60_000, now);
+    this.startedAt = now();
+    this.expiryIntervalMs = options.expiryIntervalMs ?? 100;
+  }
+
+  /**
+   * Starts the background expiry (an unref'd timer: it never keeps the process alive). Like
+   * Redis, each run samples keys with a TTL and keeps going while more than a quarter of them
+   * turn out expired, within a few milliseconds.
+   */
+  startExpiryCycle(): void {
+    if (this.expiryTimer !== undefined) return;
+    this.expiryTimer = setInterval(() => this.expiryCycle(), this.expiryIntervalMs);
+    this.expiryTimer.unref();
+  }
+
+  /** One run of the background expiry; returns how many keys it deleted. */
+  expiryCycle(timeBudgetMs = 5): number {
+    const started = performance.now();
+    let deleted = 0;
+    for (;;) {
+      const round = this.db.sweep(200);
+      deleted += round.deleted;
+      if (round.checked === 0 || round.deleted * 4 < round.checked) break;
+      if (performance.now() - started > timeBudgetMs) break;
+    }
+    return deleted;
+  }
+
+  /** Stops the background expiry. */
+  stop(): void {
+    if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   register(specs: Iterable<CommandSpec>): void {
@@ -126,6 +170,9 @@ export class Engine {
   runQueued(session: Session): Reply {
     const queue = session.queue;
     const failed = session.multiFailed;
+    // A watched key that expired since WATCH counts as modified (Redis 7 does the same): looking
+    // it up deletes it, which marks this session dirty.
+    for (const key of session.watched) this.db.lookup(key);
     const dirty = session.watchDirty;
     this.resetMulti(session);
     this.unwatchAll(session);
@@ -147,6 +194,9 @@ export class Engine {
 
   watch(session: Session, key: string): void {
     if (session.watched.has(key)) return;
+    // A key already expired at WATCH time is simply absent: collect it now, before watching, so
+    // its later collection does not look like a change.
+    this.db.lookup(key);
     session.watched.add(key);
     let set = this.watchers.get(key);
     if (set === undefined) {
@@ -178,12 +228,14 @@ export class Engine {
       return spec.handler({ engine: this, db: this.db, session }, argv);
     } catch (error) {
       if (error instanceof CommandError) return error.reply;
-      throw error;
+      // A bug or a JS limit (a string past V8's maximum length): answer, never crash the server.
+      const message = error instanceof Error ? error.message : String(error);
+      return err(`ERR internal error in '${spec.name}': ${message}`);
     }
   }
 
   private unknownCommand(first: Buffer, argv: Buffer[]): ErrorReply {
-    // Redis: ERR unknown command 'foo', with args beginning with: 'a' 'b' 
+    // Redis: ERR unknown command 'foo', with args beginning with: 'a' 'b'
     const args = argv
       .slice(1)
       .map((a) => `'${a.toString('latin1')}' `)

@@ -36,6 +36,11 @@ export function bulk(value: string): Buffer {
   return Buffer.from(value, 'latin1');
 }
 
+/** An argument as a latin1 string (how keys, fields and string values are stored). */
+export function latin1(arg: Buffer): string {
+  return arg.toString('latin1');
+}
+
 export function err(message: string): ErrorReply {
   return new ErrorReply(message);
 }

@@ -1,0 +1,17 @@
+// The engine's public face: createEngine() builds an Engine with every command registered.
+
+import { allCommands } from './commands/index.ts';
+import { Engine, type EngineOptions } from './engine.ts';
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const engine = new Engine(options);
+  engine.register(allCommands);
+  return engine;
+}
+
+export type { Collection, TypeName, Value } from './database.ts';
+export { collectionRestorers, Database } from './database.ts';
+export type { CommandContext, CommandSpec, EngineOptions } from './engine.ts';
+export { Engine, Session } from './engine.ts';
+export type { Reply } from './reply.ts';
+export { ErrorReply, NULL_ARRAY, SimpleString } from './reply.ts';
