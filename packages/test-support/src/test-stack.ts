@@ -6,7 +6,7 @@ import {
   startEmbeddedPostgres,
   type WorkshopConfig,
 } from '@workshop/db';
-import type { KvServer } from '@workshop/kv-server';
+import { type KvServer, startKvServer } from '@workshop/kv-server';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -89,7 +89,7 @@ async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void
   const template = new Blob([readFileSync(await ensureEmbeddedTemplate())]);
   const [postgres, kv] = await Promise.all([
     startEmbeddedPostgres({ template, port: 0 }),
-    startKv({ restPort: 0, respPort: 0 }),
+    startKvServer({ restPort: 0, respPort: 0 }),
   ]);
   const respUrl = kv.respUrl ?? '';
   const config: WorkshopConfig = {
@@ -130,7 +130,7 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
     await admin.end();
   }
   const databaseUrl = withPath(urls.database, name);
-  const kv = await startKv({ restPort: 0, respPort: false, forwardTo: redisUrl });
+  const kv = await startKvServer({ restPort: 0, respPort: false, forwardTo: redisUrl });
   const config: WorkshopConfig = {
     databaseUrl,
     databaseSource: 'env',
@@ -155,15 +155,6 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
         .finally(() => dropper.end());
     },
   };
-}
-
-// Loaded when a stack starts, so importing defineProject (in vitest.config.ts) does not load it.
-async function startKv(options: Parameters<typeof import('@workshop/kv-server').startKvServer>[0]) {
-  const specifier = '@workshop/kv-server';
-  const { startKvServer } = (await import(
-    /* @vite-ignore */ specifier
-  )) as typeof import('@workshop/kv-server');
-  return startKvServer(options);
 }
 
 async function flush(url: string, variable: string): Promise<void> {
