@@ -1,12 +1,4 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -52,12 +44,13 @@ export async function startEmbeddedPostgres(
   const progress = options.onProgress ?? (() => {});
 
   let db: PGlite;
-  let releaseLock = () => {};
+  let lock: DataDirLock | undefined;
+  const releaseLock = () => lock?.release();
   if (options.template) {
     db = await PGlite.create({ loadDataDir: options.template });
   } else {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-    releaseLock = acquireLock(dataDir, port);
+    lock = acquireLock(dataDir);
     try {
       db = await openDataDir(dataDir, progress);
     } catch (error) {
@@ -77,6 +70,7 @@ export async function startEmbeddedPostgres(
   }
   const actualPort = Number(server.getServerConn().split(':').pop());
   const url = `postgres://postgres@${host}:${actualPort}/postgres`;
+  lock?.record(actualPort);
 
   const close = async () => {
     await server.stop().catch(() => {});
@@ -167,17 +161,32 @@ function portError(error: unknown, port: number): Error {
  * One process per data folder: PGlite would corrupt a folder two processes write to. The lock
  * file holds the owner's pid; a lock left by a dead process is taken over.
  */
-function acquireLock(dataDir: string, port: number): () => void {
+interface DataDirLock {
+  /** Writes the port into the lock, so a second process can say where the first one serves. */
+  record(port: number): void;
+  release(): void;
+}
+
+function acquireLock(dataDir: string): DataDirLock {
   const lockFile = `${dataDir}.lock`;
   mkdirSync(dirname(lockFile), { recursive: true });
+  const ours = () => {
+    try {
+      return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid === process.pid;
+    } catch {
+      return false;
+    }
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(lockFile, JSON.stringify({ pid: process.pid, port }), { flag: 'wx' });
-      return () => {
-        try {
-          const owner = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
-          if (owner.pid === process.pid) unlinkSync(lockFile);
-        } catch {}
+      writeFileSync(lockFile, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
+      return {
+        record: (port) => {
+          if (ours()) writeFileSync(lockFile, JSON.stringify({ pid: process.pid, port }));
+        },
+        release: () => {
+          if (ours()) rmSync(lockFile, { force: true });
+        },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
