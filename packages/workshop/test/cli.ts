@@ -1,0 +1,152 @@
+// Runs the real `workshop` CLI as a child process, the way a learner does, in a controlled
+// environment: its own data folder and ports, none of the developer's service variables.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = join(REPO_ROOT, 'packages/workshop/bin/workshop.mjs');
+
+/** The process environment without anything that would point the CLI at real services. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (
+      /^(DATABASE_URL|UPSTASH_|VALKEY_URL|KV_REST_|WORKSHOP_|TEST_|npm_config_user_agent)/.test(key)
+    )
+      continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the output so far once it matches; rejects if the CLI exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code. */
+  exited: Promise<number>;
+}
+
+/** Starts a long-running command (`stack`), to be stopped by the test. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk;
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number>((resolvePromise) =>
+    child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : -1))),
+  );
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          done();
+          resolvePromise(output);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`Timed out waiting for ${pattern}. Output so far:\n${output}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void exited.then((code) => {
+          if (!listeners.has(check)) return;
+          done();
+          if (pattern.test(output)) resolvePromise(output);
+          else reject(new Error(`The CLI exited (${code}) before ${pattern}. Output:\n${output}`));
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** A port nothing listens on right now (bind to 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/**
+ * A throwaway repo root (WORKSHOP_ROOT): the real package.json's engines and packageManager, a
+ * pnpm-workspace.yaml, and the given files.
+ */
+export function tempRoot(files: Record<string, string> = {}): string {
+  const root = mkdtempSync(join(tmpdir(), 'workshop-cli-'));
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const all: Record<string, string> = {
+    'package.json': JSON.stringify(
+      {
+        name: 'temp-workshop',
+        private: true,
+        engines: pkg.engines,
+        packageManager: pkg.packageManager,
+      },
+      null,
+      2,
+    ),
+    'pnpm-workspace.yaml': 'packages: []\n',
+    ...files,
+  };
+  for (const [path, content] of Object.entries(all)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+/** True while a process with this pid exists. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,89 @@
+// The CLI's routing, help and bad-input messages: no services involved.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, REPO_ROOT, runCli, tempRoot } from './cli.ts';
+
+const lessonRoot = () =>
+  tempRoot({
+    'lessons/01-first-steps/README.md': '---\ntitle: First steps\nlesson: 1\n---\n# First steps\n',
+    'lessons/01-first-steps/src/main.ts': "console.log('one');\n",
+    'lessons/02-second/src/main.ts': "console.log('two');\n",
+  });
+
+describe('workshop CLI', () => {
+  it('lists the commands for --help', async () => {
+    const run = await runCli(['--help'], cleanEnv());
+    expect(run.code).toBe(0);
+    for (const command of [
+      'start',
+      'stack',
+      'lesson',
+      'check',
+      'doctor',
+      'practice',
+      'test-services',
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
+  it('answers an unknown command with the list of commands and exit code 1', async () => {
+    const run = await runCli(['lessen', '1'], cleanEnv());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Unknown command "lessen"');
+    expect(run.stderr).toMatch(/^ {2}lesson /m);
+  });
+
+  it('prints the help of each command', async () => {
+    const commands = ['stack', 'lesson', 'check', 'doctor', 'start', 'test-services'];
+    const runs = await Promise.all(
+      commands.map((command) => runCli([command, '--help'], cleanEnv())),
+    );
+    runs.forEach((run, i) => {
+      expect(run.code, commands[i]).toBe(0);
+      expect(run.stdout, commands[i]).toMatch(new RegExp(`^Usage: workshop ${commands[i]}`));
+    });
+  });
+
+  it('answers an unknown lesson with the list of lessons', async () => {
+    const root = lessonRoot();
+    const run = await runCli(['lesson', '7'], cleanEnv({ WORKSHOP_ROOT: root }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('There is no lesson "7"');
+    expect(run.stderr).toMatch(/01-first-steps\s+First steps/);
+    expect(run.stderr).toMatch(/02-second\s+second/);
+  });
+
+  it('asks which lesson when none is given', async () => {
+    const run = await runCli(['lesson'], cleanEnv({ WORKSHOP_ROOT: lessonRoot() }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Which lesson?');
+    expect(run.stderr).toContain('01-first-steps');
+  });
+
+  it('finds the repo root from any folder below it', async () => {
+    const run = await runCli(
+      ['lesson', '99'],
+      cleanEnv(),
+      join(REPO_ROOT, 'packages/workshop/src'),
+    );
+    expect(run.stderr).toContain('There is no lesson "99"');
+    expect(run.stderr).toContain('01-object-store');
+  });
+
+  it('says when a lesson has no checkpoint tests', async () => {
+    const run = await runCli(['check', '2'], cleanEnv({ WORKSHOP_ROOT: lessonRoot() }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Lesson 02-second has no checkpoint tests yet');
+  });
+
+  it.skipIf(existsSync(join(REPO_ROOT, 'packages/workshop/src/practice/index.ts')))(
+    'says practice mode is not available while it is not',
+    async () => {
+      const run = await runCli(['practice', 'list'], cleanEnv());
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('Practice mode is not available yet.');
+    },
+  );
+});
