@@ -1,14 +1,22 @@
 // Every command family the engine implements. Each file exports a `CommandSpec[]`; this flat
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
+import { hashCommands } from './hashes.ts';
 import { keyspaceCommands } from './keyspace.ts';
+import { listCommands } from './lists.ts';
 import { serverCommands } from './server.ts';
+import { setCommands } from './sets.ts';
 import { stringCommands } from './strings.ts';
 import { transactionCommands } from './transactions.ts';
+import { zsetCommands } from './zsets.ts';
 
 export const allCommands: CommandSpec[] = [
   ...serverCommands,
   ...keyspaceCommands,
   ...stringCommands,
   ...transactionCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...setCommands,
+  ...zsetCommands,
 ];

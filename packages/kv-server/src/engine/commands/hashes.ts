@@ -1,0 +1,329 @@
+// Hashes: HSET, HGET, HINCRBY, HSCAN... with Redis 7.0 replies and error texts.
+
+import type { Database } from '../database.ts';
+import { type Collection, collectionRestorers } from '../database.ts';
+import type { CommandContext, CommandSpec } from '../engine.ts';
+import { globMatch } from '../glob.ts';
+import { incrByFloat, int64Arg, integerReply, isLongDouble, parseInt64 } from '../parse.ts';
+import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
+import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
+
+// Redis keeps a small hash as a listpack (fields in insertion order, HSCAN returns all at once)
+// and converts it for good to a hash table past these limits (hash-max-listpack-*).
+const COMPACT_MAX_ENTRIES = 128;
+const COMPACT_MAX_VALUE = 64;
+
+/** field -> value. A Map keeps insertion order, which is the order a small Redis hash replies in. */
+export class HashValue implements Collection {
+  readonly typeName = 'hash';
+  readonly fields: Map<string, string>;
+  /** Still what Redis would keep as a listpack; once false, stays false (as in Redis). */
+  compact = true;
+
+  constructor(entries: Iterable<[string, string]> = []) {
+    this.fields = new Map();
+    for (const [field, value] of entries) this.set(field, value);
+  }
+
+  get size(): number {
+    return this.fields.size;
+  }
+
+  toSnapshot(): { compact: boolean; entries: [string, string][] } {
+    return { compact: this.compact, entries: [...this.fields] };
+  }
+
+  /** True when `field` is new. */
+  set(field: string, value: string): boolean {
+    const isNew = !this.fields.has(field);
+    this.fields.set(field, value);
+    if (
+      this.compact &&
+      (this.fields.size > COMPACT_MAX_ENTRIES ||
+        field.length > COMPACT_MAX_VALUE ||
+        value.length > COMPACT_MAX_VALUE)
+    ) {
+      this.compact = false;
+    }
+    return isNew;
+  }
+}
+
+collectionRestorers.set('hash', (data) => {
+  const { compact, entries } = data as ReturnType<HashValue['toSnapshot']>;
+  const hash = new HashValue(entries);
+  hash.compact = hash.compact && compact;
+  return hash;
+});
+
+function lookupHash(db: Database, key: string): HashValue | undefined {
+  return db.lookupCollection<HashValue>(key, 'hash');
+}
+
+function lookupOrCreate(db: Database, key: string): HashValue {
+  let hash = lookupHash(db, key);
+  if (hash === undefined) {
+    hash = new HashValue();
+    db.set(key, hash);
+  }
+  return hash;
+}
+
+function hset(db: Database, argv: Buffer[]): number {
+  if (argv.length % 2 === 1) {
+    fail(`ERR wrong number of arguments for '${latin1(argv[0]!).toLowerCase()}' command`);
+  }
+  const key = latin1(argv[1]!);
+  const hash = lookupOrCreate(db, key);
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (hash.set(latin1(argv[i]!), latin1(argv[i + 1]!))) created++;
+  }
+  db.modified(key, hash);
+  return created;
+}
+
+const INT64_MIN = -9223372036854775808n;
+const INT64_MAX = 9223372036854775807n;
+
+function hincrby(db: Database, argv: Buffer[]): Reply {
+  const increment = int64Arg(argv[3]!);
+  const key = latin1(argv[1]!);
+  const field = latin1(argv[2]!);
+  const hash = lookupOrCreate(db, key);
+  const current = hash.fields.get(field);
+  let value = 0n;
+  if (current !== undefined) {
+    const parsed = parseInt64(current);
+    if (parsed === undefined) fail('ERR hash value is not an integer');
+    value = parsed;
+  }
+  const result = value + increment;
+  if (result < INT64_MIN || result > INT64_MAX) fail(ERRORS.overflow);
+  hash.set(field, result.toString());
+  db.modified(key, hash);
+  return integerReply(result);
+}
+
+const INFINITE = /^[+-]?(inf|infinity)$/i;
+
+function hincrbyfloat(db: Database, argv: Buffer[]): Reply {
+  // Redis checks the increment before it looks at the key.
+  const increment = argv[3]!;
+  if (!isLongDouble(increment)) fail(ERRORS.notFloat);
+  if (INFINITE.test(latin1(increment))) fail('ERR value is NaN or Infinity');
+  const key = latin1(argv[1]!);
+  const field = latin1(argv[2]!);
+  const hash = lookupOrCreate(db, key);
+  const result = incrByFloat(hash.fields.get(field), increment, 'ERR hash value is not a float');
+  hash.set(field, result);
+  db.modified(key, hash);
+  return bulk(result);
+}
+
+/** How HSCAN, SSCAN and ZSCAN walk their collection. */
+export interface CollectionScan<C, T> {
+  /** A small collection (Redis's listpack or intset) is returned whole, with cursor 0. */
+  compact: (collection: C) => boolean;
+  /** A live iterator (a Map's or a Set's) so a cursor can resume it after changes. */
+  items: (collection: C) => Iterator<T>;
+  /** The text MATCH applies to. */
+  name: (item: T) => string;
+  reply: (item: T) => Buffer[];
+}
+
+/** HSCAN, SSCAN and ZSCAN: `<cmd> key cursor [MATCH pattern] [COUNT count]`. */
+export function scanCollection<C extends Collection, T>(
+  { db, engine }: CommandContext,
+  argv: Buffer[],
+  typeName: C['typeName'],
+  walk: CollectionScan<C, T>,
+): Reply {
+  const cursor = parseScanCursor(argv[2]!);
+  const collection = db.lookupCollection<C>(latin1(argv[1]!), typeName);
+  if (collection === undefined) return emptyScanReply();
+  const { match, count } = parseScanOptions(argv, 3, false);
+  let next = '0';
+  let items: T[];
+  if (walk.compact(collection)) {
+    items = [];
+    const iterator = walk.items(collection);
+    for (let item = iterator.next(); !item.done; item = iterator.next()) items.push(item.value);
+  } else {
+    ({ cursor: next, items } = engine.cursors.step(collection, cursor, count, () =>
+      walk.items(collection),
+    ));
+  }
+  const out: Buffer[] = [];
+  for (const item of items) {
+    if (match === undefined || globMatch(match, walk.name(item))) out.push(...walk.reply(item));
+  }
+  return scanReply(next, out);
+}
+
+/** HRANDFIELD key [count [WITHVALUES]]: a negative count allows repeats. */
+function hrandfield(db: Database, argv: Buffer[]): Reply {
+  const key = latin1(argv[1]!);
+  if (argv.length === 2) {
+    const hash = lookupHash(db, key);
+    return hash === undefined ? null : bulk(randomFields(hash, 1, false)[0]![0]);
+  }
+  const raw = parseInt64(argv[2]!);
+  if (raw === undefined) fail(ERRORS.notInteger);
+  // Redis reads the count in [-LONG_MAX, LONG_MAX] (and half that WITH VALUES) so it can negate it.
+  if (raw < -LONG_MAX)
+    fail(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+  if (argv.length > 4 || (argv.length === 4 && latin1(argv[3]!).toLowerCase() !== 'withvalues')) {
+    fail(ERRORS.syntax);
+  }
+  const withValues = argv.length === 4;
+  if (withValues && (raw < -LONG_MAX / 2n || raw > LONG_MAX / 2n))
+    fail('ERR value is out of range');
+  const hash = lookupHash(db, key);
+  const count = Number(raw);
+  if (hash === undefined || count === 0) return [];
+  const out: Reply[] = [];
+  for (const [field, value] of randomFields(hash, Math.abs(count), count < 0)) {
+    out.push(bulk(field));
+    if (withValues) out.push(bulk(value));
+  }
+  return out;
+}
+
+const LONG_MAX = 9223372036854775807n;
+
+/** `count` entries picked at random: distinct ones (at most all), or with repeats. */
+function randomFields(hash: HashValue, count: number, repeats: boolean): [string, string][] {
+  const all = [...hash.fields];
+  if (repeats) {
+    return Array.from({ length: count }, () => all[Math.floor(Math.random() * all.length)]!);
+  }
+  const n = Math.min(count, all.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (all.length - i));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, n);
+}
+
+export const hashCommands: CommandSpec[] = [
+  { name: 'hset', arity: -4, write: true, handler: ({ db }, argv) => hset(db, argv) },
+  {
+    name: 'hmset',
+    arity: -4,
+    write: true,
+    handler: ({ db }, argv) => {
+      hset(db, argv);
+      return OK;
+    },
+  },
+  {
+    name: 'hsetnx',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      const field = latin1(argv[2]!);
+      const existing = lookupHash(db, key);
+      if (existing?.fields.has(field)) return 0;
+      const hash = existing ?? lookupOrCreate(db, key);
+      hash.set(field, latin1(argv[3]!));
+      db.modified(key, hash);
+      return 1;
+    },
+  },
+  {
+    name: 'hget',
+    arity: 3,
+    handler: ({ db }, argv) => {
+      const value = lookupHash(db, latin1(argv[1]!))?.fields.get(latin1(argv[2]!));
+      return value === undefined ? null : bulk(value);
+    },
+  },
+  {
+    name: 'hmget',
+    arity: -3,
+    handler: ({ db }, argv) => {
+      const hash = lookupHash(db, latin1(argv[1]!));
+      return argv.slice(2).map((field) => {
+        const value = hash?.fields.get(latin1(field));
+        return value === undefined ? null : bulk(value);
+      });
+    },
+  },
+  {
+    name: 'hgetall',
+    arity: 2,
+    handler: ({ db }, argv) => {
+      const out: Reply[] = [];
+      for (const [field, value] of lookupHash(db, latin1(argv[1]!))?.fields ?? []) {
+        out.push(bulk(field), bulk(value));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'hkeys',
+    arity: 2,
+    handler: ({ db }, argv) =>
+      [...(lookupHash(db, latin1(argv[1]!))?.fields.keys() ?? [])].map(bulk),
+  },
+  {
+    name: 'hvals',
+    arity: 2,
+    handler: ({ db }, argv) =>
+      [...(lookupHash(db, latin1(argv[1]!))?.fields.values() ?? [])].map(bulk),
+  },
+  {
+    name: 'hdel',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      const hash = lookupHash(db, key);
+      if (hash === undefined) return 0;
+      let deleted = 0;
+      for (let i = 2; i < argv.length; i++) {
+        if (hash.fields.delete(latin1(argv[i]!))) deleted++;
+      }
+      if (deleted > 0) db.modified(key, hash);
+      return deleted;
+    },
+  },
+  {
+    name: 'hexists',
+    arity: 3,
+    handler: ({ db }, argv) =>
+      lookupHash(db, latin1(argv[1]!))?.fields.has(latin1(argv[2]!)) ? 1 : 0,
+  },
+  {
+    name: 'hlen',
+    arity: 2,
+    handler: ({ db }, argv) => lookupHash(db, latin1(argv[1]!))?.size ?? 0,
+  },
+  {
+    name: 'hstrlen',
+    arity: 3,
+    handler: ({ db }, argv) =>
+      lookupHash(db, latin1(argv[1]!))?.fields.get(latin1(argv[2]!))?.length ?? 0,
+  },
+  { name: 'hincrby', arity: 4, write: true, handler: ({ db }, argv) => hincrby(db, argv) },
+  {
+    name: 'hincrbyfloat',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => hincrbyfloat(db, argv),
+  },
+  {
+    name: 'hscan',
+    arity: -3,
+    handler: (ctx, argv) =>
+      scanCollection<HashValue, [string, string]>(ctx, argv, 'hash', {
+        compact: (hash) => hash.compact,
+        items: (hash) => hash.fields.entries(),
+        name: ([field]) => field,
+        reply: ([field, value]) => [bulk(field), bulk(value)],
+      }),
+  },
+  { name: 'hrandfield', arity: -2, handler: ({ db }, argv) => hrandfield(db, argv) },
+];

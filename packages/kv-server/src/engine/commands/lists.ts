@@ -1,0 +1,390 @@
+// Lists: LPUSH, LPOP, LRANGE, LMOVE... with Redis 7.0 replies and error texts.
+
+import type { Database } from '../database.ts';
+import { type Collection, collectionRestorers } from '../database.ts';
+import type { CommandSpec } from '../engine.ts';
+import { integerArg, parseInt64 } from '../parse.ts';
+import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply.ts';
+
+/**
+ * A double-ended queue over a ring buffer: push and pop at either end are O(1) and indexing is
+ * O(1), which is what LPUSH/RPOP/LINDEX/LRANGE need. (Array.prototype.shift is O(n) on big
+ * arrays.) The capacity is a power of two so wrapping is a bit mask.
+ */
+export class ListValue implements Collection {
+  readonly typeName = 'list';
+  private items: (string | undefined)[];
+  private head = 0;
+  private length = 0;
+
+  constructor(values: readonly string[] = []) {
+    let capacity = 8;
+    while (capacity < values.length) capacity *= 2;
+    this.items = new Array(capacity);
+    for (const value of values) this.pushBack(value);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  toSnapshot(): string[] {
+    return this.slice(0, this.length);
+  }
+
+  get(index: number): string {
+    return this.items[(this.head + index) & (this.items.length - 1)] as string;
+  }
+
+  set(index: number, value: string): void {
+    this.items[(this.head + index) & (this.items.length - 1)] = value;
+  }
+
+  pushFront(value: string): void {
+    if (this.length === this.items.length) this.grow();
+    this.head = (this.head - 1) & (this.items.length - 1);
+    this.items[this.head] = value;
+    this.length++;
+  }
+
+  pushBack(value: string): void {
+    if (this.length === this.items.length) this.grow();
+    this.items[(this.head + this.length) & (this.items.length - 1)] = value;
+    this.length++;
+  }
+
+  popFront(): string | undefined {
+    if (this.length === 0) return undefined;
+    const value = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.length--;
+    this.shrinkIfSparse();
+    return value;
+  }
+
+  popBack(): string | undefined {
+    if (this.length === 0) return undefined;
+    const at = (this.head + this.length - 1) & (this.items.length - 1);
+    const value = this.items[at];
+    this.items[at] = undefined;
+    this.length--;
+    this.shrinkIfSparse();
+    return value;
+  }
+
+  /** Elements from `start` (inclusive) to `end` (exclusive), both already within bounds. */
+  slice(start: number, end: number): string[] {
+    const out = new Array<string>(Math.max(0, end - start));
+    for (let i = start; i < end; i++) out[i - start] = this.get(i);
+    return out;
+  }
+
+  /** Replaces the whole content (LREM, LINSERT, LTRIM rebuild: O(n), as in Redis). */
+  replace(values: readonly string[]): void {
+    let capacity = 8;
+    while (capacity < values.length) capacity *= 2;
+    this.items = new Array(capacity);
+    this.head = 0;
+    this.length = 0;
+    for (const value of values) this.pushBack(value);
+  }
+
+  private grow(): void {
+    const values = this.slice(0, this.length);
+    this.items = new Array(this.items.length * 2);
+    this.head = 0;
+    this.length = 0;
+    for (const value of values) this.pushBack(value);
+  }
+
+  /** Give memory back after a big list was mostly popped. */
+  private shrinkIfSparse(): void {
+    if (this.items.length > 64 && this.length < this.items.length / 4) {
+      this.replace(this.slice(0, this.length));
+    }
+  }
+}
+
+collectionRestorers.set('list', (data) => new ListValue(data as string[]));
+
+type End = 'left' | 'right';
+
+function lookupList(db: Database, key: string): ListValue | undefined {
+  return db.lookupCollection<ListValue>(key, 'list');
+}
+
+/** Redis's getPositiveLongFromObjectOrReply: the same message for garbage and for negatives. */
+function positiveArg(arg: Buffer, message: string): number {
+  const value = integerArg(arg, message);
+  if (value < 0) fail(message);
+  return value;
+}
+
+const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+
+function endArg(arg: Buffer): End {
+  const word = latin1(arg).toLowerCase();
+  if (word === 'left' || word === 'right') return word;
+  return fail(ERRORS.syntax);
+}
+
+function push(db: Database, argv: Buffer[], end: End, onlyIfExists: boolean): Reply {
+  const key = latin1(argv[1]!);
+  let list = lookupList(db, key);
+  if (list === undefined) {
+    if (onlyIfExists) return 0;
+    list = new ListValue();
+    db.set(key, list);
+  }
+  for (let i = 2; i < argv.length; i++) {
+    const value = latin1(argv[i]!);
+    if (end === 'left') list.pushFront(value);
+    else list.pushBack(value);
+  }
+  db.modified(key, list);
+  return list.size;
+}
+
+function pop(db: Database, argv: Buffer[], end: End): Reply {
+  const name = latin1(argv[0]!).toLowerCase();
+  if (argv.length > 3) fail(`ERR wrong number of arguments for '${name}' command`);
+  const hasCount = argv.length === 3;
+  const count = hasCount ? positiveArg(argv[2]!, MUST_BE_POSITIVE) : 1;
+  const key = latin1(argv[1]!);
+  const list = lookupList(db, key);
+  if (list === undefined) return hasCount ? NULL_ARRAY : null;
+  if (!hasCount) {
+    const value = end === 'left' ? list.popFront() : list.popBack();
+    db.modified(key, list);
+    return value === undefined ? null : bulk(value);
+  }
+  if (count === 0) return [];
+  const out: Reply[] = [];
+  const n = Math.min(count, list.size);
+  for (let i = 0; i < n; i++) {
+    out.push(bulk((end === 'left' ? list.popFront() : list.popBack()) as string));
+  }
+  db.modified(key, list);
+  return out;
+}
+
+/** Turns Redis's inclusive, possibly negative [start, end] into [from, to) within the list. */
+function clampRange(start: number, end: number, length: number): [number, number] {
+  let from = start < 0 ? length + start : start;
+  let to = end < 0 ? length + end : end;
+  if (from < 0) from = 0;
+  if (from > to || from >= length) return [0, 0];
+  if (to >= length) to = length - 1;
+  return [from, to + 1];
+}
+
+function move(db: Database, source: string, destination: string, from: End, to: End): Reply {
+  const src = lookupList(db, source);
+  if (src === undefined || src.size === 0) return null;
+  let dst = lookupList(db, destination);
+  const value = (from === 'left' ? src.popFront() : src.popBack()) as string;
+  if (dst === undefined) {
+    dst = new ListValue();
+    db.set(destination, dst);
+  }
+  if (to === 'left') dst.pushFront(value);
+  else dst.pushBack(value);
+  db.modified(destination, dst);
+  if (src !== dst) db.modified(source, src);
+  return bulk(value);
+}
+
+const RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+
+function lpos(db: Database, argv: Buffer[]): Reply {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  let rankOverflow = false;
+  for (let j = 3; j < argv.length; j++) {
+    const option = latin1(argv[j]!).toLowerCase();
+    const more = argv.length - 1 - j;
+    if (option === 'rank' && more > 0) {
+      const raw = parseInt64(argv[++j]!);
+      if (raw === undefined) fail(ERRORS.notInteger);
+      if (raw === 0n) fail(RANK_ZERO);
+      // Redis 7.0 negates RANK in C: LONG_MIN stays negative and then matches from the first
+      // hit on, with COUNT never reached (all matches).
+      rankOverflow = raw === -9223372036854775808n;
+      rank = rankOverflow ? -1 : Number(raw);
+    } else if (option === 'count' && more > 0) {
+      count = positiveArg(argv[++j]!, "ERR COUNT can't be negative");
+    } else if (option === 'maxlen' && more > 0) {
+      maxlen = positiveArg(argv[++j]!, "ERR MAXLEN can't be negative");
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+  const list = lookupList(db, latin1(argv[1]!));
+  if (list === undefined) return count === -1 ? null : [];
+  const element = latin1(argv[2]!);
+  const found: number[] = [];
+  const want = count === -1 ? 1 : count === 0 || rankOverflow ? Number.POSITIVE_INFINITY : count;
+  let skip = Math.abs(rank) - 1;
+  const length = list.size;
+  const limit = maxlen === 0 ? length : Math.min(maxlen, length);
+  for (let step = 0; step < limit && found.length < want; step++) {
+    const index = rank > 0 ? step : length - 1 - step;
+    if (list.get(index) !== element) continue;
+    if (skip > 0) skip--;
+    else found.push(index);
+  }
+  if (count === -1) return found[0] ?? null;
+  return found;
+}
+
+function lrem(db: Database, argv: Buffer[]): Reply {
+  const count = integerArg(argv[2]!);
+  const key = latin1(argv[1]!);
+  const list = lookupList(db, key);
+  if (list === undefined) return 0;
+  const element = latin1(argv[3]!);
+  const values = list.toSnapshot();
+  const limit = count === 0 ? Number.POSITIVE_INFINITY : Math.abs(count);
+  let removed = 0;
+  if (count >= 0) {
+    const kept = values.filter((v) => !(v === element && removed < limit && ++removed));
+    if (removed > 0) list.replace(kept);
+  } else {
+    const kept: string[] = [];
+    for (let i = values.length - 1; i >= 0; i--) {
+      const v = values[i]!;
+      if (v === element && removed < limit) removed++;
+      else kept.push(v);
+    }
+    if (removed > 0) list.replace(kept.reverse());
+  }
+  if (removed > 0) db.modified(key, list);
+  return removed;
+}
+
+function linsert(db: Database, argv: Buffer[]): Reply {
+  const where = latin1(argv[2]!).toLowerCase();
+  if (where !== 'before' && where !== 'after') fail(ERRORS.syntax);
+  const key = latin1(argv[1]!);
+  const list = lookupList(db, key);
+  if (list === undefined) return 0;
+  const values = list.toSnapshot();
+  const at = values.indexOf(latin1(argv[3]!));
+  if (at === -1) return -1;
+  values.splice(where === 'before' ? at : at + 1, 0, latin1(argv[4]!));
+  list.replace(values);
+  db.modified(key, list);
+  return list.size;
+}
+
+function ltrim(db: Database, argv: Buffer[]): Reply {
+  const start = integerArg(argv[2]!);
+  const end = integerArg(argv[3]!);
+  const key = latin1(argv[1]!);
+  const list = lookupList(db, key);
+  if (list === undefined) return OK;
+  const [from, to] = clampRange(start, end, list.size);
+  // Popping from both ends costs only what is removed, like Redis's quicklist trim.
+  const dropBack = list.size - to;
+  for (let i = 0; i < dropBack; i++) list.popBack();
+  for (let i = 0; i < from; i++) list.popFront();
+  db.modified(key, list);
+  return OK;
+}
+
+export const listCommands: CommandSpec[] = [
+  {
+    name: 'lpush',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => push(db, argv, 'left', false),
+  },
+  {
+    name: 'rpush',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => push(db, argv, 'right', false),
+  },
+  {
+    name: 'lpushx',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => push(db, argv, 'left', true),
+  },
+  {
+    name: 'rpushx',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => push(db, argv, 'right', true),
+  },
+  { name: 'lpop', arity: -2, write: true, handler: ({ db }, argv) => pop(db, argv, 'left') },
+  { name: 'rpop', arity: -2, write: true, handler: ({ db }, argv) => pop(db, argv, 'right') },
+  {
+    name: 'llen',
+    arity: 2,
+    handler: ({ db }, argv) => lookupList(db, latin1(argv[1]!))?.size ?? 0,
+  },
+  {
+    name: 'lrange',
+    arity: 4,
+    handler: ({ db }, argv) => {
+      const start = integerArg(argv[2]!);
+      const end = integerArg(argv[3]!);
+      const list = lookupList(db, latin1(argv[1]!));
+      if (list === undefined) return [];
+      const [from, to] = clampRange(start, end, list.size);
+      return list.slice(from, to).map(bulk);
+    },
+  },
+  {
+    name: 'lindex',
+    arity: 3,
+    handler: ({ db }, argv) => {
+      const list = lookupList(db, latin1(argv[1]!));
+      if (list === undefined) return null;
+      let index = integerArg(argv[2]!);
+      if (index < 0) index += list.size;
+      if (index < 0 || index >= list.size) return null;
+      return bulk(list.get(index));
+    },
+  },
+  {
+    name: 'lset',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      const list = lookupList(db, key);
+      if (list === undefined) fail(ERRORS.noSuchKey);
+      let index = integerArg(argv[2]!);
+      if (index < 0) index += list.size;
+      if (index < 0 || index >= list.size) fail(ERRORS.outOfRange);
+      list.set(index, latin1(argv[3]!));
+      db.modified(key, list);
+      return OK;
+    },
+  },
+  { name: 'lrem', arity: 4, write: true, handler: ({ db }, argv) => lrem(db, argv) },
+  { name: 'ltrim', arity: 4, write: true, handler: ({ db }, argv) => ltrim(db, argv) },
+  { name: 'linsert', arity: 5, write: true, handler: ({ db }, argv) => linsert(db, argv) },
+  { name: 'lpos', arity: -3, handler: ({ db }, argv) => lpos(db, argv) },
+  {
+    name: 'lmove',
+    arity: 5,
+    write: true,
+    handler: ({ db }, argv) => {
+      const from = endArg(argv[3]!);
+      const to = endArg(argv[4]!);
+      return move(db, latin1(argv[1]!), latin1(argv[2]!), from, to);
+    },
+  },
+  {
+    name: 'rpoplpush',
+    arity: 3,
+    write: true,
+    handler: ({ db }, argv) => move(db, latin1(argv[1]!), latin1(argv[2]!), 'right', 'left'),
+  },
+];

@@ -1,0 +1,298 @@
+// Sets: SADD, SINTER, SPOP, SSCAN... with Redis 7.0 replies and error texts.
+
+import type { Database } from '../database.ts';
+import { type Collection, collectionRestorers } from '../database.ts';
+import type { CommandSpec } from '../engine.ts';
+import { integerArg, parseInt64 } from '../parse.ts';
+import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { scanCollection } from './hashes.ts';
+
+// Redis keeps a set of integers as an intset (SSCAN returns it whole) until it grows past
+// set-max-intset-entries or gets a non-integer member; then it is a hash table for good.
+const INTSET_MAX_ENTRIES = 512;
+
+/** A JS Set keeps members unique with O(1) add, remove and membership, as Redis's hash table. */
+export class SetValue implements Collection {
+  readonly typeName = 'set';
+  readonly members = new Set<string>();
+  /** Still what Redis would keep as an intset; once false, stays false (as in Redis). */
+  intset = true;
+
+  constructor(members: Iterable<string> = []) {
+    for (const member of members) this.add(member);
+  }
+
+  /** True when `member` is new. */
+  add(member: string): boolean {
+    if (this.members.has(member)) return false;
+    this.members.add(member);
+    if (
+      this.intset &&
+      (this.members.size > INTSET_MAX_ENTRIES || parseInt64(member) === undefined)
+    ) {
+      this.intset = false;
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  toSnapshot(): string[] {
+    return [...this.members];
+  }
+}
+
+collectionRestorers.set('set', (data) => new SetValue(data as string[]));
+
+function lookupSet(db: Database, key: string): SetValue | undefined {
+  return db.lookupCollection<SetValue>(key, 'set');
+}
+
+/** Redis's getRangeLongFromObjectOrReply: `message` for garbage and for values below `min`. */
+function rangeArg(arg: Buffer, min: number, message: string): number {
+  const value = integerArg(arg, message);
+  if (value < min) fail(message);
+  return value;
+}
+
+const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+
+/** Picks `count` distinct members uniformly (partial Fisher-Yates over a copy). */
+function sample(members: Set<string>, count: number, random: () => number): string[] {
+  const all = [...members];
+  const n = Math.min(count, all.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (all.length - i));
+    const tmp = all[i]!;
+    all[i] = all[j]!;
+    all[j] = tmp;
+  }
+  all.length = n;
+  return all;
+}
+
+function spop(db: Database, argv: Buffer[]): Reply {
+  if (argv.length > 3) fail(ERRORS.syntax);
+  const key = latin1(argv[1]!);
+  if (argv.length === 2) {
+    const set = lookupSet(db, key);
+    if (set === undefined) return null;
+    const [member] = sample(set.members, 1, Math.random) as [string];
+    set.members.delete(member);
+    db.modified(key, set);
+    return bulk(member);
+  }
+  const count = rangeArg(argv[2]!, 0, MUST_BE_POSITIVE);
+  const set = lookupSet(db, key);
+  if (set === undefined || count === 0) return [];
+  const popped = sample(set.members, count, Math.random);
+  for (const member of popped) set.members.delete(member);
+  db.modified(key, set);
+  return popped.map(bulk);
+}
+
+function srandmember(db: Database, argv: Buffer[]): Reply {
+  if (argv.length > 3) fail(ERRORS.syntax);
+  const key = latin1(argv[1]!);
+  if (argv.length === 2) {
+    const set = lookupSet(db, key);
+    if (set === undefined) return null;
+    return bulk(sample(set.members, 1, Math.random)[0]!);
+  }
+  const raw = parseInt64(argv[2]!);
+  if (raw === undefined) fail(ERRORS.notInteger);
+  if (raw < -9223372036854775807n) {
+    fail(
+      'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+    );
+  }
+  const count = Number(raw);
+  const set = lookupSet(db, key);
+  if (set === undefined || count === 0) return [];
+  if (count > 0) return sample(set.members, count, Math.random).map(bulk);
+  // A negative count allows repeats and always returns exactly -count members.
+  const all = [...set.members];
+  const out: Reply[] = [];
+  for (let i = 0; i < -count; i++) out.push(bulk(all[Math.floor(Math.random() * all.length)]!));
+  return out;
+}
+
+/** The sets at `keys` (missing keys are empty sets); WRONGTYPE if any holds another type. */
+function lookupAll(db: Database, keys: Buffer[]): (Set<string> | undefined)[] {
+  return keys.map((key) => lookupSet(db, latin1(key))?.members);
+}
+
+function intersect(sets: (Set<string> | undefined)[], limit = 0): Set<string> {
+  if (sets.some((set) => set === undefined)) return new Set();
+  // Walk the smallest set and probe the others, as Redis does.
+  const sorted = (sets as Set<string>[]).slice().sort((a, b) => a.size - b.size);
+  const [smallest, ...others] = sorted as [Set<string>, ...Set<string>[]];
+  const out = new Set<string>();
+  for (const member of smallest) {
+    if (others.every((set) => set.has(member))) {
+      out.add(member);
+      if (limit > 0 && out.size >= limit) break;
+    }
+  }
+  return out;
+}
+
+function union(sets: (Set<string> | undefined)[]): Set<string> {
+  const out = new Set<string>();
+  for (const set of sets) for (const member of set ?? []) out.add(member);
+  return out;
+}
+
+function difference(sets: (Set<string> | undefined)[]): Set<string> {
+  const [first, ...others] = sets;
+  const out = new Set<string>();
+  for (const member of first ?? []) {
+    if (!others.some((set) => set?.has(member))) out.add(member);
+  }
+  return out;
+}
+
+type Combine = (sets: (Set<string> | undefined)[]) => Set<string>;
+
+function combineCommand(name: string, combine: Combine): CommandSpec {
+  return {
+    name,
+    arity: -2,
+    handler: ({ db }, argv) => [...combine(lookupAll(db, argv.slice(1)))].map(bulk),
+  };
+}
+
+function storeCommand(name: string, combine: Combine): CommandSpec {
+  return {
+    name,
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => {
+      const destination = latin1(argv[1]!);
+      const result = combine(lookupAll(db, argv.slice(2)));
+      if (result.size === 0) {
+        db.delete(destination);
+        return 0;
+      }
+      db.set(destination, new SetValue(result));
+      return result.size;
+    },
+  };
+}
+
+function sintercard(db: Database, argv: Buffer[]): Reply {
+  const numkeys = rangeArg(argv[1]!, 1, 'ERR numkeys should be greater than 0');
+  if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let i = 2 + numkeys; i < argv.length; i++) {
+    const more = argv.length - 1 - i;
+    if (latin1(argv[i]!).toLowerCase() === 'limit' && more > 0) {
+      limit = rangeArg(argv[++i]!, 0, "ERR LIMIT can't be negative");
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+  return intersect(lookupAll(db, argv.slice(2, 2 + numkeys)), limit).size;
+}
+
+function smove(db: Database, argv: Buffer[]): Reply {
+  const sourceKey = latin1(argv[1]!);
+  const destinationKey = latin1(argv[2]!);
+  const member = latin1(argv[3]!);
+  // Redis looks both up before checking either type: a missing source wins over a bad destination.
+  const sourceValue = db.lookup(sourceKey);
+  if (sourceValue === undefined) return 0;
+  const source = lookupSet(db, sourceKey) as SetValue;
+  let destination = lookupSet(db, destinationKey);
+  if (source === destination) return source.members.has(member) ? 1 : 0;
+  if (!source.members.delete(member)) return 0;
+  db.modified(sourceKey, source);
+  if (destination === undefined) {
+    destination = new SetValue();
+    db.set(destinationKey, destination);
+  }
+  destination.add(member);
+  db.modified(destinationKey, destination);
+  return 1;
+}
+
+export const setCommands: CommandSpec[] = [
+  {
+    name: 'sadd',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      let set = lookupSet(db, key);
+      if (set === undefined) {
+        set = new SetValue();
+        db.set(key, set);
+      }
+      let added = 0;
+      for (let i = 2; i < argv.length; i++) if (set.add(latin1(argv[i]!))) added++;
+      if (added > 0) db.modified(key, set);
+      return added;
+    },
+  },
+  {
+    name: 'srem',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      const set = lookupSet(db, key);
+      if (set === undefined) return 0;
+      let removed = 0;
+      for (let i = 2; i < argv.length; i++) if (set.members.delete(latin1(argv[i]!))) removed++;
+      if (removed > 0) db.modified(key, set);
+      return removed;
+    },
+  },
+  {
+    name: 'smembers',
+    arity: 2,
+    handler: ({ db }, argv) => [...(lookupSet(db, latin1(argv[1]!))?.members ?? [])].map(bulk),
+  },
+  {
+    name: 'sismember',
+    arity: 3,
+    handler: ({ db }, argv) =>
+      lookupSet(db, latin1(argv[1]!))?.members.has(latin1(argv[2]!)) ? 1 : 0,
+  },
+  {
+    name: 'smismember',
+    arity: -3,
+    handler: ({ db }, argv) => {
+      const set = lookupSet(db, latin1(argv[1]!));
+      return argv.slice(2).map((member) => (set?.members.has(latin1(member)) ? 1 : 0));
+    },
+  },
+  {
+    name: 'scard',
+    arity: 2,
+    handler: ({ db }, argv) => lookupSet(db, latin1(argv[1]!))?.size ?? 0,
+  },
+  { name: 'spop', arity: -2, write: true, handler: ({ db }, argv) => spop(db, argv) },
+  { name: 'srandmember', arity: -2, handler: ({ db }, argv) => srandmember(db, argv) },
+  combineCommand('sinter', intersect),
+  combineCommand('sunion', union),
+  combineCommand('sdiff', difference),
+  storeCommand('sinterstore', intersect),
+  storeCommand('sunionstore', union),
+  storeCommand('sdiffstore', difference),
+  { name: 'sintercard', arity: -3, handler: ({ db }, argv) => sintercard(db, argv) },
+  { name: 'smove', arity: 4, write: true, handler: ({ db }, argv) => smove(db, argv) },
+  {
+    name: 'sscan',
+    arity: -3,
+    handler: (ctx, argv) =>
+      scanCollection<SetValue, string>(ctx, argv, 'set', {
+        compact: (set) => set.intset,
+        items: (set) => set.members.values(),
+        name: (member) => member,
+        reply: (member) => [bulk(member)],
+      }),
+  },
+];

@@ -1,0 +1,612 @@
+// Sorted sets: ZADD, ZRANGE (by rank, score and lex), ZPOPMIN, ZSCAN... with Redis 7.0 replies
+// and error texts.
+
+import type { Database } from '../database.ts';
+import { type Collection, collectionRestorers } from '../database.ts';
+import type { CommandSpec } from '../engine.ts';
+import { formatDouble, integerArg, parseDouble } from '../parse.ts';
+import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { scanCollection } from './hashes.ts';
+
+// Redis keeps a small sorted set as a listpack and converts it for good to a skip list past
+// these limits (zset-max-listpack-*). Visible differences: ZSCAN returns a listpack whole, and
+// a listpack stores -0 as 0.
+const COMPACT_MAX_ENTRIES = 128;
+const COMPACT_MAX_VALUE = 64;
+
+interface Entry {
+  member: string;
+  score: number;
+}
+
+/** Redis's order: by score, then by member bytewise (latin1 strings compare byte by byte). */
+function compare(a: Entry, b: Entry): number {
+  if (a.score !== b.score) return a.score < b.score ? -1 : 1;
+  return a.member < b.member ? -1 : a.member > b.member ? 1 : 0;
+}
+
+/**
+ * member -> score in a Map, plus every entry in one array kept sorted. Why a sorted array and
+ * not Redis's skip list: rank lookups and the start of every range are a binary search
+ * (O(log n)) and reading a range is a slice, while an insert or delete moves part of the array
+ * (O(n), but a memmove: fast up to hundreds of thousands of members, far beyond workshop sizes),
+ * for a fraction of a skip list's code and memory.
+ */
+export class ZSetValue implements Collection {
+  readonly typeName = 'zset';
+  readonly scores = new Map<string, number>();
+  readonly entries: Entry[] = [];
+  /** Still what Redis would keep as a listpack; once false, stays false (as in Redis). */
+  compact = true;
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  toSnapshot(): { compact: boolean; entries: [string, number | string][] } {
+    // JSON has no infinities: those travel as strings.
+    return {
+      compact: this.compact,
+      entries: this.entries.map((e) => [
+        e.member,
+        Number.isFinite(e.score) ? e.score : String(e.score),
+      ]),
+    };
+  }
+
+  /** Index of the first entry not less than `entry`. */
+  lowerBound(entry: Entry): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(this.entries[mid]!, entry) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first entry for which `before(entry)` is false (entries before it all pass). */
+  partition(before: (entry: Entry) => boolean): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(this.entries[mid]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  rank(member: string): number | undefined {
+    const score = this.scores.get(member);
+    if (score === undefined) return undefined;
+    return this.lowerBound({ member, score });
+  }
+
+  /** Adds or moves `member` to `score`. */
+  set(member: string, score: number): void {
+    const old = this.scores.get(member);
+    if (old !== undefined) this.entries.splice(this.lowerBound({ member, score: old }), 1);
+    if (
+      this.compact &&
+      (this.entries.length >= COMPACT_MAX_ENTRIES || member.length > COMPACT_MAX_VALUE)
+    ) {
+      this.compact = false;
+    }
+    // A listpack stores the score as text and reads -0 back as 0.
+    const stored = this.compact && score === 0 ? 0 : score;
+    this.scores.set(member, stored);
+    const entry = { member, score: stored };
+    this.entries.splice(this.lowerBound(entry), 0, entry);
+  }
+
+  delete(member: string): boolean {
+    const score = this.scores.get(member);
+    if (score === undefined) return false;
+    this.entries.splice(this.lowerBound({ member, score }), 1);
+    this.scores.delete(member);
+    return true;
+  }
+
+  /** Removes the entries from index `from` to `to` (exclusive). */
+  deleteRange(from: number, to: number): Entry[] {
+    const removed = this.entries.splice(from, to - from);
+    for (const entry of removed) this.scores.delete(entry.member);
+    return removed;
+  }
+}
+
+collectionRestorers.set('zset', (data) => {
+  const { compact, entries } = data as ReturnType<ZSetValue['toSnapshot']>;
+  const zset = new ZSetValue();
+  for (const [member, score] of entries) zset.set(member, Number(score));
+  zset.compact = zset.compact && compact;
+  return zset;
+});
+
+function lookupZSet(db: Database, key: string): ZSetValue | undefined {
+  return db.lookupCollection<ZSetValue>(key, 'zset');
+}
+
+/** Redis's addReplyDouble: as formatDouble, but a negative zero keeps its sign ("-0"). */
+function scoreReply(score: number): Buffer {
+  return bulk(Object.is(score, -0) ? '-0' : formatDouble(score));
+}
+
+function toPairs(entries: readonly Entry[]): IterableIterator<[string, number]> {
+  return entries.map((e): [string, number] => [e.member, e.score]).values();
+}
+
+function withScores(entries: readonly Entry[], scores: boolean): Reply[] {
+  const out: Reply[] = [];
+  for (const entry of entries) {
+    out.push(bulk(entry.member));
+    if (scores) out.push(scoreReply(entry.score));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranges
+
+/**
+ * C's strtod over the whole text, as Redis's zslParseRange reads a range bound: leading
+ * whitespace is skipped, "" reads as 0, overflow is infinity, and trailing garbage or NaN is an
+ * error (undefined). Unlike ZADD's scores, which refuse spaces and overflow.
+ */
+function strtodWhole(text: string): number | undefined {
+  if (text === '') return 0;
+  const s = text.replace(/^[ \t\n\v\f\r]+/, '');
+  if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return Number(s);
+  if (/^[+-]?0[xX]/.test(s)) return parseDouble(s);
+  return undefined;
+}
+
+interface ScoreRange {
+  min: number;
+  max: number;
+  minExclusive: boolean;
+  maxExclusive: boolean;
+}
+
+function scoreBound(arg: Buffer): [number, boolean] {
+  const text = latin1(arg);
+  const exclusive = text.startsWith('(');
+  const value = strtodWhole(exclusive ? text.slice(1) : text);
+  if (value === undefined) fail('ERR min or max is not a float');
+  return [value, exclusive];
+}
+
+function parseScoreRange(min: Buffer, max: Buffer): ScoreRange {
+  const [minValue, minExclusive] = scoreBound(min);
+  const [maxValue, maxExclusive] = scoreBound(max);
+  return { min: minValue, max: maxValue, minExclusive, maxExclusive };
+}
+
+/** [from, to) of the entries whose score is within `range`. */
+function scoreSpan(zset: ZSetValue, range: ScoreRange): [number, number] {
+  const { min, max, minExclusive, maxExclusive } = range;
+  if (min > max || (min === max && (minExclusive || maxExclusive))) return [0, 0];
+  const from = zset.partition((e) => (minExclusive ? e.score <= min : e.score < min));
+  const to = zset.partition((e) => (maxExclusive ? e.score < max : e.score <= max));
+  return from < to ? [from, to] : [0, 0];
+}
+
+/** A lex bound: -Infinity / +Infinity for `-` / `+`, else a member and whether it is excluded. */
+type LexBound = { value: string; exclusive: boolean } | '-' | '+';
+
+interface LexRange {
+  min: LexBound;
+  max: LexBound;
+}
+
+function lexBound(arg: Buffer): LexBound {
+  const text = latin1(arg);
+  if (text === '-' || text === '+') return text;
+  if (text.startsWith('(')) return { value: text.slice(1), exclusive: true };
+  if (text.startsWith('[')) return { value: text.slice(1), exclusive: false };
+  return fail('ERR min or max not valid string range item');
+}
+
+function parseLexRange(min: Buffer, max: Buffer): LexRange {
+  return { min: lexBound(min), max: lexBound(max) };
+}
+
+/** Whether `member` is at or above the lower bound. */
+function aboveMin(member: string, min: LexBound): boolean {
+  if (min === '-') return true;
+  if (min === '+') return false;
+  return min.exclusive ? member > min.value : member >= min.value;
+}
+
+function belowMax(member: string, max: LexBound): boolean {
+  if (max === '+') return true;
+  if (max === '-') return false;
+  return max.exclusive ? member < max.value : member <= max.value;
+}
+
+/**
+ * [from, to) of the entries within a lex range. Like Redis, this assumes every member has the
+ * same score (the only case where lex ranges are defined).
+ */
+function lexSpan(zset: ZSetValue, range: LexRange): [number, number] {
+  const { min, max } = range;
+  if (min === '+' || max === '-') return [0, 0];
+  if (min !== '-' && max !== '+') {
+    if (min.value > max.value) return [0, 0];
+    if (min.value === max.value && (min.exclusive || max.exclusive)) return [0, 0];
+  }
+  const from = zset.partition((e) => !aboveMin(e.member, min));
+  const to = zset.partition((e) => belowMax(e.member, max));
+  return from < to ? [from, to] : [0, 0];
+}
+
+/** Redis's inclusive, possibly negative rank range as [from, to) within the set. */
+function rankSpan(start: number, end: number, length: number): [number, number] {
+  let from = start < 0 ? length + start : start;
+  let to = end < 0 ? length + end : end;
+  if (from < 0) from = 0;
+  if (from > to || from >= length) return [0, 0];
+  if (to >= length) to = length - 1;
+  return [from, to + 1];
+}
+
+/**
+ * The entries of [from, to), reversed when `rev`, after skipping `offset` and keeping at most
+ * `limit` (negative = all). Redis's LIMIT: a negative offset returns nothing.
+ */
+function window(
+  zset: ZSetValue,
+  [from, to]: [number, number],
+  rev: boolean,
+  offset: number,
+  limit: number,
+): Entry[] {
+  if (offset < 0) return [];
+  const count = to - from - offset;
+  if (count <= 0 || limit === 0) return [];
+  const take = limit < 0 ? count : Math.min(limit, count);
+  if (!rev) return zset.entries.slice(from + offset, from + offset + take);
+  return zset.entries.slice(to - offset - take, to - offset).reverse();
+}
+
+type RangeType = 'rank' | 'score' | 'lex';
+
+interface RangeCommand {
+  /** Index of the source key in argv (1, or 2 for ZRANGESTORE). */
+  keyIndex: number;
+  store: boolean;
+  /** Fixed by the command (ZRANGEBYSCORE...), or undefined when options choose (ZRANGE). */
+  type?: RangeType;
+  rev?: boolean;
+}
+
+/** Redis's zrangeGenericCommand: ZRANGE and its older forms, and ZRANGESTORE. */
+function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
+  const { keyIndex, store } = command;
+  let type = command.type;
+  let rev = command.rev;
+  let scores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = keyIndex + 3; j < argv.length; j++) {
+    const option = latin1(argv[j]!).toLowerCase();
+    const left = argv.length - j - 1;
+    if (!store && option === 'withscores') scores = true;
+    else if (option === 'limit' && left >= 2) {
+      offset = integerArg(argv[j + 1]!);
+      limit = integerArg(argv[j + 2]!);
+      j += 2;
+    } else if (command.rev === undefined && option === 'rev') rev = true;
+    else if (command.type === undefined && option === 'bylex') type = 'lex';
+    else if (command.type === undefined && option === 'byscore') type = 'score';
+    else fail(ERRORS.syntax);
+  }
+  type ??= 'rank';
+  rev ??= false;
+  if (limit !== -1 && type === 'rank') {
+    fail('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+  }
+  if (scores && type === 'lex') {
+    fail('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+  }
+  // BYSCORE and BYLEX in reverse take the range as max, min.
+  const swap = rev && type !== 'rank';
+  const minArg = argv[keyIndex + (swap ? 2 : 1)]!;
+  const maxArg = argv[keyIndex + (swap ? 1 : 2)]!;
+  let span: (zset: ZSetValue) => [number, number];
+  if (type === 'rank') {
+    const start = integerArg(minArg);
+    const end = integerArg(maxArg);
+    span = (zset) => {
+      const [from, to] = rankSpan(start, end, zset.size);
+      // A reversed rank range counts from the end.
+      return rev ? [zset.size - to, zset.size - from] : [from, to];
+    };
+  } else if (type === 'score') {
+    const range = parseScoreRange(minArg, maxArg);
+    span = (zset) => scoreSpan(zset, range);
+  } else {
+    const range = parseLexRange(minArg, maxArg);
+    span = (zset) => lexSpan(zset, range);
+  }
+  const zset = lookupZSet(db, latin1(argv[keyIndex]!));
+  const entries =
+    zset === undefined
+      ? []
+      : type === 'rank'
+        ? window(zset, span(zset), rev, 0, -1)
+        : window(zset, span(zset), rev, offset, limit);
+  if (!store) return withScores(entries, scores);
+  const destination = latin1(argv[1]!);
+  if (entries.length === 0) {
+    db.delete(destination);
+    return 0;
+  }
+  const result = new ZSetValue();
+  for (const entry of entries) result.set(entry.member, entry.score);
+  db.set(destination, result);
+  return result.size;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZADD
+
+interface AddFlags {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+  ch: boolean;
+  incr: boolean;
+}
+
+/** Redis's zaddGenericCommand, shared by ZADD and ZINCRBY (which is ZADD ... INCR). */
+function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
+  const flags: AddFlags = {
+    nx: false,
+    xx: false,
+    gt: false,
+    lt: false,
+    ch: false,
+    incr: incrCommand,
+  };
+  let scoreIndex = 2;
+  for (; scoreIndex < argv.length; scoreIndex++) {
+    const option = latin1(argv[scoreIndex]!).toLowerCase();
+    if (option === 'nx' || option === 'xx' || option === 'gt' || option === 'lt')
+      flags[option] = true;
+    else if (option === 'ch') flags.ch = true;
+    else if (option === 'incr') flags.incr = true;
+    else break;
+  }
+  const pairs = argv.length - scoreIndex;
+  if (pairs === 0 || pairs % 2 === 1) fail(ERRORS.syntax);
+  const { nx, xx, gt, lt, ch, incr } = flags;
+  if (nx && xx) fail('ERR XX and NX options at the same time are not compatible');
+  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+    fail('ERR GT, LT, and/or NX options at the same time are not compatible');
+  }
+  if (incr && pairs > 2) fail('ERR INCR option supports a single increment-element pair');
+  // Every score is checked before anything changes: ZADD applies fully or not at all.
+  const scores: number[] = [];
+  for (let i = scoreIndex; i < argv.length; i += 2) {
+    const score = parseDouble(argv[i]!);
+    if (score === undefined) fail(ERRORS.notFloat);
+    scores.push(score);
+  }
+  const key = latin1(argv[1]!);
+  let zset = lookupZSet(db, key);
+  if (zset === undefined) {
+    if (xx) return incr ? null : 0;
+    zset = new ZSetValue();
+    db.set(key, zset);
+  }
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let result = 0;
+  for (let j = 0; j < scores.length; j++) {
+    const member = latin1(argv[scoreIndex + 1 + j * 2]!);
+    let score = scores[j]!;
+    const current = zset.scores.get(member);
+    if (current === undefined) {
+      if (xx) continue;
+      zset.set(member, score);
+      added++;
+    } else {
+      if (nx) continue;
+      if (incr) {
+        score += current;
+        if (Number.isNaN(score)) {
+          if (added + updated > 0) db.modified(key, zset);
+          fail('ERR resulting score is not a number (NaN)');
+        }
+      }
+      if ((lt && score >= current) || (gt && score <= current)) continue;
+      if (score !== current) {
+        zset.set(member, score);
+        updated++;
+      }
+    }
+    processed++;
+    result = score;
+  }
+  if (added + updated > 0) db.modified(key, zset);
+  if (incr) return processed > 0 ? scoreReply(result) : null;
+  return ch ? added + updated : added;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other commands
+
+function zpop(db: Database, argv: Buffer[], max: boolean): Reply {
+  if (argv.length > 3) fail(ERRORS.syntax);
+  let count = 1;
+  if (argv.length === 3) {
+    count = integerArg(argv[2]!, 'ERR value is out of range, must be positive');
+    if (count < 0) fail('ERR value is out of range, must be positive');
+  }
+  const key = latin1(argv[1]!);
+  const zset = lookupZSet(db, key);
+  if (zset === undefined || count === 0) return [];
+  const n = Math.min(count, zset.size);
+  const removed = max
+    ? zset.deleteRange(zset.size - n, zset.size).reverse()
+    : zset.deleteRange(0, n);
+  db.modified(key, zset);
+  return withScores(removed, true);
+}
+
+function zremrange(db: Database, argv: Buffer[], type: RangeType): Reply {
+  let span: (zset: ZSetValue) => [number, number];
+  if (type === 'rank') {
+    const start = integerArg(argv[2]!);
+    const end = integerArg(argv[3]!);
+    span = (zset) => rankSpan(start, end, zset.size);
+  } else if (type === 'score') {
+    const range = parseScoreRange(argv[2]!, argv[3]!);
+    span = (zset) => scoreSpan(zset, range);
+  } else {
+    const range = parseLexRange(argv[2]!, argv[3]!);
+    span = (zset) => lexSpan(zset, range);
+  }
+  const key = latin1(argv[1]!);
+  const zset = lookupZSet(db, key);
+  if (zset === undefined) return 0;
+  const [from, to] = span(zset);
+  if (to <= from) return 0;
+  zset.deleteRange(from, to);
+  db.modified(key, zset);
+  return to - from;
+}
+
+function rankCommand(name: string, reverse: boolean): CommandSpec {
+  return {
+    name,
+    arity: 3,
+    handler: ({ db }, argv) => {
+      const zset = lookupZSet(db, latin1(argv[1]!));
+      const rank = zset?.rank(latin1(argv[2]!));
+      if (zset === undefined || rank === undefined) return null;
+      return reverse ? zset.size - 1 - rank : rank;
+    },
+  };
+}
+
+function rangeCommand(name: string, arity: number, command: RangeCommand): CommandSpec {
+  return {
+    name,
+    arity,
+    write: command.store,
+    handler: ({ db }, argv) => zrange(db, argv, command),
+  };
+}
+
+export const zsetCommands: CommandSpec[] = [
+  { name: 'zadd', arity: -4, write: true, handler: ({ db }, argv) => zadd(db, argv, false) },
+  { name: 'zincrby', arity: 4, write: true, handler: ({ db }, argv) => zadd(db, argv, true) },
+  {
+    name: 'zscore',
+    arity: 3,
+    handler: ({ db }, argv) => {
+      const score = lookupZSet(db, latin1(argv[1]!))?.scores.get(latin1(argv[2]!));
+      return score === undefined ? null : scoreReply(score);
+    },
+  },
+  {
+    name: 'zmscore',
+    arity: -3,
+    handler: ({ db }, argv) => {
+      const zset = lookupZSet(db, latin1(argv[1]!));
+      return argv.slice(2).map((member) => {
+        const score = zset?.scores.get(latin1(member));
+        return score === undefined ? null : scoreReply(score);
+      });
+    },
+  },
+  {
+    name: 'zcard',
+    arity: 2,
+    handler: ({ db }, argv) => lookupZSet(db, latin1(argv[1]!))?.size ?? 0,
+  },
+  rankCommand('zrank', false),
+  rankCommand('zrevrank', true),
+  {
+    name: 'zrem',
+    arity: -3,
+    write: true,
+    handler: ({ db }, argv) => {
+      const key = latin1(argv[1]!);
+      const zset = lookupZSet(db, key);
+      if (zset === undefined) return 0;
+      let removed = 0;
+      for (let i = 2; i < argv.length; i++) if (zset.delete(latin1(argv[i]!))) removed++;
+      if (removed > 0) db.modified(key, zset);
+      return removed;
+    },
+  },
+  {
+    name: 'zcount',
+    arity: 4,
+    handler: ({ db }, argv) => {
+      const range = parseScoreRange(argv[2]!, argv[3]!);
+      const zset = lookupZSet(db, latin1(argv[1]!));
+      if (zset === undefined) return 0;
+      const [from, to] = scoreSpan(zset, range);
+      return to - from;
+    },
+  },
+  {
+    name: 'zlexcount',
+    arity: 4,
+    handler: ({ db }, argv) => {
+      const range = parseLexRange(argv[2]!, argv[3]!);
+      const zset = lookupZSet(db, latin1(argv[1]!));
+      if (zset === undefined) return 0;
+      const [from, to] = lexSpan(zset, range);
+      return to - from;
+    },
+  },
+  rangeCommand('zrange', -4, { keyIndex: 1, store: false }),
+  rangeCommand('zrangestore', -5, { keyIndex: 2, store: true }),
+  rangeCommand('zrevrange', -4, { keyIndex: 1, store: false, type: 'rank', rev: true }),
+  rangeCommand('zrangebyscore', -4, { keyIndex: 1, store: false, type: 'score', rev: false }),
+  rangeCommand('zrevrangebyscore', -4, { keyIndex: 1, store: false, type: 'score', rev: true }),
+  rangeCommand('zrangebylex', -4, { keyIndex: 1, store: false, type: 'lex', rev: false }),
+  rangeCommand('zrevrangebylex', -4, { keyIndex: 1, store: false, type: 'lex', rev: true }),
+  {
+    name: 'zremrangebyrank',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => zremrange(db, argv, 'rank'),
+  },
+  {
+    name: 'zremrangebyscore',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => zremrange(db, argv, 'score'),
+  },
+  {
+    name: 'zremrangebylex',
+    arity: 4,
+    write: true,
+    handler: ({ db }, argv) => zremrange(db, argv, 'lex'),
+  },
+  { name: 'zpopmin', arity: -2, write: true, handler: ({ db }, argv) => zpop(db, argv, false) },
+  { name: 'zpopmax', arity: -2, write: true, handler: ({ db }, argv) => zpop(db, argv, true) },
+  {
+    name: 'zscan',
+    arity: -3,
+    handler: (ctx, argv) =>
+      scanCollection<ZSetValue, [string, number]>(ctx, argv, 'zset', {
+        compact: (zset) => zset.compact,
+        // Map iterators survive changes between calls; the sorted array's would not.
+        items: (zset) => (zset.compact ? toPairs(zset.entries) : zset.scores.entries()),
+        name: ([member]) => member,
+        reply: ([member, score]) => [bulk(member), scoreReply(score)],
+      }),
+  },
+];
