@@ -4,8 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { allCommands } from './engine/commands/index.ts';
-import { Engine } from './engine/engine.ts';
+import { createEngine } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
 import { engineHandler } from './resp/engine-handler.ts';
@@ -72,8 +71,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
     }
   } else {
     mode = 'engine';
-    const engine = new Engine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
-    engine.register(allCommands);
+    const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
     engine.startExpiryCycle();
     cleanups.push(() => engine.stop());
     backend = engineBackend(engine);
