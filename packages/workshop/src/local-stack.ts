@@ -161,10 +161,13 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
 
 /** A port taken between our check and the listen (a race) still gets the one-line message. */
 function translatePortError(error: unknown, ports: Record<ServiceKey, number>): unknown {
-  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
-  const port = (error as { port?: number }).port;
+  const message = error instanceof Error ? error.message : '';
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' && !/in use/i.test(message)) {
+    return error;
+  }
+  const port = (error as { port?: number }).port ?? Number(/Port (\d+)/i.exec(message)?.[1]);
   const key = (['postgres', 'rest', 'resp'] as const).find((k) => ports[k] === port);
-  return key ? new PortInUseError(key, ports[key]) : error;
+  return key ? new PortInUseError(key, port) : error;
 }
 
 /**
