@@ -93,19 +93,26 @@ const AUTHORS = ['ada', 'grace', 'linus', 'margaret', 'ken', 'barbara', 'dennis'
 const sqlArray = (items: readonly string[]) => `ARRAY[${items.map((w) => `'${w}'`).join(',')}]`;
 
 // One INSERT ... SELECT over generate_series: thousands of rows in a single round trip.
-// Article i gets 150-449 words picked by arithmetic on i and the word's position.
+// 97 paragraphs are generated first (words picked by arithmetic on positions); article i is
+// 5-15 of them (about 150-500 words), its title three words picked from i.
 const SEED_SQL = `
+  WITH vocabulary AS (
+    SELECT ${sqlArray(WORDS)} AS w, ${WORDS.length} AS n, ${sqlArray(AUTHORS)} AS a
+  ), paragraphs AS (
+    SELECT p, (SELECT string_agg(w[1 + (p * 31 + j * 17 + (j * j) % 7) % n], ' ')
+                 FROM generate_series(1, 20 + p % 25) AS j) AS text
+    FROM generate_series(0, 96) AS p, vocabulary
+  )
   INSERT INTO articles (slug, title, body, author, created_at, updated_at)
   SELECT
     'article-' || lpad(i::text, 5, '0'),
-    initcap(w[1 + (i * 7) % n] || ' ' || w[1 + (i * 13 + 5) % n] || ' ' || w[1 + (i * 3 + 11) % n]),
-    (SELECT string_agg(w[1 + (i * 31 + j * 17 + (j * j) % 7) % n], ' ')
-       FROM generate_series(1, 150 + (i * 37) % 300) AS j),
+    initcap(w[1 + i % n] || ' ' || w[1 + (i / n) % n] || ' ' || w[1 + (i * 7 + 3) % n]),
+    (SELECT string_agg(text, E'\n\n' ORDER BY k)
+       FROM generate_series(1, 5 + i % 11) AS k JOIN paragraphs ON p = (i * 7 + k * 13) % 97),
     a[1 + i % array_length(a, 1)],
     timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes',
     timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes' + ((i * 7919) % 2000) * interval '1 hour'
-  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i,
-       (SELECT ${sqlArray(WORDS)} AS w, ${WORDS.length} AS n, ${sqlArray(AUTHORS)} AS a) AS vocabulary
+  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i, vocabulary
   ON CONFLICT (slug) DO NOTHING
 `;
 
