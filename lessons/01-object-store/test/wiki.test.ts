@@ -44,11 +44,11 @@ describe('the wiki with an object store', () => {
         queries.count,
         'the second getArticle asked Postgres again: is the article SET in the store after a miss, and read from it first?',
       ).toBe(1);
-      expect(second, 'the copy from the store must equal what Postgres returned').toEqual(first);
       expect(
         second?.createdAt,
         'createdAt came back as a string: JSON has no dates, turn them back into Date objects',
       ).toBeInstanceOf(Date);
+      expect(second, 'the copy from the store must equal what Postgres returned').toEqual(first);
     } finally {
       queries.stop();
     }
