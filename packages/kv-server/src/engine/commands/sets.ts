@@ -120,16 +120,16 @@ function srandmember(db: Database, argv: Buffer[]): Reply {
 }
 
 /** The sets at `keys` (missing keys are empty sets); WRONGTYPE if any holds another type. */
-function lookupAll(db: Database, keys: Buffer[]): (Set<string> | undefined)[] {
-  return keys.map((key) => lookupSet(db, latin1(key))?.members);
+function lookupAll(db: Database, keys: Buffer[]): (SetValue | undefined)[] {
+  return keys.map((key) => lookupSet(db, latin1(key)));
 }
 
-function intersect(sets: (Set<string> | undefined)[], limit = 0): Set<string> {
-  if (sets.some((set) => set === undefined)) return new Set();
+function intersect(sets: (SetValue | undefined)[], limit = 0): SetValue {
+  const out = new SetValue();
+  if (sets.some((set) => set === undefined)) return out;
   // Walk the smallest set and probe the others, as Redis does.
-  const sorted = (sets as Set<string>[]).slice().sort((a, b) => a.size - b.size);
+  const sorted = (sets as SetValue[]).map((set) => set.members).sort((a, b) => a.size - b.size);
   const [smallest, ...others] = sorted as [Set<string>, ...Set<string>[]];
-  const out = new Set<string>();
   for (const member of smallest) {
     if (others.every((set) => set.has(member))) {
       out.add(member);
@@ -139,28 +139,41 @@ function intersect(sets: (Set<string> | undefined)[], limit = 0): Set<string> {
   return out;
 }
 
-function union(sets: (Set<string> | undefined)[]): Set<string> {
-  const out = new Set<string>();
-  for (const set of sets) for (const member of set ?? []) out.add(member);
+function union(sets: (SetValue | undefined)[]): SetValue {
+  const out = new SetValue();
+  for (const set of sets) for (const member of set?.members ?? []) out.add(member);
   return out;
 }
 
-function difference(sets: (Set<string> | undefined)[]): Set<string> {
+function difference(sets: (SetValue | undefined)[]): SetValue {
   const [first, ...others] = sets;
-  const out = new Set<string>();
-  for (const member of first ?? []) {
-    if (!others.some((set) => set?.has(member))) out.add(member);
+  const out = new SetValue();
+  for (const member of first?.members ?? []) {
+    if (!others.some((set) => set?.members.has(member))) out.add(member);
   }
   return out;
 }
 
-type Combine = (sets: (Set<string> | undefined)[]) => Set<string>;
+/**
+ * A set's members as a reply. Redis's order is unspecified, except that an intset replies in
+ * numeric order: do the same, so small integer sets read (and compare) like Redis's.
+ */
+function membersReply(set: SetValue | undefined): Reply {
+  if (set === undefined) return [];
+  return [...(set.intset ? sortedMembers(set) : set.members)].map(bulk);
+}
+
+function sortedMembers(set: SetValue): IterableIterator<string> {
+  return [...set.members].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).values();
+}
+
+type Combine = (sets: (SetValue | undefined)[]) => SetValue;
 
 function combineCommand(name: string, combine: Combine): CommandSpec {
   return {
     name,
     arity: -2,
-    handler: ({ db }, argv) => [...combine(lookupAll(db, argv.slice(1)))].map(bulk),
+    handler: ({ db }, argv) => membersReply(combine(lookupAll(db, argv.slice(1)))),
   };
 }
 
@@ -176,7 +189,7 @@ function storeCommand(name: string, combine: Combine): CommandSpec {
         db.delete(destination);
         return 0;
       }
-      db.set(destination, new SetValue(result));
+      db.set(destination, result);
       return result.size;
     },
   };
@@ -253,7 +266,7 @@ export const setCommands: CommandSpec[] = [
   {
     name: 'smembers',
     arity: 2,
-    handler: ({ db }, argv) => [...(lookupSet(db, latin1(argv[1]!))?.members ?? [])].map(bulk),
+    handler: ({ db }, argv) => membersReply(lookupSet(db, latin1(argv[1]!))),
   },
   {
     name: 'sismember',
@@ -290,7 +303,7 @@ export const setCommands: CommandSpec[] = [
     handler: (ctx, argv) =>
       scanCollection<SetValue, string>(ctx, argv, 'set', {
         compact: (set) => set.intset,
-        items: (set) => set.members.values(),
+        items: (set) => (set.intset ? sortedMembers(set) : set.members.values()),
         name: (member) => member,
         reply: (member) => [bulk(member)],
       }),
