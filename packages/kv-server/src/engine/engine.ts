@@ -149,7 +149,14 @@ export class Engine {
     }
     if (!arityOk(spec.arity, argv.length)) {
       if (session.inMulti) session.multiFailed = true;
-      return err(`ERR wrong number of arguments for '${name}' command`);
+      const message = `wrong number of arguments for '${name}' command`;
+      if (name === 'exec') {
+        // Redis rejects a malformed EXEC by discarding the transaction, in MULTI or not.
+        this.resetMulti(session);
+        this.unwatchAll(session);
+        return err(`EXECABORT Transaction discarded because of: ${message}`);
+      }
+      return err(`ERR ${message}`);
     }
     if (session.inMulti && !spec.transactionControl) {
       session.queue.push(argv);

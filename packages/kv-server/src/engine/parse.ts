@@ -246,11 +246,9 @@ interface LongDouble {
 
 /** Redis's `string2ld` (strtold), or undefined for what Redis refuses. */
 function parseLongDouble(value: Buffer | string): LongDouble | undefined {
-  let s = text(value);
-  // strtold reads a C string: it stops at the first NUL byte, which Redis then accepts.
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
-  if (s.length === 0 || s.length >= 5120) return undefined;
+  const s = text(value);
+  // Redis checks strtold consumed every byte, so an embedded NUL byte is refused.
+  if (s.length === 0 || s.length >= 5120 || s.includes('\0')) return undefined;
   const lit = readLiteral(s);
   if (lit === undefined) return undefined;
   if (lit.kind === 'inf') return { negative: lit.negative, value: 'inf' };

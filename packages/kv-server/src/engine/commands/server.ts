@@ -67,7 +67,10 @@ export const serverCommands: CommandSpec[] = [
     handler: (_ctx, argv) => {
       const index = parseInteger(argv[1]!);
       // Read as a C int.
-      if (index === undefined || index < -(2 ** 31) || index >= 2 ** 31) fail(ERRORS.notInteger);
+      if (index === undefined) fail(ERRORS.notInteger);
+      if (index < -(2 ** 31) || index >= 2 ** 31) {
+        fail('ERR value is out of range, value must between -2147483648 and 2147483647');
+      }
       // This engine has a single database, like a Redis started with `databases 1`.
       if (index !== 0) fail('ERR DB index is out of range');
       return OK;

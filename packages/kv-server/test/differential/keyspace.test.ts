@@ -1,0 +1,311 @@
+// Key commands and expiry, engine vs real Redis.
+
+import { expect, it } from 'vitest';
+import type { Reply } from '../../src/engine/reply.ts';
+import { type Compare, describeDifferential, show, useDifferential } from './harness.ts';
+
+const diff = useDifferential();
+
+const closeMs: Compare = (engine, redis) => {
+  expect(typeof engine).toBe('number');
+  expect(Math.abs((engine as number) - (redis as number))).toBeLessThan(50);
+};
+
+/** A full SCAN walk on each side: the same set of keys, whatever the cursors. */
+async function scanAll(args: string[], conn: 'engine' | 'redis'): Promise<string[]> {
+  const seen = new Set<string>();
+  let cursor = '0';
+  let calls = 0;
+  do {
+    const argv = ['SCAN', cursor, ...args];
+    const reply: Reply =
+      conn === 'engine'
+        ? diff.engine.execute(
+            diff.session(),
+            argv.map((a) => Buffer.from(a)),
+          )
+        : await diff.redis.call(...argv);
+    const [next, keys] = reply as [Buffer, Buffer[]];
+    cursor = next.toString();
+    for (const k of keys) seen.add(k.toString('latin1'));
+    if (++calls > 10_000) throw new Error('SCAN did not finish');
+  } while (cursor !== '0');
+  return [...seen].sort();
+}
+
+describeDifferential('differential: keyspace', () => {
+  it('DEL UNLINK EXISTS TYPE', () =>
+    diff.expectSame([
+      ['MSET', 'a', '1', 'b', '2', 'c', '3'],
+      ['RPUSH', 'l', 'x'],
+      ['SADD', 's', 'x'],
+      ['HSET', 'h', 'f', 'v'],
+      ['ZADD', 'z', '1', 'm'],
+      ['TYPE', 'a'],
+      ['TYPE', 'l'],
+      ['TYPE', 's'],
+      ['TYPE', 'h'],
+      ['TYPE', 'z'],
+      ['TYPE', 'missing'],
+      ['EXISTS', 'a', 'a', 'missing', 'b'],
+      ['DEL', 'a', 'a', 'missing'],
+      ['UNLINK', 'b', 'l'],
+      ['EXISTS', 'a', 'b', 'l', 'c'],
+      ['DEL'],
+      ['EXISTS'],
+      ['TYPE'],
+      ['DBSIZE'],
+    ]));
+
+  it('KEYS with glob patterns', async () => {
+    const keys = [
+      'hello',
+      'hallo',
+      'hxllo',
+      'hllo',
+      'heeeello',
+      'h[llo',
+      'h*llo',
+      'h?llo',
+      'a-b',
+      'ab',
+      'a\\b',
+      'b',
+      'é',
+      '',
+      'x]y',
+    ];
+    await diff.expectSame([['MSET', ...keys.flatMap((k) => [k, 'v'])]]);
+    const patterns = [
+      '*',
+      'h?llo',
+      'h*llo',
+      'h[ae]llo',
+      'h[^e]llo',
+      'h[a-b]llo',
+      'h[b-a]llo',
+      'h\\*llo',
+      'h\\?llo',
+      'h[\\[]llo',
+      'h[',
+      'h[a',
+      '[',
+      '\\',
+      'a\\',
+      'h[^]llo',
+      '*llo*',
+      '**',
+      '?',
+      '',
+      '[a-]*',
+      'a[-]b',
+      'x]y',
+      '[x]]y',
+      'h*[',
+      '*o',
+      'h*l*o',
+      '[^h]*',
+      '[é]',
+      '\\é',
+      'h[a-z',
+      'a[\\\\]b',
+      '*\\',
+    ];
+    await diff.expectSame(
+      patterns.map((p) => ({ cmd: ['KEYS', p], compare: 'unordered' as const })),
+    );
+  });
+
+  it('SCAN: options, errors, and full walks that see every key', async () => {
+    await diff.expectSame([
+      ['SCAN', 'x'],
+      ['SCAN', '-'],
+      ['SCAN', '+'],
+      ['SCAN', ' 0'],
+      ['SCAN', '18446744073709551616'],
+      ['SCAN', '0', 'COUNT', '0'],
+      ['SCAN', '0', 'COUNT', '-1'],
+      ['SCAN', '0', 'COUNT', 'x'],
+      ['SCAN', '0', 'MATCH'],
+      ['SCAN', '0', 'FOO', 'bar'],
+      ['SCAN', '0', 'COUNT', '10', 'MATCH'],
+      ['SCAN', '0'],
+      ['SCAN', ''],
+      ['SCAN', '0', 'TYPE', 'string'],
+    ]);
+    const setup: string[][] = [];
+    for (let i = 0; i < 300; i++) setup.push(['SET', `key:${i}`, String(i)]);
+    for (let i = 0; i < 20; i++)
+      setup.push(['RPUSH', `list:${i}`, 'x'], ['HSET', `hash:${i}`, 'f', 'v']);
+    await diff.expectSame(setup);
+    for (const args of [
+      [],
+      ['COUNT', '7'],
+      ['MATCH', 'key:1*'],
+      ['TYPE', 'list'],
+      ['TYPE', 'HASH', 'COUNT', '1000'],
+      ['TYPE', 'nope'],
+      ['MATCH', 'list:*', 'TYPE', 'string'],
+    ]) {
+      expect(await scanAll(args, 'engine'), args.join(' ')).toEqual(await scanAll(args, 'redis'));
+    }
+  });
+
+  it('SCAN sees every key that stays, while others are added and deleted', () => {
+    const db = diff.engine;
+    const s = diff.session();
+    const run = (...argv: string[]) =>
+      db.execute(
+        s,
+        argv.map((a) => Buffer.from(a)),
+      );
+    for (let i = 0; i < 1000; i++) run('SET', `stay:${i}`, 'v');
+    for (let i = 0; i < 1000; i++) run('SET', `go:${i}`, 'v');
+    const seen = new Set<string>();
+    let cursor = '0';
+    let round = 0;
+    do {
+      const [next, keys] = run('SCAN', cursor, 'COUNT', '50') as [Buffer, Buffer[]];
+      for (const k of keys) seen.add(k.toString());
+      cursor = next.toString();
+      // Churn: delete some, add some, every step.
+      run('DEL', `go:${round * 10}`, `go:${round * 10 + 1}`);
+      run('SET', `new:${round}`, 'v');
+      round++;
+    } while (cursor !== '0');
+    for (let i = 0; i < 1000; i++) expect(seen.has(`stay:${i}`)).toBe(true);
+  });
+
+  it('RENAME RENAMENX', () =>
+    diff.expectSame([
+      ['RENAME', 'missing', 'x'],
+      ['RENAMENX', 'missing', 'x'],
+      ['SET', 'a', '1', 'EX', '100'],
+      ['RENAME', 'a', 'a'],
+      ['RENAMENX', 'a', 'a'],
+      ['RENAME', 'a', 'b'],
+      ['EXISTS', 'a'],
+      ['GET', 'b'],
+      ['TTL', 'b'],
+      ['RPUSH', 'l', 'x'],
+      ['RENAME', 'b', 'l'],
+      ['TYPE', 'l'],
+      ['TTL', 'l'],
+      ['SET', 'c', '3'],
+      ['RENAMENX', 'c', 'l'],
+      ['RENAMENX', 'c', 'd'],
+      ['GET', 'd'],
+      ['SET', 'e', '5', 'EX', '100'],
+      ['RENAME', 'd', 'e'],
+      ['TTL', 'e'],
+      ['RENAME', 'e'],
+    ]));
+
+  it('EXPIRE family with NX XX GT LT, TTL PTTL EXPIRETIME PERSIST', () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    return diff.expectSame([
+      ['EXPIRE', 'missing', '100'],
+      ['TTL', 'missing'],
+      ['PTTL', 'missing'],
+      ['EXPIRETIME', 'missing'],
+      ['PEXPIRETIME', 'missing'],
+      ['PERSIST', 'missing'],
+      ['SET', 'k', 'v'],
+      ['TTL', 'k'],
+      ['PTTL', 'k'],
+      ['EXPIRETIME', 'k'],
+      ['PERSIST', 'k'],
+      ['EXPIRE', 'k', '100', 'XX'],
+      ['EXPIRE', 'k', '100', 'GT'],
+      ['EXPIRE', 'k', '100', 'LT'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '200', 'NX'],
+      ['EXPIRE', 'k', '300', 'NX'],
+      ['EXPIRE', 'k', '300', 'XX'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '100', 'GT'],
+      ['EXPIRE', 'k', '400', 'GT'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '500', 'LT'],
+      ['EXPIRE', 'k', '50', 'lt'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '50', 'NX', 'XX'],
+      ['EXPIRE', 'k', '50', 'GT', 'NX'],
+      ['EXPIRE', 'k', '50', 'GT', 'LT'],
+      ['EXPIRE', 'k', '50', 'XX', 'GT'],
+      ['TTL', 'k'],
+      ['EXPIRE', 'k', '50', 'FOO'],
+      ['EXPIRE', 'k', 'x'],
+      ['EXPIRE', 'k', 'x', 'FOO'],
+      ['EXPIRE', 'k', '1.5'],
+      ['EXPIRE', 'k', '9223372036854775807'],
+      ['EXPIRE', 'k', '9223372036854775'],
+      ['PEXPIRE', 'k', '9223372036854775807'],
+      ['EXPIREAT', 'k', '9223372036854775807'],
+      ['EXPIREAT', 'k', String(nowS + 1000)],
+      ['EXPIRETIME', 'k'],
+      ['TTL', 'k'],
+      ['PEXPIREAT', 'k', String((nowS + 2000) * 1000 + 250)],
+      ['PEXPIRETIME', 'k'],
+      ['EXPIRETIME', 'k'],
+      ['PEXPIRE', 'k', '100500'],
+      { cmd: ['PTTL', 'k'], compare: closeMs },
+      ['TTL', 'k'],
+      ['PERSIST', 'k'],
+      ['TTL', 'k'],
+      ['SET', 'n', 'v'],
+      ['EXPIRE', 'n', '-1', 'GT'],
+      ['EXPIRE', 'n', '-1', 'LT'],
+      ['EXISTS', 'n'],
+      ['SET', 'p', 'v'],
+      ['EXPIRE', 'p', '0'],
+      ['EXISTS', 'p'],
+      ['SET', 'q', 'v'],
+      ['PEXPIREAT', 'q', '1'],
+      ['EXISTS', 'q'],
+      ['SET', 'r', 'v'],
+      ['EXPIREAT', 'r', '-100'],
+      ['EXISTS', 'r'],
+      ['EXPIRE', 'k'],
+      ['TTL'],
+    ]);
+  });
+
+  it('keys with a short TTL disappear on both sides', async () => {
+    await diff.expectSame([
+      ['SET', 'a', 'v', 'PX', '30'],
+      ['SET', 'b', 'v'],
+      ['PEXPIRE', 'b', '30'],
+      ['HSET', 'h', 'f', 'v'],
+      ['PEXPIRE', 'h', '30'],
+      ['EXISTS', 'a', 'b', 'h'],
+    ]);
+    await new Promise((r) => setTimeout(r, 80));
+    await diff.expectSame([
+      ['EXISTS', 'a', 'b', 'h'],
+      ['GET', 'a'],
+      ['TTL', 'b'],
+      ['HGET', 'h', 'f'],
+      ['TYPE', 'h'],
+      ['KEYS', '*'],
+      ['SCAN', '0'],
+      ['RANDOMKEY'],
+      ['DBSIZE'],
+    ]);
+  });
+
+  it('RANDOMKEY', async () => {
+    await diff.expectSame([
+      ['RANDOMKEY'],
+      ['MSET', 'a', '1', 'b', '2', 'c', '3'],
+      { cmd: ['RANDOMKEY'], compare: 'shape' },
+      ['RANDOMKEY', 'x'],
+    ]);
+    const picked = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const reply = diff.engine.execute(diff.session(), [Buffer.from('RANDOMKEY')]);
+      picked.add(String(show(reply)));
+    }
+    expect([...picked].sort()).toEqual(['$"a"', '$"b"', '$"c"']);
+  });
+});

@@ -1,0 +1,166 @@
+// Connection/server commands and transactions, engine vs real Redis.
+
+import { expect, it } from 'vitest';
+import { describeDifferential, useDifferential } from './harness.ts';
+
+const diff = useDifferential();
+
+describeDifferential('differential: server commands', () => {
+  it('PING ECHO DBSIZE FLUSHDB FLUSHALL arity and options', () =>
+    diff.expectSame([
+      ['PING'],
+      ['PING', 'hello'],
+      ['PING', 'a', 'b'],
+      ['ECHO', 'x'],
+      ['ECHO', ''],
+      ['ECHO'],
+      ['ECHO', 'a', 'b'],
+      ['DBSIZE'],
+      ['MSET', 'a', '1', 'b', '2'],
+      ['DBSIZE'],
+      ['DBSIZE', 'x'],
+      ['FLUSHDB', 'FOO'],
+      ['FLUSHDB', 'ASYNC', 'SYNC'],
+      ['DBSIZE'],
+      ['FLUSHDB', 'async'],
+      ['DBSIZE'],
+      ['SET', 'a', '1'],
+      ['FLUSHDB', 'SYNC'],
+      ['SET', 'a', '1'],
+      ['FLUSHDB'],
+      ['DBSIZE'],
+      ['SELECT', 'x'],
+      ['SELECT', '99999999999'],
+      ['NOSUCHCOMMAND'],
+      ['NOSUCHCOMMAND', 'a', 'b'],
+      ['get_'],
+      ['TIME', 'x'],
+    ]));
+
+  it('TIME and INFO by shape', async () => {
+    await diff.expectSame([
+      { cmd: ['TIME'], compare: 'shape' },
+      { cmd: ['INFO'], compare: 'shape' },
+      { cmd: ['INFO', 'keyspace'], compare: 'shape' },
+    ]);
+    const [seconds, micros] = diff.engine.execute(diff.session(), [
+      Buffer.from('TIME'),
+    ]) as Buffer[];
+    expect(Math.abs(Number(seconds) - Date.now() / 1000)).toBeLessThan(2);
+    expect(Number(micros)).toBeGreaterThanOrEqual(0);
+    expect(Number(micros)).toBeLessThan(1_000_000);
+  });
+});
+
+describeDifferential('differential: transactions', () => {
+  it('MULTI EXEC DISCARD and their errors', () =>
+    diff.expectSame([
+      ['EXEC'],
+      ['DISCARD'],
+      ['MULTI'],
+      ['MULTI'],
+      ['SET', 'a', '1'],
+      ['INCR', 'a'],
+      ['GET', 'a'],
+      ['RPUSH', 'a', 'x'],
+      ['PING'],
+      ['EXEC'],
+      ['MULTI'],
+      ['SET', 'b', '1'],
+      ['DISCARD'],
+      ['GET', 'b'],
+      ['MULTI'],
+      ['SET', 'c', '1'],
+      ['GET'],
+      ['SET', 'd', '1'],
+      ['EXEC'],
+      ['GET', 'c'],
+      ['MULTI'],
+      ['NOSUCHCOMMAND'],
+      ['EXEC'],
+      ['MULTI'],
+      ['WATCH', 'x'],
+      ['EXEC'],
+      ['MULTI'],
+      ['EXEC'],
+      ['MULTI', 'x'],
+      ['EXEC', 'x'],
+      ['MULTI'],
+      ['EXEC', 'x'],
+      ['EXEC'],
+      ['UNWATCH', 'x'],
+      ['WATCH'],
+    ]));
+
+  it('WATCH aborts EXEC when another connection writes the key', () =>
+    diff.expectSame([
+      ['SET', 'w', '1'],
+      ['WATCH', 'w'],
+      { cmd: ['SET', 'w', '2'], conn: 1 },
+      ['MULTI'],
+      ['SET', 'w', '3'],
+      ['EXEC'],
+      ['GET', 'w'],
+      ['WATCH', 'w', 'other'],
+      { cmd: ['GET', 'w'], conn: 1 },
+      ['MULTI'],
+      ['INCR', 'w'],
+      ['EXEC'],
+      ['WATCH', 'w'],
+      { cmd: ['SET', 'w', '9'], conn: 1 },
+      ['UNWATCH'],
+      ['MULTI'],
+      ['INCR', 'w'],
+      ['EXEC'],
+      ['WATCH', 'w'],
+      { cmd: ['SET', 'w', '9'], conn: 1 },
+      ['MULTI'],
+      ['DISCARD'],
+      ['MULTI'],
+      ['INCR', 'w'],
+      ['EXEC'],
+      ['WATCH', 'gone'],
+      { cmd: ['SET', 'gone', '1'], conn: 1 },
+      { cmd: ['DEL', 'gone'], conn: 1 },
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['WATCH', 'never'],
+      { cmd: ['DEL', 'never'], conn: 1 },
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['SET', 'e', '1'],
+      ['WATCH', 'e'],
+      { cmd: ['EXPIRE', 'e', '100'], conn: 1 },
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['WATCH', 'f'],
+      { cmd: ['FLUSHDB'], conn: 1 },
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['SET', 'f', '1'],
+      ['WATCH', 'f'],
+      { cmd: ['FLUSHDB'], conn: 1 },
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['SET', 'g', '1'],
+      ['WATCH', 'g'],
+      ['SET', 'g', '2'],
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+    ]));
+
+  it('WATCH: a watched key that expires aborts EXEC', async () => {
+    await diff.expectSame([
+      ['SET', 'x', '1', 'PX', '20'],
+      ['WATCH', 'x'],
+    ]);
+    await new Promise((r) => setTimeout(r, 60));
+    await diff.expectSame([['MULTI'], ['PING'], ['EXEC']]);
+  });
+});
