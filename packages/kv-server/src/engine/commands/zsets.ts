@@ -299,9 +299,9 @@ function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
       offset = integerArg(argv[j + 1]!);
       limit = integerArg(argv[j + 2]!);
       j += 2;
-    } else if (command.rev === undefined && option === 'rev') rev = true;
-    else if (command.type === undefined && option === 'bylex') type = 'lex';
-    else if (command.type === undefined && option === 'byscore') type = 'score';
+    } else if (rev === undefined && option === 'rev') rev = true;
+    else if (type === undefined && option === 'bylex') type = 'lex';
+    else if (type === undefined && option === 'byscore') type = 'score';
     else fail(ERRORS.syntax);
   }
   type ??= 'rank';
