@@ -78,9 +78,9 @@ export function createRestServer(options: RestServerOptions): Server {
       );
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBody) throw tooLarge(res, maxBody);
+    if (declared > maxBody) throw tooLarge(req, res, maxBody);
     const body = await readBody(req, maxBody);
-    if (body === undefined) throw tooLarge(res, maxBody);
+    if (body === undefined) throw tooLarge(req, res, maxBody);
 
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -161,10 +161,18 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function tooLarge(res: ServerResponse, max: number): HttpError {
-  // Stop reading: close the connection after answering instead of draining the rest.
+function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): HttpError {
+  // Nothing more is buffered: the rest of the body is discarded as it arrives ("lingering
+  // close", as nginx does, so the client is still writing when it reads the 413), and the
+  // connection is closed a second after the answer, or sooner if the client keeps sending.
   res.setHeader('Connection', 'close');
-  res.on('finish', () => res.socket?.destroy());
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > 4 * max) req.socket.destroy();
+  });
+  req.resume();
+  res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
   return new HttpError(
     413,
     `ERR request body is over the ${Math.round(max / 1024 / 1024)} MB limit: store less per request or split it`,
@@ -176,18 +184,22 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooBig = false;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
         req.off('data', onData);
-        req.pause();
+        chunks.length = 0;
+        tooBig = true;
         resolve(undefined);
         return;
       }
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('end', () => {
+      if (!tooBig) resolve(Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
   });
 }
