@@ -1,0 +1,95 @@
+// The `kv-server` command as a person runs it: it prints where it listens, serves, stops on
+// SIGTERM, and a taken port is one line naming the port and the flag, with exit code 1.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/kv-server.mjs', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Collects stdout until `pattern` appears (and keeps the pipe open: the child still writes). */
+function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      if (pattern.test(out)) resolve(out);
+    });
+    child.once('exit', () =>
+      reject(new Error(`kv-server exited before printing ${pattern}:\n${out}`)),
+    );
+  });
+}
+
+it('prints its URLs and token, serves REST and RESP, and stops cleanly on SIGTERM', async () => {
+  const child = run(['--rest-port', '0', '--resp-port', '0'], { KV_TOKEN: 'from-env' });
+  try {
+    const out = await waitFor(child, /Ctrl\+C/);
+    const restUrl = /Upstash REST\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    const respUrl = /Redis \(RESP\)\s+(redis:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(out).toMatch(/REST token\s+from-env/);
+    expect(restUrl).toBeDefined();
+    expect(respUrl).toBeDefined();
+    const res = await fetch(`${restUrl}/ping`, { headers: { Authorization: 'Bearer from-env' } });
+    expect(await res.json()).toEqual({ result: 'PONG' });
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+});
+
+it('generates a token when none is given', async () => {
+  const child = run(['--rest-port', '0', '--resp-port', 'off']);
+  try {
+    const out = await waitFor(child, /Ctrl\+C/);
+    const token = /REST token\s+(\S+)/.exec(out)?.[1] ?? '';
+    expect(token.length).toBeGreaterThanOrEqual(24);
+    expect(out).not.toMatch(/Redis \(RESP\)/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  await once(child, 'exit');
+});
+
+it('exits 1 with one line naming a taken port and the flag to change it', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const address = blocker.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    const child = run(['--rest-port', String(port), '--resp-port', '0']);
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`Port ${port}`);
+    expect(lines[0]).toContain('--rest-port');
+  } finally {
+    blocker.close();
+  }
+});
+
+it('rejects a bad flag with a usage line', async () => {
+  const child = run(['--rest-port', 'eighty']);
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/--rest-port \/ KV_REST_PORT must be a port number/);
+});
