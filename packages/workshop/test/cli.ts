@@ -51,8 +51,8 @@ export interface RunningCli {
   output(): string;
   /** Resolves with the output so far once it matches; rejects if the CLI exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** Resolves with the exit code. */
-  exited: Promise<number>;
+  /** Resolves with the exit code, or the signal that ended the process. */
+  exited: Promise<number | NodeJS.Signals>;
 }
 
 /** Starts a long-running command (`stack`), to be stopped by the test. */
@@ -66,8 +66,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number>((resolvePromise) =>
-    child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : -1))),
+  const exited = new Promise<number | NodeJS.Signals>((resolvePromise) =>
+    child.once('exit', (code, signal) => resolvePromise(code ?? signal ?? -1)),
   );
   return {
     child,

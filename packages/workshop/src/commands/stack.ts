@@ -14,13 +14,15 @@ export async function run(args: string[]): Promise<number> {
     console.error(`workshop stack takes no arguments (got ${args.join(' ')}).\n\n${help}`);
     return 1;
   }
+  // Listen for Ctrl-C from the start: one pressed during a (first, slow) start stops it cleanly.
+  const stopSignal = waitForStopSignal();
   const stack: LoadedStack = await openStack();
   if (!stack.embedded) {
     console.log('Every service is a real one from .env: nothing to run locally.');
     return 0;
   }
   console.log('Press Ctrl-C to stop the local stack.');
-  await waitForStopSignal();
+  await stopSignal;
   await stack.stop();
   return 0;
 }

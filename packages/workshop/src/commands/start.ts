@@ -20,9 +20,9 @@ export async function run(args: string[]): Promise<number> {
     console.error(`workshop start takes no arguments (got ${args.join(' ')}).\n\n${help}`);
     return 1;
   }
+  const stopped = waitForStopSignal(); // from the start: Ctrl-C during a slow first start too
   const stack = await openStack();
   const { root } = stack.context;
-  const stopped = waitForStopSignal();
 
   if (!siteHasDevScript(root)) {
     console.log(
