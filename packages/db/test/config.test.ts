@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   LOCAL_UPSTASH_URL,
   LOCAL_VALKEY_URL,
   loadConfig,
+  REPO_ROOT,
 } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'workshop-config-'));
@@ -124,5 +125,38 @@ describe('loadConfig', () => {
     expect(message(() => load({ VALKEY_URL: 'valkey.local:6379' }))).toMatch(
       /VALKEY_URL is not a redis:\/\/ URL/,
     );
+  });
+});
+
+describe('.env.example', () => {
+  const example = join(REPO_ROOT, '.env.example');
+  const text = readFileSync(example, 'utf8');
+
+  it('is a valid .env that means "use the local stack" as it is', () => {
+    const config = loadConfig({}, { envFile: example });
+    expect(config.databaseSource).toBe('embedded');
+    expect(config.upstash.source).toBe('local');
+    expect(config.valkeySource).toBe('local');
+  });
+
+  it('documents the local stack defaults that LOCAL_STACK defines', () => {
+    expect(text).toContain(LOCAL_DATABASE_URL);
+    expect(text).toContain(`UPSTASH_REDIS_REST_URL=${LOCAL_UPSTASH_URL}`);
+    expect(text).toContain(`UPSTASH_REDIS_REST_TOKEN=${LOCAL_STACK.token}`);
+    expect(text).toContain(LOCAL_VALKEY_URL);
+  });
+
+  it('documents every variable the configuration reads, with a comment above it', () => {
+    for (const name of [
+      'DATABASE_URL',
+      'UPSTASH_REDIS_REST_URL',
+      'UPSTASH_REDIS_REST_TOKEN',
+      'VALKEY_URL',
+    ]) {
+      const lines = text.split('\n');
+      const at = lines.findIndex((line) => line.startsWith(`${name}=`));
+      expect(at, name).toBeGreaterThan(0);
+      expect(lines[at - 1], name).toMatch(/^#/);
+    }
   });
 });
