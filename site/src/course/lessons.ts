@@ -21,15 +21,23 @@ export function findRepoRoot(from: string = process.cwd()): string {
   while (!existsSync(path.join(dir, 'pnpm-workspace.yaml'))) {
     const parent = path.dirname(dir);
     if (parent === dir) {
-      throw new Error(`No pnpm-workspace.yaml above ${from}: run this from inside the workshop repo.`);
+      throw new Error(
+        `No pnpm-workspace.yaml above ${from}: run this from inside the workshop repo.`,
+      );
     }
     dir = parent;
   }
   return dir;
 }
 
+/**
+ * The folder holding the lessons: `lessons/` at the repository root. WORKSHOP_LESSONS_DIR points
+ * the site at another folder of lessons (the site's own tests build it from fixtures).
+ */
 export function lessonsDir(repoRoot: string = findRepoRoot()): string {
-  return path.join(repoRoot, 'lessons');
+  return process.env.WORKSHOP_LESSONS_DIR
+    ? path.resolve(process.env.WORKSHOP_LESSONS_DIR)
+    : path.join(repoRoot, 'lessons');
 }
 
 /** Every lesson folder, ordered by number. */

@@ -74,7 +74,11 @@ function trimBlankEdges(lines: string[]): string[] {
  * The text of `region` in `source` (or the whole source without region markers when `region` is
  * undefined). `where` names the file in the error message.
  */
-export function extractRegion(source: string, region: string | undefined, where = 'the file'): string {
+export function extractRegion(
+  source: string,
+  region: string | undefined,
+  where = 'the file',
+): string {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   if (region === undefined) {
     return trimBlankEdges(lines.filter((line) => !markerOf(line))).join('\n');
@@ -205,7 +209,8 @@ export function syncReadme(
     const same = fresh === block.body;
     reports.unshift({ block, status: same ? 'ok' : 'drifted' });
     if (!same) {
-      const replacement = fresh === '' ? [] : fresh.split('\n').map((l) => (l ? block.indent + l : l));
+      const replacement =
+        fresh === '' ? [] : fresh.split('\n').map((l) => (l ? block.indent + l : l));
       lines.splice(block.bodyStart, block.bodyEnd - block.bodyStart, ...replacement);
     }
   }

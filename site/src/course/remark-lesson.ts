@@ -1,0 +1,272 @@
+// Turns a lesson README into its page: imports the snippets from the lesson's files, adds how to
+// run and check the step, the checklist and the diff against the previous lesson.
+// Files that are not lesson READMEs pass through untouched.
+import path from 'node:path';
+import { lessonLabel, lessonOfReadme, previousLesson } from './lessons.ts';
+import { formatSnippetRef, parseSnippetRef, resolveSnippet, stripSnippetRef } from './snippets.ts';
+import { diffLessonFolders, type FileChange, languageOf } from './step-diff.ts';
+
+/** The parts of mdast this plugin reads and builds (no dependency on @types/mdast). */
+interface MdNode {
+  type: string;
+  children?: MdNode[];
+  value?: string;
+  lang?: string | null;
+  meta?: string | null;
+  depth?: number;
+  url?: string;
+  checked?: boolean | null;
+  spread?: boolean;
+  ordered?: boolean;
+  data?: { hName?: string; hProperties?: Record<string, unknown> };
+}
+
+interface LessonFile {
+  path?: string;
+  data: { astro?: { frontmatter?: Record<string, unknown> } };
+}
+
+/** Plain text of a node (what a heading or list item says). */
+export function textOf(node: MdNode): string {
+  if (typeof node.value === 'string') return node.value;
+  return (node.children ?? []).map(textOf).join('');
+}
+
+function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+}
+
+function walk(node: MdNode, visit: (node: MdNode) => void): void {
+  visit(node);
+  for (const child of node.children ?? []) walk(child, visit);
+}
+
+const text = (value: string): MdNode => ({ type: 'text', value });
+const inlineCode = (value: string): MdNode => ({ type: 'inlineCode', value });
+const paragraph = (...children: MdNode[]): MdNode => ({ type: 'paragraph', children });
+const heading = (depth: number, value: string): MdNode => ({
+  type: 'heading',
+  depth,
+  children: [text(value)],
+});
+/** An element of our own: mdast-util-to-hast turns `data.hName` into that HTML element. */
+const element = (
+  hName: string,
+  hProperties: Record<string, unknown>,
+  children: MdNode[],
+): MdNode => ({ type: 'blockquote', data: { hName, hProperties }, children });
+
+/** Replaces each `file=` code block's body with the file or region it names. */
+function importSnippets(tree: MdNode, lessonDir: string, readmeLabel: string): void {
+  walk(tree, (node) => {
+    if (node.type !== 'code') return;
+    const ref = parseSnippetRef(node.meta);
+    if (!ref) return;
+    // Throws a SnippetError naming the README and the reference: the build stops there.
+    node.value = resolveSnippet(lessonDir, ref, readmeLabel);
+    const meta = stripSnippetRef(node.meta ?? '');
+    // The file name becomes the block's title unless the README chose one.
+    node.meta = /(^|\s)title=/.test(meta)
+      ? meta
+      : `${meta} title="${formatSnippetRef({ file: ref.file })}"`.trim();
+  });
+}
+
+/**
+ * Links written for GitHub (`../04-counters/README.md`, `./src/cache.ts`) become site links:
+ * another lesson's README is its page; a link to a file of the repo, which the site does not
+ * serve, is kept as plain text rather than left broken.
+ */
+function rewriteLinks(tree: MdNode, lessonDir: string): void {
+  const lessons = path.dirname(lessonDir);
+  walk(tree, (node) => {
+    for (const [index, child] of (node.children ?? []).entries()) {
+      if (child.type !== 'link' || !child.url || /^[a-z][a-z0-9+.-]*:|^#|^\//i.test(child.url)) {
+        continue;
+      }
+      const [target = '', hash] = child.url.split('#');
+      const resolved = path.resolve(lessonDir, target);
+      const relativeToLessons = path.relative(lessons, resolved).split(path.sep);
+      const [folder, ...rest] = relativeToLessons;
+      const isLessonPage =
+        folder &&
+        /^\d{2,}-/.test(folder) &&
+        !folder.startsWith('..') &&
+        (rest.length === 0 || (rest.length === 1 && rest[0] === 'README.md'));
+      if (isLessonPage) {
+        child.url = `/lessons/${folder}/${hash ? `#${hash}` : ''}`;
+      } else if (node.children) {
+        node.children[index] = { type: 'emphasis', children: child.children ?? [] };
+      }
+    }
+  });
+}
+
+/** The items of the lesson's checklist: frontmatter `checklist`, else the "Check it" list. */
+export function checklistItems(tree: MdNode, frontmatter: Record<string, unknown>): MdNode[][] {
+  const fromFrontmatter = frontmatter.checklist;
+  if (Array.isArray(fromFrontmatter) && fromFrontmatter.length > 0) {
+    return fromFrontmatter.map((item) => [text(String(item))]);
+  }
+  const nodes = tree.children ?? [];
+  const start = nodes.findIndex(
+    (node) => node.type === 'heading' && /^(check it|checkpoint)/i.test(textOf(node).trim()),
+  );
+  if (start === -1) return [];
+  const depth = nodes[start]?.depth ?? 2;
+  const items: MdNode[][] = [];
+  for (const node of nodes.slice(start + 1)) {
+    if (node.type === 'heading' && (node.depth ?? 6) <= depth) break;
+    if (node.type !== 'list') continue;
+    for (const item of node.children ?? []) {
+      const first = item.children?.[0];
+      if (first?.type === 'paragraph') items.push(structuredClone(first.children ?? []));
+    }
+  }
+  return items;
+}
+
+function runAndCheck(number: number): MdNode {
+  const n = lessonLabel(number);
+  return {
+    type: 'code',
+    lang: 'sh',
+    meta: 'title="Run and check this step" frame="terminal"',
+    value: `pnpm lesson ${n}   # run this step's app\npnpm check ${n}    # run its checkpoint tests`,
+  };
+}
+
+function checklistSection(slug: string, number: number, items: MdNode[][]): MdNode[] {
+  const n = lessonLabel(number);
+  const fallback = [
+    [text('I ran '), inlineCode(`pnpm lesson ${n}`), text(' and read what it printed')],
+    [inlineCode(`pnpm check ${n}`), text(' passes')],
+  ];
+  const list = (items.length > 0 ? items : fallback).map((children) => {
+    const id = slugify(textOf({ type: 'root', children }));
+    return element('li', {}, [
+      element('label', {}, [
+        { type: 'html', value: `<input type="checkbox" data-item="${id}">` },
+        ...children,
+      ]),
+    ]);
+  });
+  return [
+    heading(2, 'Your checklist'),
+    paragraph(
+      text('Tick what you have done; it is kept in this browser only. The lesson counts as done '),
+      text('in the progress bar once every box is ticked.'),
+    ),
+    element('ul', { className: ['lesson-checklist'], dataLesson: slug }, list),
+  ];
+}
+
+/** `{1,3-5}` for 1-based line numbers. */
+function ranges(numbers: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length; i++) {
+    const first = numbers[i] as number;
+    let last = first;
+    while (numbers[i + 1] === last + 1) last = numbers[++i] as number;
+    parts.push(first === last ? `${first}` : `${first}-${last}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function fileDiff(change: FileChange, open: boolean): MdNode {
+  const what = { added: 'new file', removed: 'deleted', modified: 'changed' }[change.status];
+  const blocks = change.hunks.map((hunk): MdNode => {
+    const added: number[] = [];
+    const removed: number[] = [];
+    hunk.lines.forEach((line, index) => {
+      if (line.kind === 'added') added.push(index + 1);
+      if (line.kind === 'removed') removed.push(index + 1);
+    });
+    const title = change.hunks.length > 1 ? `${change.path}:${hunk.start}` : change.path;
+    const meta = [`title="${title}"`];
+    if (added.length > 0) meta.push(`ins=${ranges(added)}`);
+    if (removed.length > 0) meta.push(`del=${ranges(removed)}`);
+    return {
+      type: 'code',
+      lang: languageOf(change.path),
+      meta: meta.join(' '),
+      value: hunk.lines.map((line) => line.text).join('\n'),
+    };
+  });
+  const summary = element('summary', {}, [
+    inlineCode(change.path),
+    text(` ${what} (+${change.added} −${change.removed})`),
+  ]);
+  return element('details', { className: ['step-diff-file'], open }, [summary, ...blocks]);
+}
+
+function diffSection(lessonDir: string, number: number): MdNode[] {
+  const lesson = lessonOfReadme(path.join(lessonDir, 'README.md'));
+  const previous = lesson ? previousLesson(lesson) : null;
+  const changes = diffLessonFolders(previous?.dir ?? null, lessonDir);
+  const intro = previous
+    ? paragraph(
+        text('Compared with '),
+        {
+          type: 'link',
+          url: `/lessons/${previous.slug}/`,
+          children: [text(`lesson ${lessonLabel(previous.number)}`)],
+        },
+        text(
+          changes.length === 0
+            ? ': no code changes.'
+            : `: ${changes.length} file${changes.length === 1 ? '' : 's'}. Lockfiles, READMEs and the practice material are left out.`,
+        ),
+      )
+    : paragraph(
+        text(`Lesson ${lessonLabel(number)} is the first step, so every file is new.`),
+        text(' Open a file to read it.'),
+      );
+  // Small changes are open; whole new files of the first lesson start folded.
+  const changed = (c: FileChange) => c.added + c.removed;
+  const files = changes.map((change) =>
+    fileDiff(change, previous !== null && changed(change) <= 80),
+  );
+  return [
+    heading(2, 'What changed in this step'),
+    // The diff repeats code that the text already explains: keep it out of search results.
+    element('div', { className: ['step-diff'], dataPagefindIgnore: '' }, [intro, ...files]),
+  ];
+}
+
+export interface LessonPageOptions {
+  /** Add the run/check box, checklist and diff (off in tests that only want snippets). */
+  extras?: boolean;
+}
+
+/** The remark plugin (`markdown.remarkPlugins` in astro.config.ts). */
+export function remarkLessonPage(options: LessonPageOptions = {}) {
+  const extras = options.extras ?? true;
+  // Typed loosely on purpose: unified hands us an mdast Root and a VFile.
+  return (root: object, vfile: object): void => {
+    const tree = root as MdNode;
+    const file = vfile as LessonFile;
+    if (!file.path) return;
+    const lesson = lessonOfReadme(file.path);
+    if (!lesson) return;
+    const readmeLabel = path.relative(path.dirname(path.dirname(lesson.dir)), lesson.readme);
+    const frontmatter = file.data.astro?.frontmatter ?? {};
+    const number = typeof frontmatter.lesson === 'number' ? frontmatter.lesson : lesson.number;
+    const children = tree.children ?? [];
+    // The page prints the frontmatter title; a leading "# Title" written for GitHub would repeat it.
+    if (children[0]?.type === 'heading' && children[0].depth === 1) children.shift();
+
+    importSnippets(tree, lesson.dir, readmeLabel);
+    rewriteLinks(tree, lesson.dir);
+    if (!extras) return;
+    const items = checklistItems(tree, frontmatter);
+    children.unshift(runAndCheck(number));
+    children.push(...checklistSection(lesson.slug, number, items));
+    children.push(...diffSection(lesson.dir, number));
+    tree.children = children;
+  };
+}
