@@ -4,18 +4,7 @@
 // viewers can never both read 41 and both write 42. It also RETURNS the new value: that
 // number is ours alone, which is what makes milestones fire exactly once.
 
-/** The store commands counting needs; the `@upstash/redis` client has every one of them. */
-export interface CounterStore {
-  get(key: string): Promise<unknown>;
-  incr(key: string): Promise<number>;
-  zincrby(key: string, increment: number, member: string): Promise<number>;
-  zrange(
-    key: string,
-    start: number,
-    stop: number,
-    options: { rev: true; withScores: true },
-  ): Promise<unknown[]>;
-}
+import type { CountingStore } from './store.ts';
 
 // #region keys
 // One key per article for its count, one sorted set for the ranking of all articles.
@@ -35,7 +24,7 @@ export function milestoneFor(views: number): number | null {
 // #endregion milestones
 
 export interface ViewCounterOptions {
-  store: CounterStore;
+  store: CountingStore;
   /** Called once per article and milestone: when the count reaches 10, 50, 100, 1000. */
   onMilestone?: (slug: string, views: number) => void;
 }

@@ -1,19 +1,13 @@
-// Two ways to add one to a counter, raced against each other: the side-by-side run behind
-// `pnpm race` and the first part of `pnpm lesson 4`.
+// Two ways to add one to a counter, raced against each other: the side-by-side run that
+// `pnpm lesson 4` prints (section 5), and the checkpoint repeats.
 
-/** What the race needs from the store; the `@upstash/redis` client fits. */
-export interface RaceStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: number): Promise<unknown>;
-  del(key: string): Promise<number>;
-  incr(key: string): Promise<number>;
-}
+import type { KeyValueStore } from './store.ts';
 
 // #region get-set
 // Read, add one in JavaScript, write back: three steps with a gap between the read and the
 // write. Every caller that reads before anyone writes reads the same number, and they all
 // write the same "+1": the other increments are lost.
-export async function incrementWithGetSet(store: RaceStore, key: string): Promise<void> {
+export async function incrementWithGetSet(store: KeyValueStore, key: string): Promise<void> {
   const current = Number((await store.get(key)) ?? 0);
   await store.set(key, current + 1);
 }
@@ -21,7 +15,7 @@ export async function incrementWithGetSet(store: RaceStore, key: string): Promis
 
 // #region incr
 // One command: the server reads, adds and writes with nothing in between.
-export async function incrementWithIncr(store: RaceStore, key: string): Promise<void> {
+export async function incrementWithIncr(store: KeyValueStore, key: string): Promise<void> {
   await store.incr(key);
 }
 // #endregion incr
@@ -40,7 +34,7 @@ export interface RaceResult {
  * the other (like that many browser tabs refreshing the same article).
  */
 export async function race(
-  store: RaceStore,
+  store: KeyValueStore,
   strategy: 'GET+SET' | 'INCR',
   { visits, concurrency }: { visits: number; concurrency: number },
 ): Promise<RaceResult> {

@@ -1,18 +1,7 @@
 // A fixed-window rate limiter: at most `limit` hits per caller per window of `windowSeconds`.
 // The window is one counter key that INCR counts up and EXPIRE deletes when the window ends.
 
-/** The store commands the limiter needs; the `@upstash/redis` client has every one of them. */
-export interface RateLimitStore {
-  incr(key: string): Promise<number>;
-  expire(key: string, seconds: number, option?: 'NX'): Promise<number>;
-  ttl(key: string): Promise<number>;
-  multi(): RateLimitTransaction;
-}
-export interface RateLimitTransaction {
-  incr(key: string): RateLimitTransaction;
-  expire(key: string, seconds: number, option?: 'NX'): RateLimitTransaction;
-  exec(): Promise<unknown[]>;
-}
+import type { CountingStore } from './store.ts';
 
 // #region two-steps
 // The textbook version. EXPIRE only on the first hit (count 1): calling it on every hit would
@@ -20,7 +9,7 @@ export interface RateLimitTransaction {
 // see the window reset. The gap: if the process dies after INCR and before EXPIRE, the key
 // never expires, the count only grows, and once it passes the limit that caller is refused
 // forever.
-export async function countHitInTwoSteps(store: RateLimitStore, key: string, windowSeconds: number) {
+export async function countHitInTwoSteps(store: CountingStore, key: string, windowSeconds: number) {
   const count = await store.incr(key);
   if (count === 1) await store.expire(key, windowSeconds);
   return count;
@@ -33,7 +22,7 @@ export async function countHitInTwoSteps(store: RateLimitStore, key: string, win
 // instead of `count === 1`. The window starts at the first hit as before, later hits do not
 // move its end, and a key that lost its TTL anyway gets one back on the next hit.
 export async function countHitInOneTransaction(
-  store: RateLimitStore,
+  store: CountingStore,
   key: string,
   windowSeconds: number,
 ) {
@@ -43,7 +32,7 @@ export async function countHitInOneTransaction(
 // #endregion one-transaction
 
 export interface RateLimitOptions {
-  store: RateLimitStore;
+  store: CountingStore;
   /** A name for what is limited; it keeps the keys of two limiters apart. */
   name: string;
   limit: number;

@@ -1,12 +1,12 @@
-import { createUpstashClient } from '@workshop/db';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
-import { createViewCounter, MILESTONES } from '../src/counters.ts';
+import { createViewCounter, MILESTONES, RANKING_KEY } from '../src/counters.ts';
+import { createUpstashStore } from '../src/upstash.ts';
 
 const stack = useTestStack();
 
 function setup() {
-  const store = createUpstashClient(stack.config);
+  const store = createUpstashStore(stack.upstash);
   const milestones: { slug: string; views: number }[] = [];
   const counter = createViewCounter({
     store,
@@ -71,7 +71,8 @@ describe('milestones', () => {
 
 describe('most viewed (sorted set)', () => {
   it('lists articles by views, highest first, with their counts', async () => {
-    const { counter } = setup();
+    const { store, counter } = setup();
+    await store.del(RANKING_KEY); // start from an empty ranking: other tests in this file view articles too
     const views = { 'ranking-a': 3, 'ranking-b': 7, 'ranking-c': 5 };
     for (const [slug, n] of Object.entries(views)) {
       await Promise.all(Array.from({ length: n }, () => counter.recordView(slug)));

@@ -1,13 +1,13 @@
-import { createUpstashClient } from '@workshop/db';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { race } from '../src/race.ts';
+import { createUpstashStore } from '../src/upstash.ts';
 
 const stack = useTestStack();
 
 describe('GET+SET against INCR, side by side', () => {
   it('GET+SET counts right when visitors come one at a time', async () => {
-    const store = createUpstashClient(stack.config);
+    const store = createUpstashStore(stack.upstash);
     const result = await race(store, 'GET+SET', { visits: 50, concurrency: 1 });
     expect(
       result.counted,
@@ -16,15 +16,16 @@ describe('GET+SET against INCR, side by side', () => {
   });
 
   it('GET+SET loses updates under concurrency; INCR loses none', async () => {
-    const store = createUpstashClient(stack.config);
+    const store = createUpstashStore(stack.upstash);
     const getSet = await race(store, 'GET+SET', { visits: 1000, concurrency: 100 });
     const incr = await race(store, 'INCR', { visits: 1000, concurrency: 100 });
     expect(
       getSet.lost,
       '100 visitors doing GET then SET at the same time should lose updates: if none was lost, the GET+SET strategy is not reading and writing in two steps',
     ).toBeGreaterThan(0);
-    expect(incr.counted, '1,000 INCRs from 100 concurrent visitors should count exactly 1,000').toBe(
-      1000,
-    );
+    expect(
+      incr.counted,
+      '1,000 INCRs from 100 concurrent visitors should count exactly 1,000',
+    ).toBe(1000);
   });
 });

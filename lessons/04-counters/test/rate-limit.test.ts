@@ -1,17 +1,21 @@
-import { createUpstashClient } from '@workshop/db';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/rate-limit.ts';
+import { createUpstashStore } from '../src/upstash.ts';
 
 const stack = useTestStack();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function setup(name: string, limit: number, windowSeconds: number) {
-  const store = createUpstashClient(stack.config);
+  const store = createUpstashStore(stack.upstash);
   return { store, limiter: createRateLimiter({ store, name, limit, windowSeconds }) };
 }
 
-async function hits(limiter: { hit(id: string): Promise<{ allowed: boolean }> }, id: string, n: number) {
+async function hits(
+  limiter: { hit(id: string): Promise<{ allowed: boolean }> },
+  id: string,
+  n: number,
+) {
   const allowed: boolean[] = [];
   for (let i = 0; i < n; i++) allowed.push((await limiter.hit(id)).allowed);
   return allowed;

@@ -1,79 +1,58 @@
-// The thin adapter this lesson is about: the app calls the store with `@upstash/redis`'s call
-// shapes; iovalkey speaks Redis's own argument lists over TCP. This file translates one into
-// the other, and nothing else in the app changes.
+// The thin adapter this lesson is about. The app calls its store with `@upstash/redis`'s call
+// shapes (`set(key, value, { ex: 60 })`); iovalkey takes Redis's own argument lists
+// (`set(key, value, 'EX', 60)`) and sends them over TCP. This file translates one into the
+// other, and nothing else in the app changes.
+
 import type { Redis as ValkeyClient } from 'iovalkey';
-
-// #region json
-// `@upstash/redis` JSON-encodes what it stores and JSON-decodes what it reads (store "1", read
-// back the number 1). iovalkey hands over the raw string. Copying Upstash's rule here keeps
-// the cached article list an array of objects, whichever backend is plugged in.
-function encode(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : JSON.stringify(value);
-}
-
-function decode(raw: string | null): unknown {
-  if (raw === null) return null;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    // Like @upstash/redis: a number that would lose digits (a huge id) stays a string.
-    return typeof parsed === 'number' && String(parsed) !== raw ? raw : parsed;
-  } catch {
-    return raw;
-  }
-}
-// #endregion json
+import type { CountingStore } from './store.ts';
 
 // #region adapter
-export function createValkeyStore(client: ValkeyClient) {
+export function createValkeyStore(client: ValkeyClient): CountingStore {
   return {
-    get: async (key: string) => decode(await client.get(key)),
+    // Same commands, same replies: iovalkey answers strings, numbers and null, like the
+    // Upstash client does with automaticDeserialization off.
+    get: (key) => client.get(key),
+    del: (...keys) => client.del(...keys),
+    exists: (...keys) => client.exists(...keys),
+    incr: (key) => client.incr(key),
+    ttl: (key) => client.ttl(key),
+    zincrby: (key, increment, member) => client.zincrby(key, increment, member),
 
-    // { ex: 60 } becomes the arguments EX 60; { nx: true } becomes NX.
-    async set(key: string, value: unknown, options: { ex?: number; nx?: boolean } = {}) {
-      const args: (string | number)[] = [key, encode(value)];
+    // Options objects become Redis arguments: { ex: 60, nx: true } -> EX 60 NX.
+    set(key, value, options = {}) {
+      const args: (string | number)[] = [key, value];
       if (options.ex !== undefined) args.push('EX', options.ex);
       if (options.nx) args.push('NX');
-      // iovalkey's typings list each argument combination; the command is the same SET.
-      return (await client.call('SET', ...args)) as 'OK' | null;
+      return client.call('SET', ...args);
     },
-
-    del: (...keys: string[]) => client.del(...keys),
-    exists: (...keys: string[]) => client.exists(...keys),
-    incr: (key: string) => client.incr(key),
-    ttl: (key: string) => client.ttl(key),
-    expire: (key: string, seconds: number, option?: 'NX') =>
-      option ? client.expire(key, seconds, option) : client.expire(key, seconds),
-
-    // Redis answers scores as strings ("3"); @upstash/redis has already turned them into numbers.
-    zincrby: async (key: string, increment: number, member: string) =>
-      Number(await client.zincrby(key, increment, member)),
-    async zrange(key: string, start: number, stop: number, options: { rev?: boolean; withScores?: boolean } = {}) {
+    async expire(key, seconds, option) {
+      const reply = option ? client.expire(key, seconds, option) : client.expire(key, seconds);
+      return (await reply) === 1 ? 1 : 0;
+    },
+    zrange(key, start, stop, options) {
       const args: (string | number)[] = [key, start, stop];
       if (options.rev) args.push('REV');
       if (options.withScores) args.push('WITHSCORES');
-      const flat = (await client.call('ZRANGE', ...args)) as string[];
-      return flat.map((item) => decode(item));
+      return client.call('ZRANGE', ...args) as Promise<string[]>;
     },
 
-    // Upstash's multi() answers a plain array of results; iovalkey's exec() answers
+    // @upstash/redis's exec() answers a plain array of results; iovalkey's answers
     // [error, result] pairs (or null when a WATCHed key changed). Unwrap them the same way.
     multi() {
       const transaction = client.multi();
-      const chain = {
-        incr(key: string) {
+      const chain: ReturnType<CountingStore['multi']> = {
+        incr(key) {
           transaction.incr(key);
           return chain;
         },
-        expire(key: string, seconds: number, option?: 'NX') {
+        expire(key, seconds, option) {
           if (option) transaction.expire(key, seconds, option);
           else transaction.expire(key, seconds);
           return chain;
         },
-        async exec(): Promise<unknown[]> {
+        async exec() {
           const replies = await transaction.exec();
-          if (replies === null) throw new Error('the transaction was aborted (a WATCHed key changed)');
+          if (replies === null) throw new Error('EXEC aborted: a WATCHed key changed');
           return replies.map(([error, result]) => {
             if (error) throw error;
             return result;
@@ -85,5 +64,3 @@ export function createValkeyStore(client: ValkeyClient) {
   };
 }
 // #endregion adapter
-
-export type ValkeyStore = ReturnType<typeof createValkeyStore>;
