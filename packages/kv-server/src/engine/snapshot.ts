@@ -152,11 +152,12 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
     if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== 'string') {
       fail(`line ${i + 1} is not a [key, value, expiry] entry`);
     }
-    const [key, raw, expiresAt] = entry as [string, unknown, unknown];
-    if (expiresAt !== null && typeof expiresAt !== 'number') fail(`line ${i + 1} has a bad expiry`);
+    const [key, raw, at] = entry as [string, unknown, unknown];
+    if (at !== null && typeof at !== 'number') fail(`line ${i + 1} has a bad expiry`);
     const value = decodeValue(raw, i + 1, fail);
-    if (typeof expiresAt === 'number' && expiresAt <= now) continue;
-    restored.push([key, value, expiresAt ?? undefined]);
+    const expiresAt = typeof at === 'number' ? at : undefined;
+    if (expiresAt !== undefined && expiresAt <= now) continue;
+    restored.push([key, value, expiresAt]);
   }
   // Only once every line is known good does anything enter the engine.
   for (const [key, value, expiresAt] of restored) engine.db.restore(key, value, expiresAt);
