@@ -29,10 +29,17 @@ export const differentialSkipReason = enabled
   ? ''
   : ' [skipped: differential suites need a real Redis; run `pnpm test:services` or set WORKSHOP_TEST_SERVICES=1]';
 
+let announced = false;
+
 /** `describe` in services mode, a visibly skipped `describe` otherwise. */
 export function describeDifferential(name: string, body: () => void): void {
-  if (enabled) describe(name, body);
-  else describe.skip(`${name}${differentialSkipReason}`, body);
+  if (enabled) {
+    describe(name, body);
+    return;
+  }
+  describe.skip(`${name}${differentialSkipReason}`, body);
+  if (!announced) console.info(`differential suite${differentialSkipReason}`);
+  announced = true;
 }
 
 // ---------------------------------------------------------------------------------------------
