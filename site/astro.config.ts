@@ -1,5 +1,5 @@
 import starlight from '@astrojs/starlight';
-import { defineConfig } from 'astro/config';
+import { defineConfig, passthroughImageService } from 'astro/config';
 import { lessonsDir, listLessons } from './src/course/lessons.ts';
 import { remarkLessonPage } from './src/course/remark-lesson.ts';
 
@@ -11,6 +11,8 @@ const lessonLinks = listLessons(lessonsDir())
   .map((lesson) => ({ slug: `lessons/${lesson.slug}` }));
 
 export default defineConfig({
+  // The pictures are SVG diagrams: nothing to resize, so no image pipeline (and no sharp).
+  image: { service: passthroughImageService() },
   markdown: {
     // Snippets imported from the lesson files, run/check commands, checklist, step diff.
     remarkPlugins: [remarkLessonPage],
