@@ -4,6 +4,7 @@
 import { Database } from './database.ts';
 import {
   CommandError,
+  cText,
   type ErrorReply,
   err,
   NULL_ARRAY,
@@ -242,14 +243,15 @@ export class Engine {
   }
 
   private unknownCommand(first: Buffer, argv: Buffer[]): ErrorReply {
-    // Redis: ERR unknown command 'foo', with args beginning with: 'a' 'b'
-    const args = argv
-      .slice(1)
-      .map((a) => `'${a.toString('latin1')}' `)
-      .join('');
+    // Redis: ERR unknown command 'foo', with args beginning with: 'a' 'b' (the name cut at 128
+    // characters, the arguments at about 128 in all, each as C prints it: up to a NUL byte).
+    let args = '';
+    for (let i = 1; i < argv.length && args.length < 128; i++) {
+      args += `'${cText(argv[i]!).slice(0, 128 - args.length)}' `;
+    }
     const hint = this.unknownCommandHint ? ` ${this.unknownCommandHint}` : '';
     return err(
-      `ERR unknown command '${first.toString('latin1')}', with args beginning with: ${args}${hint}`,
+      `ERR unknown command '${cText(first).slice(0, 128)}', with args beginning with: ${args}${hint}`,
     );
   }
 }

@@ -15,3 +15,4 @@ export type { CommandContext, CommandSpec, EngineOptions } from './engine.ts';
 export { Engine, Session } from './engine.ts';
 export type { Reply } from './reply.ts';
 export { ErrorReply, NULL_ARRAY, SimpleString } from './reply.ts';
+export { loadSnapshot, SnapshotError, saveSnapshot } from './snapshot.ts';

@@ -41,8 +41,23 @@ export function latin1(arg: Buffer): string {
   return arg.toString('latin1');
 }
 
+/**
+ * An argument as C's `%s` prints it inside an error text: up to the first NUL byte. (Redis
+ * formats user input into errors this way, and then turns CR/LF into spaces.)
+ */
+export function cText(arg: Buffer): string {
+  const s = arg.toString('latin1');
+  const nul = s.indexOf('\0');
+  return nul >= 0 ? s.slice(0, nul) : s;
+}
+
+/** Error texts never contain CR or LF (they would break RESP); Redis replaces them by spaces. */
+function sanitize(message: string): string {
+  return /[\r\n]/.test(message) ? message.replace(/[\r\n]/g, ' ') : message;
+}
+
 export function err(message: string): ErrorReply {
-  return new ErrorReply(message);
+  return new ErrorReply(sanitize(message));
 }
 
 /** Thrown inside command handlers to stop with an error reply; `execute` turns it into a reply. */
@@ -53,7 +68,7 @@ export class CommandError extends Error {
 }
 
 export function fail(message: string): never {
-  throw new CommandError(new ErrorReply(message));
+  throw new CommandError(err(message));
 }
 
 // The error texts Redis 7 uses, word for word: learners read them, and the differential suite

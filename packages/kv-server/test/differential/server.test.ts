@@ -164,3 +164,15 @@ describeDifferential('differential: transactions', () => {
     await diff.expectSame([['MULTI'], ['PING'], ['EXEC']]);
   });
 });
+
+describeDifferential('differential: error texts built from arguments', () => {
+  it('unknown commands with long, binary or multi-line arguments', () =>
+    diff.expectSame([
+      ['x'.repeat(200), 'a'.repeat(100), 'b'.repeat(100), 'c'],
+      ['FOO', Buffer.from('a\0b'), 'c\r\nd'],
+      ['FOO', 'a', 'b', 'c', 'd'],
+      ['SET', 'k', 'v'],
+      ['EXPIRE', 'k', '10', Buffer.from('a\0\nb')],
+      ['EXPIRE', 'k', '10', 'line\r\nbreak'],
+    ]));
+});

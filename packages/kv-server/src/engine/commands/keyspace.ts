@@ -5,7 +5,7 @@ import { typeOf } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { globMatch } from '../glob.ts';
 import { parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
+import { bulk, cText, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
 import { parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -66,7 +66,7 @@ function expire(name: string, unitMs: 1 | 1000, absolute: boolean) {
   return (ctx: CommandContext, argv: Buffer[]): Reply => {
     const flags = new Set<ExpireFlag>();
     for (let i = 3; i < argv.length; i++) {
-      const option = latin1(argv[i]!);
+      const option = cText(argv[i]!);
       const flag = option.toLowerCase();
       if (flag !== 'nx' && flag !== 'xx' && flag !== 'gt' && flag !== 'lt') {
         fail(`ERR Unsupported option ${option}`);
