@@ -1,7 +1,7 @@
 // Many clients at once: every INCR counts exactly once, over REST and over RESP.
 
 import { Redis } from '@upstash/redis';
-import Valkey from 'iovalkey';
+import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Running, startEngine, TOKEN } from './servers.ts';
 

@@ -4,7 +4,7 @@
 // own (14) that is flushed first.
 
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
-import Valkey from 'iovalkey';
+import { Redis as Valkey } from 'iovalkey';
 import { type KvServer, type KvServerOptions, startKvServer } from '../src/server.ts';
 
 export const TOKEN = 'test-token';

@@ -162,17 +162,18 @@ function digest(text: string): Buffer {
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): HttpError {
-  // Nothing more is buffered: the rest of the body is discarded as it arrives ("lingering
-  // close", as nginx does, so the client is still writing when it reads the 413), and the
-  // connection is closed a second after the answer, or sooner if the client keeps sending.
-  res.setHeader('Connection', 'close');
+  // Nothing more is buffered. The rest of the body is discarded as it arrives, so a client
+  // still writing it gets to read the 413 instead of a reset connection; a client that keeps
+  // sending far more, or for long, is cut off.
   let discarded = 0;
+  const cutOff = () => req.socket.destroy();
+  const timer = setTimeout(cutOff, 2000).unref();
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
-    if (discarded > 4 * max) req.socket.destroy();
+    if (discarded > 4 * max) cutOff();
   });
+  req.on('end', () => clearTimeout(timer));
   req.resume();
-  res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
   return new HttpError(
     413,
     `ERR request body is over the ${Math.round(max / 1024 / 1024)} MB limit: store less per request or split it`,

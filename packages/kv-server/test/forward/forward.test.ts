@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from '@upstash/redis';
 import { servicesRequested } from '@workshop/test-support';
-import Valkey from 'iovalkey';
+import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripUpstashFlags } from '../../src/forward/scripts.ts';
 import { startKvServer } from '../../src/server.ts';
@@ -25,7 +25,8 @@ describe('forwarding to a backend', () => {
       headers: { Authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
     });
-    return { status: res.status, json: await res.json() };
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are whatever JSON the server sent
+    return { status: res.status, json: (await res.json()) as any };
   };
 
   beforeAll(async () => {
@@ -152,7 +153,7 @@ describe('a backend that is down', () => {
         });
         const elapsed = performance.now() - started;
         expect(res.status).toBe(502);
-        const body = await res.json();
+        const body = (await res.json()) as { error: string };
         expect(body.error).toContain(`redis://127.0.0.1:${port}/3`);
         expect(body.error).toMatch(/cannot reach.*KV_FORWARD_TO/);
         // @upstash/redis would retry a network error for seconds; this answers at once.

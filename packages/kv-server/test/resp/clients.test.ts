@@ -4,8 +4,8 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import IORedis from 'ioredis';
-import Valkey from 'iovalkey';
+import { Redis as IORedis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/resp/codec.ts';
 import { type Running, startEngine } from '../servers.ts';

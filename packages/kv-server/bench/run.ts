@@ -1,0 +1,293 @@
+// kv-server vs the real Redis, measured in one run on this machine, printed side by side:
+//   1. redis-benchmark SET/GET/INCR, 50 clients, unpipelined and -P 16 (target: >= 0.5x Redis unpipelined)
+//   2. @upstash/redis -> REST -> engine vs iovalkey -> Redis, sequential calls (target: REST p50 <= 3x TCP p50)
+//   3. memory for 1,000,000 small string keys: engine RSS growth vs Redis used_memory growth (target: <= 3x)
+// A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a minute or two.
+// BENCH_REDIS_URL picks the Redis to compare with (default redis://127.0.0.1:6379).
+
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis as Upstash } from '@upstash/redis';
+import { Redis as Valkey } from 'iovalkey';
+
+const exec = promisify(execFile);
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Its own database on the real Redis for the memory test, flushed before and after. */
+const MEMORY_DB = 13;
+const KEYS = 1_000_000;
+const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
+
+interface Row {
+  what: string;
+  ours: string;
+  redis: string;
+  ratio: string;
+  target: string;
+}
+const rows: Row[] = [];
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}
+
+/** Starts the kv-server CLI as a process of its own, so its memory and CPU are its own. */
+async function startServer() {
+  const child = spawn(
+    process.execPath,
+    [BIN, '--rest-port', '0', '--resp-port', '0', '--token', 'bench'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const out = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += String(chunk);
+      if (text.includes('Ctrl+C')) resolve(text);
+    });
+    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
+  });
+  const restUrl = /Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '';
+  const respUrl = /Redis \(RESP\)\s+(\S+)/.exec(out)?.[1] ?? '';
+  return {
+    restUrl,
+    respPort: Number(new URL(respUrl).port),
+    respUrl,
+    pid: child.pid ?? 0,
+    stop: () => {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** A node:http server answering a fixed JSON body, in a process of its own like kv-server. */
+async function startNoopHttp() {
+  const code = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, {'content-type': 'application/json'}); s.end('[{"result":null}]'); }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (d) => resolve(String(d).trim())),
+  );
+  return { url: `http://127.0.0.1:${port}/pipeline`, stop: () => child.kill() };
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+async function redisBenchmark(port: number, host: string, pipeline: number, n: number) {
+  const { stdout } = await exec('redis-benchmark', [
+    '-h',
+    host,
+    '-p',
+    String(port),
+    '-t',
+    'set,get,incr',
+    '-c',
+    '50',
+    '-n',
+    String(n),
+    '-P',
+    String(pipeline),
+    '--csv',
+  ]);
+  const result = new Map<string, number>();
+  for (const line of stdout.trim().split('\n').slice(1)) {
+    const [test, rps] = line.split(',').map((cell) => cell.replaceAll('"', ''));
+    if (test && rps) result.set(test, Number(rps));
+  }
+  return result;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function latencies(call: (i: number) => Promise<unknown>, count: number): Promise<number[]> {
+  for (let i = 0; i < 200; i++) await call(i); // warm up JIT and connections
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await call(i);
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** Loads `KEYS` small string keys in pipelined batches. */
+async function loadKeys(client: Valkey): Promise<void> {
+  const batch = 10_000;
+  for (let start = 0; start < KEYS; start += batch) {
+    const pipeline = client.pipeline();
+    for (let i = start; i < start + batch; i++) pipeline.set(`key:${i}`, `value:${i}`);
+    await pipeline.exec();
+  }
+}
+
+async function main() {
+  const redisHost = new URL(REDIS_URL).hostname;
+  const redisPort = Number(new URL(REDIS_URL).port || 6379);
+  const hasBenchmark = await exec('redis-benchmark', ['--version']).then(
+    () => true,
+    () => false,
+  );
+  const redis = new Valkey(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  redis.on('error', () => {});
+  const hasRedis = await redis.connect().then(
+    () => true,
+    () => false,
+  );
+  const redisVersion = hasRedis
+    ? (/redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?')
+    : 'not reachable';
+
+  console.log('kv-server benchmark');
+  console.log(
+    `machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${fmt(totalmem() / 2 ** 30, 1)} GB RAM, Node ${process.version}, Redis ${redisVersion} at ${REDIS_URL}`,
+  );
+  if (!hasRedis)
+    console.log(`(no Redis at ${REDIS_URL}: the comparisons are skipped; set BENCH_REDIS_URL)`);
+
+  const server = await startServer();
+  try {
+    // 1. redis-benchmark
+    if (!hasBenchmark) {
+      console.log('(redis-benchmark not found: install it with `apt-get install -y redis-tools`)');
+    } else {
+      for (const [pipeline, n] of [
+        [1, 100_000],
+        [16, 500_000],
+      ] as const) {
+        process.stdout.write(`redis-benchmark -c 50 -P ${pipeline}...\n`);
+        const ours = await redisBenchmark(server.respPort, '127.0.0.1', pipeline, n);
+        const theirs = hasRedis
+          ? await redisBenchmark(redisPort, redisHost, pipeline, n)
+          : new Map();
+        for (const test of ['SET', 'GET', 'INCR']) {
+          const a = ours.get(test) ?? Number.NaN;
+          const b = theirs.get(test) ?? Number.NaN;
+          rows.push({
+            what: `${test} -c 50 -P ${pipeline} (req/s)`,
+            ours: fmt(a),
+            redis: fmt(b),
+            ratio: `${fmt(a / b, 2)}x`,
+            target: pipeline === 1 ? '>= 0.5x' : '',
+          });
+        }
+      }
+    }
+
+    // 2. Sequential call latency: the REST path a lesson's Upstash code takes vs plain TCP.
+    process.stdout.write('sequential latency...\n');
+    const upstash = new Upstash({ url: server.restUrl, token: 'bench' });
+    const count = 3000;
+    const rest = await latencies(
+      (i) => (i % 2 ? upstash.get(`lat:${i >> 1}`) : upstash.set(`lat:${i >> 1}`, 'value')),
+      count,
+    );
+    const ownTcp = new Valkey(server.respUrl);
+    const ours = await latencies(
+      (i) => (i % 2 ? ownTcp.get(`lat:${i >> 1}`) : ownTcp.set(`lat:${i >> 1}`, 'value')),
+      count,
+    );
+    ownTcp.disconnect();
+    // The floor of any REST server: fetch to a node:http server that does nothing.
+    const floorServer = await startNoopHttp();
+    const floor = await latencies(
+      () => fetch(floorServer.url, { method: 'POST', body: '[["get","k"]]' }).then((r) => r.text()),
+      count,
+    );
+    floorServer.stop();
+    const tcp = hasRedis
+      ? await latencies(
+          (i) => (i % 2 ? redis.get(`lat:${i >> 1}`) : redis.set(`lat:${i >> 1}`, 'value')),
+          count,
+        )
+      : [];
+    if (hasRedis) await redis.del(...Array.from({ length: count / 2 + 100 }, (_, i) => `lat:${i}`));
+    for (const p of [50, 99]) {
+      const a = percentile(rest, p);
+      const b = percentile(tcp, p);
+      rows.push({
+        what: `p${p} @upstash/redis->REST->engine vs iovalkey->Redis (ms)`,
+        ours: fmt(a, 3),
+        redis: fmt(b, 3),
+        ratio: `${fmt(a / b, 2)}x`,
+        target: p === 50 ? '<= 3x' : '',
+      });
+    }
+    rows.push({
+      what: 'p50 fetch->no-op node:http server vs iovalkey->Redis (ms)',
+      ours: fmt(percentile(floor, 50), 3),
+      redis: fmt(percentile(tcp, 50), 3),
+      ratio: `${fmt(percentile(floor, 50) / percentile(tcp, 50), 2)}x`,
+      target: '',
+    });
+    rows.push({
+      what: 'p50 iovalkey->engine RESP vs iovalkey->Redis (ms)',
+      ours: fmt(percentile(ours, 50), 3),
+      redis: fmt(percentile(tcp, 50), 3),
+      ratio: `${fmt(percentile(ours, 50) / percentile(tcp, 50), 2)}x`,
+      target: '',
+    });
+
+    // 3. Memory for 1,000,000 small string keys.
+    process.stdout.write(`memory for ${fmt(KEYS)} keys...\n`);
+    const client = new Valkey(server.respUrl);
+    await client.flushdb();
+    await new Promise((r) => setTimeout(r, 500));
+    const rssBefore = rssBytes(server.pid);
+    await loadKeys(client);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssAfter = rssBytes(server.pid);
+    client.disconnect();
+    let redisGrowth = Number.NaN;
+    if (hasRedis) {
+      const own = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${MEMORY_DB}`);
+      await own.flushdb();
+      const used = async () => Number(/used_memory:(\d+)/.exec(await own.info('memory'))?.[1]);
+      const before = await used();
+      await loadKeys(own);
+      redisGrowth = (await used()) - before;
+      await own.flushdb();
+      own.disconnect();
+    }
+    const ourGrowth = rssAfter - rssBefore;
+    rows.push({
+      what: `memory growth, ${fmt(KEYS)} keys (MB)`,
+      ours: fmt(ourGrowth / 2 ** 20, 1),
+      redis: fmt(redisGrowth / 2 ** 20, 1),
+      ratio: `${fmt(ourGrowth / redisGrowth, 2)}x`,
+      target: '<= 3x',
+    });
+  } finally {
+    server.stop();
+    redis.disconnect();
+  }
+
+  const headers: Row = {
+    what: '',
+    ours: 'kv-server',
+    redis: 'Redis',
+    ratio: 'ratio',
+    target: 'target',
+  };
+  const widths = (Object.keys(headers) as (keyof Row)[]).map((key) =>
+    Math.max(...[headers, ...rows].map((row) => row[key].length)),
+  );
+  const line = (row: Row) =>
+    (Object.keys(headers) as (keyof Row)[])
+      .map((key, i) => (i === 0 ? row[key].padEnd(widths[i]!) : row[key].padStart(widths[i]!)))
+      .join('  ');
+  console.log(`\n${line(headers)}`);
+  for (const row of rows) console.log(line(row));
+}
+
+await main();
