@@ -55,9 +55,30 @@ export interface RunningCli {
   exited: Promise<number | NodeJS.Signals>;
 }
 
-/** Starts a long-running command (`stack`), to be stopped by the test. */
+const started = new Set<ChildProcess>();
+
+/**
+ * Stops every CLI that startCli started and that still runs (a failed or timed-out test must not
+ * leave a stack behind): Ctrl-C first, as a learner would, then SIGKILL.
+ */
+export async function stopLeftovers(): Promise<void> {
+  await Promise.all(
+    [...started].map(async (child) => {
+      started.delete(child);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+/** Starts a long-running command (`stack`), to be stopped by the test (or stopLeftovers). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
+  started.add(child);
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -73,7 +94,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT
     child,
     output: () => output,
     exited,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {
           if (!pattern.test(output)) return;

@@ -9,8 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createArticle, createPool, getArticle } from '@workshop/db';
-import { describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, isRunning, REPO_ROOT, runCli, startCli, tempRoot } from './cli.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  cleanEnv,
+  freePort,
+  isRunning,
+  REPO_ROOT,
+  runCli,
+  startCli,
+  stopLeftovers,
+  tempRoot,
+} from './cli.ts';
+
+// Real processes on a shared 2-core machine: generous bounds, so a busy moment is not a failure.
+const SLOW = { timeout: 90_000 };
+
+afterEach(stopLeftovers);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'workshop-data-'));
 const lockFile = join(dataDir, 'stack.lock.json');
@@ -67,10 +81,11 @@ process.exit(3);
 `,
   });
 
-describe.sequential('workshop stack', () => {
-  it('starts (first time: initialises), prints the table, and stops on Ctrl-C leaving nothing behind', async () => {
-    const stack = startCli(['stack'], await stackEnv());
-    const output = await stack.waitFor(/Press Ctrl-C/, 60_000);
+describe.sequential('workshop stack', SLOW, () => {
+  it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles across a restart', async () => {
+    const env = await stackEnv();
+    const first = startCli(['stack'], env);
+    const output = await first.waitFor(/Press Ctrl-C/, 80_000);
     expect(output).toMatch(/First start: initialising the embedded Postgres/);
     expect(output).toMatch(/^ {2}service\s+where\s+source/m);
     const urls = tableUrls(output);
@@ -78,26 +93,19 @@ describe.sequential('workshop stack', () => {
     expect(urls.rest).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.resp).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(lockFile)).toBe(true);
-    await stopWithCtrlC(stack);
-  });
 
-  it('keeps articles across a restart', async () => {
-    const env = await stackEnv();
     const slug = `restart-${Date.now()}`;
-    const first = startCli(['stack'], env);
-    const pool = createPool({
-      databaseUrl: tableUrls(await first.waitFor(/Press Ctrl-C/)).postgres,
-    });
+    const pool = createPool({ databaseUrl: urls.postgres });
     await createArticle(pool, { slug, title: 'Survives', body: 'a restart', author: 'test' });
     await pool.end();
     await stopWithCtrlC(first);
 
     const second = startCli(['stack'], env);
-    const output = await second.waitFor(/Press Ctrl-C/);
-    expect(output).not.toMatch(/First start/);
-    const again = createPool({ databaseUrl: tableUrls(output).postgres });
-    expect((await getArticle(again, slug))?.title).toBe('Survives');
-    await again.end();
+    const again = await second.waitFor(/Press Ctrl-C/);
+    expect(again).not.toMatch(/First start/);
+    const reopened = createPool({ databaseUrl: tableUrls(again).postgres });
+    expect((await getArticle(reopened, slug))?.title).toBe('Survives');
+    await reopened.end();
     await stopWithCtrlC(second);
   });
 
@@ -133,7 +141,7 @@ describe.sequential('workshop stack', () => {
   });
 });
 
-describe.sequential('workshop lesson', () => {
+describe.sequential('workshop lesson', SLOW, () => {
   it('starts the embedded services for one run when nothing is running, and stops them after', async () => {
     const run = await runCli(
       ['lesson', '01', '--flag'],
