@@ -1,4 +1,6 @@
-import { defineProject } from 'vitest/config';
+import { defineProject } from '@workshop/test-support';
 
-// Unit tests of the site's build logic (snippets, diffs); the browser tests have their own config.
-export default defineProject({ test: { name: 'site', include: ['test/*.test.ts'] } });
+// Unit tests of the site's build logic; the browser tests (test/browser) have their own config.
+export default defineProject(import.meta.url, {
+  test: { exclude: ['test/browser/**', '**/node_modules/**'] },
+});

@@ -183,7 +183,8 @@ function fileDiff(change: FileChange, open: boolean): MdNode {
     const added: number[] = [];
     const removed: number[] = [];
     hunk.lines.forEach((line, index) => {
-      if (line.kind === 'added') added.push(index + 1);
+      // A new file is all additions: show it as plain code rather than a wall of green.
+      if (line.kind === 'added' && change.status !== 'added') added.push(index + 1);
       if (line.kind === 'removed') removed.push(index + 1);
     });
     const title = change.hunks.length > 1 ? `${change.path}:${hunk.start}` : change.path;
@@ -211,11 +212,14 @@ function diffSection(lessonDir: string, number: number): MdNode[] {
   const intro = previous
     ? paragraph(
         text('Compared with '),
-        {
-          type: 'link',
-          url: `/lessons/${previous.slug}/`,
-          children: [text(`lesson ${lessonLabel(previous.number)}`)],
-        },
+        // Link the previous lesson's page only when it has one (its README may not exist yet).
+        previous.hasReadme
+          ? {
+              type: 'link',
+              url: `/lessons/${previous.slug}/`,
+              children: [text(`lesson ${lessonLabel(previous.number)}`)],
+            }
+          : text(`lesson ${lessonLabel(previous.number)}`),
         text(
           changes.length === 0
             ? ': no code changes.'

@@ -1,0 +1,26 @@
+import { chromium } from 'playwright-core';
+import { serveStatic } from './static-server.ts';
+
+const server = await serveStatic(process.argv[2] ?? '');
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+for (const [name, p, theme] of [
+  ['home', '/', 'light'],
+  ['l04', '/lessons/04-counters/', 'dark'],
+  ['l04b', '/lessons/04-counters/#what-changed-in-this-step', 'light'],
+]) {
+  await page.goto(server.url + p);
+  await page.evaluate((t) => {
+    localStorage.setItem('starlight-theme', t);
+  }, theme);
+  await page.reload();
+  await page.screenshot({
+    path: `/tmp/wshot/${name}.png`,
+    fullPage: name === 'l04' ? false : false,
+  });
+}
+await browser.close();
+await server.close();
