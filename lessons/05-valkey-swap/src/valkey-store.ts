@@ -3,6 +3,7 @@
 // (`set(key, value, 'EX', 60)`) and sends them over TCP. This file translates one into the
 // other, and nothing else in the app changes.
 
+import { createValkeyClient, type WorkshopConfig } from '@workshop/db';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import type { CountingStore } from './store.ts';
 
@@ -18,11 +19,10 @@ export function createValkeyStore(client: ValkeyClient): CountingStore {
     ttl: (key) => client.ttl(key),
     zincrby: (key, increment, member) => client.zincrby(key, increment, member),
 
-    // Options objects become Redis arguments: { ex: 60, nx: true } -> EX 60 NX.
+    // An options object becomes Redis arguments: { ex: 60 } -> EX 60.
     set(key, value, options = {}) {
       const args: (string | number)[] = [key, value];
       if (options.ex !== undefined) args.push('EX', options.ex);
-      if (options.nx) args.push('NX');
       return client.call('SET', ...args);
     },
     async expire(key, seconds, option) {
@@ -64,3 +64,27 @@ export function createValkeyStore(client: ValkeyClient): CountingStore {
   };
 }
 // #endregion adapter
+
+// #region connect
+/**
+ * The store over TCP, after one PING that proves the server answers: a wrong VALKEY_URL fails
+ * here, at start-up, with a message saying what to change. Close `client` when the app stops.
+ */
+export async function connectValkeyStore(
+  config: Pick<WorkshopConfig, 'valkeyUrl' | 'valkeySource'>,
+) {
+  const client = createValkeyClient(config);
+  try {
+    await client.ping();
+  } catch (error) {
+    client.disconnect(); // stop its reconnection attempts, or Node never exits
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      config.valkeySource === 'local'
+        ? `Cannot reach the local stack's RESP port at ${config.valkeyUrl} (${reason}): start it with \`pnpm stack\`, or set VALKEY_URL in .env.`
+        : `Cannot reach VALKEY_URL ${config.valkeyUrl} (${reason}): start that server (valkey-server --port 6390), fix the URL in .env, or remove it to use the local stack.`,
+    );
+  }
+  return { client, store: createValkeyStore(client) };
+}
+// #endregion connect

@@ -1,0 +1,96 @@
+import { useTestStack } from '@workshop/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../src/rate-limit.ts';
+import { backendsOf } from './backends.ts';
+
+const stack = useTestStack();
+
+// The same checkpoint as lesson 04, once per backend.
+describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
+  beforeAll(flush); // both backends may share one server: start each from an empty database
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function setup(name: string, limit: number, windowSeconds: number) {
+    const store = connect();
+    return { store, limiter: createRateLimiter({ store, name, limit, windowSeconds }) };
+  }
+
+  async function hits(
+    limiter: { hit(id: string): Promise<{ allowed: boolean }> },
+    id: string,
+    n: number,
+  ) {
+    const allowed: boolean[] = [];
+    for (let i = 0; i < n; i++) allowed.push((await limiter.hit(id)).allowed);
+    return allowed;
+  }
+
+  describe('fixed-window rate limiter', () => {
+    it('allows N hits per window, then refuses, then allows again once the window is over', async () => {
+      const { limiter } = setup('reset', 3, 1);
+      expect(
+        await hits(limiter, 'alice', 5),
+        'with a limit of 3, the first 3 hits should pass and the next 2 be refused: compare the count INCR returns with the limit',
+      ).toEqual([true, true, true, false, false]);
+      await sleep(1100);
+      expect(
+        (await limiter.hit('alice')).allowed,
+        'after the 1-second window the caller should be allowed again: does the window key get an EXPIRE?',
+      ).toBe(true);
+    });
+
+    it('gives the window key a TTL on the first hit', async () => {
+      const { store, limiter } = setup('ttl', 5, 60);
+      await limiter.hit('bob');
+      const ttl = await store.ttl('ratelimit:ttl:bob');
+      expect(
+        ttl > 0 && ttl <= 60,
+        `the window key should expire within the 60-second window after the first hit, but TTL answered ${ttl} (-1: no EXPIRE was set; -2: the key is not named ratelimit:<name>:<caller>)`,
+      ).toBe(true);
+    });
+
+    it('does not push the end of the window back on later hits', async () => {
+      const { store, limiter } = setup('fixed', 10, 2);
+      await limiter.hit('carol');
+      await sleep(1100);
+      await limiter.hit('carol');
+      const ttl = await store.ttl('ratelimit:fixed:carol');
+      expect(
+        ttl,
+        'a second hit 1.1 s into a 2-second window should leave about 1 s, not restart the window: EXPIRE only when the window starts (count 1, or EXPIRE ... NX)',
+      ).toBeLessThanOrEqual(1);
+    });
+
+    it('says how long to wait when it refuses', async () => {
+      const { limiter } = setup('retry', 1, 30);
+      await limiter.hit('dave');
+      const refused = await limiter.hit('dave');
+      expect(
+        refused.allowed === false &&
+          refused.retryAfterSeconds > 0 &&
+          refused.retryAfterSeconds <= 30,
+        `a refused hit should carry retryAfterSeconds between 1 and 30 (the window's TTL), got ${JSON.stringify(refused)}`,
+      ).toBe(true);
+    });
+
+    it('counts each caller separately', async () => {
+      const { limiter } = setup('callers', 2, 60);
+      await hits(limiter, 'erin', 3);
+      expect(
+        (await limiter.hit('frank')).allowed,
+        "one caller using up their hits should not refuse another: is the caller's id part of the key?",
+      ).toBe(true);
+    });
+
+    it('repairs a window key left without a TTL (a crash between INCR and EXPIRE)', async () => {
+      const { store, limiter } = setup('crash', 100, 60);
+      // What a process that died right after INCR leaves behind: a count with no expiry.
+      await store.incr('ratelimit:crash:gina');
+      await limiter.hit('gina');
+      expect(
+        await store.ttl('ratelimit:crash:gina'),
+        'a window key without a TTL should get one on the next hit, or that caller is limited forever: send INCR and EXPIRE ... NX together in one MULTI transaction',
+      ).toBeGreaterThan(0);
+    });
+  });
+});
