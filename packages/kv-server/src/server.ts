@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { createEngine } from './engine/index.ts';
+import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
 import { engineHandler } from './resp/engine-handler.ts';
@@ -25,7 +25,9 @@ export interface KvServerOptions {
   password?: string;
   /** 'redis://host:port[/db]' -> forwarding mode instead of the engine. */
   forwardTo?: string;
+  /** Engine mode: load this file at start, save it on close and every `snapshotIntervalMs`. */
   snapshotFile?: string;
+  /** Default 60 s when `snapshotFile` is set. */
   snapshotIntervalMs?: number;
   log?: (line: string) => void;
 }
@@ -51,6 +53,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
   const token = options.token || randomBytes(24).toString('base64url');
   const log = options.log;
   const cleanups: (() => Promise<void> | void)[] = [];
+  let started = false;
 
   let backend: CommandBackend;
   let mode: KvServer['mode'];
@@ -72,6 +75,36 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
   } else {
     mode = 'engine';
     const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
+    const file = options.snapshotFile;
+    if (file) {
+      // A damaged file stops the start (SnapshotError says what to do); a missing one is a fresh start.
+      const loaded = loadSnapshot(engine, file);
+      log?.(
+        loaded === undefined
+          ? `kv-server: no snapshot at ${file} yet, starting empty`
+          : `kv-server: loaded ${loaded} keys from ${file}`,
+      );
+      let saving: Promise<unknown> = Promise.resolve();
+      // One save at a time; a failed interval save is reported and retried at the next tick.
+      const save = () => {
+        saving = saving.catch(() => {}).then(() => saveSnapshot(engine, file));
+        return saving;
+      };
+      const timer = setInterval(() => {
+        save().catch((error: unknown) =>
+          log?.(`kv-server: could not save the snapshot to ${file}: ${(error as Error).message}`),
+        );
+      }, options.snapshotIntervalMs ?? 60_000);
+      timer.unref();
+      cleanups.push(async () => {
+        clearInterval(timer);
+        // A server that never started (port in use) must not overwrite the file: another
+        // kv-server may be running on it.
+        if (!started) return;
+        const keys = await save();
+        log?.(`kv-server: saved ${keys} keys to ${file}`);
+      });
+    }
     engine.startExpiryCycle();
     cleanups.push(() => engine.stop());
     backend = engineBackend(engine);
@@ -85,9 +118,16 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
   }
 
   const restServer = createRestServer({ token, backend, log });
-  const closeAll = async () => {
-    await Promise.all([closeServer(restServer), respServer ? closeServer(respServer) : undefined]);
-    for (const cleanup of cleanups.reverse()) await cleanup();
+  let closing: Promise<void> | undefined;
+  const closeAll = () => {
+    closing ??= (async () => {
+      await Promise.all([
+        closeServer(restServer),
+        respServer ? closeServer(respServer) : undefined,
+      ]);
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    })();
+    return closing;
   };
 
   try {
@@ -106,6 +146,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
       respUrl: boundResp === undefined ? undefined : `redis://${urlHost}:${boundResp}`,
       close: closeAll,
     };
+    started = true;
     return server;
   } catch (error) {
     await closeAll().catch(() => {});

@@ -78,9 +78,9 @@ export function createRestServer(options: RestServerOptions): Server {
       );
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBody) throw tooLarge(req, res, maxBody);
+    if (declared > maxBody) throw tooLarge(req, maxBody);
     const body = await readBody(req, maxBody);
-    if (body === undefined) throw tooLarge(req, res, maxBody);
+    if (body === undefined) throw tooLarge(req, maxBody);
 
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -161,7 +161,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): HttpError {
+function tooLarge(req: IncomingMessage, max: number): HttpError {
   // Nothing more is buffered. The rest of the body is discarded as it arrives, so a client
   // still writing it gets to read the 413 instead of a reset connection; a client that keeps
   // sending far more, or for long, is cut off.
