@@ -46,7 +46,7 @@ export interface KvServer {
 
 /** What learners see when they use a command the engine does not have. */
 export const UNKNOWN_COMMAND_HINT =
-  '(kv-server implements the common commands; for the rest, point VALKEY_URL at a real Valkey/Redis)';
+  '(this is the workshop kv-server; set VALKEY_URL to use a real Valkey/Redis)';
 
 export async function startKvServer(options: KvServerOptions = {}): Promise<KvServer> {
   const host = options.host ?? '127.0.0.1';
