@@ -39,7 +39,8 @@ let fileCounter = 0;
  * tests and hooks.
  *
  * Embedded (default): a copy of the cached template database in memory, served by its own PGlite
- * socket server, and an in-process kv-server (engine). Services (`WORKSHOP_TEST_SERVICES=1`): a
+ * socket server, and in-process kv-servers (engine): one for REST, one for RESP, so the two
+ * endpoints are separate stores in both modes. Services (`WORKSHOP_TEST_SERVICES=1`): a
  * database created from a template on the real Postgres (dropped afterwards), a kv-server
  * forwarding to the real Redis, and the real Valkey, each on a db number of this worker's own,
  * flushed first.
@@ -87,16 +88,20 @@ export function useTestStack(): TestStack {
 
 async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void> }> {
   const template = new Blob([readFileSync(await ensureEmbeddedTemplate())]);
-  const [postgres, kv] = await Promise.all([
+  // Two kv-servers, one serving REST and one RESP, so the Upstash and Valkey endpoints are separate
+  // stores, as they are in services mode (Redis and Valkey).
+  const [postgres, upstashServer, valkeyServer] = await Promise.all([
     startEmbeddedPostgres({ template, port: 0 }),
+    startKvServer({ restPort: 0, respPort: false }),
     startKvServer({ restPort: 0, respPort: 0 }),
   ]);
-  const respUrl = kv.respUrl ?? '';
+  const valkeyUrl = valkeyServer.respUrl ?? '';
+  const upstash = { url: upstashServer.restUrl, token: upstashServer.token };
   const config: WorkshopConfig = {
     databaseUrl: postgres.url,
     databaseSource: 'embedded',
-    upstash: { url: kv.restUrl, token: kv.token, source: 'local' },
-    valkeyUrl: respUrl,
+    upstash: { ...upstash, source: 'local' },
+    valkeyUrl,
     valkeySource: 'local',
   };
   const pool = createPool(config);
@@ -104,10 +109,10 @@ async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void
     backend: 'embedded',
     pool,
     databaseUrl: postgres.url,
-    upstash: { url: kv.restUrl, token: kv.token },
-    valkeyUrl: respUrl,
+    upstash,
+    valkeyUrl,
     config,
-    close: () => closeAll(pool, kv, postgres),
+    close: () => closeAll(pool, [upstashServer, valkeyServer], postgres),
   };
 }
 
@@ -147,7 +152,7 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
     valkeyUrl,
     config,
     close: async () => {
-      await closeAll(pool, kv);
+      await closeAll(pool, [kv]);
       const dropper = new pg.Client({ connectionString: urls.database });
       await dropper.connect();
       await dropper
@@ -174,7 +179,11 @@ async function flush(url: string, variable: string): Promise<void> {
   }
 }
 
-async function closeAll(pool: pg.Pool, kv: KvServer, postgres?: EmbeddedPostgres): Promise<void> {
+async function closeAll(
+  pool: pg.Pool,
+  servers: KvServer[],
+  postgres?: EmbeddedPostgres,
+): Promise<void> {
   await pool.end().catch(() => {});
-  await Promise.all([kv.close(), postgres?.close()]);
+  await Promise.all([...servers.map((server) => server.close()), postgres?.close()]);
 }

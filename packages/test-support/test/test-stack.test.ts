@@ -1,0 +1,81 @@
+import {
+  createPool,
+  createUpstashClient,
+  createValkeyClient,
+  listArticles,
+  SEED_ARTICLE_COUNT,
+} from '@workshop/db';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { servicesRequested, useTestStack } from '../src/index.ts';
+
+const stack = useTestStack();
+const other = useTestStack();
+
+let earlyAccess = '';
+try {
+  void stack.pool;
+} catch (error) {
+  earlyAccess = (error as Error).message;
+}
+
+describe('useTestStack', () => {
+  it('says when its values are read too early (at a file top level)', () => {
+    expect(earlyAccess).toMatch(/useTestStack\(\)\.pool is only available inside tests/);
+  });
+
+  it('uses the backend the environment asks for', () => {
+    expect(stack.backend).toBe(servicesRequested() ? 'services' : 'embedded');
+  });
+
+  it('gives a migrated and seeded database, reachable by URL too', async () => {
+    expect(await listArticles(stack.pool)).toHaveLength(SEED_ARTICLE_COUNT);
+    const client = new pg.Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM articles');
+      expect(rows[0].n).toBe(SEED_ARTICLE_COUNT);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('gives each stack its own database', async () => {
+    await stack.pool.query("DELETE FROM articles WHERE slug = 'article-00010'");
+    const mine = await stack.pool.query("SELECT 1 FROM articles WHERE slug = 'article-00010'");
+    const theirs = await other.pool.query("SELECT 1 FROM articles WHERE slug = 'article-00010'");
+    expect(mine.rowCount).toBe(0);
+    expect(theirs.rowCount).toBe(1);
+    expect(other.databaseUrl).not.toBe(stack.databaseUrl);
+  });
+
+  it('gives an empty Upstash REST endpoint that @upstash/redis talks to', async () => {
+    const redis = createUpstashClient({ upstash: { ...stack.upstash, source: 'local' } });
+    expect(await redis.dbsize()).toBe(0);
+    await redis.set('k', 'v', { ex: 60 });
+    expect(await redis.get('k')).toBe('v');
+  });
+
+  it('gives an empty Redis-protocol endpoint', async () => {
+    const valkey = createValkeyClient({ valkeyUrl: stack.valkeyUrl });
+    try {
+      expect(await valkey.dbsize()).toBe(0);
+      await valkey.set('counter', '41');
+      expect(await valkey.incr('counter')).toBe(42);
+    } finally {
+      valkey.disconnect();
+    }
+  });
+
+  it('describes itself as a config for the @workshop/db factories', async () => {
+    expect(stack.config.databaseUrl).toBe(stack.databaseUrl);
+    expect(stack.config.upstash).toMatchObject(stack.upstash);
+    expect(stack.config.valkeyUrl).toBe(stack.valkeyUrl);
+    const pool = createPool(stack.config);
+    try {
+      expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
