@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  assertSnippetsExist,
   extractRegion,
   findSnippetBlocks,
   parseSnippetRef,
@@ -153,5 +155,32 @@ describe('syncReadme', () => {
     expect(text.replace(/```ts file=src\/store.ts\n[\s\S]*?\n```/, '')).toBe(
       readme.replace(/```ts file=src\/store.ts\n[\s\S]*?\n```/, ''),
     );
+  });
+});
+
+describe('assertSnippetsExist (what stops the site build)', () => {
+  it('passes when every reference resolves, even if a copy drifted', () => {
+    expect(() =>
+      assertSnippetsExist([
+        { readme: path.join(first, 'README.md'), label: 'lessons/01-first-step/README.md' },
+        { readme: path.join(second, 'README.md'), label: 'lessons/02-second-step/README.md' },
+      ]),
+    ).not.toThrow();
+  });
+
+  it('fails naming the README, the line and the reference', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'site-snippets-'));
+    try {
+      cpSync(second, dir, { recursive: true });
+      const readme = path.join(dir, 'README.md');
+      writeFileSync(readme, readFileSync(readme, 'utf8').replace('#incr', '#gone'));
+      expect(() =>
+        assertSnippetsExist([{ readme, label: 'lessons/02-second-step/README.md' }]),
+      ).toThrow(
+        /lessons\/02-second-step\/README\.md:\d+: file=src\/store\.ts#gone: region "gone" not found/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Loader, LoaderContext } from 'astro/loaders';
 import { glob } from 'astro/loaders';
 import { lessonLabel, lessonsDir, listLessons } from './lessons.ts';
-import { syncReadme } from './snippets.ts';
+import { assertSnippetsExist } from './snippets.ts';
 
 /**
  * A fingerprint of every lesson file. A page shows more than its README (imported snippets, the
@@ -33,22 +33,6 @@ function lessonsFingerprint(dir: string): string {
   return hash.digest('hex');
 }
 
-/** Fails the build, naming the README and the reference, when a snippet points at nothing. */
-function checkSnippets(dir: string, repoRoot: string): void {
-  const problems: string[] = [];
-  for (const lesson of listLessons(dir).filter((l) => l.hasReadme)) {
-    const label = path.relative(repoRoot, lesson.readme);
-    const { reports } = syncReadme(readFileSync(lesson.readme, 'utf8'), lesson.dir, label);
-    for (const report of reports)
-      if (report.status === 'missing') problems.push(report.message ?? '');
-  }
-  if (problems.length > 0) {
-    throw new Error(
-      `A lesson README imports code that does not exist:\n  ${problems.join('\n  ')}\nFix the path or add the region marker, then build again.`,
-    );
-  }
-}
-
 export function lessonsLoader(options: { repoRoot: string }): Loader {
   const dir = lessonsDir(options.repoRoot);
   const globLoader = glob({
@@ -59,7 +43,15 @@ export function lessonsLoader(options: { repoRoot: string }): Loader {
   });
 
   const load = async (context: LoaderContext, watch: boolean, strict: boolean): Promise<void> => {
-    checkSnippets(dir, options.repoRoot);
+    // The glob loader only logs a page that fails to render; a missing snippet must stop the build.
+    assertSnippetsExist(
+      listLessons(dir)
+        .filter((lesson) => lesson.hasReadme)
+        .map((lesson) => ({
+          readme: lesson.readme,
+          label: path.relative(options.repoRoot, lesson.readme),
+        })),
+    );
     const fingerprint = lessonsFingerprint(dir);
     const renderErrors: string[] = [];
     await globLoader.load({
@@ -116,6 +108,9 @@ export function lessonsLoader(options: { repoRoot: string }): Loader {
         const relative = path.relative(dir, changed);
         if (relative.startsWith('..') || relative.includes('node_modules')) return;
         if (path.basename(changed) === 'README.md') return; // the glob loader handles those
+        // Every page may show that file (snippet, diff): render them all again. Clearing first
+        // avoids the glob loader's duplicate-id warnings.
+        context.store.clear();
         load(context, false, false).catch((error: unknown) => context.logger.error(String(error)));
       });
     },

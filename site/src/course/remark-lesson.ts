@@ -179,6 +179,10 @@ function ranges(numbers: number[]): string {
 
 function fileDiff(change: FileChange, open: boolean): MdNode {
   const what = { added: 'new file', removed: 'deleted', modified: 'changed' }[change.status];
+  if (change.status === 'removed') {
+    // Nothing to read in a deleted file: name it, without its old content.
+    return paragraph(inlineCode(change.path), text(` deleted (it had ${change.removed} lines).`));
+  }
   const blocks = change.hunks.map((hunk): MdNode => {
     const added: number[] = [];
     const removed: number[] = [];

@@ -216,3 +216,22 @@ export function syncReadme(
   }
   return { text: lines.join('\n'), reports };
 }
+
+/**
+ * Throws one error listing every snippet reference, in any of the READMEs, that names a missing
+ * file or region (what stops the site build).
+ */
+export function assertSnippetsExist(readmes: { readme: string; label: string }[]): void {
+  const problems: string[] = [];
+  for (const { readme, label } of readmes) {
+    const { reports } = syncReadme(readFileSync(readme, 'utf8'), path.dirname(readme), label);
+    for (const report of reports) {
+      if (report.status === 'missing') problems.push(report.message ?? '');
+    }
+  }
+  if (problems.length > 0) {
+    throw new SnippetError(
+      `A lesson README imports code that does not exist:\n  ${problems.join('\n  ')}\nFix the path or add the region marker, then build again.`,
+    );
+  }
+}
