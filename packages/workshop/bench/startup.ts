@@ -63,7 +63,7 @@ const median = (values: number[]) =>
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'workshop-bench-'));
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     WORKSHOP_DATA_DIR: dataDir,
     WORKSHOP_POSTGRES_PORT: String(await freePort()),

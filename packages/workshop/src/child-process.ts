@@ -6,6 +6,8 @@ import { join } from 'node:path';
 export interface ForegroundOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** Open an IPC channel to the child (child.send). */
+  ipc?: boolean;
 }
 
 /**
@@ -20,7 +22,7 @@ export function runForeground(
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: 'inherit',
+    stdio: options.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
   });
   const ignoreInterrupt = () => {};
   const forwardTerm = () => child.kill('SIGTERM');
@@ -37,9 +39,17 @@ export function runForeground(
   return { child, exit };
 }
 
-/** `node --import tsx <file>`: tsx's loader in the same node process (faster than the tsx CLI). */
-export function tsxArgs(file: string): string[] {
-  return ['--import', import.meta.resolve('tsx/esm'), file];
+/**
+ * `node --import tsx [--import preload...] <file>`: tsx's loader in the same node process (the
+ * tsx CLI would start a second one).
+ */
+export function tsxArgs(file: string, preloads: string[] = []): string[] {
+  return [
+    '--import',
+    import.meta.resolve('tsx/esm'),
+    ...preloads.flatMap((p) => ['--import', p]),
+    file,
+  ];
 }
 
 /** The vitest CLI installed at the repo root. */

@@ -3,7 +3,7 @@
 // for initdb, the rest start warm (as a learner's second start does).
 
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,17 @@ describe.sequential('workshop lesson', SLOW, () => {
     );
     expect(doctor.stdout).toMatch(/^✓ Upstash: the local kv-server, running at/m);
     await stopWithCtrlC(stack);
+  });
+
+  it('stops at a broken .env with its message, leaving no lesson process behind', async () => {
+    const root = probeLesson();
+    writeFileSync(join(root, '.env'), 'VALKEY_URL=http://127.0.0.1:6379\n');
+    // runCli waits for stdout to close: a lesson process left waiting would hold it open.
+    const run = await runCli(['lesson', '1'], await stackEnv({ WORKSHOP_ROOT: root }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toMatch(/^VALKEY_URL is an http\(s\):\/\/ URL: .*redis:\/\//);
+    expect(existsSync(lockFile)).toBe(false);
   });
 
   it('runs lesson 1 of the course with nothing running', async () => {

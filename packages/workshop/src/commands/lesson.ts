@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runForeground, tsxArgs } from '../child-process.ts';
 import { loadContext, UserError } from '../context.ts';
@@ -9,7 +9,7 @@ import {
   serviceEnv,
   startLocalServices,
 } from '../local-stack.ts';
-import { acquireLock, releaseLock, updateLock } from '../stack-lock.ts';
+import { acquireLock, readLock, releaseLock, updateLock } from '../stack-lock.ts';
 import { heldMessage } from '../stack-session.ts';
 import { findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
 
@@ -33,6 +33,16 @@ export function resolveLesson(root: string, query: string | undefined): Lesson {
   return lesson;
 }
 
+/** The lesson's dependencies, for lesson-gate.ts to load while the services start. */
+function dependencies(lesson: Lesson): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(lesson.dir, 'package.json'), 'utf8'));
+    return Object.keys(pkg.dependencies ?? {}).join(',');
+  } catch {
+    return '';
+  }
+}
+
 export async function run(args: string[]): Promise<number> {
   const root = findRepoRoot();
   const lesson = resolveLesson(root, args[0]);
@@ -43,32 +53,36 @@ export async function run(args: string[]): Promise<number> {
     );
   }
 
-  const context = await loadContext();
-  const { config, dataDir } = context;
-  let actual = config;
+  // The lesson's process starts now and waits (lesson-gate.ts) for its services' addresses.
+  const gate = new URL('../lesson-gate.ts', import.meta.url).href;
+  const { child, exit } = runForeground(
+    process.execPath,
+    [...tsxArgs(entry, [gate]), ...args.slice(1)],
+    {
+      cwd: lesson.dir,
+      env: { ...process.env, WORKSHOP_LESSON_PRELOAD: dependencies(lesson) },
+      ipc: true,
+    },
+  );
   let services: LocalServices | undefined;
-  const needsLocal =
-    config.databaseSource === 'embedded' ||
-    config.upstash.source === 'local' ||
-    config.valkeySource === 'local';
-
-  if (needsLocal) {
-    const stack = await findRunningStack(dataDir);
-    if (stack) {
-      actual = configForStack(config, stack);
-    } else {
-      const lock = { pid: process.pid, kind: 'lesson' as const, host: context.ports.host };
-      const holder = acquireLock(dataDir, lock);
-      if (holder) throw new UserError(heldMessage(holder));
-      try {
-        if (
-          !existsSync(join(dataDir, 'postgres', 'PG_VERSION')) &&
-          config.databaseSource === 'embedded'
-        ) {
-          console.error(
-            'First run: creating the embedded Postgres database (takes a few seconds)...',
-          );
-        }
+  let dataDir: string | undefined;
+  try {
+    const context = await loadContext();
+    const { config } = context;
+    dataDir = context.dataDir;
+    let actual = config;
+    const needsLocal =
+      config.databaseSource === 'embedded' ||
+      config.upstash.source === 'local' ||
+      config.valkeySource === 'local';
+    if (needsLocal) {
+      const stack = await findRunningStack(dataDir);
+      if (stack) {
+        actual = configForStack(config, stack);
+      } else {
+        const lock = { pid: process.pid, kind: 'lesson' as const, host: context.ports.host };
+        const holder = acquireLock(dataDir, lock);
+        if (holder) throw new UserError(heldMessage(holder));
         services = await startLocalServices({
           root,
           config,
@@ -80,23 +94,16 @@ export async function run(args: string[]): Promise<number> {
         });
         updateLock(dataDir, { ...lock, ...services.listening });
         actual = services.config;
-      } catch (error) {
-        releaseLock(dataDir);
-        throw error;
       }
     }
-  }
-
-  try {
-    const { exit } = runForeground(process.execPath, [...tsxArgs(entry), ...args.slice(1)], {
-      cwd: lesson.dir,
-      env: { ...process.env, ...serviceEnv(actual, config) },
-    });
+    if (child.connected) child.send(serviceEnv(actual, config));
     return await exit;
+  } catch (error) {
+    child.kill('SIGTERM');
+    await exit.catch(() => {});
+    throw error;
   } finally {
-    if (services) {
-      await services.close();
-      releaseLock(dataDir);
-    }
+    await services?.close();
+    if (dataDir && (services || readLock(dataDir)?.pid === process.pid)) releaseLock(dataDir);
   }
 }
