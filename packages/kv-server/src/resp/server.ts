@@ -157,6 +157,17 @@ export function createRespServer(options: RespServerOptions): Server {
       ];
     };
 
+    /** A bug in a command must cost one error reply, not the whole server. */
+    const executeSafely = (argv: Buffer[]): Reply | Promise<Reply> => {
+      try {
+        return handler.execute(argv);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        options.log?.(`kv-server: ${argv[0]?.toString('latin1')} failed: ${message}`);
+        return new ErrorReply(`ERR kv-server internal error: ${message}`);
+      }
+    };
+
     const after = (reply: Reply) => {
       writer.write(reply);
       if (handler.closeRequested) ending = true;
@@ -181,7 +192,7 @@ export function createRespServer(options: RespServerOptions): Server {
           if (argv === undefined) break;
           if (argv.length === 0) continue;
           const name = argv[0]!.toString('latin1').toLowerCase();
-          const reply = local(name, argv) ?? handler.execute(argv);
+          const reply = local(name, argv) ?? executeSafely(argv);
           if (reply instanceof Promise) {
             waiting = true;
             flush();
