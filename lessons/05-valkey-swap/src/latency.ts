@@ -1,81 +1,82 @@
 // TCP against HTTP, measured side by side: the same commands, one after the other, to the same
-// Valkey, once over RESP with iovalkey and once over REST with @upstash/redis through a local
-// Upstash-compatible endpoint that forwards to that Valkey. Run it with `pnpm latency` in this
-// folder (the local stack must be running, or VALKEY_URL set in .env).
+// Valkey, once over TCP with iovalkey (through the adapter) and once over HTTP with
+// @upstash/redis, through a local Upstash-compatible endpoint that forwards to that Valkey.
+//
+//   pnpm stack                                               (in one terminal, or VALKEY_URL in .env)
+//   pnpm --filter @workshop/lesson-05-valkey-swap latency    (in another)
+
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { createUpstashClient, createValkeyClient, loadConfig } from '@workshop/db';
+import { cpus, release, type } from 'node:os';
+import { loadConfig } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
-import { createValkeyStore } from './valkey-store.ts';
+import type { KeyValueStore } from './store.ts';
+import { createUpstashStore } from './upstash.ts';
+import { connectValkeyStore } from './valkey-store.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2000);
+const WARM_UP = 200;
+
 const config = loadConfig();
-
-type Store = {
-  set(key: string, value: string): Promise<unknown>;
-  get(key: string): Promise<unknown>;
-  incr(key: string): Promise<number>;
-};
-
-async function measure(store: Store, command: 'SET' | 'GET' | 'INCR') {
-  const samples: number[] = [];
-  for (let i = 0; i < ROUNDS + 200; i++) {
-    const start = performance.now();
-    if (command === 'SET') await store.set('latency:value', 'hello');
-    else if (command === 'GET') await store.get('latency:value');
-    else await store.incr('latency:counter');
-    // The first 200 rounds warm up connections and the JIT; they are not counted.
-    if (i >= 200) samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (p: number) =>
-    samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-function osName(): string {
-  try {
-    const release = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m);
-    if (release?.[1]) return release[1];
-  } catch {}
-  return `${os.type()} ${os.release()}`;
-}
-
-const valkey = createValkeyClient(config);
+const { client, store: overTcp } = await connectValkeyStore(config);
 const forwarder = await startKvServer({
   restPort: 0,
   respPort: false,
   forwardTo: config.valkeyUrl,
 });
-const upstash = createUpstashClient({
-  upstash: { url: forwarder.restUrl, token: forwarder.token, source: 'local' },
-});
-const tcp = createValkeyStore(valkey);
+const overHttp = createUpstashStore({ url: forwarder.restUrl, token: forwarder.token });
+
+const commands = {
+  SET: (store: KeyValueStore) => store.set('latency:value', 'hello'),
+  GET: (store: KeyValueStore) => store.get('latency:value'),
+  INCR: (store: KeyValueStore) => store.incr('latency:counter'),
+};
+
+/** Milliseconds per call, `ROUNDS` calls one after the other, after `WARM_UP` unmeasured ones. */
+async function measure(store: KeyValueStore, call: (store: KeyValueStore) => Promise<unknown>) {
+  const samples: number[] = [];
+  for (let i = 0; i < WARM_UP + ROUNDS; i++) {
+    const start = performance.now();
+    await call(store);
+    if (i >= WARM_UP) samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (p: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** "Valkey 8.0.1", from INFO; our kv-server answers no INFO. */
+async function serverName(): Promise<string> {
+  const info = await client.info('server').catch(() => '');
+  const valkey = info.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
+  const redis = info.match(/^redis_version:(.+)$/m)?.[1]?.trim();
+  return valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis}` : "the local stack's kv-server";
+}
+
+function machine(): string {
+  let os = `${type()} ${release()}`;
+  try {
+    os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m)?.[1] ?? os;
+  } catch {}
+  return `${os}, ${cpus().length} cores, Node ${process.versions.node}`;
+}
 
 try {
-  const info = await valkey.info('server').catch(() => '');
-  const valkeyVersion = info.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
-  const redisVersion = info.match(/^redis_version:(.+)$/m)?.[1]?.trim();
-  const server = valkeyVersion
-    ? `Valkey ${valkeyVersion}`
-    : redisVersion
-      ? `Redis ${redisVersion}`
-      : "the local stack's kv-server";
-  console.log(`Backend: ${server} at ${config.valkeyUrl}`);
-  console.log(
-    `Machine: ${osName()}, ${os.cpus().length} cores, Node ${process.versions.node}; ${ROUNDS} sequential calls per row, after 200 warm-up calls\n`,
-  );
-  console.log('command  TCP p50   TCP p99   HTTP p50  HTTP p99  HTTP/TCP (p50)');
-  for (const command of ['SET', 'GET', 'INCR'] as const) {
-    const overTcp = await measure(tcp, command);
-    const overHttp = await measure(upstash, command);
-    const ms = (n: number) => `${n.toFixed(3)} ms`.padEnd(10);
+  console.log(`backend:  ${await serverName()} at ${config.valkeyUrl}`);
+  console.log(`machine:  ${machine()}`);
+  console.log(`calls:    ${ROUNDS} per row, one after the other, after ${WARM_UP} warm-up calls\n`);
+  console.log('command   TCP p50    TCP p99    HTTP p50   HTTP p99   HTTP/TCP (p50)');
+  for (const [name, call] of Object.entries(commands)) {
+    const tcp = await measure(overTcp, call);
+    const http = await measure(overHttp, call);
+    const ms = (n: number) => `${n.toFixed(3)} ms`.padEnd(11);
+    const ratio = `${(http.p50 / tcp.p50).toFixed(1)}x`;
     console.log(
-      `${command.padEnd(9)}${ms(overTcp.p50)}${ms(overTcp.p99)}${ms(overHttp.p50)}${ms(overHttp.p99)}${(overHttp.p50 / overTcp.p50).toFixed(1)}x`,
+      `${name.padEnd(10)}${ms(tcp.p50)}${ms(tcp.p99)}${ms(http.p50)}${ms(http.p99)}${ratio}`,
     );
   }
-  await valkey.del('latency:value', 'latency:counter');
+  await overTcp.del('latency:value', 'latency:counter');
 } finally {
-  valkey.disconnect();
+  await client.quit();
   await forwarder.close();
 }

@@ -225,6 +225,7 @@ try {
     const overHttp = createUpstashStore({ url: forwarder.restUrl, token: forwarder.token });
     const sameWikiOverHttp = createWiki({ pool, store: overHttp, onCacheEvent });
     await timed('listArticles() over TCP', () => wiki.listArticles());
+    await timed('listArticles() over TCP', () => wiki.listArticles());
     await timed('listArticles() over HTTP', () => sameWikiOverHttp.listArticles());
     const viewsOverHttp = createViewCounter({ store: overHttp });
     console.log(`   views of "${popular}" read over HTTP: ${await viewsOverHttp.views(popular)}`);

@@ -65,6 +65,25 @@ export function createValkeyStore(client: ValkeyClient): CountingStore {
 }
 // #endregion adapter
 
+// #region client
+/**
+ * The TCP client, set up for a cache. While the server is down, iovalkey keeps commands in an
+ * offline queue and reconnects; with its defaults a read can wait seconds there. Here a command
+ * waits for one reconnection attempt at most (they come at most half a second apart), then
+ * fails, and the cache answers from Postgres.
+ */
+export function createValkeyStoreClient(valkeyUrl: string): ValkeyClient {
+  const client = createValkeyClient(
+    { valkeyUrl },
+    { maxRetriesPerRequest: 0, retryStrategy: (attempt) => Math.min(attempt * 100, 500) },
+  );
+  // Each failed reconnection emits 'error'; unheard, iovalkey prints every one of them. The
+  // cache already says once that the store is down.
+  client.on('error', () => {});
+  return client;
+}
+// #endregion client
+
 // #region connect
 /**
  * The store over TCP, after one PING that proves the server answers: a wrong VALKEY_URL fails
@@ -73,7 +92,7 @@ export function createValkeyStore(client: ValkeyClient): CountingStore {
 export async function connectValkeyStore(
   config: Pick<WorkshopConfig, 'valkeyUrl' | 'valkeySource'>,
 ) {
-  const client = createValkeyClient(config);
+  const client = createValkeyStoreClient(config.valkeyUrl);
   try {
     await client.ping();
   } catch (error) {

@@ -2,27 +2,31 @@
 // Upstash REST endpoint through `@upstash/redis`, and a Valkey (in `pnpm test`, the test's own
 // kv-server speaking RESP) over TCP through iovalkey and the lesson's adapter.
 
-import { createUpstashClient, createValkeyClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/db';
 import type { TestStack } from '@workshop/test-support';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import { afterAll } from 'vitest';
 import { createUpstashStore } from '../src/upstash.ts';
-import { createValkeyStore } from '../src/valkey-store.ts';
+import { createValkeyStore, createValkeyStoreClient } from '../src/valkey-store.ts';
 
 export function backendsOf(stack: TestStack) {
   const clients: ValkeyClient[] = [];
-  const valkeyClient = () => {
-    const client = createValkeyClient(stack.config);
+  const valkeyClient = (valkeyUrl = stack.valkeyUrl) => {
+    const client = createValkeyStoreClient(valkeyUrl);
     clients.push(client);
     return client;
   };
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  afterAll(() => {
+    // disconnect(), not quit(): some point at ports where nothing answers.
+    for (const client of clients) client.disconnect();
   });
   return [
     {
       name: 'Upstash REST (@upstash/redis)',
       connect: () => createUpstashStore(stack.upstash),
+      /** A store pointed at a local port (for the tests of a store that is down or hangs). */
+      connectTo: (port: number) =>
+        createUpstashStore({ url: `http://127.0.0.1:${port}`, token: 'any' }),
       // FLUSHDB is not part of the app's store interface: the plain client sends it.
       flush: async () => {
         await createUpstashClient(stack.config).flushdb();
@@ -31,6 +35,7 @@ export function backendsOf(stack: TestStack) {
     {
       name: 'Valkey over TCP (iovalkey)',
       connect: () => createValkeyStore(valkeyClient()),
+      connectTo: (port: number) => createValkeyStore(valkeyClient(`redis://127.0.0.1:${port}`)),
       flush: async () => {
         await valkeyClient().flushdb();
       },

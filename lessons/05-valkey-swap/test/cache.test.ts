@@ -1,0 +1,194 @@
+// Checkpoint 03, the cache on its own: how often the loader runs, expiry, invalidation, one load
+// under a stampede, and carrying on when the store is unreachable. The store is the test stack's
+// real Upstash-compatible endpoint; the loader is a plain function that counts its calls.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { useTestStack } from '@workshop/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CacheEvent, createCache } from '../src/cache.ts';
+import { backendsOf } from './backends.ts';
+
+const stack = useTestStack();
+
+// The same checkpoint as lesson 03, once per backend.
+describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
+  beforeAll(flush); // both backends may share one server: start each from an empty database
+  let keyNumber = 0;
+  /** A key no other test uses, so every test starts cold. */
+  const freshKey = () => `l03:test:${process.pid}:${++keyNumber}:${Date.now()}`;
+
+  /** A loader that counts its calls and can be made slow, like a real query. */
+  function countingLoader<T>(value: T, delayMs = 0) {
+    const loader = async () => {
+      loader.calls++;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return value;
+    };
+    loader.calls = 0;
+    return loader;
+  }
+
+  const parse = (json: string) => JSON.parse(json);
+
+  describe('cache-aside with a TTL', () => {
+    it('runs the loader once for two reads within the TTL', async () => {
+      const cache = createCache({ store: connect(), ttlSeconds: 60 });
+      const key = freshKey();
+      const load = countingLoader({ answer: 42 });
+      const first = await cache.read(key, load, parse);
+      const second = await cache.read(key, load, parse);
+      expect(first, 'the first read must return what the loader returned').toEqual({ answer: 42 });
+      expect(second, 'the second read must return the same value, from the store').toEqual({
+        answer: 42,
+      });
+      expect(
+        load.calls,
+        'the loader ran twice for the same key within the TTL: is the value SET after a miss?',
+      ).toBe(1);
+    });
+
+    it('stores the copy with the TTL it was given', async () => {
+      const store = connect();
+      const cache = createCache({ store, ttlSeconds: 60 });
+      const key = freshKey();
+      await cache.read(key, countingLoader('value'), parse);
+      const ttl = await store.ttl(key);
+      expect(ttl, 'nothing was stored under the key after a miss: SET the loaded value').not.toBe(
+        -2,
+      );
+      expect(ttl, 'the copy never expires (TTL -1): SET it with { ex: ttlSeconds }').not.toBe(-1);
+      expect(ttl, 'the TTL should be the ttlSeconds the cache was given (60)').toBeGreaterThan(55);
+    });
+
+    it('loads again once the copy has expired', async () => {
+      const cache = createCache({ store: connect(), ttlSeconds: 1 });
+      const key = freshKey();
+      const load = countingLoader('value');
+      await cache.read(key, load, parse);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await cache.read(key, load, parse);
+      expect(load.calls, 'a read after the 1 s TTL must miss and run the loader again').toBe(2);
+    });
+
+    it('loads again after invalidate()', async () => {
+      const cache = createCache({ store: connect(), ttlSeconds: 60 });
+      const key = freshKey();
+      const load = countingLoader('value');
+      await cache.read(key, load, parse);
+      await cache.invalidate(key);
+      await cache.read(key, load, parse);
+      expect(
+        load.calls,
+        'the read after invalidate() was served the old copy: does invalidate DEL the key?',
+      ).toBe(2);
+    });
+
+    it('never stores a value loaded before a write that happened during the load', async () => {
+      const store = connect();
+      const cache = createCache({ store, ttlSeconds: 60 });
+      const key = freshKey();
+      const slow = countingLoader('old', 200);
+      const reading = cache.read(key, slow, parse);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await cache.invalidate(key); // a write lands while the slow load is running
+      await reading;
+      const fresh = countingLoader('new');
+      expect(
+        await cache.read(key, fresh, parse),
+        'a read after a write returned data loaded before it: do not keep (or share) a load that a write overtook',
+      ).toBe('new');
+    });
+  });
+
+  describe('a stampede of misses', () => {
+    it('runs the loader once for 100 concurrent reads of a cold key', async () => {
+      const cache = createCache({ store: connect(), ttlSeconds: 60 });
+      const key = freshKey();
+      const load = countingLoader({ rows: 5000 }, 50);
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => cache.read(key, load, parse)),
+      );
+      expect(
+        load.calls,
+        '100 concurrent misses ran the loader more than once: share the promise of a load already in flight',
+      ).toBe(1);
+      expect(
+        results.every((result) => result.rows === 5000),
+        'every one of the 100 callers must get the loaded value',
+      ).toBe(true);
+    });
+  });
+
+  /** A port nothing listens on. */
+  async function closedPort(): Promise<number> {
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    await new Promise((resolve) => server.close(resolve));
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** A server that accepts connections and never answers: a store that hangs. */
+  async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return {
+      port,
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  describe('when the store is unreachable', () => {
+    it('answers from the loader, fast, and reports it once', async () => {
+      const store = connectTo(await closedPort());
+      const events: CacheEvent[] = [];
+      const cache = createCache({ store, ttlSeconds: 60, onEvent: (event) => events.push(event) });
+      const load = countingLoader('from the database');
+      for (let i = 0; i < 5; i++) {
+        const start = performance.now();
+        const value = await cache.read('l03:down', load, parse);
+        expect(value, 'with the store down, read() must still return the loaded value').toBe(
+          'from the database',
+        );
+        expect(
+          performance.now() - start,
+          'a read waited for the store: turn off the client retries (retry: false) and time out quickly',
+        ).toBeLessThan(1_000);
+      }
+      expect(load.calls, 'every read must fall back to the loader while the store is down').toBe(5);
+      const warnings = events.filter((event) => event.kind === 'store-down');
+      expect(
+        warnings.length,
+        'the outage must be reported once (a store-down event), not once per read',
+      ).toBe(1);
+    });
+
+    it('gives up on a store that does not answer after timeoutMs', async () => {
+      const silent = await silentServer();
+      try {
+        const store = connectTo(silent.port);
+        const cache = createCache({ store, ttlSeconds: 60, timeoutMs: 200 });
+        const start = performance.now();
+        const value = await cache.read('l03:silent', countingLoader('from the database'), parse);
+        expect(value, 'a hanging store must not stop read() from answering').toBe(
+          'from the database',
+        );
+        expect(
+          performance.now() - start,
+          'read() waited for a store that never answers: race the store call against timeoutMs',
+        ).toBeLessThan(1_500);
+      } finally {
+        await silent.close();
+      }
+    });
+  });
+});

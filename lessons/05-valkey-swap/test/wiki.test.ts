@@ -1,0 +1,178 @@
+// Checkpoint 03, through the wiki: the article list is cached, every write (create, update,
+// delete) is visible on the next read, a stampede costs one query, and a dead cache only costs
+// speed. Queries are counted on the real pool: each pool.query() checks out a connection.
+
+import { createServer } from 'node:net';
+import { listArticles } from '@workshop/db';
+import { useTestStack } from '@workshop/test-support';
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CacheEvent } from '../src/cache.ts';
+import { createWiki } from '../src/wiki.ts';
+import { backendsOf } from './backends.ts';
+
+const stack = useTestStack();
+
+// The same checkpoint as lesson 03, once per backend.
+describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
+  beforeAll(flush); // both backends may share one server: start each from an empty database
+
+  async function countQueries(pool: pg.Pool, call: () => Promise<unknown>): Promise<number> {
+    let queries = 0;
+    const count = () => queries++;
+    pool.on('acquire', count);
+    try {
+      await call();
+    } finally {
+      pool.off('acquire', count);
+    }
+    return queries;
+  }
+
+  /** The store and a wiki on it, starting from an empty store. */
+  async function freshWiki(options: { ttlSeconds?: number } = {}) {
+    const store = connect();
+    // The per-file store holds only this file's keys; start each test cold.
+    await store.del('articles:list');
+    return { store, wiki: createWiki({ pool: stack.pool, store, ...options }) };
+  }
+
+  let n = 0;
+  const newSlug = () => `l03-${process.pid}-${Date.now()}-${++n}`;
+
+  describe('the cached article list', () => {
+    it('queries Postgres once for two reads', async () => {
+      const { wiki } = await freshWiki();
+      const queries = await countQueries(stack.pool, async () => {
+        await wiki.listArticles();
+        await wiki.listArticles();
+      });
+      expect(
+        queries,
+        'listArticles() queried Postgres on both reads: read the list through the cache (GET, then SET ... EX on a miss)',
+      ).toBe(1);
+    });
+
+    it('comes back from the cache with real dates', async () => {
+      const { wiki } = await freshWiki();
+      const fromPostgres = await wiki.listArticles();
+      const fromCache = await wiki.listArticles();
+      expect(
+        fromCache[0]?.updatedAt,
+        'JSON has no dates: revive createdAt/updatedAt',
+      ).toBeInstanceOf(Date);
+      expect(fromCache, 'the cached list must equal the list Postgres returned').toEqual(
+        fromPostgres,
+      );
+    });
+
+    it('expires after its TTL', async () => {
+      const { wiki } = await freshWiki({ ttlSeconds: 1 });
+      await wiki.listArticles();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const queries = await countQueries(stack.pool, () => wiki.listArticles());
+      expect(queries, 'the list outlived its 1 s TTL: SET it with { ex: ttlSeconds }').toBe(1);
+    });
+  });
+
+  describe('invalidation: a write is visible on the next read', () => {
+    it('after createArticle', async () => {
+      const { wiki } = await freshWiki();
+      await wiki.listArticles(); // cached
+      const slug = newSlug();
+      await wiki.createArticle({ slug, title: 'New', body: 'b', author: 'test' });
+      const list = await wiki.listArticles();
+      expect(
+        list.some((article) => article.slug === slug),
+        'a created article is missing from the list: createArticle must delete the cached list',
+      ).toBe(true);
+    });
+
+    it('after updateArticle', async () => {
+      const { wiki } = await freshWiki();
+      const slug = newSlug();
+      await wiki.createArticle({ slug, title: 'Before', body: 'b', author: 'test' });
+      await wiki.listArticles(); // cached
+      await wiki.getArticle(slug); // cached
+      await wiki.updateArticle(slug, { title: 'After' });
+      const list = await wiki.listArticles();
+      expect(
+        list.find((article) => article.slug === slug)?.title,
+        'the list shows the old title: updateArticle must delete the cached list',
+      ).toBe('After');
+      expect(
+        (await wiki.getArticle(slug))?.title,
+        'getArticle shows the old title: updateArticle must delete the cached article too',
+      ).toBe('After');
+    });
+
+    it('after deleteArticle', async () => {
+      const { wiki } = await freshWiki();
+      const slug = newSlug();
+      await wiki.createArticle({ slug, title: 'Doomed', body: 'b', author: 'test' });
+      await wiki.listArticles(); // cached
+      await wiki.getArticle(slug); // cached
+      await wiki.deleteArticle(slug);
+      const list = await wiki.listArticles();
+      expect(
+        list.some((article) => article.slug === slug),
+        'a deleted article is still listed: deleteArticle must delete the cached list',
+      ).toBe(false);
+      expect(
+        await wiki.getArticle(slug),
+        'getArticle still returns a deleted article: deleteArticle must delete its cached copy',
+      ).toBeNull();
+    });
+  });
+
+  describe('a stampede on the list', () => {
+    it('sends one query for 100 concurrent reads on a cold cache', async () => {
+      const { wiki } = await freshWiki();
+      let lists: unknown[] = [];
+      const queries = await countQueries(stack.pool, async () => {
+        lists = await Promise.all(Array.from({ length: 100 }, () => wiki.listArticles()));
+      });
+      expect(
+        queries,
+        '100 concurrent misses each queried Postgres: let concurrent reads of a key share one load (single-flight)',
+      ).toBe(1);
+      expect(lists.length, 'all 100 callers must get the list').toBe(100);
+    });
+  });
+
+  describe('when the cache is down', () => {
+    it('answers from Postgres quickly and warns once', async () => {
+      const port = await new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const address = server.address();
+          server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+        });
+      });
+      const store = connectTo(port);
+      const events: CacheEvent[] = [];
+      const wiki = createWiki({
+        pool: stack.pool,
+        store,
+        onCacheEvent: (event) => events.push(event),
+      });
+
+      const expected = await listArticles(stack.pool);
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        const list = await wiki.listArticles();
+        const took = performance.now() - start;
+        expect(list.length, 'with the cache down the wiki must still list every article').toBe(
+          expected.length,
+        );
+        expect(
+          took,
+          'a read waited on the dead cache: use retry: false and a short timeout, then ask Postgres',
+        ).toBeLessThan(2_000);
+      }
+      expect(
+        events.filter((event) => event.kind === 'store-down').length,
+        'the outage must be reported once, not on every request',
+      ).toBe(1);
+    });
+  });
+});
