@@ -3,7 +3,7 @@
 // they get here); each `/multi-exec` and each blocking command gets a connection of its own.
 
 import { ErrorReply, type Reply, SimpleString } from '../engine/reply.ts';
-import type { CommandBackend } from '../rest/backend.ts';
+import { type CommandBackend, explainAbort } from '../rest/backend.ts';
 import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
 
@@ -77,9 +77,7 @@ export class ForwardBackend implements CommandBackend {
         // Say which command made the backend refuse the transaction.
         const index = replies.slice(1, -1).findIndex((r) => r instanceof ErrorReply);
         const refused = replies[index + 1];
-        if (index >= 0 && refused instanceof ErrorReply) {
-          return new ErrorReply(`${exec.message} Command ${index + 1}: ${refused.message}`);
-        }
+        if (index >= 0 && refused instanceof ErrorReply) return explainAbort(exec, index, refused);
         return exec;
       }
       if (!Array.isArray(exec)) return exec;

@@ -2,7 +2,7 @@
 // forwarding pool. Both give exact RESP2 replies; the REST surface only turns them into JSON.
 
 import type { Engine } from '../engine/engine.ts';
-import type { Reply } from '../engine/reply.ts';
+import { ErrorReply, type Reply } from '../engine/reply.ts';
 
 /** Thrown by a backend that cannot answer at all (forwarding target down): a 502 for REST. */
 export class BackendUnavailableError extends Error {}
@@ -38,10 +38,29 @@ export function engineBackend(engine: Engine): CommandBackend {
       }
     },
     transaction(argvs) {
-      return engine.executeTransaction(argvs);
+      const reply = engine.executeTransaction(argvs);
+      if (!(reply instanceof ErrorReply) || !reply.message.startsWith('EXECABORT')) return reply;
+      // Queue the commands again on a throwaway session to find the one that was refused.
+      const session = engine.createSession(true);
+      try {
+        engine.execute(session, [Buffer.from('multi')]);
+        for (const [i, argv] of argvs.entries()) {
+          const queued = engine.execute(session, argv);
+          if (queued instanceof ErrorReply) return explainAbort(reply, i, queued);
+        }
+        return reply;
+      } finally {
+        engine.execute(session, [Buffer.from('discard')]);
+        engine.closeSession(session);
+      }
     },
     knows(name) {
       return engine.command(name.toLowerCase()) !== undefined;
     },
   };
+}
+
+/** EXECABORT plus which command of the transaction was refused and why. */
+export function explainAbort(abort: ErrorReply, index: number, refused: ErrorReply): ErrorReply {
+  return new ErrorReply(`${abort.message} Command ${index + 1}: ${refused.message}`);
 }

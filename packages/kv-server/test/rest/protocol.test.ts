@@ -98,7 +98,9 @@ describe('responses', () => {
     ]);
     const refused = await post('/multi-exec', [['set', 'm3', 'x'], ['nosuchcommand']]);
     expect(refused.status).toBe(400);
-    expect(refused.json.error).toMatch(/^EXECABORT/);
+    expect(refused.json.error).toMatch(
+      /^EXECABORT .* Command 2: ERR unknown command 'nosuchcommand'/,
+    );
     expect((await post('/', ['exists', 'm3'])).json).toEqual({ result: 0 });
   });
 
