@@ -21,6 +21,8 @@ import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engi
 import { encodeCommand, ReplyDecoder } from '../../src/resp/codec.ts';
 
 export const DIFF_DB = 15;
+/** Steps sent to Redis per pipeline (see runOnBoth). */
+const CHUNK = 50;
 export const UNKNOWN_COMMAND_HINT =
   '(this is the workshop kv-server; set VALKEY_URL to use a real Valkey/Redis)';
 
@@ -186,7 +188,13 @@ export function compareReplies(engine: Reply, redis: Reply, compare: Compare, la
     ).toBe(true);
     return;
   }
-  if (typeof compare === 'function') return compare(engine, redis);
+  if (typeof compare === 'function') {
+    try {
+      return compare(engine, redis);
+    } catch (error) {
+      throw new Error(`${label}\n${(error as Error).message}`);
+    }
+  }
   const view =
     compare === 'unordered'
       ? sortedShown
@@ -196,6 +204,25 @@ export function compareReplies(engine: Reply, redis: Reply, compare: Compare, la
           ? shapeOf
           : show;
   expect(view(engine), label).toEqual(view(redis));
+}
+
+/**
+ * Integers that may differ a little: TTLs read on two clocks a few ms apart (PTTL: ms, TTL and
+ * EXPIRETIME: one rounded second).
+ */
+export function closeInteger(tolerance: number): Compare {
+  return (engine: Reply, redis: Reply) => {
+    const ok =
+      typeof engine === 'number' &&
+      typeof redis === 'number' &&
+      Math.abs(engine - redis) <= tolerance &&
+      Math.sign(engine) === Math.sign(redis);
+    if (!ok) {
+      throw new Error(
+        `expected integers within ${tolerance}: engine ${JSON.stringify(show(engine))}, redis ${JSON.stringify(show(redis))}`,
+      );
+    }
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,18 +314,20 @@ export function useDifferential(): Differential {
     },
     async runOnBoth(stepLikes) {
       const steps = stepLikes.map(toStep);
-      const engineReplies = steps.map((s) =>
-        api.engine.execute(api.session(s.conn), s.cmd.map(toBuffer)),
-      );
-      // Consecutive steps on the same connection go as one pipeline; a switch of connection
-      // waits for the previous run so the order across connections is the order of the steps.
+      const engineReplies: Reply[] = [];
       const redisReplies: Reply[] = [];
+      // Runs of steps on one connection, at most CHUNK long: the engine runs a run, then Redis
+      // gets it as one pipeline. Short runs keep the two clocks close (TTL replies), and a switch
+      // of connection waits for the previous run, so the order across connections holds.
       for (let i = 0; i < steps.length; ) {
         const conn = steps[i]?.conn ?? 0;
         let j = i;
-        while (j < steps.length && (steps[j]?.conn ?? 0) === conn) j++;
+        while (j < steps.length && j - i < CHUNK && (steps[j]?.conn ?? 0) === conn) j++;
+        const run = steps.slice(i, j);
         const c = await connection(conn);
-        redisReplies.push(...(await c.pipeline(steps.slice(i, j).map((s) => s.cmd))));
+        for (const s of run)
+          engineReplies.push(api.engine.execute(api.session(conn), s.cmd.map(toBuffer)));
+        redisReplies.push(...(await c.pipeline(run.map((s) => s.cmd))));
         i = j;
       }
       return { engine: engineReplies, redis: redisReplies };

@@ -8,14 +8,9 @@ import { HASH_KEYS, randomHashCommand } from './generators-hashes.ts';
 import { LIST_KEYS, randomListCommand } from './generators-lists.ts';
 import { randomSetCommand, SET_KEYS } from './generators-sets.ts';
 import { int, pick, type Rng, seededRng } from './generators-shared.ts';
-import {
-  closeInteger,
-  randomKeyspaceCommand,
-  randomStringCommand,
-  STRING_KEYS,
-} from './generators-strings.ts';
+import { randomKeyspaceCommand, randomStringCommand, STRING_KEYS } from './generators-strings.ts';
 import { randomZSetCommand, ZSET_KEYS } from './generators-zsets.ts';
-import { describeDifferential, type Step, useDifferential } from './harness.ts';
+import { closeInteger, describeDifferential, type Step, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
 
@@ -70,8 +65,13 @@ export function mixedSequence(seed: number, count: number): Step[] {
   return steps;
 }
 
+// DIFF_SEED=<n> replays one seed; DIFF_SEEDS=<count> tries that many fresh seeds (a soak run).
 const replay = process.env.DIFF_SEED;
-const seeds = replay ? [Number(replay)] : [11, 22, 33, 44, 55, Date.now() % 1_000_000_007];
+const fresh = Number(process.env.DIFF_SEEDS ?? 1);
+const base = Date.now() % 1_000_000_007;
+const seeds = replay
+  ? [Number(replay)]
+  : [11, 22, 33, 44, 55, ...Array.from({ length: fresh }, (_, i) => base + i)];
 
 describeDifferential('differential: random sequences over every family', () => {
   for (const seed of seeds) {

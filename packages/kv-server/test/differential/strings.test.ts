@@ -1,16 +1,12 @@
 // String commands, engine vs real Redis: every option and combination, every error, binary data.
 
 import { it } from 'vitest';
-import { type Compare, describeDifferential, useDifferential } from './harness.ts';
+import { closeInteger, describeDifferential, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
 
 /** PTTL-like replies: equal within a few ms (the two clocks are read at different moments). */
-const closeMs: Compare = (engine, redis) => {
-  if (typeof engine !== 'number' || typeof redis !== 'number' || Math.abs(engine - redis) > 50) {
-    throw new Error(`expected close integers, got ${String(engine)} vs ${String(redis)}`);
-  }
-};
+const closeMs = closeInteger(1000);
 
 describeDifferential('differential: strings', () => {
   it('GET / SET basics, reply types and arity', () =>
