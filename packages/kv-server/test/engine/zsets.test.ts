@@ -25,8 +25,17 @@ describe('the sorted set structure', () => {
     const expected = [...model]
       .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
       .map(([member, score]) => ({ member, score }));
-    expect(zset.entries).toEqual(expected);
+    expect(zset.range(0, zset.size).map(({ member, score }) => ({ member, score }))).toEqual(
+      expected,
+    );
     expected.forEach((entry, rank) => expect(zset.rank(entry.member)).toBe(rank));
+    for (let from = 0; from < expected.length; from += 7) {
+      const window = zset.range(from, Math.min(from + 5, zset.size));
+      expect(window.map((e) => e.member)).toEqual(
+        expected.slice(from, from + 5).map((e) => e.member),
+      );
+    }
+    expect(zset.partition((e) => e.score < 25)).toBe(expected.filter((e) => e.score < 25).length);
   });
 
   it('round-trips a snapshot, infinities and the compact flag included', () => {
@@ -37,7 +46,7 @@ describe('the sorted set structure', () => {
     const restored = collectionRestorers.get('zset')?.(
       JSON.parse(JSON.stringify(zset.toSnapshot())),
     ) as ZSetValue;
-    expect(restored.entries).toEqual(zset.entries);
+    expect(restored.toSnapshot()).toEqual(zset.toSnapshot());
     expect(restored.compact).toBe(false);
   });
 });
