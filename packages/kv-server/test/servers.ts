@@ -8,7 +8,12 @@ import { Redis as Valkey } from 'iovalkey';
 import { type KvServer, type KvServerOptions, startKvServer } from '../src/server.ts';
 
 export const TOKEN = 'test-token';
-export const FORWARD_DB = 14;
+/**
+ * Databases of the real Redis these suites use in services mode, one per test file since files
+ * run in parallel and each flushes its own (test stacks use 1-8, the benchmark 13, the
+ * differential suite 15).
+ */
+export const FORWARD_DB = { client: 14, forward: 12 } as const;
 
 export interface Running {
   server: KvServer;
@@ -22,12 +27,15 @@ export async function startEngine(options: KvServerOptions = {}): Promise<Runnin
   return { server, close: () => server.close() };
 }
 
-export async function startForwarding(options: KvServerOptions = {}): Promise<Running> {
+export async function startForwarding(
+  db: number = FORWARD_DB.client,
+  options: KvServerOptions = {},
+): Promise<Running> {
   let backend: KvServer | undefined;
   let backendUrl: string;
   if (servicesRequested()) {
     const url = new URL(serviceUrls().redis);
-    url.pathname = `/${FORWARD_DB}`;
+    url.pathname = `/${db}`;
     backendUrl = url.toString();
     await flushDb(backendUrl);
   } else {

@@ -10,7 +10,7 @@ import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripUpstashFlags } from '../../src/forward/scripts.ts';
 import { startKvServer } from '../../src/server.ts';
-import { type Running, startForwarding, TOKEN } from '../servers.ts';
+import { FORWARD_DB, type Running, startForwarding, TOKEN } from '../servers.ts';
 
 const LOCKING_SCRIPT = `#!lua flags=allow-key-locking
 local current = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -30,7 +30,7 @@ describe('forwarding to a backend', () => {
   };
 
   beforeAll(async () => {
-    running = await startForwarding({ respPort: 0 });
+    running = await startForwarding(FORWARD_DB.forward, { respPort: 0 });
     redis = new Redis({ url: running.server.restUrl, token: TOKEN });
   });
   afterAll(() => running?.close());

@@ -3,11 +3,11 @@
 
 import { errors, Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
-  ['forward', startForwarding],
+  ['forward', () => startForwarding(FORWARD_DB.client)],
 ] as const)('@upstash/redis against kv-server (%s mode)', (mode, start) => {
   let running: Running;
   let redis: Redis;
