@@ -129,6 +129,36 @@ describe('forwarding to a backend', () => {
   });
 });
 
+describe('a backend with a password', () => {
+  it('authenticates with the password in the URL, and says so when it is wrong', async () => {
+    const backend = await startKvServer({ restPort: 0, respPort: 0, password: 'pw' });
+    const { port } = new URL(backend.respUrl as string);
+    const good = await startKvServer({
+      token: TOKEN,
+      restPort: 0,
+      forwardTo: `redis://:pw@127.0.0.1:${port}/0`,
+    });
+    const bad = await startKvServer({
+      token: TOKEN,
+      restPort: 0,
+      forwardTo: `redis://:nope@127.0.0.1:${port}/0`,
+    });
+    try {
+      expect(await new Redis({ url: good.restUrl, token: TOKEN }).set('k', 'v')).toBe('OK');
+      const res = await fetch(`${bad.restUrl}/get/k`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as { error: string };
+      expect(body.error).toMatch(/refused kv-server's AUTH \(WRONGPASS.*fix the password/);
+      expect(body.error).not.toContain('nope');
+    } finally {
+      await Promise.all([good.close(), bad.close()]);
+      await backend.close();
+    }
+  });
+});
+
 describe('a backend that is down', () => {
   it('answers REST fast with a JSON error naming the backend and what to do', async () => {
     // A port nobody listens on: take a free one and release it.
