@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,11 +73,21 @@ describe('snapshots', () => {
     const file = tempFile();
     await saveSnapshot(populated().engine, file);
     const good = readFileSync(file);
+    const flipped = Buffer.from(good);
+    flipped[Math.floor(good.length / 2)]! ^= 0x01;
+    // A well-hashed file whose record claims more bytes than there are.
+    const body = Buffer.concat([
+      Buffer.from('WKVSNAP1'),
+      Buffer.from([0, 0, 0xff, 0xff, 0xff, 0xff]),
+      Buffer.from([0xff, 0, 0, 0, 1]),
+    ]);
+    const lying = Buffer.concat([body, createHash('sha256').update(body).digest()]);
     const variants: [string, Buffer][] = [
       ['truncated', good.subarray(0, good.length - 20)],
-      ['bit flip', Buffer.from(good.toString('utf8').replace('plain', 'plaim'))],
+      ['one bit flipped', flipped],
       ['empty', Buffer.alloc(0)],
-      ['garbage', Buffer.from('hello\n')],
+      ['not a snapshot', Buffer.from('hello\n')],
+      ['record past the end', lying],
     ];
     for (const [name, bytes] of variants) {
       writeFileSync(file, bytes);
