@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  ENV_FILE,
   LOCAL_DATABASE_URL,
   LOCAL_STACK,
   LOCAL_UPSTASH_URL,
@@ -125,6 +126,14 @@ describe('loadConfig', () => {
     expect(message(() => load({ VALKEY_URL: 'valkey.local:6379' }))).toMatch(
       /VALKEY_URL is not a redis:\/\/ URL/,
     );
+  });
+});
+
+describe('the default .env', () => {
+  it('is the one at the repository root, next to .env.example', () => {
+    expect(ENV_FILE).toBe(join(REPO_ROOT, '.env'));
+    expect(existsSync(join(REPO_ROOT, 'pnpm-workspace.yaml'))).toBe(true);
+    expect(existsSync(join(REPO_ROOT, '.env.example'))).toBe(true);
   });
 });
 
