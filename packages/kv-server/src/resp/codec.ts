@@ -47,9 +47,10 @@ class Incomplete {
 const INCOMPLETE = new Incomplete();
 
 /**
- * Buffers incoming bytes and parses whole messages out of them. Incomplete messages are parsed
- * again from their start when more bytes arrive; `need` avoids re-parsing (and re-copying)
- * until enough bytes are there, so a large bulk string costs one copy, not one per chunk.
+ * Buffers incoming bytes and parses whole messages out of them. Parsing is resumable: each
+ * complete element is consumed as soon as it is read and the subclass keeps the partial
+ * message, so a message spread over many reads costs linear time. `need` skips parsing (and
+ * copying) until enough bytes are there, so a large bulk string costs one copy, not one per read.
  */
 abstract class Decoder<T> {
   limits: RespLimits;
@@ -84,15 +85,13 @@ abstract class Decoder<T> {
     if (this.bufferedBytes < this.need) return undefined;
     if (this.pendingBytes > 0) this.merge();
     if (this.pos >= this.buf.length) return undefined;
-    const start = this.pos;
     try {
-      const value = this.parse(this.buf, start);
+      const value = this.parse(this.buf, this.pos);
       this.need = 0;
       return value;
     } catch (error) {
       if (error instanceof Incomplete) {
-        this.need = error.need - start;
-        this.pos = start;
+        this.need = error.need - this.pos;
         return undefined;
       }
       throw error;
@@ -109,7 +108,7 @@ abstract class Decoder<T> {
 
   protected abstract parse(buf: Buffer, start: number): T;
 
-  /** Moves past a parsed message. */
+  /** Moves past a parsed element: it will not be parsed again. */
   protected consume(end: number): void {
     this.pos = end;
   }
@@ -168,16 +167,28 @@ abstract class Decoder<T> {
  * are skipped, as Redis does.
  */
 export class CommandDecoder extends Decoder<Buffer[]> {
+  /** The multibulk command being read, when it spans several reads. */
+  private argv: Buffer[] | undefined;
+  private filled = 0;
+
   protected parse(buf: Buffer, start: number): Buffer[] {
-    if (buf[start] !== 42 /* * */) return this.parseInline(buf, start);
-    const headerEnd = this.lineEnd(buf, start + 1, 32);
-    const count = this.int(buf, start + 1, headerEnd);
-    if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
-      throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
+    let pos = start;
+    if (this.argv === undefined) {
+      if (buf[pos] !== 42 /* * */) return this.parseInline(buf, pos);
+      const headerEnd = this.lineEnd(buf, pos + 1, 32);
+      const count = this.int(buf, pos + 1, headerEnd);
+      if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
+        throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
+      }
+      pos = headerEnd + 2;
+      this.consume(pos);
+      // `*0` and `*-1` are valid and mean "nothing": the caller skips empty commands.
+      if (count <= 0) return [];
+      this.argv = new Array(count);
+      this.filled = 0;
     }
-    let pos = headerEnd + 2;
-    const argv: Buffer[] = new Array(Math.max(count, 0));
-    for (let i = 0; i < count; i++) {
+    const argv = this.argv;
+    while (this.filled < argv.length) {
       if (pos >= buf.length) {
         INCOMPLETE.need = pos + 1;
         throw INCOMPLETE;
@@ -193,11 +204,11 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       }
       const dataStart = lenEnd + 2;
       pos = this.bulkEnd(buf, dataStart, len);
-      argv[i] = buf.subarray(dataStart, dataStart + len);
+      argv[this.filled++] = buf.subarray(dataStart, dataStart + len);
+      this.consume(pos);
     }
-    this.consume(pos);
-    // `*0` and `*-1` are valid and mean "nothing": the caller skips empty commands.
-    return count > 0 ? argv : [];
+    this.argv = undefined;
+    return argv;
   }
 
   private parseInline(buf: Buffer, start: number): Buffer[] {
@@ -300,65 +311,87 @@ function isHex(c: string | undefined): boolean {
 
 /** Client side: decodes server replies of every RESP2 type into `Reply` values. */
 export class ReplyDecoder extends Decoder<Reply> {
-  protected parse(buf: Buffer, start: number): Reply {
-    const [reply, end] = this.parseValue(buf, start, 0);
-    this.consume(end);
-    return reply;
-  }
+  /** Arrays being filled, outermost first, when a reply spans several reads. */
+  private readonly open: { items: Reply[]; remaining: number }[] = [];
 
-  private parseValue(buf: Buffer, start: number, depth: number): [Reply, number] {
-    if (start >= buf.length) {
-      INCOMPLETE.need = start + 1;
-      throw INCOMPLETE;
-    }
-    const type = buf[start];
-    const lineEnd = this.lineEnd(buf, start + 1, this.limits.maxInlineLength);
-    const next = lineEnd + 2;
-    switch (type) {
-      case 43 /* + */:
-        return [new SimpleString(buf.toString('latin1', start + 1, lineEnd)), next];
-      case 45 /* - */:
-        return [new ErrorReply(buf.toString('latin1', start + 1, lineEnd)), next];
-      case 58 /* : */:
-        {
-          const text = buf.toString('latin1', start + 1, lineEnd);
-          if (!/^-?\d+$/.test(text)) throw new RespProtocolError('Protocol error: invalid integer');
-          const n = Number(text);
-          return [Number.isSafeInteger(n) ? n : BigInt(text), next];
-        }
-      case 36 /* $ */:
-        {
-          const len = this.int(buf, start + 1, lineEnd);
-          if (len === -1) return [null, next];
-          if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
-            throw new RespProtocolError('Protocol error: invalid bulk length');
+  protected parse(buf: Buffer, start: number): Reply {
+    let pos = start;
+    for (;;) {
+      if (pos >= buf.length) {
+        INCOMPLETE.need = pos + 1;
+        throw INCOMPLETE;
+      }
+      const type = buf[pos];
+      const lineEnd = this.lineEnd(buf, pos + 1, this.limits.maxInlineLength);
+      let next = lineEnd + 2;
+      let value: Reply;
+      switch (type) {
+        case 43 /* + */:
+          value = new SimpleString(buf.toString('latin1', pos + 1, lineEnd));
+          break;
+        case 45 /* - */:
+          value = new ErrorReply(buf.toString('latin1', pos + 1, lineEnd));
+          break;
+        case 58 /* : */:
+          {
+            const text = buf.toString('latin1', pos + 1, lineEnd);
+            if (!/^-?\d+$/.test(text))
+              throw new RespProtocolError('Protocol error: invalid integer');
+            const n = Number(text);
+            value = Number.isSafeInteger(n) ? n : BigInt(text);
+            break;
           }
-          const end = this.bulkEnd(buf, next, len);
-          // Copy: the slice would otherwise pin the whole receive buffer in memory.
-          return [Buffer.from(buf.subarray(next, next + len)), end];
-        }
-      case 42 /* * */:
-        {
-          const count = this.int(buf, start + 1, lineEnd);
-          if (count === -1) return [NULL_ARRAY, next];
-          if (Number.isNaN(count) || count < 0 || count > this.limits.maxArrayLength) {
-            throw new RespProtocolError('Protocol error: invalid multibulk length');
+        case 36 /* $ */:
+          {
+            const len = this.int(buf, pos + 1, lineEnd);
+            if (len === -1) {
+              value = null;
+              break;
+            }
+            if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
+              throw new RespProtocolError('Protocol error: invalid bulk length');
+            }
+            const end = this.bulkEnd(buf, next, len);
+            // Copy: a slice would pin the whole receive buffer in memory.
+            value = Buffer.from(buf.subarray(next, next + len));
+            next = end;
+            break;
           }
-          if (depth >= this.limits.maxDepth)
-            throw new RespProtocolError('Protocol error: nesting too deep');
-          const items: Reply[] = [];
-          let pos = next;
-          for (let i = 0; i < count; i++) {
-            const [item, end] = this.parseValue(buf, pos, depth + 1);
-            items.push(item);
-            pos = end;
+        case 42 /* * */:
+          {
+            const count = this.int(buf, pos + 1, lineEnd);
+            if (Number.isNaN(count) || count < -1 || count > this.limits.maxArrayLength) {
+              throw new RespProtocolError('Protocol error: invalid multibulk length');
+            }
+            if (count === -1) value = NULL_ARRAY;
+            else if (count === 0) value = [];
+            else {
+              if (this.open.length >= this.limits.maxDepth) {
+                throw new RespProtocolError('Protocol error: nesting too deep');
+              }
+              this.open.push({ items: [], remaining: count });
+              pos = next;
+              this.consume(pos);
+              continue;
+            }
+            break;
           }
-          return [items, pos];
-        }
-      default:
-        throw new RespProtocolError(
-          `Protocol error: unexpected reply type byte ${JSON.stringify(String.fromCharCode(type!))}`,
-        );
+        default:
+          throw new RespProtocolError(
+            `Protocol error: unexpected reply type byte ${JSON.stringify(String.fromCharCode(type!))}`,
+          );
+      }
+      pos = next;
+      this.consume(pos);
+      // Put the value in the array it belongs to; a completed array is a value in turn.
+      for (;;) {
+        const top = this.open[this.open.length - 1];
+        if (top === undefined) return value;
+        top.items.push(value);
+        if (--top.remaining > 0) break;
+        this.open.pop();
+        value = top.items;
+      }
     }
   }
 }

@@ -62,6 +62,20 @@ describe('CommandDecoder', () => {
     expect(() => longLine.next()).toThrow(/too big inline request/);
   });
 
+  it('reads a command of many arguments spread over many reads', () => {
+    const argv = Array.from({ length: 20_000 }, (_, i) => `member:${i}`);
+    const wire = encodeCommand(['SADD', 'k', ...argv]);
+    const decoder = new CommandDecoder();
+    let result: Buffer[] | undefined;
+    for (let i = 0; i < wire.length; i += 997) {
+      decoder.push(wire.subarray(i, i + 997));
+      result = decoder.next() ?? result;
+    }
+    expect(result?.length).toBe(20_002);
+    expect(result?.[20_001]?.toString()).toBe('member:19999');
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
   it('waits for a large bulk string without re-parsing every chunk', () => {
     const value = Buffer.alloc(1024 * 1024, 7);
     const wire = encodeCommand(['SET', 'k', value]);
@@ -97,6 +111,28 @@ describe('ReplyDecoder and encodeReply', () => {
     decoder.push(wire.subarray(37));
     for (const expected of replies) expect(decoder.next()).toEqual(expected);
     expect(decoder.next()).toBeUndefined();
+  });
+
+  it('resumes nested replies fed one byte at a time', () => {
+    const replies: Reply[] = [
+      [[1, [b('a'), [null, NULL_ARRAY, []]]], new SimpleString('OK')],
+      b('x'.repeat(3000)),
+      [new ErrorReply('ERR inside'), -1],
+    ];
+    const wire = Buffer.concat(replies.map(encodeReply));
+    const decoder = new ReplyDecoder();
+    const out: Reply[] = [];
+    for (const byte of wire) {
+      decoder.push(Buffer.from([byte]));
+      for (let reply = decoder.next(); reply !== undefined; reply = decoder.next()) out.push(reply);
+    }
+    expect(out).toEqual(replies);
+  });
+
+  it('refuses replies nested deeper than the limit', () => {
+    const decoder = new ReplyDecoder();
+    decoder.push(b('*1\r\n'.repeat(100)));
+    expect(() => decoder.next()).toThrow(/nesting too deep/);
   });
 
   it('keeps status lines on one line', () => {
