@@ -15,6 +15,8 @@ export interface RespLimits {
   maxArrayLength: number;
   /** Longest inline command line (Redis: 64 KB). */
   maxInlineLength: number;
+  /** Total bytes of the arguments of one command. */
+  maxCommandBytes: number;
   /** Nesting depth of reply arrays (client side only). */
   maxDepth: number;
 }
@@ -23,6 +25,7 @@ export const DEFAULT_RESP_LIMITS: RespLimits = {
   maxBulkLength: 64 * 1024 * 1024,
   maxArrayLength: 1024 * 1024,
   maxInlineLength: 64 * 1024,
+  maxCommandBytes: 128 * 1024 * 1024,
   maxDepth: 64,
 };
 
@@ -31,6 +34,7 @@ export const UNAUTHENTICATED_RESP_LIMITS: RespLimits = {
   maxBulkLength: 16 * 1024,
   maxArrayLength: 10,
   maxInlineLength: 16 * 1024,
+  maxCommandBytes: 64 * 1024,
   maxDepth: 1,
 };
 
@@ -170,6 +174,7 @@ export class CommandDecoder extends Decoder<Buffer[]> {
   /** The multibulk command being read, when it spans several reads. */
   private argv: Buffer[] | undefined;
   private filled = 0;
+  private argBytes = 0;
 
   protected parse(buf: Buffer, start: number): Buffer[] {
     let pos = start;
@@ -186,6 +191,7 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       if (count <= 0) return [];
       this.argv = new Array(count);
       this.filled = 0;
+      this.argBytes = 0;
     }
     const argv = this.argv;
     while (this.filled < argv.length) {
@@ -201,6 +207,11 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       const len = this.int(buf, pos + 1, lenEnd);
       if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
         throw new RespProtocolError('ERR Protocol error: invalid bulk length');
+      }
+      // The arguments read so far are held, not buffered: bound their total too.
+      this.argBytes += len;
+      if (this.argBytes > this.limits.maxCommandBytes) {
+        throw new RespProtocolError('ERR Protocol error: command too large');
       }
       const dataStart = lenEnd + 2;
       pos = this.bulkEnd(buf, dataStart, len);

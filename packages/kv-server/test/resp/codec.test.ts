@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engine/reply.ts';
 import {
   CommandDecoder,
+  DEFAULT_RESP_LIMITS,
   encodeCommand,
   encodeReply,
   ReplyDecoder,
@@ -57,6 +58,9 @@ describe('CommandDecoder', () => {
     const notBulk = new CommandDecoder();
     notBulk.push(b('*1\r\n:1\r\n'));
     expect(() => notBulk.next()).toThrow(/expected '\$', got ':'/);
+    const tooMuch = new CommandDecoder({ ...DEFAULT_RESP_LIMITS, maxCommandBytes: 10 });
+    tooMuch.push(encodeCommand(['SET', 'key', 'a value longer than that']));
+    expect(() => tooMuch.next()).toThrow(/command too large/);
     const longLine = new CommandDecoder();
     longLine.push(Buffer.alloc(70 * 1024, 'a'));
     expect(() => longLine.next()).toThrow(/too big inline request/);
