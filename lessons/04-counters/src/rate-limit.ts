@@ -4,11 +4,9 @@
 import type { CountingStore } from './store.ts';
 
 // #region two-steps
-// The textbook version. EXPIRE only on the first hit (count 1): calling it on every hit would
-// push the end of the window forward each time, and a caller who keeps knocking would never
-// see the window reset. The gap: if the process dies after INCR and before EXPIRE, the key
-// never expires, the count only grows, and once it passes the limit that caller is refused
-// forever.
+// The textbook version: EXPIRE only on the first hit of a window (count 1), so later hits do
+// not push its end back. Its weak spot: a crash between INCR and EXPIRE leaves a key that never
+// expires, and that caller limited forever.
 export async function countHitInTwoSteps(store: CountingStore, key: string, windowSeconds: number) {
   const count = await store.incr(key);
   if (count === 1) await store.expire(key, windowSeconds);
@@ -17,10 +15,9 @@ export async function countHitInTwoSteps(store: CountingStore, key: string, wind
 // #endregion two-steps
 
 // #region one-transaction
-// The fix: send both commands as one MULTI/EXEC transaction, which the server runs with
-// nothing in between, and make EXPIRE conditional with NX ("only if the key has no TTL yet")
-// instead of `count === 1`. The window starts at the first hit as before, later hits do not
-// move its end, and a key that lost its TTL anyway gets one back on the next hit.
+// The fix: one MULTI/EXEC transaction, which the server runs with nothing in between, and
+// EXPIRE ... NX ("only if the key has no TTL yet") instead of `count === 1`, so that a key
+// which lost its TTL anyway gets one back on the next hit.
 export async function countHitInOneTransaction(
   store: CountingStore,
   key: string,
