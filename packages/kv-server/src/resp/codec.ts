@@ -64,8 +64,9 @@ abstract class Decoder<T> {
   private pendingBytes = 0;
   private need = 0;
 
-  constructor(limits: RespLimits = DEFAULT_RESP_LIMITS) {
-    this.limits = limits;
+  /** Limits not given keep their DEFAULT_RESP_LIMITS value. */
+  constructor(limits: Partial<RespLimits> = {}) {
+    this.limits = { ...DEFAULT_RESP_LIMITS, ...limits };
   }
 
   /** Bytes received and not yet consumed. */
