@@ -66,7 +66,7 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
   }
 
   const postgresDir = join(dataDir, 'postgres');
-  const snapshotFile = join(dataDir, 'kv', 'snapshot.json');
+  const snapshotFile = join(dataDir, 'kv', 'snapshot.bin');
   const started: { close(): Promise<void> }[] = [];
   const closeAll = async () => {
     await Promise.allSettled(started.reverse().map((service) => service.close()));
@@ -92,6 +92,8 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
       respPort: need.resp ? chosen.resp : false,
       token: options.token,
       snapshotFile,
+      // Saved on a clean stop; every 30 s too, so a killed stack loses little.
+      snapshotIntervalMs: 30_000,
     });
     started.push(kv);
     return kv;

@@ -82,7 +82,14 @@ let code: number;
 try {
   code = await main(process.argv.slice(2));
 } catch (error) {
-  console.error(error instanceof UserError ? error.message : error);
+  // Our errors (and those of @workshop/db and the kv-server) say what to do in their message; the
+  // stack trace is for us, not for a learner.
+  if (error instanceof UserError || !process.env.WORKSHOP_DEBUG) {
+    const hint = error instanceof UserError ? '' : '\n(WORKSHOP_DEBUG=1 shows where it happened.)';
+    console.error(`${error instanceof Error ? error.message : String(error)}${hint}`);
+  } else {
+    console.error(error);
+  }
   code = 1;
 }
 // Exit now: a client's idle keep-alive socket must not keep a finished command waiting.

@@ -90,12 +90,13 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
   };
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM; a second one exits at once. */
+/** Resolves on the first Ctrl-C, SIGTERM or SIGHUP (terminal closed); a second Ctrl-C exits at once. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export function waitForStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolvePromise) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
       console.log('\nStopping the local stack (saving data)... Ctrl-C again to force.');
       process.once('SIGINT', () => {
         console.error('Forced stop.');
@@ -103,7 +104,6 @@ export function waitForStopSignal(): Promise<NodeJS.Signals> {
       });
       resolvePromise(signal);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const name of STOP_SIGNALS) process.on(name, onSignal);
   });
 }

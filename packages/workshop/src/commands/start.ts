@@ -1,18 +1,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { openStack, waitForStopSignal } from '../stack-session.ts';
 
 export const help = `Usage: workshop start   (pnpm start)
 
 The workshop in one command: the local stack (as \`pnpm stack\`) and the course site's dev server
-(\`pnpm --filter @workshop/site dev\`). Ctrl-C stops both.`;
+(the \`dev\` script of site/). Ctrl-C stops both.`;
 
-function siteHasDevScript(root: string): boolean {
+/** The site's `dev` script, if it has one yet. */
+function siteDevScript(root: string): string | undefined {
   const file = join(root, 'site', 'package.json');
-  if (!existsSync(file)) return false;
+  if (!existsSync(file)) return undefined;
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> };
-  return Boolean(pkg.scripts?.dev) && existsSync(join(root, 'site', 'astro.config.mjs'));
+  return pkg.scripts?.dev;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -24,7 +25,8 @@ export async function run(args: string[]): Promise<number> {
   const stack = await openStack();
   const { root } = stack.context;
 
-  if (!siteHasDevScript(root)) {
+  const devScript = siteDevScript(root);
+  if (!devScript) {
     console.log(
       'The course site is not set up yet (site/ has no dev server): running the local stack alone.',
     );
@@ -38,14 +40,26 @@ export async function run(args: string[]): Promise<number> {
     '\nStarting the course site (astro dev): it prints its address below, by default http://localhost:4321/',
   );
   console.log('Press Ctrl-C to stop the site and the local stack.\n');
-  // Same process group: Ctrl-C in the terminal reaches the site's dev server directly.
-  const site = spawn('pnpm', ['--filter', '@workshop/site', 'dev'], {
-    cwd: root,
+  // The site's `dev` script, run as `pnpm run` would (its bins on the PATH), in a process group
+  // of its own: we stop it after the terminal's Ctrl-C reached us, so nothing reports the
+  // interrupted dev server as a failure.
+  const siteDir = join(root, 'site');
+  const bins = [join(siteDir, 'node_modules', '.bin'), join(root, 'node_modules', '.bin')];
+  const site = spawn('sh', ['-c', devScript], {
+    cwd: siteDir,
+    env: { ...process.env, PATH: [...bins, process.env.PATH].join(delimiter) },
     stdio: 'inherit',
+    detached: true,
   });
+  const stopSite = () => {
+    try {
+      process.kill(-(site.pid as number), 'SIGTERM');
+    } catch {} // already gone
+  };
+  process.once('exit', stopSite); // never leave the dev server behind
   const siteExit = new Promise<number>((resolvePromise) => {
     site.once('error', (error) => {
-      console.error(`Could not start the course site: ${error.message}. Is pnpm on the PATH?`);
+      console.error(`Could not start the course site: ${error.message}.`);
       resolvePromise(1);
     });
     site.once('exit', (code) => resolvePromise(code ?? 0));
@@ -59,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     console.error('\nThe course site stopped. The local stack keeps running: Ctrl-C to stop it.');
     await stopped;
   } else {
-    site.kill('SIGTERM');
+    stopSite();
     await Promise.race([siteExit, new Promise((r) => setTimeout(r, 3000))]);
   }
   await stack.stop();
