@@ -3,12 +3,18 @@
 // for initdb, the rest start warm (as a learner's second start does).
 
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createArticle, createPool, getArticle } from '@workshop/db';
+import {
+  createArticle,
+  createPool,
+  createUpstashClient,
+  getArticle,
+  LOCAL_STACK,
+} from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
@@ -82,7 +88,7 @@ process.exit(3);
   });
 
 describe.sequential('workshop stack', SLOW, () => {
-  it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles across a restart', async () => {
+  it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles and keys across a restart', async () => {
     const env = await stackEnv();
     const first = startCli(['stack'], env);
     const output = await first.waitFor(/Press Ctrl-C/, 80_000);
@@ -98,6 +104,9 @@ describe.sequential('workshop stack', SLOW, () => {
     const pool = createPool({ databaseUrl: urls.postgres });
     await createArticle(pool, { slug, title: 'Survives', body: 'a restart', author: 'test' });
     await pool.end();
+    const kv = (url: string) =>
+      createUpstashClient({ upstash: { url, token: LOCAL_STACK.token, source: 'local' } });
+    await kv(urls.rest).set('survives', 'a restart too');
     await stopWithCtrlC(first);
 
     const second = startCli(['stack'], env);
@@ -106,6 +115,7 @@ describe.sequential('workshop stack', SLOW, () => {
     const reopened = createPool({ databaseUrl: tableUrls(again).postgres });
     expect((await getArticle(reopened, slug))?.title).toBe('Survives');
     await reopened.end();
+    expect(await kv(tableUrls(again).rest).get('survives')).toBe('a restart too');
     await stopWithCtrlC(second);
   });
 
@@ -127,6 +137,23 @@ describe.sequential('workshop stack', SLOW, () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('reports a snapshot it cannot read in its own words, without a stack trace', async () => {
+    const otherData = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+    mkdirSync(join(otherData, 'kv'));
+    writeFileSync(join(otherData, 'kv', 'snapshot.bin'), 'not a snapshot');
+    const run = await runCli(
+      ['stack'],
+      await stackEnv({
+        WORKSHOP_DATA_DIR: otherData,
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres', // not started, not contacted
+      }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/snapshot\.bin cannot be read: .*Nothing was loaded/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(otherData, 'stack.lock.json'))).toBe(false);
   });
 
   it('shows real services from the environment instead of starting them', async () => {
