@@ -57,11 +57,16 @@ export class ForwardBackend implements CommandBackend {
     return this.scripts.fixReply(await connection.send(rewritten), replySha);
   }
 
-  async pipeline(argvs: Buffer[][]): Promise<Reply[]> {
+  async pipeline(argvs: Buffer[][]): Promise<Promise<Reply>[]> {
     const rewrites = argvs.map((argv) => this.scripts.rewrite(argv));
     const connection = await this.acquire();
-    const replies = await connection.sendMany(rewrites.map((r) => r.argv));
-    return replies.map((reply, i) => this.scripts.fixReply(reply, rewrites[i]?.replySha));
+    const replies = connection.sendEach(rewrites.map((r) => r.argv));
+    return replies.map((reply, i) => {
+      const fixed = reply.then((value) => this.scripts.fixReply(value, rewrites[i]?.replySha));
+      // The REST surface stops awaiting after a failure; the rest must not be "unhandled".
+      fixed.catch(() => {});
+      return fixed;
+    });
   }
 
   async transaction(argvs: Buffer[][]): Promise<Reply> {

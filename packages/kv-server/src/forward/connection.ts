@@ -117,12 +117,20 @@ export class BackendConnection {
 
   /** Sends all commands in one write; resolves with every reply, in order. */
   sendMany(argvs: readonly Buffer[][]): Promise<Reply[]> {
-    if (this.failure) return Promise.reject(this.failure);
+    return Promise.all(this.sendEach(argvs));
+  }
+
+  /** Sends all commands in one write; one promise per reply. */
+  sendEach(argvs: readonly Buffer[][]): Promise<Reply>[] {
+    const failure = this.failure;
+    if (failure) {
+      return argvs.map(() => Promise.reject(failure));
+    }
     const replies = argvs.map(
       () => new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
     this.socket.write(Buffer.concat(argvs.map((argv) => encodeCommand(argv))));
-    return Promise.all(replies);
+    return replies;
   }
 
   close(): void {

@@ -10,8 +10,13 @@ export class BackendUnavailableError extends Error {}
 export interface CommandBackend {
   /** One command (argv[0] is its name). */
   command(argv: Buffer[]): Reply | Promise<Reply>;
-  /** Several commands in order, not atomic: one reply each. */
-  pipeline(argvs: Buffer[][]): Reply[] | Promise<Reply[]>;
+  /**
+   * Several commands in order, not atomic: one reply each, produced as they are consumed, so
+   * the REST surface can stream a large pipeline's response instead of holding all of it.
+   */
+  pipeline(
+    argvs: Buffer[][],
+  ): Iterable<Reply | Promise<Reply>> | Promise<Iterable<Reply | Promise<Reply>>>;
   /** Several commands atomically: EXEC's reply (an array, or an EXECABORT error). */
   transaction(argvs: Buffer[][]): Reply | Promise<Reply>;
   /** False when the command name is certainly unknown (the path form answers 404 then). */
@@ -29,10 +34,10 @@ export function engineBackend(engine: Engine): CommandBackend {
         engine.closeSession(session);
       }
     },
-    pipeline(argvs) {
+    *pipeline(argvs) {
       const session = engine.createSession(true);
       try {
-        return argvs.map((argv) => engine.execute(session, argv));
+        for (const argv of argvs) yield engine.execute(session, argv);
       } finally {
         engine.closeSession(session);
       }

@@ -92,8 +92,7 @@ export function createRestServer(options: RestServerOptions): Server {
     } else if (path === '/pipeline' || path === '/multi-exec') {
       const argvs = parseBatch(parseJson(body), maxCommands);
       if (path === '/pipeline') {
-        const replies = await options.backend.pipeline(argvs);
-        sendRaw(res, 200, `[${replies.map((r) => replyToJson(r, base64)).join(',')}]`);
+        await sendPipeline(res, await options.backend.pipeline(argvs), base64);
       } else {
         const reply = await options.backend.transaction(argvs);
         if (reply instanceof ErrorReply) {
@@ -273,6 +272,63 @@ function percentDecode(segment: string): Buffer {
     }
   }
   return Buffer.from(bytes);
+}
+
+/** Responses up to this size are sent whole (with a Content-Length); larger ones are streamed. */
+const STREAM_ABOVE_BYTES = 1024 * 1024;
+
+/**
+ * Writes a pipeline's replies as they come. Small responses go out in one piece; a large one is
+ * streamed, waiting for the client to read, so a pipeline of big replies never sits in memory
+ * all at once. A backend failure before the first reply is a 502; after it, an error entry.
+ */
+async function sendPipeline(
+  res: ServerResponse,
+  replies: Iterable<Reply | Promise<Reply>>,
+  base64: boolean,
+): Promise<void> {
+  let pieces: string[] = [];
+  let size = 0;
+  let streaming = false;
+  let first = true;
+  for (const pending of replies) {
+    let piece: string;
+    try {
+      piece = replyToJson(await pending, base64);
+    } catch (error) {
+      if (first || !(error instanceof BackendUnavailableError)) throw error;
+      piece = JSON.stringify({ error: error.message });
+    }
+    first = false;
+    if (res.destroyed) return; // the client went away: stop running its commands
+    if (!streaming) {
+      pieces.push(piece);
+      size += piece.length;
+      if (size <= STREAM_ABOVE_BYTES) continue;
+      streaming = true;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      piece = `[${pieces.join(',')}`;
+      pieces = [];
+    } else {
+      piece = `,${piece}`;
+    }
+    if (!res.write(piece)) await drained(res);
+  }
+  if (streaming) res.end(']');
+  else sendRaw(res, 200, `[${pieces.join(',')}]`);
+}
+
+/** Resolves when the client has read what was written, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function send(res: ServerResponse, status: number, body: { error: string }): void {

@@ -314,3 +314,19 @@ describe('bad input', () => {
     await expectIntact();
   });
 });
+
+describe('large responses', () => {
+  it('streams a pipeline whose replies add up to far more than one response buffer', async () => {
+    const value = 'v'.repeat(1024 * 1024);
+    await post('/', ['set', 'big', value]);
+    const res = await post(
+      '/pipeline',
+      Array.from({ length: 40 }, () => ['get', 'big']),
+      { ...auth, 'Upstash-Encoding': 'base64' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.json).toHaveLength(40);
+    expect(res.json[39]).toEqual({ result: Buffer.from(value).toString('base64') });
+    await expectIntact();
+  });
+});
