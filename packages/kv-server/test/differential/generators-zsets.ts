@@ -29,7 +29,7 @@ export function randomZSetCommand(rng: Rng): Step {
   const key = pick(rng, WEIGHTED_KEYS);
   const member = () => pick(rng, MEMBERS);
   const pairs = () => some(rng, MEMBERS).flatMap((m) => [pick(rng, SCORES), m]);
-  switch (int(rng, 0, 21)) {
+  switch (int(rng, 0, 22)) {
     case 0:
     case 1:
       return step(['ZADD', key, ...some(rng, FLAGS, 2), ...pairs()]);

@@ -210,6 +210,56 @@ describe('sorted set commands', () => {
     expect(seen.get('$"m299"')).toBe('$"299"');
   });
 
+  it('ZUNIONSTORE / ZINTERSTORE with WEIGHTS and AGGREGATE; plain sets count as score 1', () => {
+    const { run } = engineFixture();
+    run('ZADD', 'day1', '3', 'home', '1', 'about');
+    run('ZADD', 'day2', '5', 'home', '2', 'blog');
+    run('SADD', 'featured', 'home', 'blog');
+    expect(run('ZUNIONSTORE', 'week', '2', 'day1', 'day2')).toBe(':3');
+    expect(run('ZRANGE', 'week', '0', '-1', 'WITHSCORES')).toEqual([
+      '$"about"',
+      '$"1"',
+      '$"blog"',
+      '$"2"',
+      '$"home"',
+      '$"8"',
+    ]);
+    expect(run('ZINTER', '2', 'day1', 'day2', 'AGGREGATE', 'MAX', 'WITHSCORES')).toEqual([
+      '$"home"',
+      '$"5"',
+    ]);
+    expect(run('ZUNION', '2', 'day2', 'featured', 'WEIGHTS', '1', '10', 'WITHSCORES')).toEqual([
+      '$"blog"',
+      '$"12"',
+      '$"home"',
+      '$"15"',
+    ]);
+    expect(run('ZDIFF', '2', 'day1', 'day2')).toEqual(['$"about"']);
+    expect(run('ZINTERCARD', '2', 'day1', 'featured', 'LIMIT', '1')).toBe(':1');
+    expect(run('ZINTERSTORE', 'week', '2', 'day1', 'nope')).toBe(':0');
+    expect(run('EXISTS', 'week')).toBe(':0');
+    expect(run('ZUNION', '0', 'day1')).toBe(
+      "-ERR at least 1 input key is needed for 'zunion' command",
+    );
+    expect(run('ZUNION', '2', 'day1', 'day2', 'WEIGHTS', '1', 'x')).toBe(
+      '-ERR weight value is not a float',
+    );
+    run('SET', 'str', 'v');
+    expect(run('ZUNION', '2', 'day1', 'str')).toMatch(/^-WRONGTYPE/);
+  });
+
+  it('ZRANDMEMBER: distinct picks, repeats for a negative count, a refusal when absurd', () => {
+    const { run } = engineFixture();
+    run('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
+    expect(new Set(run('ZRANDMEMBER', 'z', '3') as string[]).size).toBe(3);
+    expect(run('ZRANDMEMBER', 'z', '-7')).toHaveLength(7);
+    const withScores = run('ZRANDMEMBER', 'z', '2', 'WITHSCORES') as string[];
+    expect(withScores).toHaveLength(4);
+    expect(['$"1"', '$"2"', '$"3"']).toContain(withScores[1]);
+    expect(run('ZRANDMEMBER', 'z', '-100000000')).toMatch(/^-ERR count 100000000 is too large/);
+    expect(run('ZRANDMEMBER', 'z', '1', 'WITHSCORE')).toBe('-ERR syntax error');
+  });
+
   it('binary-safe members order bytewise', () => {
     const { raw } = engineFixture();
     const high = Buffer.from([0xff]);

@@ -2,11 +2,10 @@
 
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers } from '../database.ts';
-import type { CommandContext, CommandSpec } from '../engine.ts';
-import { globMatch } from '../glob.ts';
+import type { CommandSpec } from '../engine.ts';
 import { incrByFloat, int64Arg, integerReply, isLongDouble, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
-import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
+import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
 
 // Redis keeps a small hash as a listpack (fields in insertion order, HSCAN returns all at once)
 // and converts it for good to a hash table past these limits (hash-max-listpack-*).
@@ -121,89 +120,22 @@ function hincrbyfloat(db: Database, argv: Buffer[]): Reply {
   return bulk(result);
 }
 
-/** How HSCAN, SSCAN and ZSCAN walk their collection. */
-export interface CollectionScan<C, T> {
-  /** A small collection (Redis's listpack or intset) is returned whole, with cursor 0. */
-  compact: (collection: C) => boolean;
-  /** A live iterator (a Map's or a Set's) so a cursor can resume it after changes. */
-  items: (collection: C) => Iterator<T>;
-  /** The text MATCH applies to. */
-  name: (item: T) => string;
-  reply: (item: T) => Buffer[];
-}
-
-/** HSCAN, SSCAN and ZSCAN: `<cmd> key cursor [MATCH pattern] [COUNT count]`. */
-export function scanCollection<C extends Collection, T>(
-  { db, engine }: CommandContext,
-  argv: Buffer[],
-  typeName: C['typeName'],
-  walk: CollectionScan<C, T>,
-): Reply {
-  const cursor = parseScanCursor(argv[2]!);
-  const collection = db.lookupCollection<C>(latin1(argv[1]!), typeName);
-  if (collection === undefined) return emptyScanReply();
-  const { match, count } = parseScanOptions(argv, 3, false);
-  let next = '0';
-  let items: T[];
-  if (walk.compact(collection)) {
-    items = [];
-    const iterator = walk.items(collection);
-    for (let item = iterator.next(); !item.done; item = iterator.next()) items.push(item.value);
-  } else {
-    ({ cursor: next, items } = engine.cursors.step(collection, cursor, count, () =>
-      walk.items(collection),
-    ));
-  }
-  const out: Buffer[] = [];
-  for (const item of items) {
-    if (match === undefined || globMatch(match, walk.name(item))) out.push(...walk.reply(item));
-  }
-  return scanReply(next, out);
-}
-
 /** HRANDFIELD key [count [WITHVALUES]]: a negative count allows repeats. */
 function hrandfield(db: Database, argv: Buffer[]): Reply {
   const key = latin1(argv[1]!);
   if (argv.length === 2) {
     const hash = lookupHash(db, key);
-    return hash === undefined ? null : bulk(randomFields(hash, 1, false)[0]![0]);
+    return hash === undefined ? null : bulk(randomPick(hash.fields.keys(), hash.size));
   }
-  const raw = parseInt64(argv[2]!);
-  if (raw === undefined) fail(ERRORS.notInteger);
-  // Redis reads the count in [-LONG_MAX, LONG_MAX] (and half that WITH VALUES) so it can negate it.
-  if (raw < -LONG_MAX)
-    fail(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
-  if (argv.length > 4 || (argv.length === 4 && latin1(argv[3]!).toLowerCase() !== 'withvalues')) {
-    fail(ERRORS.syntax);
-  }
-  const withValues = argv.length === 4;
-  if (withValues && (raw < -LONG_MAX / 2n || raw > LONG_MAX / 2n))
-    fail('ERR value is out of range');
+  const { count, withFlag: withValues } = randomCountArgs(argv, 'withvalues');
   const hash = lookupHash(db, key);
-  const count = Number(raw);
   if (hash === undefined || count === 0) return [];
   const out: Reply[] = [];
-  for (const [field, value] of randomFields(hash, Math.abs(count), count < 0)) {
+  for (const [field, value] of randomPicks([...hash.fields], count)) {
     out.push(bulk(field));
     if (withValues) out.push(bulk(value));
   }
   return out;
-}
-
-const LONG_MAX = 9223372036854775807n;
-
-/** `count` entries picked at random: distinct ones (at most all), or with repeats. */
-function randomFields(hash: HashValue, count: number, repeats: boolean): [string, string][] {
-  const all = [...hash.fields];
-  if (repeats) {
-    return Array.from({ length: count }, () => all[Math.floor(Math.random() * all.length)]!);
-  }
-  const n = Math.min(count, all.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(Math.random() * (all.length - i));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, n);
 }
 
 export const hashCommands: CommandSpec[] = [

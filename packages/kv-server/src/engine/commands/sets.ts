@@ -5,7 +5,7 @@ import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
-import { scanCollection } from './hashes.ts';
+import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
 
 // Redis keeps a set of integers as an intset (SSCAN returns it whole) until it grows past
 // set-max-intset-entries or gets a non-integer member; then it is a hash table for good.
@@ -59,27 +59,13 @@ function rangeArg(arg: Buffer, min: number, message: string): number {
 
 const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 
-/** Picks `count` distinct members uniformly (partial Fisher-Yates over a copy). */
-function sample(members: Set<string>, count: number, random: () => number): string[] {
-  const all = [...members];
-  const n = Math.min(count, all.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (all.length - i));
-    const tmp = all[i]!;
-    all[i] = all[j]!;
-    all[j] = tmp;
-  }
-  all.length = n;
-  return all;
-}
-
 function spop(db: Database, argv: Buffer[]): Reply {
   if (argv.length > 3) fail(ERRORS.syntax);
   const key = latin1(argv[1]!);
   if (argv.length === 2) {
     const set = lookupSet(db, key);
     if (set === undefined) return null;
-    const [member] = sample(set.members, 1, Math.random) as [string];
+    const member = randomPick(set.members, set.size);
     set.members.delete(member);
     db.modified(key, set);
     return bulk(member);
@@ -87,7 +73,7 @@ function spop(db: Database, argv: Buffer[]): Reply {
   const count = rangeArg(argv[2]!, 0, MUST_BE_POSITIVE);
   const set = lookupSet(db, key);
   if (set === undefined || count === 0) return [];
-  const popped = sample(set.members, count, Math.random);
+  const popped = randomPicks([...set.members], count);
   for (const member of popped) set.members.delete(member);
   db.modified(key, set);
   return popped.map(bulk);
@@ -99,24 +85,13 @@ function srandmember(db: Database, argv: Buffer[]): Reply {
   if (argv.length === 2) {
     const set = lookupSet(db, key);
     if (set === undefined) return null;
-    return bulk(sample(set.members, 1, Math.random)[0]!);
+    return bulk(randomPick(set.members, set.size));
   }
-  const raw = parseInt64(argv[2]!);
-  if (raw === undefined) fail(ERRORS.notInteger);
-  if (raw < -9223372036854775807n) {
-    fail(
-      'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
-    );
-  }
-  const count = Number(raw);
+  const { count } = randomCountArgs(argv, undefined);
   const set = lookupSet(db, key);
   if (set === undefined || count === 0) return [];
-  if (count > 0) return sample(set.members, count, Math.random).map(bulk);
   // A negative count allows repeats and always returns exactly -count members.
-  const all = [...set.members];
-  const out: Reply[] = [];
-  for (let i = 0; i < -count; i++) out.push(bulk(all[Math.floor(Math.random() * all.length)]!));
-  return out;
+  return randomPicks([...set.members], count).map(bulk);
 }
 
 /** The sets at `keys` (missing keys are empty sets); WRONGTYPE if any holds another type. */

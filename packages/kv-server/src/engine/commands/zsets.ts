@@ -2,11 +2,12 @@
 // and error texts.
 
 import type { Database } from '../database.ts';
-import { type Collection, collectionRestorers } from '../database.ts';
+import { type Collection, collectionRestorers, type Value } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { formatDouble, integerArg, parseDouble } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
-import { scanCollection } from './hashes.ts';
+import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
+import type { SetValue } from './sets.ts';
 
 // Redis keeps a small sorted set as a listpack and converts it for good to a skip list past
 // these limits (zset-max-listpack-*). Visible differences: ZSCAN returns a listpack whole, and
@@ -552,6 +553,179 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
 // ---------------------------------------------------------------------------------------------
 // Other commands
 
+// ---------------------------------------------------------------------------------------------
+// ZUNION, ZINTER, ZDIFF (and their STORE forms), ZINTERCARD
+
+type SetOp = 'union' | 'inter' | 'diff';
+type Aggregate = 'sum' | 'min' | 'max';
+
+/** One input: member -> score (a plain set's members all score 1), and its weight. */
+interface Source {
+  scores: ReadonlyMap<string, number> | undefined;
+  weight: number;
+}
+
+/** A sorted set or a plain set as member -> score; other types are WRONGTYPE. */
+function sourceScores(value: Value | undefined): ReadonlyMap<string, number> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' && value.typeName === 'zset') return (value as ZSetValue).scores;
+  if (typeof value !== 'string' && value.typeName === 'set') {
+    return new Map([...(value as SetValue).members].map((member) => [member, 1]));
+  }
+  return fail(ERRORS.wrongType);
+}
+
+/** Redis's zunionInterAggregate, NaN handling included (inf + -inf sums to 0). */
+function aggregate(target: number, value: number, how: Aggregate): number {
+  if (how === 'sum') {
+    const sum = target + value;
+    return Number.isNaN(sum) ? 0 : sum;
+  }
+  if (how === 'min') return value < target ? value : target;
+  return value > target ? value : target;
+}
+
+function weighted(score: number, weight: number): number {
+  const value = score * weight;
+  return Number.isNaN(value) ? 0 : value;
+}
+
+interface SetOpCommand {
+  op: SetOp;
+  /** argv index of numkeys: 1 (ZUNION, ZINTERCARD), 2 for the STORE forms. */
+  numkeysIndex: number;
+  store: boolean;
+  cardinalityOnly: boolean;
+}
+
+/** Redis's zunionInterDiffGenericCommand. */
+function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
+  const { op, numkeysIndex, store, cardinalityOnly } = command;
+  const name = latin1(argv[0]!).toLowerCase();
+  const count = integerArg(argv[numkeysIndex]!);
+  if (count < 1) fail(`ERR at least 1 input key is needed for '${name}' command`);
+  if (count > argv.length - numkeysIndex - 1) fail(ERRORS.syntax);
+  const sources: Source[] = [];
+  let j = numkeysIndex + 1;
+  for (let i = 0; i < count; i++, j++) {
+    sources.push({ scores: sourceScores(db.lookup(latin1(argv[j]!))), weight: 1 });
+  }
+  let how: Aggregate = 'sum';
+  let scoresWanted = false;
+  let limit = 0;
+  while (j < argv.length) {
+    const option = latin1(argv[j]!).toLowerCase();
+    const remaining = argv.length - j;
+    const weightsOk = op !== 'diff' && !cardinalityOnly;
+    if (weightsOk && option === 'weights' && remaining >= count + 1) {
+      j++;
+      for (const source of sources) {
+        source.weight = doubleOrFail(argv[j++]!, 'ERR weight value is not a float');
+      }
+    } else if (weightsOk && option === 'aggregate' && remaining >= 2) {
+      const value = latin1(argv[j + 1]!).toLowerCase();
+      if (value !== 'sum' && value !== 'min' && value !== 'max') fail(ERRORS.syntax);
+      how = value;
+      j += 2;
+    } else if (!store && !cardinalityOnly && option === 'withscores') {
+      scoresWanted = true;
+      j++;
+    } else if (cardinalityOnly && option === 'limit' && remaining >= 2) {
+      limit = integerArg(argv[j + 1]!, "ERR LIMIT can't be negative");
+      if (limit < 0) fail("ERR LIMIT can't be negative");
+      j += 2;
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+
+  const result = new Map<string, number>();
+  // Redis takes the inputs smallest first (a stable sort), and sums in that order: float sums
+  // depend on it (0.2 + 0.1 + 0.3 is not 0.3 + 0.2 + 0.1).
+  const bySize =
+    op === 'diff'
+      ? sources
+      : [...sources].sort((a, b) => (a.scores?.size ?? 0) - (b.scores?.size ?? 0));
+  if (op === 'inter') {
+    // Walk the smallest input and probe the others.
+    const [first, ...others] = bySize as [Source, ...Source[]];
+    for (const [member, score] of first.scores ?? []) {
+      let total = weighted(score, first.weight);
+      let everywhere = true;
+      for (const other of others) {
+        const value = other.scores?.get(member);
+        if (value === undefined) {
+          everywhere = false;
+          break;
+        }
+        total = aggregate(total, value * other.weight, how);
+      }
+      if (!everywhere) continue;
+      result.set(member, total);
+      if (cardinalityOnly && limit > 0 && result.size >= limit) break;
+    }
+  } else if (op === 'union') {
+    for (const source of bySize) {
+      for (const [member, score] of source.scores ?? []) {
+        const value = weighted(score, source.weight);
+        const current = result.get(member);
+        result.set(member, current === undefined ? value : aggregate(current, value, how));
+      }
+    }
+  } else {
+    const [first, ...others] = sources as [Source, ...Source[]];
+    for (const [member, score] of first.scores ?? []) {
+      if (!others.some((other) => other.scores?.has(member))) result.set(member, score);
+    }
+  }
+
+  if (cardinalityOnly) return result.size;
+  const zset = new ZSetValue();
+  for (const [member, score] of result) zset.set(member, score);
+  if (store) {
+    const destination = latin1(argv[1]!);
+    if (zset.size === 0) db.delete(destination);
+    else db.set(destination, zset);
+    return zset.size;
+  }
+  return withScores(zset.range(0, zset.size), scoresWanted);
+}
+
+function doubleOrFail(arg: Buffer, message: string): number {
+  const value = parseDouble(arg);
+  if (value === undefined) fail(message);
+  return value;
+}
+
+function setOpCommand(
+  name: string,
+  op: SetOp,
+  store: boolean,
+  cardinalityOnly = false,
+): CommandSpec {
+  return {
+    name,
+    arity: store ? -4 : -3,
+    write: store,
+    handler: ({ db }, argv) =>
+      zsetOp(db, argv, { op, numkeysIndex: store ? 2 : 1, store, cardinalityOnly }),
+  };
+}
+
+/** ZRANDMEMBER key [count [WITHSCORES]]: a negative count allows repeats. */
+function zrandmember(db: Database, argv: Buffer[]): Reply {
+  const key = latin1(argv[1]!);
+  if (argv.length === 2) {
+    const zset = lookupZSet(db, key);
+    if (zset === undefined) return null;
+    return bulk(randomPick(zset.values(), zset.size).member);
+  }
+  const { count, withFlag } = randomCountArgs(argv, 'withscores');
+  const zset = lookupZSet(db, key);
+  if (zset === undefined || count === 0) return [];
+  return withScores(randomPicks(zset.range(0, zset.size), count), withFlag);
+}
+
 function zpop(db: Database, argv: Buffer[], max: boolean): Reply {
   if (argv.length > 3) fail(ERRORS.syntax);
   let count = 1;
@@ -616,6 +790,14 @@ function rangeCommand(name: string, arity: number, command: RangeCommand): Comma
 }
 
 export const zsetCommands: CommandSpec[] = [
+  setOpCommand('zunion', 'union', false),
+  setOpCommand('zinter', 'inter', false),
+  setOpCommand('zdiff', 'diff', false),
+  setOpCommand('zunionstore', 'union', true),
+  setOpCommand('zinterstore', 'inter', true),
+  setOpCommand('zdiffstore', 'diff', true),
+  setOpCommand('zintercard', 'inter', false, true),
+  { name: 'zrandmember', arity: -2, handler: ({ db }, argv) => zrandmember(db, argv) },
   { name: 'zadd', arity: -4, write: true, handler: ({ db }, argv) => zadd(db, argv, false) },
   { name: 'zincrby', arity: 4, write: true, handler: ({ db }, argv) => zadd(db, argv, true) },
   {

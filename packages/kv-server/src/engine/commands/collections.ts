@@ -1,0 +1,112 @@
+// What the collection families (hashes, sets, sorted sets) share: the HSCAN/SSCAN/ZSCAN walk
+// and random picks (HRANDFIELD, SRANDMEMBER, SPOP, ZRANDMEMBER).
+
+import type { Collection } from '../database.ts';
+import type { CommandContext } from '../engine.ts';
+import { globMatch } from '../glob.ts';
+import { parseInt64 } from '../parse.ts';
+import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
+
+/** How HSCAN, SSCAN and ZSCAN walk their collection. */
+export interface CollectionScan<C, T> {
+  /** A small collection (Redis's listpack or intset) is returned whole, with cursor 0. */
+  compact: (collection: C) => boolean;
+  /** A live iterator (a Map's or a Set's) so a cursor can resume it after changes. */
+  items: (collection: C) => Iterator<T>;
+  /** The text MATCH applies to. */
+  name: (item: T) => string;
+  reply: (item: T) => Buffer[];
+}
+
+/** HSCAN, SSCAN and ZSCAN: `<cmd> key cursor [MATCH pattern] [COUNT count]`. */
+export function scanCollection<C extends Collection, T>(
+  { db, engine }: CommandContext,
+  argv: Buffer[],
+  typeName: C['typeName'],
+  walk: CollectionScan<C, T>,
+): Reply {
+  const cursor = parseScanCursor(argv[2]!);
+  const collection = db.lookupCollection<C>(latin1(argv[1]!), typeName);
+  if (collection === undefined) return emptyScanReply();
+  const { match, count } = parseScanOptions(argv, 3, false);
+  let next = '0';
+  let items: T[];
+  if (walk.compact(collection)) {
+    items = [];
+    const iterator = walk.items(collection);
+    for (let item = iterator.next(); !item.done; item = iterator.next()) items.push(item.value);
+  } else {
+    ({ cursor: next, items } = engine.cursors.step(collection, cursor, count, () =>
+      walk.items(collection),
+    ));
+  }
+  const out: Buffer[] = [];
+  for (const item of items) {
+    if (match === undefined || globMatch(match, walk.name(item))) out.push(...walk.reply(item));
+  }
+  return scanReply(next, out);
+}
+
+/**
+ * Redis answers a negative count with that many picks, repeats allowed, however large. A reply
+ * of billions of elements would take this process down with it, so past this it refuses.
+ */
+export const MAX_RANDOM_PICKS = 10_000_000;
+
+/**
+ * `count` picks from `items`: distinct ones (at most all of them) for a positive count, `-count`
+ * picks with repeats for a negative one. Shuffles `items` in place.
+ */
+export function randomPicks<T>(items: T[], count: number): T[] {
+  if (count < 0) {
+    if (-count > MAX_RANDOM_PICKS) {
+      fail(`ERR count ${-count} is too large for this server (at most ${MAX_RANDOM_PICKS} picks)`);
+    }
+    return Array.from(
+      { length: -count },
+      () => items[Math.floor(Math.random() * items.length)] as T,
+    );
+  }
+  // A partial Fisher-Yates shuffle: the first n slots end up a uniform sample.
+  const n = Math.min(count, items.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (items.length - i));
+    const picked = items[j] as T;
+    items[j] = items[i] as T;
+    items[i] = picked;
+  }
+  return items.slice(0, n);
+}
+
+/** One uniform pick from a non-empty iterable of `size` items, without copying it. */
+export function randomPick<T>(items: Iterable<T>, size: number): T {
+  let skip = Math.floor(Math.random() * size);
+  for (const item of items) if (skip-- === 0) return item;
+  throw new Error('randomPick: fewer items than announced');
+}
+
+const LONG_MAX = 9223372036854775807n;
+
+/**
+ * The count (and optional flag, WITHVALUES or WITHSCORES) of HRANDFIELD, ZRANDMEMBER and
+ * SRANDMEMBER (no flag), checked in Redis's order and with its errors: the count is read in
+ * [-LONG_MAX, LONG_MAX] (half that with the flag) so negating it cannot overflow.
+ */
+export function randomCountArgs(
+  argv: Buffer[],
+  flag: string | undefined,
+): { count: number; withFlag: boolean } {
+  if (flag === undefined && argv.length > 3) fail(ERRORS.syntax);
+  const raw = parseInt64(argv[2]!);
+  if (raw === undefined) fail(ERRORS.notInteger);
+  if (raw < -LONG_MAX) {
+    fail(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+  }
+  if (argv.length > 4 || (argv.length === 4 && latin1(argv[3]!).toLowerCase() !== flag)) {
+    fail(ERRORS.syntax);
+  }
+  const withFlag = argv.length === 4;
+  if (withFlag && (raw < -LONG_MAX / 2n || raw > LONG_MAX / 2n)) fail('ERR value is out of range');
+  return { count: Number(raw), withFlag };
+}
