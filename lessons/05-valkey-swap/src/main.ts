@@ -10,7 +10,7 @@ import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { race } from './race.ts';
 import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from './rate-limit.ts';
 import { createUpstashStore } from './upstash.ts';
-import { connectValkeyStore } from './valkey-store.ts';
+import { connectValkeyStore, createValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
 
 const config = loadConfig();
@@ -148,9 +148,12 @@ try {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-  const deadStore = createUpstashStore({ url: `http://127.0.0.1:${deadPort}`, token: 'any' });
+  // Over TCP now: the client of createValkeyStoreClient(), which fails fast.
+  const deadClient = createValkeyStoreClient(`redis://127.0.0.1:${deadPort}`);
+  const deadStore = createValkeyStore(deadClient);
   const degraded = createWiki({ pool, store: deadStore, onCacheEvent });
   for (let i = 0; i < 3; i++) await timed('listArticles()', () => degraded.listArticles());
+  deadClient.disconnect(); // stop its reconnection attempts
   console.log(
     '   Every read is answered from Postgres; the warning is printed once, not per read.',
   );
