@@ -119,9 +119,11 @@ function parseUrl(value: string): URL | undefined {
 }
 
 function checkDatabaseUrl(value: string): void {
-  const url = parseUrl(value);
   const fix =
     'expected postgres://user:password@host:5432/database; fix it in .env or remove it to use the embedded Postgres.';
+  // A Unix socket URL (postgres://user@/db?host=/var/run/postgresql) is fine for pg, not for URL.
+  if (/^postgres(ql)?:\/\/[^/?#]*\/[^?#]*\?(.*&)?host=\//.test(value)) return;
+  const url = parseUrl(value);
   if (!url) throw new ConfigError(`DATABASE_URL is not a valid URL: ${fix}`);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new ConfigError(
@@ -129,7 +131,6 @@ function checkDatabaseUrl(value: string): void {
     );
   }
   if (!url.hostname) throw new ConfigError(`DATABASE_URL has no host name: ${fix}`);
-  if (url.port && Number(url.port) === 0) throw new ConfigError(`DATABASE_URL has port 0: ${fix}`);
 }
 
 function checkUpstashUrl(value: string): void {

@@ -97,6 +97,13 @@ describe('loadConfig', () => {
     expect(message(() => load({ DATABASE_URL: 'mysql://root@localhost/wiki' }))).toMatch(
       /DATABASE_URL starts with "mysql:\/\/"/,
     );
+    expect(message(() => load({ DATABASE_URL: 'postgres:///wiki' }))).toMatch(
+      /DATABASE_URL has no host name/,
+    );
+    // A Unix socket is a host too.
+    expect(
+      load({ DATABASE_URL: 'postgres://app@/wiki?host=/var/run/postgresql' }).databaseSource,
+    ).toBe('env');
   });
 
   it('explains that a redis:// URL is not the REST URL @upstash/redis needs', () => {
