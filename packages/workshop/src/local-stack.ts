@@ -174,17 +174,33 @@ function translatePortError(error: unknown, ports: Record<ServiceKey, number>): 
 
 /**
  * The local stack started by `pnpm stack` in another terminal, when it is running and answers
- * as ours (its lock file names a live process and its REST port accepts our token).
+ * as ours: its lock file names a live process whose REST port accepts our token, or (a stack
+ * with another data folder) our token is accepted on the default REST port.
  */
-export async function findRunningStack(dataDir: string): Promise<StackLock | undefined> {
+export async function findRunningStack(
+  dataDir: string,
+  ports: StackPorts,
+  token: string,
+): Promise<StackLock | undefined> {
+  const answers = async (host: string, port: number, withToken: string) =>
+    (await probeUpstash({ url: `http://${host}:${port}`, token: withToken, source: 'local' }, 1000))
+      .ok;
   const lock = readLock(dataDir);
-  if (lock?.kind !== 'stack') return undefined;
-  if (lock.restPort !== undefined && lock.token !== undefined) {
-    const url = `http://${lock.host}:${lock.restPort}`;
-    const ping = await probeUpstash({ url, token: lock.token, source: 'local' }, 1000);
-    if (!ping.ok) return undefined;
+  if (lock?.kind === 'stack') {
+    if (lock.restPort === undefined || lock.token === undefined) return lock;
+    return (await answers(lock.host, lock.restPort, lock.token)) ? lock : undefined;
   }
-  return lock;
+  if (lock || ports.rest === 0 || (await isPortFree(ports.host, ports.rest))) return undefined;
+  if (!(await answers(ports.host, ports.rest, token))) return undefined;
+  return {
+    pid: 0, // another folder's stack: its pid is in its own lock file
+    kind: 'stack',
+    host: ports.host,
+    postgresPort: ports.postgres,
+    restPort: ports.rest,
+    respPort: ports.resp,
+    token,
+  };
 }
 
 /** The config a lesson sees when it uses a running stack's services. */

@@ -194,6 +194,16 @@ describe.sequential('workshop lesson', SLOW, () => {
     expect(run.code).toBe(3);
     expect(isRunning(stack.child.pid as number)).toBe(true);
 
+    // A stack of another data folder on our ports is found by asking it, with our token.
+    const otherFolder = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+    const probed = await runCli(['lesson', 'probe'], {
+      ...env,
+      WORKSHOP_ROOT: probeLesson(),
+      WORKSHOP_DATA_DIR: otherFolder,
+    });
+    expect(JSON.parse(probed.stdout).databaseUrl).toBe(urls.postgres);
+    expect(existsSync(join(otherFolder, 'postgres'))).toBe(false);
+
     const doctor = await runCli(['doctor'], env);
     expect(doctor.stdout).toMatch(
       /^✓ port \d+ \(embedded Postgres\) is held by the running local stack/m,

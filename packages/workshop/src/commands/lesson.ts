@@ -76,7 +76,7 @@ export async function run(args: string[]): Promise<number> {
       config.upstash.source === 'local' ||
       config.valkeySource === 'local';
     if (needsLocal) {
-      const stack = await findRunningStack(dataDir);
+      const stack = await findRunningStack(dataDir, context.ports, context.token);
       if (stack) {
         actual = configForStack(config, stack);
       } else {
