@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { lessonsDir } from '../../src/course/lessons.ts';
+import { lessonsDir, listLessons } from '../../src/course/lessons.ts';
 import { serveStatic } from './static-server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     distDir: string;
+    /** The lessons (folder names) with a README when the site was built. */
+    builtLessons: string[];
   }
 }
 
@@ -51,14 +53,31 @@ export default async function setup(project: TestProject) {
       `Chromium is not installed at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium`,
     );
   }
+  // Taken before building: lessons are still being written while the tests run.
+  const builtLessons = listLessons(lessonsDir())
+    .filter((lesson) => lesson.hasReadme)
+    .map((lesson) => lesson.slug);
   if (process.env.SITE_TEST_REBUILD === '1' || !distIsCurrent()) {
     const started = performance.now();
-    const build = spawnSync('pnpm', ['run', 'build'], { cwd: siteDir, stdio: 'inherit' });
+    // Not vitest's environment: vitest sets DEV=1, MODE=test... which Astro would read as a dev
+    // build (and render the dev-only search stub instead of Pagefind).
+    const vitestOnly = new Set(['TEST', 'NODE_ENV', 'PROD', 'DEV', 'BASE_URL', 'MODE', 'SSR']);
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([key]) => !key.startsWith('VITEST') && !vitestOnly.has(key),
+      ),
+    );
+    const build = spawnSync('pnpm', ['run', 'build'], {
+      cwd: siteDir,
+      stdio: 'inherit',
+      env: { ...env, NODE_ENV: 'production' },
+    });
     if (build.status !== 0) throw new Error('The site build failed (see above).');
     console.log(`site built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   const server = await serveStatic(distDir);
   project.provide('baseUrl', server.url);
   project.provide('distDir', distDir);
+  project.provide('builtLessons', builtLessons);
   return () => server.close();
 }
