@@ -1,7 +1,7 @@
 // Random string, key and expiry commands for the differential suites. TTLs are long (the two
 // sides run a few ms apart), and replies that depend on the clock compare within a tolerance.
 
-import { BINARY, int, pick, type Rng, some, step } from './generators-shared.ts';
+import { BINARY, int, pick, type Rng, scanUnordered, some, step } from './generators-shared.ts';
 import { closeInteger, type Step } from './harness.ts';
 
 export const STRING_KEYS = ['k1', 'k2', 'k3', 'n1', 'missing'] as const;
@@ -132,7 +132,7 @@ export function randomStringCommand(rng: Rng, keys: readonly string[] = STRING_K
 /** Commands over keys of every type: TYPE, EXISTS, DEL, RENAME, KEYS, DBSIZE, RANDOMKEY... */
 export function randomKeyspaceCommand(rng: Rng, keys: readonly string[]): Step {
   const key = pick(rng, keys);
-  switch (int(rng, 0, 10)) {
+  switch (int(rng, 0, 11)) {
     case 0:
       return step(['TYPE', key]);
     case 1:
@@ -153,6 +153,13 @@ export function randomKeyspaceCommand(rng: Rng, keys: readonly string[]): Step {
       return step(['PERSIST', key]);
     case 9:
       return step(['TTL', key], closeInteger(1));
+    case 10: {
+      // A COUNT larger than the keyspace: Redis answers everything in one call, cursor 0.
+      const match = rng() < 0.5 ? [] : ['MATCH', pick(rng, PATTERNS)];
+      const type =
+        rng() < 0.5 ? [] : ['TYPE', pick(rng, ['string', 'hash', 'list', 'set', 'zset', 'none'])];
+      return step(['SCAN', '0', 'COUNT', '1000', ...match, ...type], scanUnordered(false));
+    }
     default:
       // Not a command we implement: compared by Redis's error text as prefix (ours adds a hint).
       return step(['NOSUCHCMD', key]);
