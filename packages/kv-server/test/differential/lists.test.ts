@@ -151,6 +151,34 @@ describeDifferential('differential: lists', () => {
       ['lpop'],
     ]));
 
+  it('LMPOP: the first non-empty list, COUNT, and argument errors', () =>
+    diff.expectSame([
+      ['rpush', 'l1', 'a', 'b', 'c'],
+      ['rpush', 'l2', 'x'],
+      ['set', 'str', 'v'],
+      ['lmpop', '2', 'nope', 'l1', 'left'],
+      ['lmpop', '2', 'nope', 'l1', 'right', 'count', '5'],
+      ['lmpop', '2', 'l1', 'l2', 'left', 'count', '1'],
+      ['lmpop', '1', 'nope', 'left'],
+      ['lmpop', '0', 'l1', 'left'],
+      ['lmpop', '-1', 'l1', 'left'],
+      ['lmpop', 'x', 'l1', 'left'],
+      ['lmpop', '3', 'l1', 'l2', 'left'],
+      ['lmpop', '2', 'l1', 'l2'],
+      ['lmpop', '2', 'l1', 'l2', 'up'],
+      ['lmpop', '1', 'l2', 'left', 'count', '0'],
+      ['lmpop', '1', 'l2', 'left', 'count', '-1'],
+      ['lmpop', '1', 'l2', 'left', 'count', 'x'],
+      ['lmpop', '1', 'l2', 'left', 'count'],
+      ['lmpop', '1', 'l2', 'left', 'count', '1', 'count', '1'],
+      ['lmpop', '1', 'l2', 'left', 'foo'],
+      ['lmpop', '2', 'nope', 'str', 'left'],
+      ['lmpop', '2', 'l2', 'str', 'left'],
+      ['lmpop', '1', 'l2', 'left'],
+      ['exists', 'l2'],
+      ['lmpop', '1', 'l1'],
+    ]));
+
   it('a long list: thousands of pushes and pops at both ends, then ranges and a trim', () => {
     const steps: Step[] = [
       { cmd: ['RPUSH', 'big', ...Array.from({ length: 3000 }, (_, i) => String(i))] },

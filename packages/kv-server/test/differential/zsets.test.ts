@@ -371,6 +371,26 @@ describeDifferential('differential: sorted sets', () => {
       ['zrandmember', 'one', '-3', 'withscores'],
     ]));
 
+  it('ZMPOP: the first non-empty sorted set, nested pairs, COUNT, and argument errors', () =>
+    diff.expectSame([
+      ['set', 'str', 'v'],
+      ['zadd', 'z1', '1', 'a', '2', 'b', '3', 'c'],
+      ['zadd', 'z2', '5', 'x'],
+      ['zmpop', '2', 'nope', 'z1', 'min'],
+      ['zmpop', '2', 'nope', 'z1', 'MAX', 'count', '5'],
+      ['zmpop', '1', 'nope', 'min'],
+      ['zmpop', '0', 'z1', 'min'],
+      ['zmpop', 'x', 'z1', 'min'],
+      ['zmpop', '3', 'z1', 'z2', 'min'],
+      ['zmpop', '1', 'z2', 'middle'],
+      ['zmpop', '1', 'z2', 'min', 'count', '0'],
+      ['zmpop', '1', 'z2', 'min', 'count', 'x'],
+      ['zmpop', '1', 'z2', 'min', 'foo'],
+      ['zmpop', '2', 'nope', 'str', 'min'],
+      ['zmpop', '2', 'z2', 'str', 'min'],
+      ['exists', 'z2'],
+    ]));
+
   it('a sorted set past the listpack limits (300 members): ranks, ranges, -0 kept', () =>
     diff.expectSame([
       ['ZADD', 'big', ...Array.from({ length: 300 }, (_, i) => [String(i % 50), `m${i}`]).flat()],

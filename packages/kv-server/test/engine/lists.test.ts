@@ -131,6 +131,17 @@ describe('list commands', () => {
     expect(run('LLEN', 'dst')).toBe(':3');
   });
 
+  it('LMPOP pops from the first non-empty list and names it', () => {
+    const { run } = engineFixture();
+    run('RPUSH', 'b', '1', '2', '3');
+    expect(run('LMPOP', '2', 'a', 'b', 'RIGHT', 'COUNT', '2')).toEqual(['$"b"', ['$"3"', '$"2"']]);
+    expect(run('LMPOP', '1', 'a', 'LEFT')).toBe('*nil');
+    expect(run('LMPOP', '0', 'b', 'LEFT')).toBe('-ERR numkeys should be greater than 0');
+    expect(run('LMPOP', '1', 'b', 'LEFT', 'COUNT', '0')).toBe(
+      '-ERR count should be greater than 0',
+    );
+  });
+
   it('binary elements come back byte for byte', () => {
     const { raw } = engineFixture();
     const bytes = Buffer.from([0, 0xff, 0xc3, 0x28, 13, 10]);

@@ -260,6 +260,20 @@ describe('sorted set commands', () => {
     expect(run('ZRANDMEMBER', 'z', '1', 'WITHSCORE')).toBe('-ERR syntax error');
   });
 
+  it('ZMPOP replies with the key and [member, score] pairs', () => {
+    const { run } = engineFixture();
+    run('ZADD', 'z', '1', 'a', '2', 'b');
+    expect(run('ZMPOP', '2', 'nope', 'z', 'MAX', 'COUNT', '5')).toEqual([
+      '$"z"',
+      [
+        ['$"b"', '$"2"'],
+        ['$"a"', '$"1"'],
+      ],
+    ]);
+    expect(run('EXISTS', 'z')).toBe(':0');
+    expect(run('ZMPOP', '1', 'z', 'MIN')).toBe('*nil');
+  });
+
   it('binary-safe members order bytewise', () => {
     const { raw } = engineFixture();
     const high = Buffer.from([0xff]);

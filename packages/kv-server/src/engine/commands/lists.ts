@@ -295,7 +295,43 @@ function ltrim(db: Database, argv: Buffer[]): Reply {
   return OK;
 }
 
+/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
+function lmpop(db: Database, argv: Buffer[]): Reply {
+  const numkeys = integerArg(argv[1]!, NUMKEYS_POSITIVE);
+  if (numkeys < 1) fail(NUMKEYS_POSITIVE);
+  const whereIndex = 2 + numkeys;
+  if (whereIndex >= argv.length) fail(ERRORS.syntax);
+  const end = endArg(argv[whereIndex]!);
+  let count = -1;
+  for (let j = whereIndex + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
+      count = integerArg(argv[++j]!, COUNT_POSITIVE);
+      if (count < 1) fail(COUNT_POSITIVE);
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+  for (const arg of argv.slice(2, whereIndex)) {
+    const key = latin1(arg);
+    const list = lookupList(db, key);
+    if (list === undefined) continue;
+    const n = Math.min(count === -1 ? 1 : count, list.size);
+    const popped: Reply[] = [];
+    for (let i = 0; i < n; i++) {
+      popped.push(bulk((end === 'left' ? list.popFront() : list.popBack()) as string));
+    }
+    db.modified(key, list);
+    return [bulk(key), popped];
+  }
+  return NULL_ARRAY;
+}
+
+export const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const COUNT_POSITIVE = 'ERR count should be greater than 0';
+
 export const listCommands: CommandSpec[] = [
+  { name: 'lmpop', arity: -4, write: true, handler: ({ db }, argv) => lmpop(db, argv) },
   {
     name: 'lpush',
     arity: -3,

@@ -5,8 +5,9 @@ import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers, type Value } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { formatDouble, integerArg, parseDouble } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
+import { COUNT_POSITIVE, NUMKEYS_POSITIVE } from './lists.ts';
 import type { SetValue } from './sets.ts';
 
 // Redis keeps a small sorted set as a listpack and converts it for good to a skip list past
@@ -789,7 +790,42 @@ function rangeCommand(name: string, arity: number, command: RangeCommand): Comma
   };
 }
 
+/** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty set. */
+function zmpop(db: Database, argv: Buffer[]): Reply {
+  const numkeys = integerArg(argv[1]!, NUMKEYS_POSITIVE);
+  if (numkeys < 1) fail(NUMKEYS_POSITIVE);
+  const whereIndex = 2 + numkeys;
+  if (whereIndex >= argv.length) fail(ERRORS.syntax);
+  const where = latin1(argv[whereIndex]!).toLowerCase();
+  if (where !== 'min' && where !== 'max') fail(ERRORS.syntax);
+  let count = -1;
+  for (let j = whereIndex + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
+      count = integerArg(argv[++j]!, COUNT_POSITIVE);
+      if (count < 1) fail(COUNT_POSITIVE);
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+  for (const arg of argv.slice(2, whereIndex)) {
+    const key = latin1(arg);
+    const zset = lookupZSet(db, key);
+    if (zset === undefined) continue;
+    const n = Math.min(count === -1 ? 1 : count, zset.size);
+    const removed =
+      where === 'max'
+        ? zset.deleteRange(zset.size - n, zset.size).reverse()
+        : zset.deleteRange(0, n);
+    db.modified(key, zset);
+    // Each element is its own [member, score] pair here, unlike ZPOPMIN's flat reply.
+    return [bulk(key), removed.map((entry) => [bulk(entry.member), scoreReply(entry.score)])];
+  }
+  return NULL_ARRAY;
+}
+
 export const zsetCommands: CommandSpec[] = [
+  { name: 'zmpop', arity: -4, write: true, handler: ({ db }, argv) => zmpop(db, argv) },
   setOpCommand('zunion', 'union', false),
   setOpCommand('zinter', 'inter', false),
   setOpCommand('zdiff', 'diff', false),
