@@ -7,7 +7,7 @@ import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../engine/repl
 
 /** `{"result": ...}` for a success, `{"error": "..."}` for an error reply. */
 export function replyToJson(reply: Reply, base64: boolean): string {
-  if (reply instanceof ErrorReply) return `{"error":${JSON.stringify(reply.message)}}`;
+  if (reply instanceof ErrorReply) return `{"error":${stringToJson(reply.message, false)}}`;
   if (reply instanceof SimpleString && reply.value === 'OK') return '{"result":"OK"}';
   return `{"result":${valueToJson(reply, base64)}}`;
 }

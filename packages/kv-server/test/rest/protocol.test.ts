@@ -311,6 +311,9 @@ describe('bad input', () => {
     const unknown = await post('/', ['frobnicate', 'sentinel']);
     expect(unknown.status).toBe(400);
     expect(unknown.json.error).toMatch(/^ERR unknown command 'frobnicate'.*VALKEY_URL/);
+    // Arguments quoted in an error come back as the text that was sent.
+    const quoted = await post('/', ['frobnicate', 'héllo ✓']);
+    expect(quoted.json.error).toContain("'héllo ✓'");
     await expectIntact();
   });
 });
