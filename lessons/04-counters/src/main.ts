@@ -3,13 +3,31 @@
 // the most viewed articles, and a rate limit on creating articles.
 
 import { createServer } from 'node:net';
-import { createPool, loadConfig } from '@workshop/db';
+import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { race } from './race.ts';
 import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from './rate-limit.ts';
 import { connectStore, createUpstashStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
+
+// A service that is not there, or a wrong setting, deserves one line saying what to do next.
+process.on('uncaughtException', (error) => {
+  const { code, address, port } = error as NodeJS.ErrnoException & {
+    address?: string;
+    port?: number;
+  };
+  if (code === 'ECONNREFUSED') {
+    console.error(
+      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 4\`, which starts it.`,
+    );
+  } else if (error instanceof ConfigError || error instanceof ServiceError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
 
 const config = loadConfig();
 const pool = createPool(config);

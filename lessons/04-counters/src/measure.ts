@@ -5,13 +5,14 @@
 //   pnpm stack                                             (in one terminal)
 //   pnpm --filter @workshop/lesson-04-counters measure  (in another)
 
-import { cpus, release, type } from 'node:os';
+import { cpus, loadavg, release, type } from 'node:os';
 import { createPool, getArticle, listArticles, loadConfig } from '@workshop/db';
 import { connectStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, articleKey, createWiki } from './wiki.ts';
 
 const ROUNDS = 30;
 const WARM_UP = 3;
+const BURST = 20;
 
 const config = loadConfig();
 const pool = createPool(config);
@@ -60,8 +61,10 @@ function report(title: string, samples: Samples) {
   console.log(`  Postgres, no cache  ${median(samples.postgres).toFixed(1).padStart(7)} ms`);
   console.log(`  cache miss          ${median(samples.miss).toFixed(1).padStart(7)} ms`);
   console.log(`  cache hit           ${median(samples.hit).toFixed(1).padStart(7)} ms`);
-  const ratio = median(samples.postgres) / median(samples.hit);
-  console.log(`  a hit is ${ratio.toFixed(1)}x faster than Postgres`);
+  const ratio = median(samples.hit) / median(samples.postgres);
+  console.log(
+    `  hit / Postgres      ${ratio.toFixed(2).padStart(7)}   (below 1: the hit is faster)`,
+  );
 }
 
 try {
@@ -77,15 +80,29 @@ try {
     () => store.del(articleKey(slug)),
     () => wiki.getArticle(slug),
   );
+  // A burst: 20 readers open the list page at the same moment, with the list cached.
+  const burst = { postgres: [] as number[], cached: [] as number[] };
+  const readers = Array.from({ length: BURST });
+  for (let round = 0; round < 5; round++) {
+    burst.postgres.push(await time(() => Promise.all(readers.map(() => listArticles(pool)))));
+    await wiki.listArticles(); // make sure it is cached
+    burst.cached.push(await time(() => Promise.all(readers.map(() => wiki.listArticles()))));
+  }
   const kb = async (key: string) => (((await store.get(key))?.length ?? 0) / 1024).toFixed(1);
 
   const cpu = cpus();
   const database = config.databaseSource === 'embedded' ? 'embedded PGlite' : 'DATABASE_URL';
   const kv = config.upstash.source === 'local' ? 'local kv-server' : 'UPSTASH_REDIS_REST_URL';
-  console.log(`${type()} ${release()}, ${cpu.length} cores, Node ${process.version}`);
+  const load = loadavg()[0]?.toFixed(1);
+  console.log(`${type()} ${release()}, ${cpu.length} cores, Node ${process.version}, load ${load}`);
   console.log(`${database} + ${kv}; medians of ${ROUNDS} rounds after ${WARM_UP} warm-up rounds`);
   report(`listArticles(): ${rows.length} articles, ${await kb(ARTICLE_LIST_KEY)} KB of JSON`, list);
   report(`getArticle(): one article, ${await kb(articleKey(slug))} KB of JSON`, article);
+  console.log(`\n${BURST} concurrent listArticles(), all of them done (median of 5 bursts)`);
+  console.log(`  Postgres, no cache  ${median(burst.postgres).toFixed(1).padStart(7)} ms`);
+  console.log(`  cached              ${median(burst.cached).toFixed(1).padStart(7)} ms`);
+  const ratio = median(burst.cached) / median(burst.postgres);
+  console.log(`  cached / Postgres   ${ratio.toFixed(2).padStart(7)}`);
 } finally {
   await pool.end();
 }

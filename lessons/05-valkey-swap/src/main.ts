@@ -3,7 +3,7 @@
 // through an Upstash-compatible endpoint that forwards to that Valkey.
 
 import { createServer } from 'node:net';
-import { createPool, loadConfig } from '@workshop/db';
+import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
@@ -12,6 +12,24 @@ import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from 
 import { createUpstashStore } from './upstash.ts';
 import { connectValkeyStore, createValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
+
+// A service that is not there, or a wrong setting, deserves one line saying what to do next.
+process.on('uncaughtException', (error) => {
+  const { code, address, port } = error as NodeJS.ErrnoException & {
+    address?: string;
+    port?: number;
+  };
+  if (code === 'ECONNREFUSED') {
+    console.error(
+      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 5\`, which starts it.`,
+    );
+  } else if (error instanceof ConfigError || error instanceof ServiceError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
 
 const config = loadConfig();
 const pool = createPool(config);

@@ -3,7 +3,7 @@
 // (`set(key, value, 'EX', 60)`) and sends them over TCP. This file translates one into the
 // other, and nothing else in the app changes.
 
-import { createValkeyClient, type WorkshopConfig } from '@workshop/db';
+import { createValkeyClient, ServiceError, type WorkshopConfig } from '@workshop/db';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import type { CountingStore } from './store.ts';
 
@@ -98,7 +98,7 @@ export async function connectValkeyStore(
   } catch (error) {
     client.disconnect(); // stop its reconnection attempts, or Node never exits
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
+    throw new ServiceError(
       config.valkeySource === 'local'
         ? `Cannot reach the local stack's RESP port at ${config.valkeyUrl} (${reason}): start it with \`pnpm stack\`, or set VALKEY_URL in .env.`
         : `Cannot reach VALKEY_URL ${config.valkeyUrl} (${reason}): start that server (valkey-server --port 6390), fix the URL in .env, or remove it to use the local stack.`,
