@@ -9,7 +9,7 @@ const DEFAULT_TIMEOUT_MS = 1500;
 
 function errorKind(error: unknown): ProbeResult {
   const code = (error as NodeJS.ErrnoException).code;
-  const detail = (error as Error).message || String(error);
+  const detail = ((error as Error).message || String(error)).replace(/\.$/, '');
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
     return { ok: false, kind: 'unreachable', detail };
   }
@@ -88,14 +88,20 @@ export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Pr
       enableOfflineQueue: false,
     },
   );
-  client.on('error', () => {}); // reported through the rejected promise below
+  // The first connection error (ECONNREFUSED...) says more than the "Connection is closed."
+  // the command then fails with.
+  let connectionError: unknown;
+  client.on('error', (error) => {
+    connectionError ??= error;
+  });
   try {
     await client.connect();
     const reply = await client.ping();
     return reply === 'PONG'
       ? { ok: true }
       : { ok: false, kind: 'error', detail: `unexpected answer to PING: ${reply}` };
-  } catch (error) {
+  } catch (thrown) {
+    const error = connectionError ?? thrown;
     const message = (error as Error).message;
     if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(message)) {
       return { ok: false, kind: 'auth', detail: message };

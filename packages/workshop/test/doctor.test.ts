@@ -105,6 +105,29 @@ describe('workshop doctor', () => {
     expect(run.stdout).toContain('1 problem to fix');
   });
 
+  it('names a wrong Valkey password', async () => {
+    const guarded = await startKvServer({ restPort: 0, respPort: 0, password: 'the-password' });
+    try {
+      const resp = new URL(guarded.respUrl as string);
+      const run = await runCli(
+        ['doctor'],
+        cleanEnv({
+          WORKSHOP_ROOT: tempRoot(),
+          WORKSHOP_POSTGRES_PORT: String(await freePort()),
+          VALKEY_URL: `redis://:not-the-password@${resp.host}`,
+          WORKSHOP_REST_PORT: String(await freePort()),
+        }),
+      );
+      expect(run.code).toBe(1);
+      expect(line(run.stdout, /Valkey/)).toMatch(
+        /^✗ Valkey at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*wrong or missing password/,
+      );
+      expect(run.stdout).not.toContain('not-the-password');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('reports an invalid .env with the variable and the fix', async () => {
     const root = tempRoot({ '.env': 'DATABASE_URL=mysql://root@localhost/wiki\n' });
     const run = await runCli(['doctor'], cleanEnv({ WORKSHOP_ROOT: root }));

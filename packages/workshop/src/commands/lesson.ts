@@ -9,7 +9,7 @@ import {
   serviceEnv,
   startLocalServices,
 } from '../local-stack.ts';
-import { acquireLock, readLock, releaseLock, updateLock } from '../stack-lock.ts';
+import { acquireLock, releaseLock, updateLock } from '../stack-lock.ts';
 import { heldMessage } from '../stack-session.ts';
 import { findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
 
@@ -104,6 +104,6 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   } finally {
     await services?.close();
-    if (dataDir && (services || readLock(dataDir)?.pid === process.pid)) releaseLock(dataDir);
+    if (dataDir) releaseLock(dataDir); // only if it is ours
   }
 }
