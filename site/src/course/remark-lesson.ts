@@ -130,8 +130,8 @@ export function checklistItems(tree: MdNode, frontmatter: Record<string, unknown
   return items;
 }
 
-function runAndCheck(number: number): MdNode {
-  const n = lessonLabel(number);
+// The CLI takes the plain number (`pnpm lesson 3`), as the READMEs write it.
+function runAndCheck(n: number): MdNode {
   return {
     type: 'code',
     lang: 'sh',
@@ -140,8 +140,7 @@ function runAndCheck(number: number): MdNode {
   };
 }
 
-function checklistSection(slug: string, number: number, items: MdNode[][]): MdNode[] {
-  const n = lessonLabel(number);
+function checklistSection(slug: string, n: number, items: MdNode[][]): MdNode[] {
   const fallback = [
     [text('I ran '), inlineCode(`pnpm lesson ${n}`), text(' and read what it printed')],
     [inlineCode(`pnpm check ${n}`), text(' passes')],

@@ -26,13 +26,15 @@ export const GET: APIRoute = async () => {
     // The README's copies of the code, refreshed from the files exactly as the pages are.
     const { text } = syncReadme(entry.body ?? '', path.join(lessonsDir(), slug), slug);
     const n = lessonLabel(number);
+    const run = `\`pnpm lesson ${number}\``;
+    const check = `\`pnpm check ${number}\``;
     parts.push(
       '',
       '---',
       '',
       `# Lesson ${n}: ${entry.data.title}`,
       '',
-      `Run it: \`pnpm lesson ${n}\`. Check it: \`pnpm check ${n}\`.`,
+      `Run it: ${run}. Check it: ${check}.`,
       '',
       text.trim(),
     );

@@ -133,7 +133,7 @@ describe('the course site', () => {
     expect(await files.first().evaluate((d) => (d as HTMLDetailsElement).open)).toBe(!wasOpen);
 
     // How to run and check the step.
-    const n = String(sample.number).padStart(2, '0');
+    const n = sample.number;
     const text = await page.locator('main').textContent();
     expect(text).toContain(`pnpm lesson ${n}`);
     expect(text).toContain(`pnpm check ${n}`);
