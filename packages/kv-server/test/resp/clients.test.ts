@@ -220,6 +220,34 @@ describe('protocol details', () => {
     );
   });
 
+  it('stops running the commands of a client that does not read its replies', async () => {
+    const setup = new Valkey(url);
+    await setup.set('huge', Buffer.alloc(1024 * 1024, 2));
+    const { hostname, port } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause(); // never read: the replies pile up on the server
+    const gets = Array.from({ length: 200 }, () => encodeCommand(['GET', 'huge']));
+    socket.write(Buffer.concat([...gets, encodeCommand(['INCR', 'after-gets'])]));
+    await new Promise((r) => setTimeout(r, 500));
+    // 200 MB of replies were asked for; the server stopped long before reaching the INCR.
+    expect(await setup.get('after-gets')).toBeNull();
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.resume();
+    // Reading the replies lets it go on: all 200 of them arrive, then the INCR runs.
+    const expected = 200 * (1024 * 1024 + '$1048576\r\n\r\n'.length) + ':1\r\n'.length;
+    for (let i = 0; i < 200 && received < expected; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(received).toBe(expected);
+    expect(await setup.get('after-gets')).toBe('1');
+    socket.destroy();
+    setup.disconnect();
+  });
+
   it('stops reading from a client that does not read its replies, and catches up after', async () => {
     const client = new Valkey(url);
     try {
