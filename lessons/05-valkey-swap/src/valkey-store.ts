@@ -93,11 +93,16 @@ export async function connectValkeyStore(
   config: Pick<WorkshopConfig, 'valkeyUrl' | 'valkeySource'>,
 ) {
   const client = createValkeyStoreClient(config.valkeyUrl);
+  // The connection's own error (ECONNREFUSED...) says more than the failed PING's.
+  let connectionError: Error | undefined;
+  client.on('error', (error) => {
+    connectionError = error;
+  });
   try {
     await client.ping();
   } catch (error) {
     client.disconnect(); // stop its reconnection attempts, or Node never exits
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = (connectionError ?? (error as Error)).message;
     throw new ServiceError(
       config.valkeySource === 'local'
         ? `Cannot reach the local stack's RESP port at ${config.valkeyUrl} (${reason}): start it with \`pnpm stack\`, or set VALKEY_URL in .env.`
