@@ -106,7 +106,14 @@ function rewriteLinks(tree: MdNode, lessonDir: string): void {
   });
 }
 
-/** The items of the lesson's checklist: frontmatter `checklist`, else the "Check it" list. */
+/** Longer than this, a "Check it" item is an explanation rather than something to tick. */
+const MAX_ITEM_LENGTH = 140;
+
+/**
+ * The items of the lesson's checklist: frontmatter `checklist`; else the list under the
+ * "Check it" heading when its items are short enough to tick; else none (the page then shows
+ * the standard run / check / exercises items).
+ */
 export function checklistItems(tree: MdNode, frontmatter: Record<string, unknown>): MdNode[][] {
   const fromFrontmatter = frontmatter.checklist;
   if (Array.isArray(fromFrontmatter) && fromFrontmatter.length > 0) {
@@ -127,7 +134,16 @@ export function checklistItems(tree: MdNode, frontmatter: Record<string, unknown
       if (first?.type === 'paragraph') items.push(structuredClone(first.children ?? []));
     }
   }
-  return items;
+  const short = items.every(
+    (item) => textOf({ type: 'root', children: item }).length <= MAX_ITEM_LENGTH,
+  );
+  return short ? items : [];
+}
+
+function hasHeading(tree: MdNode, pattern: RegExp): boolean {
+  return (tree.children ?? []).some(
+    (node) => node.type === 'heading' && pattern.test(textOf(node)),
+  );
 }
 
 // The CLI takes the plain number (`pnpm lesson 3`), as the READMEs write it.
@@ -140,10 +156,16 @@ function runAndCheck(n: number): MdNode {
   };
 }
 
-function checklistSection(slug: string, n: number, items: MdNode[][]): MdNode[] {
+function checklistSection(
+  slug: string,
+  n: number,
+  items: MdNode[][],
+  hasExercises: boolean,
+): MdNode[] {
   const fallback = [
     [text('I ran '), inlineCode(`pnpm lesson ${n}`), text(' and read what it printed')],
     [inlineCode(`pnpm check ${n}`), text(' passes')],
+    ...(hasExercises ? [[text('I tried the exercises')]] : []),
   ];
   const list = (items.length > 0 ? items : fallback).map((children) => {
     const id = slugify(textOf({ type: 'root', children }));
@@ -272,7 +294,8 @@ export function remarkLessonPage(options: LessonPageOptions = {}) {
     if (!extras) return;
     const items = checklistItems(tree, frontmatter);
     children.unshift(runAndCheck(number));
-    children.push(...checklistSection(lesson.slug, number, items));
+    const hasExercises = hasHeading(tree, /^exercises?\b/i);
+    children.push(...checklistSection(lesson.slug, number, items, hasExercises));
     children.push(...diffSection(lesson.dir, number));
     tree.children = children;
   };
