@@ -3,7 +3,7 @@
 // object store of lesson 01 did.
 
 import { createServer } from 'node:net';
-import { loadConfig } from '@workshop/db';
+import { createUpstashClient, loadConfig } from '@workshop/db';
 import { useTestStack } from '@workshop/test-support';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -100,7 +100,7 @@ describe('the wiki on Upstash', () => {
       'SELECT slug FROM articles ORDER BY slug LIMIT 1',
     );
     const slug = rows[0]?.slug ?? 'missing-seed';
-    await store.del(`article:${slug}`);
+    await createUpstashClient(stack.config).flushdb(); // start cold
 
     let queries = 0;
     const count = () => queries++;

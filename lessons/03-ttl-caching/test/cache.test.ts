@@ -25,10 +25,16 @@ function countingLoader<T>(value: T, delayMs = 0) {
 }
 
 const parse = (json: string) => JSON.parse(json);
+/** A timeout no healthy store reaches, even on a busy machine: only the outage tests use less. */
+const PATIENT = 10_000;
 
 describe('cache-aside with a TTL', () => {
   it('runs the loader once for two reads within the TTL', async () => {
-    const cache = createCache({ store: createUpstashStore(stack.upstash), ttlSeconds: 60 });
+    const cache = createCache({
+      store: createUpstashStore(stack.upstash),
+      ttlSeconds: 60,
+      timeoutMs: PATIENT,
+    });
     const key = freshKey();
     const load = countingLoader({ answer: 42 });
     const first = await cache.read(key, load, parse);
@@ -45,7 +51,7 @@ describe('cache-aside with a TTL', () => {
 
   it('stores the copy with the TTL it was given', async () => {
     const store = createUpstashStore(stack.upstash);
-    const cache = createCache({ store, ttlSeconds: 60 });
+    const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
     const key = freshKey();
     await cache.read(key, countingLoader('value'), parse);
     const ttl = await store.ttl(key);
@@ -55,7 +61,11 @@ describe('cache-aside with a TTL', () => {
   });
 
   it('loads again once the copy has expired', async () => {
-    const cache = createCache({ store: createUpstashStore(stack.upstash), ttlSeconds: 1 });
+    const cache = createCache({
+      store: createUpstashStore(stack.upstash),
+      ttlSeconds: 1,
+      timeoutMs: PATIENT,
+    });
     const key = freshKey();
     const load = countingLoader('value');
     await cache.read(key, load, parse);
@@ -65,7 +75,11 @@ describe('cache-aside with a TTL', () => {
   });
 
   it('loads again after invalidate()', async () => {
-    const cache = createCache({ store: createUpstashStore(stack.upstash), ttlSeconds: 60 });
+    const cache = createCache({
+      store: createUpstashStore(stack.upstash),
+      ttlSeconds: 60,
+      timeoutMs: PATIENT,
+    });
     const key = freshKey();
     const load = countingLoader('value');
     await cache.read(key, load, parse);
@@ -79,7 +93,7 @@ describe('cache-aside with a TTL', () => {
 
   it('never serves or keeps a value loaded before a write that happened during the load', async () => {
     const store = createUpstashStore(stack.upstash);
-    const cache = createCache({ store, ttlSeconds: 60 });
+    const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
     const key = freshKey();
     const reading = cache.read(key, countingLoader('old', 300), parse);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -98,7 +112,11 @@ describe('cache-aside with a TTL', () => {
 
 describe('a stampede of misses', () => {
   it('runs the loader once for 100 concurrent reads of a cold key', async () => {
-    const cache = createCache({ store: createUpstashStore(stack.upstash), ttlSeconds: 60 });
+    const cache = createCache({
+      store: createUpstashStore(stack.upstash),
+      ttlSeconds: 60,
+      timeoutMs: PATIENT,
+    });
     const key = freshKey();
     const load = countingLoader({ rows: 5000 }, 50);
     const results = await Promise.all(
