@@ -36,7 +36,8 @@ export const GET: APIRoute = async () => {
       '',
       `Run it: ${run}. Check it: ${check}.`,
       '',
-      text.trim(),
+      // The README's own "# Title" (for GitHub) would repeat the heading above.
+      text.trim().replace(/^# .*\n+/, ''),
     );
   }
   return new Response(`${parts.join('\n')}\n`, {
