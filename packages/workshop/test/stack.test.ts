@@ -203,6 +203,10 @@ describe.sequential('workshop lesson', SLOW, () => {
     });
     expect(JSON.parse(probed.stdout).databaseUrl).toBe(urls.postgres);
     expect(existsSync(join(otherFolder, 'postgres'))).toBe(false);
+    const doctorElsewhere = await runCli(['doctor'], { ...env, WORKSHOP_DATA_DIR: otherFolder });
+    expect(doctorElsewhere.stdout).toMatch(
+      /^✓ port \d+ \(local Upstash REST\) is held by the running local stack \(from another data folder\)$/m,
+    );
 
     const doctor = await runCli(['doctor'], env);
     expect(doctor.stdout).toMatch(

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext, UserError, type WorkshopContext } from '../context.ts';
-import { redact } from '../local-stack.ts';
+import { findRunningStack, redact } from '../local-stack.ts';
 import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
 import { type ProbeResult, probePostgres, probeResp, probeUpstash } from '../probes.ts';
 import { readLock, type StackLock } from '../stack-lock.ts';
@@ -19,6 +19,9 @@ interface Check {
   ok: boolean;
   text: string;
 }
+
+/** Which process: a stack found by asking its port (pid 0) has its lock in another data folder. */
+const owner = (lock: StackLock) => (lock.pid ? `pid ${lock.pid}` : 'from another data folder');
 
 const pass = (text: string): Check => ({ ok: true, text });
 const fail = (text: string): Check => ({ ok: false, text });
@@ -78,9 +81,9 @@ async function checkPostgres(
     const url = `postgres://postgres@${stack.host}:${stack.postgresPort}/postgres`;
     const result = await probePostgres(url);
     return result.ok
-      ? pass(`Postgres: embedded, running at ${url} (pid ${stack.pid})`)
+      ? pass(`Postgres: embedded, running at ${url} (${owner(stack)})`)
       : fail(
-          `Postgres: the embedded one at ${url} does not answer (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
+          `Postgres: the embedded one at ${url} does not answer (${describe(result)}): stop it (Ctrl-C in its terminal, ${owner(stack)}) and run \`pnpm stack\` again.`,
         );
   }
   const where = redact(config.databaseUrl);
@@ -111,7 +114,7 @@ async function checkUpstash(
     const url = `http://${stack.host}:${stack.restPort}`;
     const result = await probeUpstash({ ...upstash, url });
     return result.ok
-      ? pass(`Upstash: the local kv-server, running at ${url} (pid ${stack.pid})`)
+      ? pass(`Upstash: the local kv-server, running at ${url} (${owner(stack)})`)
       : fail(`Upstash: ${result.detail}`);
   }
   const result = await probeUpstash(upstash);
@@ -134,9 +137,9 @@ async function checkValkey(context: WorkshopContext, stack: StackLock | undefine
     const url = `redis://${stack.host}:${stack.respPort}`;
     const result = await probeResp(url);
     return result.ok
-      ? pass(`Valkey: the local kv-server, running at ${url} (pid ${stack.pid})`)
+      ? pass(`Valkey: the local kv-server, running at ${url} (${owner(stack)})`)
       : fail(
-          `Valkey: the local kv-server at ${url} does not answer PING (${describe(result)}): stop pid ${stack.pid} and run \`pnpm stack\` again.`,
+          `Valkey: the local kv-server at ${url} does not answer PING (${describe(result)}): stop it (Ctrl-C in its terminal, ${owner(stack)}) and run \`pnpm stack\` again.`,
         );
   }
   const where = redact(config.valkeyUrl);
@@ -165,7 +168,7 @@ async function checkPort(
   ];
   if (holder && held === port) {
     const who = holder.kind === 'stack' ? 'the running local stack' : 'a running `pnpm lesson`';
-    return pass(`port ${port} (${role.label}) is held by ${who} (pid ${holder.pid})`);
+    return pass(`port ${port} (${role.label}) is held by ${who} (${owner(holder)})`);
   }
   if (await isPortFree(host, port)) return pass(`port ${port} (${role.label}) is free`);
   return fail(
@@ -206,8 +209,9 @@ export async function run(args: string[]): Promise<number> {
   }
 
   if (context) {
-    const holder = readLock(context.dataDir);
-    const stack = holder?.kind === 'stack' ? holder : undefined;
+    // Ours: this data folder's lock, or a stack of another folder answering with our token.
+    const stack = await findRunningStack(context.dataDir, context.ports, context.token);
+    const holder = readLock(context.dataDir) ?? stack;
     checks.push(
       checkPostgres(context, stack),
       checkUpstash(context, stack),
