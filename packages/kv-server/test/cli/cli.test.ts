@@ -3,7 +3,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
@@ -46,6 +49,44 @@ it('prints its URLs and token, serves REST and RESP, and stops cleanly on SIGTER
   }
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
+});
+
+it('saves the snapshot on SIGINT and loads it at the next start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-cli-'));
+  const file = join(dir, 'data.snapshot');
+  const url = async (child: ChildProcess) =>
+    /Upstash REST\s+(\S+)/.exec(await waitFor(child, /Ctrl\+C/))?.[1] ?? '';
+  const auth = { Authorization: 'Bearer t' };
+  try {
+    const first = run(['--rest-port', '0', '--resp-port', 'off', '--token', 't'], {
+      KV_SNAPSHOT: file,
+    });
+    const firstUrl = await url(first);
+    await fetch(`${firstUrl}/set/kept/across-restarts`, { headers: auth });
+    first.kill('SIGINT');
+    const [code] = await once(first, 'exit');
+    expect(code).toBe(0);
+
+    const second = run([
+      '--rest-port',
+      '0',
+      '--resp-port',
+      'off',
+      '--token',
+      't',
+      '--snapshot',
+      file,
+    ]);
+    try {
+      const res = await fetch(`${await url(second)}/get/kept`, { headers: auth });
+      expect(await res.json()).toEqual({ result: 'across-restarts' });
+    } finally {
+      second.kill('SIGTERM');
+      await once(second, 'exit');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it('generates a token when none is given', async () => {
