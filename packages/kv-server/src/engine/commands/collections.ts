@@ -1,10 +1,10 @@
-// What the collection families (hashes, sets, sorted sets) share: the HSCAN/SSCAN/ZSCAN walk
-// and random picks (HRANDFIELD, SRANDMEMBER, SPOP, ZRANDMEMBER).
+// What the collection families (hashes, lists, sets, sorted sets) share: the HSCAN/SSCAN/ZSCAN
+// walk, random picks (HRANDFIELD, SRANDMEMBER, SPOP, ZRANDMEMBER) and bounded integer arguments.
 
 import type { Collection } from '../database.ts';
 import type { CommandContext } from '../engine.ts';
 import { globMatch } from '../glob.ts';
-import { parseInt64 } from '../parse.ts';
+import { integerArg, parseInt64 } from '../parse.ts';
 import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
 
@@ -109,4 +109,19 @@ export function randomCountArgs(
   const withFlag = argv.length === 4;
   if (withFlag && (raw < -LONG_MAX / 2n || raw > LONG_MAX / 2n)) fail('ERR value is out of range');
   return { count: Number(raw), withFlag };
+}
+
+// Redis's texts for a count out of its range (getPositiveLongFromObjectOrReply and friends).
+export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+export const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const COUNT_POSITIVE = 'ERR count should be greater than 0';
+
+/**
+ * Redis's getRangeLongFromObjectOrReply with a message: an integer of at least `min`, and the
+ * same `message` for garbage and for a value out of range.
+ */
+export function integerAtLeast(arg: Buffer, min: number, message: string): number {
+  const value = integerArg(arg, message);
+  if (value < min) fail(message);
+  return value;
 }

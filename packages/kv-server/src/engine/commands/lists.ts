@@ -5,6 +5,12 @@ import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply.ts';
+import {
+  COUNT_POSITIVE,
+  integerAtLeast,
+  MUST_BE_POSITIVE,
+  NUMKEYS_POSITIVE,
+} from './collections.ts';
 
 /**
  * A double-ended queue over a ring buffer: push and pop at either end are O(1) and indexing is
@@ -114,15 +120,6 @@ function lookupList(db: Database, key: string): ListValue | undefined {
   return db.lookupCollection<ListValue>(key, 'list');
 }
 
-/** Redis's getPositiveLongFromObjectOrReply: the same message for garbage and for negatives. */
-function positiveArg(arg: Buffer, message: string): number {
-  const value = integerArg(arg, message);
-  if (value < 0) fail(message);
-  return value;
-}
-
-const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
-
 function endArg(arg: Buffer): End {
   const word = latin1(arg).toLowerCase();
   if (word === 'left' || word === 'right') return word;
@@ -150,7 +147,7 @@ function pop(db: Database, argv: Buffer[], end: End): Reply {
   const name = latin1(argv[0]!).toLowerCase();
   if (argv.length > 3) fail(`ERR wrong number of arguments for '${name}' command`);
   const hasCount = argv.length === 3;
-  const count = hasCount ? positiveArg(argv[2]!, MUST_BE_POSITIVE) : 1;
+  const count = hasCount ? integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE) : 1;
   const key = latin1(argv[1]!);
   const list = lookupList(db, key);
   if (list === undefined) return hasCount ? NULL_ARRAY : null;
@@ -215,9 +212,9 @@ function lpos(db: Database, argv: Buffer[]): Reply {
       rankOverflow = raw === -9223372036854775808n;
       rank = rankOverflow ? -1 : Number(raw);
     } else if (option === 'count' && more > 0) {
-      count = positiveArg(argv[++j]!, "ERR COUNT can't be negative");
+      count = integerAtLeast(argv[++j]!, 0, "ERR COUNT can't be negative");
     } else if (option === 'maxlen' && more > 0) {
-      maxlen = positiveArg(argv[++j]!, "ERR MAXLEN can't be negative");
+      maxlen = integerAtLeast(argv[++j]!, 0, "ERR MAXLEN can't be negative");
     } else {
       fail(ERRORS.syntax);
     }
@@ -297,8 +294,7 @@ function ltrim(db: Database, argv: Buffer[]): Reply {
 
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
 function lmpop(db: Database, argv: Buffer[]): Reply {
-  const numkeys = integerArg(argv[1]!, NUMKEYS_POSITIVE);
-  if (numkeys < 1) fail(NUMKEYS_POSITIVE);
+  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
   const whereIndex = 2 + numkeys;
   if (whereIndex >= argv.length) fail(ERRORS.syntax);
   const end = endArg(argv[whereIndex]!);
@@ -306,8 +302,7 @@ function lmpop(db: Database, argv: Buffer[]): Reply {
   for (let j = whereIndex + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
-      count = integerArg(argv[++j]!, COUNT_POSITIVE);
-      if (count < 1) fail(COUNT_POSITIVE);
+      count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
     } else {
       fail(ERRORS.syntax);
     }
@@ -326,9 +321,6 @@ function lmpop(db: Database, argv: Buffer[]): Reply {
   }
   return NULL_ARRAY;
 }
-
-export const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
-export const COUNT_POSITIVE = 'ERR count should be greater than 0';
 
 export const listCommands: CommandSpec[] = [
   { name: 'lmpop', arity: -4, write: true, handler: ({ db }, argv) => lmpop(db, argv) },

@@ -3,9 +3,17 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
-import { integerArg, parseInt64 } from '../parse.ts';
+import { parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
-import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
+import {
+  integerAtLeast,
+  MUST_BE_POSITIVE,
+  NUMKEYS_POSITIVE,
+  randomCountArgs,
+  randomPick,
+  randomPicks,
+  scanCollection,
+} from './collections.ts';
 
 // Redis keeps a set of integers as an intset (SSCAN returns it whole) until it grows past
 // set-max-intset-entries or gets a non-integer member; then it is a hash table for good.
@@ -50,15 +58,6 @@ function lookupSet(db: Database, key: string): SetValue | undefined {
   return db.lookupCollection<SetValue>(key, 'set');
 }
 
-/** Redis's getRangeLongFromObjectOrReply: `message` for garbage and for values below `min`. */
-function rangeArg(arg: Buffer, min: number, message: string): number {
-  const value = integerArg(arg, message);
-  if (value < min) fail(message);
-  return value;
-}
-
-const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
-
 function spop(db: Database, argv: Buffer[]): Reply {
   if (argv.length > 3) fail(ERRORS.syntax);
   const key = latin1(argv[1]!);
@@ -70,7 +69,7 @@ function spop(db: Database, argv: Buffer[]): Reply {
     db.modified(key, set);
     return bulk(member);
   }
-  const count = rangeArg(argv[2]!, 0, MUST_BE_POSITIVE);
+  const count = integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE);
   const set = lookupSet(db, key);
   if (set === undefined || count === 0) return [];
   const popped = randomPicks([...set.members], count);
@@ -171,13 +170,13 @@ function storeCommand(name: string, combine: Combine): CommandSpec {
 }
 
 function sintercard(db: Database, argv: Buffer[]): Reply {
-  const numkeys = rangeArg(argv[1]!, 1, 'ERR numkeys should be greater than 0');
+  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
   if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
   let limit = 0;
   for (let i = 2 + numkeys; i < argv.length; i++) {
     const more = argv.length - 1 - i;
     if (latin1(argv[i]!).toLowerCase() === 'limit' && more > 0) {
-      limit = rangeArg(argv[++i]!, 0, "ERR LIMIT can't be negative");
+      limit = integerAtLeast(argv[++i]!, 0, "ERR LIMIT can't be negative");
     } else {
       fail(ERRORS.syntax);
     }

@@ -6,8 +6,16 @@ import { type Collection, collectionRestorers, type Value } from '../database.ts
 import type { CommandSpec } from '../engine.ts';
 import { formatDouble, integerArg, parseDouble } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
-import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
-import { COUNT_POSITIVE, NUMKEYS_POSITIVE } from './lists.ts';
+import {
+  COUNT_POSITIVE,
+  integerAtLeast,
+  MUST_BE_POSITIVE,
+  NUMKEYS_POSITIVE,
+  randomCountArgs,
+  randomPick,
+  randomPicks,
+  scanCollection,
+} from './collections.ts';
 import type { SetValue } from './sets.ts';
 
 // Redis keeps a small sorted set as a listpack and converts it for good to a skip list past
@@ -632,8 +640,7 @@ function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
       scoresWanted = true;
       j++;
     } else if (cardinalityOnly && option === 'limit' && remaining >= 2) {
-      limit = integerArg(argv[j + 1]!, "ERR LIMIT can't be negative");
-      if (limit < 0) fail("ERR LIMIT can't be negative");
+      limit = integerAtLeast(argv[j + 1]!, 0, "ERR LIMIT can't be negative");
       j += 2;
     } else {
       fail(ERRORS.syntax);
@@ -731,8 +738,7 @@ function zpop(db: Database, argv: Buffer[], max: boolean): Reply {
   if (argv.length > 3) fail(ERRORS.syntax);
   let count = 1;
   if (argv.length === 3) {
-    count = integerArg(argv[2]!, 'ERR value is out of range, must be positive');
-    if (count < 0) fail('ERR value is out of range, must be positive');
+    count = integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE);
   }
   const key = latin1(argv[1]!);
   const zset = lookupZSet(db, key);
@@ -792,8 +798,7 @@ function rangeCommand(name: string, arity: number, command: RangeCommand): Comma
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty set. */
 function zmpop(db: Database, argv: Buffer[]): Reply {
-  const numkeys = integerArg(argv[1]!, NUMKEYS_POSITIVE);
-  if (numkeys < 1) fail(NUMKEYS_POSITIVE);
+  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
   const whereIndex = 2 + numkeys;
   if (whereIndex >= argv.length) fail(ERRORS.syntax);
   const where = latin1(argv[whereIndex]!).toLowerCase();
@@ -802,8 +807,7 @@ function zmpop(db: Database, argv: Buffer[]): Reply {
   for (let j = whereIndex + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
-      count = integerArg(argv[++j]!, COUNT_POSITIVE);
-      if (count < 1) fail(COUNT_POSITIVE);
+      count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
     } else {
       fail(ERRORS.syntax);
     }
