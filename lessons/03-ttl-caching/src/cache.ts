@@ -69,7 +69,7 @@ export function createCache({
   // Reads of a key that are already running, so concurrent callers share one instead of each
   // asking the database: 100 simultaneous misses become one query.
   const inFlight = new Map<string, Promise<unknown>>();
-  // Bumped by every write, so a load that started before a write does not store its old result.
+  // Bumped by every write, so a read that began before a write does not store what it loaded.
   let writes = 0;
 
   function read<T>(key: string, load: () => Promise<T>, parse: (json: string) => T): Promise<T> {
