@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 
   let server: Awaited<ReturnType<typeof startKvServer>>;
   try {
-    server = await startKvServer({ ...options, log: (line) => console.error(line) });
+    server = await startKvServer({ ...options, log: (line) => console.log(line) });
   } catch (error) {
     console.error(`kv-server: ${(error as Error).message}`);
     process.exit(1);
@@ -134,6 +134,13 @@ async function main(): Promise<void> {
   console.log(
     `  e.g. UPSTASH_REDIS_REST_URL=${server.restUrl} UPSTASH_REDIS_REST_TOKEN=${server.token}`,
   );
+  if (server.mode === 'forward') {
+    // Say now if the backend is not there, rather than at the first request.
+    const res = await fetch(`${server.restUrl}/ping`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+    });
+    if (!res.ok) console.log(`  warning: ${((await res.json()) as { error: string }).error}`);
+  }
   console.log('Press Ctrl+C to stop.');
 
   let stopping = false;
