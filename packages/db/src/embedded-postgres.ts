@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -122,6 +131,12 @@ async function migrateAndSeed(url: string, progress: (m: string) => void): Promi
 
 async function openDataDir(dataDir: string, progress: (m: string) => void): Promise<PGlite> {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+      throw new Error(
+        `${dataDir} is not empty but holds no Postgres data (no PG_VERSION file). Nothing was ` +
+          `deleted: move it aside (mv "${dataDir}" "${dataDir}.old") and start again to create a fresh database.`,
+      );
+    }
     // initdb into a side folder and rename it when complete, so a kill during the first start
     // never leaves a half-initialised data folder behind.
     const staging = `${dataDir}.initialising`;
@@ -131,7 +146,7 @@ async function openDataDir(dataDir: string, progress: (m: string) => void): Prom
     const started = performance.now();
     const fresh = await PGlite.create({ dataDir: staging });
     await fresh.close();
-    if (existsSync(dataDir)) rmSync(dataDir, { recursive: true }); // an empty folder
+    if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above)
     renameSync(staging, dataDir);
     progress(`initdb done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

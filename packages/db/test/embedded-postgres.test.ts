@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +155,16 @@ describe('startEmbeddedPostgres', () => {
     // Every file is still there (PGlite itself may have added postmaster.pid).
     expect(readdirSync(broken)).toEqual(expect.arrayContaining(files));
     expect(existsSync(`${broken}.lock`)).toBe(false);
+  });
+
+  it('refuses a non-empty folder that is not a data folder, and deletes nothing', async () => {
+    const other = join(root, 'not-postgres');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'mine');
+    await expect(open(other)).rejects.toThrow(
+      /holds no Postgres data .*Nothing was deleted: move it aside/,
+    );
+    expect(readFileSync(join(other, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });
 
