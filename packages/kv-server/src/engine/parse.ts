@@ -127,6 +127,26 @@ export function parseDouble(value: Buffer | string): number | undefined {
   return d;
 }
 
+/**
+ * C's `strtod` as Redis's score ranges use it (ZRANGEBYSCORE, ZCOUNT...: `eptr[0] != '\0'` is the
+ * only check): the text stops at the first NUL byte, leading whitespace is skipped, overflow
+ * reads as ±inf and underflow as 0, an empty text is 0; NaN and trailing garbage are refused.
+ */
+export function parseStrtod(value: Buffer | string): number | undefined {
+  let s = text(value);
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (s === '') return 0;
+  const stripped = s.replace(/^[ \t\n\v\f\r]+/, '');
+  const lit = readLiteral(stripped);
+  if (lit === undefined) return undefined;
+  if (lit.kind === 'inf') return lit.negative ? -Infinity : Infinity;
+  if (lit.base === 10) return Number(stripped);
+  const r = roundBinary(lit.mant, lit.exp, 2, DOUBLE);
+  const d = r === 'inf' ? Infinity : Number(r.mant) * 2 ** (r.exp + 600) * 2 ** -600;
+  return lit.negative ? -d : d;
+}
+
 /** A float argument, or `ERR value is not a valid float` (or the given message). */
 export function doubleArg(value: Buffer | string, message: string = ERRORS.notFloat): number {
   const d = parseDouble(value);

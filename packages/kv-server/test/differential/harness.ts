@@ -212,6 +212,11 @@ export function compareReplies(engine: Reply, redis: Reply, compare: Compare, la
  */
 export function closeInteger(tolerance: number): Compare {
   return (engine: Reply, redis: Reply) => {
+    if (typeof engine !== 'number' && typeof redis !== 'number') {
+      // Errors (arity, WRONGTYPE...) compare exactly.
+      expect(show(engine)).toEqual(show(redis));
+      return;
+    }
     const ok =
       typeof engine === 'number' &&
       typeof redis === 'number' &&

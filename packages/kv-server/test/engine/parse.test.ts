@@ -6,6 +6,7 @@ import {
   parseDouble,
   parseInt64,
   parseInteger,
+  parseStrtod,
 } from '../../src/engine/parse.ts';
 import type { CommandError } from '../../src/engine/reply.ts';
 
@@ -48,6 +49,19 @@ describe('parseDouble (Redis strtod rules)', () => {
     for (const bad of ['', ' 1', '1 ', 'nan', '1e', 'e1', '.', '1e400', '1e-400', 'abc', '1\0']) {
       expect(parseDouble(bad), JSON.stringify(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('parseStrtod (score ranges: strtod with only the end check)', () => {
+  it('reads like Redis 7.0 ZCOUNT does', () => {
+    expect(parseStrtod('')).toBe(0);
+    expect(parseStrtod(' 1')).toBe(1);
+    expect(parseStrtod('1e400')).toBe(Infinity);
+    expect(parseStrtod('-1e400')).toBe(-Infinity);
+    expect(parseStrtod('0x3')).toBe(3);
+    expect(parseStrtod('\x001')).toBe(0);
+    expect(parseStrtod('2\0junk')).toBe(2);
+    for (const bad of ['  ', '1 ', 'nan', 'x']) expect(parseStrtod(bad), bad).toBeUndefined();
   });
 });
 
