@@ -193,6 +193,15 @@ describe('the path form', () => {
     expect(await encoded.json()).toEqual({ result: 'OK' });
     expect((await post('/', ['exists', 'a key/with slash'])).json).toEqual({ result: 1 });
   });
+
+  it('accepts PUT like POST, and HEAD like GET without a body', async () => {
+    const put = await fetch(`${base}/set/putkey`, { method: 'PUT', headers: auth, body: 'put!' });
+    expect(await put.json()).toEqual({ result: 'OK' });
+    const head = await fetch(`${base}/get/putkey`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await post('/', ['get', 'putkey'])).json).toEqual({ result: 'put!' });
+  });
 });
 
 describe('auth, methods and paths', () => {
