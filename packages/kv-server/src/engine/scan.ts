@@ -9,7 +9,7 @@
 // may be returned more than once).
 
 import { parseInt64 } from './parse.ts';
-import { bulk, ERRORS, fail, type Reply } from './reply.ts';
+import { bulk, cText, ERRORS, fail, type Reply } from './reply.ts';
 
 export interface ScanOptions {
   /** Glob pattern (latin1), undefined for "everything" (Redis skips matching for a lone `*`). */
@@ -24,7 +24,8 @@ export interface ScanOptions {
  * 64 bits ("" reads as 0, "-1" wraps). Returns the cursor as a canonical decimal string.
  */
 export function parseScanCursor(arg: Buffer): string {
-  const s = arg.toString('latin1');
+  // strtoul reads a C string: it stops at a NUL byte.
+  const s = cText(arg);
   const m = /^([+-]?)([0-9]*)$/.exec(s);
   if (!m || (m[1] !== '' && m[2] === '')) fail('ERR invalid cursor');
   const n = BigInt(m[2] || '0');
@@ -37,7 +38,8 @@ export function parseScanCursor(arg: Buffer): string {
 export function parseScanOptions(argv: Buffer[], start: number, allowType: boolean): ScanOptions {
   const options: ScanOptions = { match: undefined, count: 10, type: undefined };
   for (let i = start; i < argv.length; i += 2) {
-    const name = argv[i]!.toString('latin1').toLowerCase();
+    // Option names compare as C strings (strcasecmp): up to a NUL byte.
+    const name = cText(argv[i]!).toLowerCase();
     const value = argv[i + 1];
     if (value === undefined) fail(ERRORS.syntax);
     if (name === 'count') {
@@ -50,7 +52,7 @@ export function parseScanOptions(argv: Buffer[], start: number, allowType: boole
       const pattern = value.toString('latin1');
       options.match = pattern === '*' ? undefined : pattern;
     } else if (name === 'type' && allowType) {
-      options.type = value.toString('latin1').toLowerCase();
+      options.type = cText(value).toLowerCase();
     } else {
       fail(ERRORS.syntax);
     }

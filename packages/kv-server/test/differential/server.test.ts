@@ -1,6 +1,7 @@
 // Connection/server commands and transactions, engine vs real Redis.
 
 import { expect, it } from 'vitest';
+import { scanUnordered } from './generators-shared.ts';
 import { describeDifferential, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
@@ -174,5 +175,22 @@ describeDifferential('differential: error texts built from arguments', () => {
       ['SET', 'k', 'v'],
       ['EXPIRE', 'k', '10', Buffer.from('a\0\nb')],
       ['EXPIRE', 'k', '10', 'line\r\nbreak'],
+    ]));
+});
+
+describeDifferential('differential: option words read as C strings', () => {
+  it('a NUL byte ends an option word or a cursor, as in Redis', () =>
+    diff.expectSame([
+      ['SET', 'k', 'v'],
+      ['FLUSHDB', Buffer.from('async\0junk', 'latin1')],
+      ['MSET', 'a', '1', 'b', '2'],
+      {
+        cmd: ['SCAN', Buffer.from('0\0x', 'latin1'), Buffer.from('count\0x', 'latin1'), '100'],
+        compare: scanUnordered(false),
+      },
+      ['SCAN', '0', 'TYPE', Buffer.from('hash\0x', 'latin1')],
+      ['SCAN', '0', 'MATCH', Buffer.from('a\0', 'latin1')],
+      ['EXPIRE', 'a', '100', Buffer.from('NX\0junk', 'latin1')],
+      ['TTL', 'a'],
     ]));
 });

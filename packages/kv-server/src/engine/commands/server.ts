@@ -2,14 +2,14 @@
 
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { parseInteger } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
+import { bulk, cText, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
 
 const PONG = new SimpleString('PONG');
 
 function flush(ctx: CommandContext, argv: Buffer[]): Reply {
   // FLUSHDB [ASYNC|SYNC]: both run synchronously here; the reply is the same.
   if (argv.length > 2) fail(ERRORS.syntax);
-  const mode = argv[1] === undefined ? 'sync' : latin1(argv[1]).toLowerCase();
+  const mode = argv[1] === undefined ? 'sync' : cText(argv[1]).toLowerCase();
   if (mode !== 'sync' && mode !== 'async') fail(ERRORS.syntax);
   ctx.db.flush();
   ctx.engine.cursors.clear();
