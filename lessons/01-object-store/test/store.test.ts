@@ -70,6 +70,19 @@ describe('GET, SET, DEL, EXISTS', () => {
     ).toBe(2);
   });
 
+  it('treats every key name as just a key', async () => {
+    const store = createObjectStore();
+    expect(
+      await store.exists('constructor', 'toString', '__proto__'),
+      'keys nobody set must not exist: a plain {} inherits "constructor" and friends, use Object.create(null)',
+    ).toBe(0);
+    await store.set('__proto__', 'a value like any other');
+    expect(
+      await store.get('__proto__'),
+      'SET __proto__ must store a value, not change the prototype of the object',
+    ).toBe('a value like any other');
+  });
+
   it('keeps each store to itself', async () => {
     const one = createObjectStore();
     const other = createObjectStore();
