@@ -8,7 +8,11 @@ import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
 import { engineHandler } from './resp/engine-handler.ts';
-import { createRespServer } from './resp/server.ts';
+import {
+  type ConnectionInfo,
+  createRespServer,
+  type RespConnectionHandler,
+} from './resp/server.ts';
 import { type CommandBackend, engineBackend } from './rest/backend.ts';
 import { createRestServer } from './rest/server.ts';
 
@@ -52,80 +56,27 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
   const host = options.host ?? '127.0.0.1';
   const token = options.token || randomBytes(24).toString('base64url');
   const log = options.log;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let started = false;
-
-  let backend: CommandBackend;
-  let mode: KvServer['mode'];
-  let respServer: NetServer | undefined;
   const respPort = options.respPort ?? (options.forwardTo ? false : 0);
+  // Set once both ports are bound: a server that never started must not save its snapshot.
+  const started = { value: false };
 
-  if (options.forwardTo) {
-    mode = 'forward';
-    const forward = new ForwardBackend(options.forwardTo);
-    backend = forward;
-    cleanups.push(() => forward.close());
-    if (respPort !== false) {
-      respServer = createRespServer({
-        password: options.password,
-        createHandler: () => forwardHandler(forward),
-        log,
-      });
-    }
-  } else {
-    mode = 'engine';
-    const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
-    const file = options.snapshotFile;
-    if (file) {
-      // A damaged file stops the start (SnapshotError says what to do); a missing one is a fresh start.
-      const loaded = loadSnapshot(engine, file);
-      log?.(
-        loaded === undefined
-          ? `kv-server: no snapshot at ${file} yet, starting empty`
-          : `kv-server: loaded ${loaded} keys from ${file}`,
-      );
-      let saving: Promise<unknown> = Promise.resolve();
-      // One save at a time; a failed interval save is reported and retried at the next tick.
-      const save = () => {
-        saving = saving.catch(() => {}).then(() => saveSnapshot(engine, file));
-        return saving;
-      };
-      const timer = setInterval(() => {
-        save().catch((error: unknown) =>
-          log?.(`kv-server: could not save the snapshot to ${file}: ${(error as Error).message}`),
-        );
-      }, options.snapshotIntervalMs ?? 60_000);
-      timer.unref();
-      cleanups.push(async () => {
-        clearInterval(timer);
-        // A server that never started (port in use) must not overwrite the file: another
-        // kv-server may be running on it.
-        if (!started) return;
-        const keys = await save();
-        log?.(`kv-server: saved ${keys} keys to ${file}`);
-      });
-    }
-    engine.startExpiryCycle();
-    cleanups.push(() => engine.stop());
-    backend = engineBackend(engine);
-    if (respPort !== false) {
-      respServer = createRespServer({
-        password: options.password,
-        createHandler: (info) => engineHandler(engine, info),
-        log,
-      });
-    }
-  }
+  const core = options.forwardTo
+    ? forwardCore(options.forwardTo)
+    : engineCore(options, log, started);
+  const restServer = createRestServer({ token, backend: core.backend, log });
+  const respServer =
+    respPort === false
+      ? undefined
+      : createRespServer({ password: options.password, createHandler: core.createHandler, log });
 
-  const restServer = createRestServer({ token, backend, log });
   let closing: Promise<void> | undefined;
-  const closeAll = () => {
+  const close = () => {
     closing ??= (async () => {
       await Promise.all([
         closeServer(restServer),
         respServer ? closeServer(respServer) : undefined,
       ]);
-      for (const cleanup of cleanups.reverse()) await cleanup();
+      await core.close();
     })();
     return closing;
   };
@@ -137,21 +88,86 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
         ? await listen(respServer, host, respPort, 'RESP')
         : undefined;
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const server: KvServer = {
-      mode,
+    started.value = true;
+    return {
+      mode: core.mode,
       token,
       restPort,
       restUrl: `http://${urlHost}:${restPort}`,
       respPort: boundResp,
       respUrl: boundResp === undefined ? undefined : `redis://${urlHost}:${boundResp}`,
-      close: closeAll,
+      close,
     };
-    started = true;
-    return server;
   } catch (error) {
-    await closeAll().catch(() => {});
+    await close().catch(() => {});
     throw error;
   }
+}
+
+/** What runs the commands: the backend for REST, a handler per RESP connection. */
+interface Core {
+  mode: KvServer['mode'];
+  backend: CommandBackend;
+  createHandler: (info: ConnectionInfo) => RespConnectionHandler;
+  close(): Promise<void> | void;
+}
+
+function forwardCore(url: string): Core {
+  const forward = new ForwardBackend(url);
+  return {
+    mode: 'forward',
+    backend: forward,
+    createHandler: () => forwardHandler(forward),
+    close: () => forward.close(),
+  };
+}
+
+function engineCore(
+  options: KvServerOptions,
+  log: KvServerOptions['log'],
+  started: { value: boolean },
+): Core {
+  const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
+  const file = options.snapshotFile;
+  let saveOnClose: (() => Promise<void>) | undefined;
+  if (file) {
+    // A damaged file stops the start (SnapshotError says what to do); a missing one is a fresh start.
+    const loaded = loadSnapshot(engine, file);
+    log?.(
+      loaded === undefined
+        ? `kv-server: no snapshot at ${file} yet, starting empty`
+        : `kv-server: loaded ${loaded} keys from ${file}`,
+    );
+    let saving: Promise<number> = Promise.resolve(0);
+    // One save at a time; a failed interval save is reported and retried at the next tick.
+    const save = () => {
+      saving = saving.catch(() => 0).then(() => saveSnapshot(engine, file));
+      return saving;
+    };
+    const timer = setInterval(() => {
+      save().catch((error: unknown) =>
+        log?.(`kv-server: could not save the snapshot to ${file}: ${(error as Error).message}`),
+      );
+    }, options.snapshotIntervalMs ?? 60_000);
+    timer.unref();
+    saveOnClose = async () => {
+      clearInterval(timer);
+      // Not started (port in use): another kv-server may be running on this file.
+      if (!started.value) return;
+      const keys = await save();
+      log?.(`kv-server: saved ${keys} keys to ${file}`);
+    };
+  }
+  engine.startExpiryCycle();
+  return {
+    mode: 'engine',
+    backend: engineBackend(engine),
+    createHandler: (info) => engineHandler(engine, info),
+    async close() {
+      await saveOnClose?.();
+      engine.stop();
+    },
+  };
 }
 
 /** Thrown when a port is taken; the message names the port and the option to change it. */
