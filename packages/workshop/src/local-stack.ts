@@ -192,13 +192,16 @@ export async function findRunningStack(
   }
   if (lock || ports.rest === 0 || (await isPortFree(ports.host, ports.rest))) return undefined;
   if (!(await answers(ports.host, ports.rest, token))) return undefined;
+  // Its other services: on our ports, when something listens there.
+  const listening = async (port: number) =>
+    port !== 0 && !(await isPortFree(ports.host, port)) ? port : undefined;
   return {
     pid: 0, // another folder's stack: its pid is in its own lock file
     kind: 'stack',
     host: ports.host,
-    postgresPort: ports.postgres,
+    postgresPort: await listening(ports.postgres),
     restPort: ports.rest,
-    respPort: ports.resp,
+    respPort: await listening(ports.resp),
     token,
   };
 }

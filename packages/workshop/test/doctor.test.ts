@@ -33,6 +33,7 @@ describe('workshop doctor', () => {
       ['doctor'],
       cleanEnv({
         WORKSHOP_ROOT: tempRoot(),
+        WORKSHOP_REST_PORT: String(await freePort()), // whatever runs on the default ports
         DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres`,
         UPSTASH_REDIS_REST_URL: kv.restUrl,
         UPSTASH_REDIS_REST_TOKEN: 'a-wrong-token',
@@ -63,6 +64,7 @@ describe('workshop doctor', () => {
       cleanEnv({
         WORKSHOP_ROOT: tempRoot(),
         WORKSHOP_POSTGRES_PORT: String(databasePort),
+        WORKSHOP_REST_PORT: String(await freePort()),
         UPSTASH_REDIS_REST_URL: kv.restUrl,
         UPSTASH_REDIS_REST_TOKEN: 'the-right-token',
         VALKEY_URL: kv.respUrl as string,
