@@ -164,6 +164,22 @@ describe('AUTH with a password', () => {
     }
   });
 
+  it('authenticates and names the connection through HELLO 2 AUTH ... SETNAME', async () => {
+    const reply = await raw(
+      running.server.respUrl as string,
+      Buffer.concat([
+        encodeCommand(['HELLO', '2']),
+        encodeCommand(['HELLO', '2', 'AUTH', 'default', 's3cret', 'SETNAME', 'lesson']),
+        encodeCommand(['CLIENT', 'GETNAME']),
+      ]),
+    );
+    expect(reply.text).toMatch(
+      /^-NOAUTH HELLO must be called with the client already authenticated/,
+    );
+    expect(reply.text).toContain('$5\r\nproto\r\n:2\r\n');
+    expect(reply.text.endsWith('$6\r\nlesson\r\n')).toBe(true);
+  });
+
   it('refuses large commands before AUTH, as Redis does', async () => {
     const reply = await raw(running.server.respUrl as string, '*100\r\n');
     expect(reply.text).toBe('-ERR Protocol error: invalid multibulk length\r\n');
