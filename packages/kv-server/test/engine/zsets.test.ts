@@ -43,11 +43,14 @@ describe('the sorted set structure', () => {
     zset.set('a', -Infinity);
     zset.set('b', 1.5);
     zset.set('x'.repeat(65), Infinity);
+    zset.set('negative zero', -0);
     const restored = collectionRestorers.get('zset')?.(
       JSON.parse(JSON.stringify(zset.toSnapshot())),
     ) as ZSetValue;
     expect(restored.toSnapshot()).toEqual(zset.toSnapshot());
     expect(restored.compact).toBe(false);
+    // A skip-list set keeps the sign of zero, through JSON too.
+    expect(Object.is(restored.scores.get('negative zero'), -0)).toBe(true);
   });
 });
 

@@ -167,12 +167,12 @@ export class ZSetValue implements Collection {
   }
 
   toSnapshot(): { compact: boolean; entries: [string, number | string][] } {
-    // JSON has no infinities: those travel as strings.
+    // JSON has no infinities and writes -0 as 0: those travel as strings.
     return {
       compact: this.compact,
       entries: [...this.list.values()].map((e) => [
         e.member,
-        Number.isFinite(e.score) ? e.score : String(e.score),
+        Object.is(e.score, -0) ? '-0' : Number.isFinite(e.score) ? e.score : String(e.score),
       ]),
     };
   }
@@ -240,8 +240,8 @@ export class ZSetValue implements Collection {
 collectionRestorers.set('zset', (data) => {
   const { compact, entries } = data as ReturnType<ZSetValue['toSnapshot']>;
   const zset = new ZSetValue();
+  zset.compact = compact;
   for (const [member, score] of entries) zset.set(member, Number(score));
-  zset.compact = zset.compact && compact;
   return zset;
 });
 
@@ -250,8 +250,12 @@ function lookupZSet(db: Database, key: string): ZSetValue | undefined {
 }
 
 /** Redis's addReplyDouble: as formatDouble, but a negative zero keeps its sign ("-0"). */
+function scoreText(score: number): string {
+  return Object.is(score, -0) ? '-0' : formatDouble(score);
+}
+
 function scoreReply(score: number): Buffer {
-  return bulk(Object.is(score, -0) ? '-0' : formatDouble(score));
+  return bulk(scoreText(score));
 }
 
 function* toPairs(entries: Iterable<Entry>): IterableIterator<[string, number]> {
