@@ -36,6 +36,18 @@ export interface StartOptions {
   onProgress?: (message: string) => void;
 }
 
+/**
+ * The local ports a configuration needs: Postgres unless DATABASE_URL is set; the kv-server's
+ * REST port whenever it runs (for Upstash, or only for its RESP port: VALKEY_URL unset).
+ */
+export function localPortsNeeded(config: WorkshopConfig): ServiceKey[] {
+  const keys: ServiceKey[] = [];
+  if (config.databaseSource === 'embedded') keys.push('postgres');
+  if (config.upstash.source === 'local' || config.valkeySource === 'local') keys.push('rest');
+  if (config.valkeySource === 'local') keys.push('resp');
+  return keys;
+}
+
 const needs = (config: WorkshopConfig) => ({
   postgres: config.databaseSource === 'embedded',
   rest: config.upstash.source === 'local',
@@ -58,8 +70,7 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
   const { config, ports, dataDir, onProgress } = options;
   const need = needs(config);
   const chosen: Record<ServiceKey, number> = { ...ports };
-  for (const key of ['postgres', 'rest', 'resp'] as const) {
-    if (!need[key] && !(key === 'rest' && need.resp)) continue;
+  for (const key of localPortsNeeded(config)) {
     if (await isPortFree(ports.host, ports[key])) continue;
     if (!options.anyPortIfBusy) throw new PortInUseError(key, ports[key]);
     chosen[key] = 0;

@@ -1,7 +1,7 @@
 // One run of the local stack, shared by `workshop stack` and `workshop start`: take the data
 // folder's lock, start what is not configured as a real service, print the table, stop cleanly.
 import { loadContext, UserError, type WorkshopContext } from './context.ts';
-import { type ServiceRow, startLocalServices } from './local-stack.ts';
+import { localPortsNeeded, type ServiceRow, startLocalServices } from './local-stack.ts';
 import { PortInUseError } from './ports.ts';
 import { acquireLock, releaseLock, type StackLock, updateLock } from './stack-lock.ts';
 
@@ -40,10 +40,7 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
   const startedAt = performance.now();
   const context = await loadContext(env);
   const { config, dataDir } = context;
-  const embedded =
-    config.databaseSource === 'embedded' ||
-    config.upstash.source === 'local' ||
-    config.valkeySource === 'local';
+  const embedded = localPortsNeeded(config).length > 0;
 
   const lock: StackLock = {
     pid: process.pid,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext, UserError, type WorkshopContext } from '../context.ts';
-import { findRunningStack, redact } from '../local-stack.ts';
+import { findRunningStack, localPortsNeeded, redact } from '../local-stack.ts';
 import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
 import { type ProbeResult, probePostgres, probeResp, probeUpstash } from '../probes.ts';
 import { readLock, type StackLock } from '../stack-lock.ts';
@@ -217,12 +217,9 @@ export async function run(args: string[]): Promise<number> {
       checkUpstash(context, stack),
       checkValkey(context, stack),
     );
-    const { config } = context;
-    const used: ServiceKey[] = [];
-    if (config.databaseSource === 'embedded') used.push('postgres');
-    if (config.upstash.source === 'local' || config.valkeySource === 'local') used.push('rest');
-    if (config.valkeySource === 'local') used.push('resp');
-    for (const key of used) checks.push(checkPort(context, key, holder));
+    for (const key of localPortsNeeded(context.config)) {
+      checks.push(checkPort(context, key, holder));
+    }
   }
 
   let problems = 0;

@@ -6,6 +6,7 @@ import {
   configForStack,
   findRunningStack,
   type LocalServices,
+  localPortsNeeded,
   serviceEnv,
   startLocalServices,
 } from '../local-stack.ts';
@@ -71,11 +72,7 @@ export async function run(args: string[]): Promise<number> {
     const { config } = context;
     dataDir = context.dataDir;
     let actual = config;
-    const needsLocal =
-      config.databaseSource === 'embedded' ||
-      config.upstash.source === 'local' ||
-      config.valkeySource === 'local';
-    if (needsLocal) {
+    if (localPortsNeeded(config).length > 0) {
       const stack = await findRunningStack(dataDir, context.ports, context.token);
       if (stack) {
         actual = configForStack(config, stack);
