@@ -69,7 +69,7 @@ export function createCache({
   // Reads of a key that are already running, so concurrent callers share one instead of each
   // asking the database: 100 simultaneous misses become one query.
   const inFlight = new Map<string, Promise<unknown>>();
-  // Bumped by every write, so a load that started before a write does not store its old result.
+  // Bumped by every write, so a read that began before a write does not store what it loaded.
   let writes = 0;
 
   function read<T>(key: string, load: () => Promise<T>, parse: (json: string) => T): Promise<T> {
@@ -92,16 +92,16 @@ export function createCache({
     load: () => Promise<T>,
     parse: (json: string) => T,
   ): Promise<T> {
+    const writesBefore = writes;
     const cached = await tryStore(() => store.get(key), null);
     if (cached !== null) {
       onEvent({ kind: 'hit', key });
       return parse(cached);
     }
     onEvent({ kind: 'miss', key });
-    const writesBefore = writes;
     const value = await load();
-    // Keep a copy that expires on its own; but not when a write came in while we were loading
-    // (our value may predate it), nor when the store just failed us.
+    // Keep a copy that expires on its own; but not when a write came in during this read (our
+    // value may predate it), nor when the store just failed us.
     if (value !== null && writes === writesBefore && !storeDown) {
       await tryStore(() => store.set(key, JSON.stringify(value), { ex: ttlSeconds }), null);
     }

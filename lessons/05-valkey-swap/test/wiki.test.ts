@@ -31,10 +31,14 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
 
   /** The store and a wiki on it, starting from an empty store. */
   async function freshWiki(options: { ttlSeconds?: number } = {}) {
+    // Start each test cold: empty the store (this file's own kv-server, or its own Redis db).
+    await flush(); // the backend's own database
     const store = connect();
-    // The per-file store holds only this file's keys; start each test cold.
-    await store.del('articles:list');
-    return { store, wiki: createWiki({ pool: stack.pool, store, ...options }) };
+    // A timeout no healthy store reaches, even on a busy machine (the outage test sets its own).
+    return {
+      store,
+      wiki: createWiki({ pool: stack.pool, store, cacheTimeoutMs: 10_000, ...options }),
+    };
   }
 
   let n = 0;
@@ -168,7 +172,7 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
         expect(
           took,
           'a read waited while the client retried the dead cache: create the client with retry: false (@upstash/redis), or fail fast like createValkeyStoreClient (iovalkey)',
-        ).toBeLessThan(2_000);
+        ).toBeLessThan(3_000);
       }
       expect(
         events.filter((event) => event.kind === 'store-down').length,
