@@ -8,6 +8,7 @@ const lessonRoot = () =>
   tempRoot({
     'lessons/01-first-steps/README.md': '---\ntitle: First steps\nlesson: 1\n---\n# First steps\n',
     'lessons/01-first-steps/src/main.ts': "console.log('one');\n",
+    'lessons/02-second/package.json': '{ "type": "module" }\n',
     'lessons/02-second/src/main.ts': "console.log('two');\n",
   });
 
@@ -53,6 +54,25 @@ describe('workshop CLI', () => {
     expect(run.stderr).toContain('There is no lesson "7"');
     expect(run.stderr).toMatch(/01-first-steps\s+First steps/);
     expect(run.stderr).toMatch(/02-second\s+second/);
+  });
+
+  it('takes . for the lesson folder it is run from', async () => {
+    const root = lessonRoot();
+    const run = await runCli(
+      ['lesson', '.'],
+      cleanEnv({
+        WORKSHOP_ROOT: root,
+        // Real services configured: nothing to start for this lesson, which uses none.
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres',
+        UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1',
+        UPSTASH_REDIS_REST_TOKEN: 'unused',
+        VALKEY_URL: 'redis://127.0.0.1:1',
+      }),
+      join(root, 'lessons/02-second/src'),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('two\n');
+    expect(run.code).toBe(0);
   });
 
   it('asks which lesson when none is given', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { runForeground, tsxArgs } from '../child-process.ts';
 import { loadContext, UserError } from '../context.ts';
 import {
@@ -16,7 +16,8 @@ import { findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '
 
 export const help = `Usage: workshop lesson <n> [args...]   (pnpm lesson <n>)
 
-Runs lessons/NN-*/src/main.ts with tsx (extra args are passed on). <n> is 1, 01 or 01-object-store.
+Runs lessons/NN-*/src/main.ts with tsx (extra args are passed on). <n> is 1, 01, 01-object-store,
+or . for the lesson folder you are in.
 The lesson uses the services configured in .env; for those that are not, it uses the local stack
 if \`pnpm stack\` runs in another terminal, or starts the embedded services for this run only.`;
 
@@ -27,7 +28,11 @@ export function resolveLesson(root: string, query: string | undefined): Lesson {
       `Which lesson? Usage: pnpm lesson <n>. The lessons:\n${lessonList(lessons)}`,
     );
   }
-  const lesson = findLesson(lessons, query);
+  // `.`: the lesson whose folder we are in (a lesson's own `pnpm start` can run `workshop lesson .`).
+  const lesson =
+    query === '.'
+      ? lessons.find((l) => `${process.cwd()}${sep}`.startsWith(`${l.dir}${sep}`))
+      : findLesson(lessons, query);
   if (!lesson) {
     throw new UserError(`There is no lesson "${query}". The lessons:\n${lessonList(lessons)}`);
   }
