@@ -45,7 +45,7 @@ describe('connecting to Valkey', () => {
     ).toMatch(new RegExp(`VALKEY_URL ${valkeyUrl} \\(connect ECONNREFUSED[^)]*\\): start`));
     expect(
       performance.now() - start,
-      'a refused connection should fail within a second: is the client retrying for longer?',
-    ).toBeLessThan(1_000);
+      'a refused connection should fail within two seconds: is the client retrying for longer?',
+    ).toBeLessThan(2_000);
   });
 });
