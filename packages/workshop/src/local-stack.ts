@@ -147,7 +147,7 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
             service: 'Valkey (Redis protocol)',
             where: kv.respUrl,
             source: 'embedded',
-            note: `snapshot in ${shown(snapshotFile)}`,
+            note: `${need.rest ? 'the same keys as Upstash REST, ' : ''}saved in ${shown(snapshotFile)}`,
           }
         : real('Valkey (Redis protocol)', config.valkeyUrl, 'VALKEY_URL'),
     ];

@@ -20,24 +20,18 @@ export function heldMessage(holder: StackLock): string {
 }
 
 export function formatTable(rows: ServiceRow[]): string {
-  const header: ServiceRow = {
-    service: 'service',
-    where: 'where',
-    source: 'source' as 'real',
-    note: '',
-  };
-  const all = [header, ...rows];
-  const width = (pick: (row: ServiceRow) => string) => Math.max(...all.map((r) => pick(r).length));
-  const ws = width((r) => r.service);
-  const ww = width((r) => r.where);
-  const wsrc = width((r) => r.source);
-  const line = (r: ServiceRow) =>
-    `  ${r.service.padEnd(ws)}  ${r.where.padEnd(ww)}  ${r.source.padEnd(wsrc)}  ${r.note}`.trimEnd();
-  return [line(header), `  ${'-'.repeat(ws + ww + wsrc + 6)}`, ...rows.map(line)].join('\n');
+  const cells = [
+    ['service', 'where', 'source', ''],
+    ...rows.map((row) => [row.service, row.where, row.source, row.note]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((cell) => cell[i]?.length ?? 0)));
+  const line = (cell: string[]) =>
+    `  ${cell.map((text, i) => text.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  const rule = `  ${'-'.repeat(widths.reduce((sum, w) => sum + w + 2, 0))}`;
+  return [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join('\n');
 }
 
 export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<LoadedStack> {
-  const startedAt = performance.now();
   const context = await loadContext(env);
   const { config, dataDir } = context;
   const embedded = localPortsNeeded(config).length > 0;
@@ -70,8 +64,8 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
   if (embedded) updateLock(dataDir, { ...lock, ...services.listening });
 
   console.log(`\n${formatTable(services.rows)}`);
-  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-  console.log(`\nReady in ${seconds} s.`);
+  // From the moment the process started: what the person at the keyboard waited.
+  console.log(`\nReady in ${process.uptime().toFixed(1)} s.`);
 
   let stopped: Promise<void> | undefined;
   return {
