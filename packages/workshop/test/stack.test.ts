@@ -119,6 +119,33 @@ describe.sequential('workshop stack', SLOW, () => {
     await stopWithCtrlC(second);
   });
 
+  it('starts again after being killed (SIGKILL), with the committed articles', async () => {
+    const env = await stackEnv();
+    const killed = startCli(['stack'], env);
+    const pool = createPool({
+      databaseUrl: tableUrls(await killed.waitFor(/Press Ctrl-C/)).postgres,
+    });
+    const slug = `killed-${Date.now()}`;
+    await createArticle(pool, {
+      slug,
+      title: 'Committed',
+      body: 'before the kill',
+      author: 'test',
+    });
+    await pool.end();
+    killed.child.kill('SIGKILL');
+    expect(await killed.exited).toBe('SIGKILL');
+    expect(existsSync(lockFile)).toBe(true); // left behind, names a dead process
+
+    const next = startCli(['stack'], env);
+    const reopened = createPool({
+      databaseUrl: tableUrls(await next.waitFor(/Press Ctrl-C/)).postgres,
+    });
+    expect((await getArticle(reopened, slug))?.title).toBe('Committed');
+    await reopened.end();
+    await stopWithCtrlC(next);
+  });
+
   it('refuses a port in use with one line naming it, and exits 1', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
