@@ -1,4 +1,5 @@
-// A tiny static file server for the built site: what a learner gets from any plain web server.
+// A tiny static file server for the built site (what any plain web server does): used by
+// `start` (scripts/serve.ts) and by the browser tests.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,27 @@ export function fileForPath(root: string, urlPath: string): string | null {
   return null;
 }
 
-export async function serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> {
+function portInUse(port: number): Error {
+  return new Error(
+    `Port ${port} is in use (is the site already running?). Stop that process, or pick another port: PORT=${port + 1}.`,
+  );
+}
+
+/** Fails early, with the way out, when `port` is taken (before a long build, say). */
+export async function assertPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? portInUse(port) : error),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+export async function serveStatic(
+  root: string,
+  options: { port?: number; host?: string } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const file = fileForPath(root, request.url ?? '/');
     const notFound = path.join(root, '404.html');
@@ -49,10 +70,16 @@ export async function serveStatic(root: string): Promise<{ url: string; close():
     });
     createReadStream(served).pipe(response);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const wanted = options.port ?? 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? portInUse(wanted) : error);
+    });
+    server.listen(wanted, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
