@@ -24,21 +24,26 @@ describe('migrate and seed', () => {
     expect(await count('SELECT count(*) FROM schema_migrations')).toBe(MIGRATIONS.length + 1);
   });
 
-  it('seeds the same articles every time (deterministic, no randomness)', async () => {
-    await stack.pool.query('CREATE TABLE seeded_before AS SELECT * FROM articles');
+  // Re-running the seed takes a second or two on an idle machine: allow for a busy one.
+  it('seeds the same articles every time (deterministic, no randomness)', {
+    timeout: 60_000,
+  }, async () => {
+    const fingerprint = async () =>
+      (
+        await stack.pool.query<{ md5: string; n: number }>(
+          `SELECT md5(string_agg(concat_ws('|', slug, title, body, author, created_at, updated_at), '#' ORDER BY slug)) AS md5,
+                  count(*)::int AS n
+             FROM articles WHERE slug <> 'article-00001'`,
+        )
+      ).rows[0];
+    const before = await fingerprint();
     await stack.pool.query('DELETE FROM articles');
     await stack.pool.query("DELETE FROM schema_migrations WHERE id LIKE 'seed-%'");
     await seed(stack.pool);
-    // article-00001 was deleted above; everything else must match column for column.
-    const differences = await count(`
-      SELECT count(*) FROM (
-        (SELECT * FROM articles WHERE slug <> 'article-00001' EXCEPT SELECT * FROM seeded_before)
-        UNION ALL
-        (SELECT * FROM seeded_before EXCEPT SELECT * FROM articles)
-      ) d`);
-    expect(differences).toBe(0);
+    // article-00001 was deleted by the test above; every other article must come back identical.
+    expect(await fingerprint()).toEqual(before);
     expect(await count('SELECT count(*) FROM articles')).toBe(SEED_ARTICLE_COUNT);
     expect(await count('SELECT count(DISTINCT author) FROM articles')).toBeGreaterThan(1);
-    expect(await count('SELECT count(DISTINCT title) FROM articles')).toBeGreaterThan(100);
+    expect(await count('SELECT count(DISTINCT title) FROM articles')).toBeGreaterThan(1000);
   });
 });

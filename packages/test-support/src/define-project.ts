@@ -32,9 +32,10 @@ export function defineProject(
           include: ['test/**/*.test.ts'],
           // Builds the cached test database template once per run, before any worker needs it.
           globalSetup: [GLOBAL_SETUP],
-          // Real servers and databases: a test that takes seconds is slow, not broken. Hooks start a
-          // stack per file (~0.5 s) but may wait for the template's first build (~10 s).
-          testTimeout: 15_000,
+          // Real servers and databases, on machines that may be busy: a test that takes seconds is
+          // slow, not broken. Hooks start a stack per file (~0.5 s) but may wait for the template's
+          // first build (~10 s).
+          testTimeout: 30_000,
           hookTimeout: 60_000,
         },
       },
