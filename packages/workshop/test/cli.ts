@@ -1,11 +1,12 @@
 // Runs the real `workshop` CLI as a child process, the way a learner does, in a controlled
 // environment: its own data folder and ports, none of the developer's service variables.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(REPO_ROOT, 'packages/workshop/bin/workshop.mjs');
@@ -170,4 +171,46 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A data folder of its own for a test file, and the environment to run the CLI on it. */
+export function dataFolder() {
+  const dir = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+  const lockFile = join(dir, 'stack.lock.json');
+  return {
+    dir,
+    lockFile,
+    /** Free ports, this folder, none of the developer's service variables, and `extra`. */
+    async env(extra: Record<string, string> = {}) {
+      return cleanEnv({
+        WORKSHOP_DATA_DIR: dir,
+        WORKSHOP_POSTGRES_PORT: String(await freePort()),
+        WORKSHOP_REST_PORT: String(await freePort()),
+        WORKSHOP_RESP_PORT: String(await freePort()),
+        ...extra,
+      });
+    },
+    /** Ctrl-C, then: exit code 0, no process, no lock file. */
+    async stopWithCtrlC(stack: RunningCli) {
+      stack.child.kill('SIGINT');
+      const code = await stack.exited;
+      expect(code, stack.output()).toBe(0);
+      expect(isRunning(stack.child.pid as number)).toBe(false);
+      expect(existsSync(lockFile)).toBe(false);
+    },
+  };
+}
+
+/** The URLs in the table `workshop stack` prints. */
+export function tableUrls(output: string) {
+  const url = (service: string) => {
+    const match = new RegExp(`^ {2}${service}\\s+(\\S+)\\s+(embedded|real)`, 'm').exec(output);
+    if (!match?.[1]) throw new Error(`No ${service} row in:\n${output}`);
+    return match[1];
+  };
+  return {
+    postgres: url('Postgres'),
+    rest: url('Upstash REST'),
+    resp: url('Valkey \\(Redis protocol\\)'),
+  };
 }

@@ -1,13 +1,11 @@
-// `workshop stack` and `workshop lesson` with the real embedded services, in a data folder of
-// their own and on free ports. The tests share that folder and run in order: the first one pays
-// for initdb, the rest start warm (as a learner's second start does).
-
+// `workshop stack` with the real embedded services, in a data folder of its own and on free
+// ports. The tests share that folder and run in order: the first one pays for initdb, the rest
+// start warm (as a learner's second start does).
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   createArticle,
   createPool,
@@ -16,76 +14,17 @@ import {
   LOCAL_STACK,
 } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanEnv,
-  freePort,
-  isRunning,
-  REPO_ROOT,
-  runCli,
-  startCli,
-  stopLeftovers,
-  tempRoot,
-} from './cli.ts';
+import { dataFolder, runCli, startCli, stopLeftovers, tableUrls } from './cli.ts';
 
 // Real processes on a shared 2-core machine: generous bounds, so a busy moment is not a failure.
 const SLOW = { timeout: 90_000 };
 
 afterEach(stopLeftovers);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'workshop-data-'));
-const lockFile = join(dataDir, 'stack.lock.json');
-
-async function stackEnv(extra: Record<string, string> = {}) {
-  return cleanEnv({
-    WORKSHOP_DATA_DIR: dataDir,
-    WORKSHOP_POSTGRES_PORT: String(await freePort()),
-    WORKSHOP_REST_PORT: String(await freePort()),
-    WORKSHOP_RESP_PORT: String(await freePort()),
-    ...extra,
-  });
-}
-
-/** The URLs in the table `workshop stack` prints. */
-function tableUrls(output: string) {
-  const url = (service: string) => {
-    const match = new RegExp(`^ {2}${service}\\s+(\\S+)\\s+(embedded|real)`, 'm').exec(output);
-    if (!match?.[1]) throw new Error(`No ${service} row in:\n${output}`);
-    return match[1];
-  };
-  return {
-    postgres: url('Postgres'),
-    rest: url('Upstash REST'),
-    resp: url('Valkey \\(Redis protocol\\)'),
-  };
-}
-
-async function stopWithCtrlC(stack: ReturnType<typeof startCli>) {
-  stack.child.kill('SIGINT');
-  const code = await stack.exited;
-  expect(code, stack.output()).toBe(0);
-  expect(isRunning(stack.child.pid as number)).toBe(false);
-  expect(existsSync(lockFile)).toBe(false);
-}
-
-// A lesson that reports what it was given: where its services are, and that each answers.
-const DB = pathToFileURL(join(REPO_ROOT, 'packages/db/src/index.ts')).href;
-const probeLesson = () =>
-  tempRoot({
-    'lessons/01-probe/package.json': '{ "type": "module" }\n',
-    'lessons/01-probe/src/main.ts': `
-import { createPool, createValkeyClient, loadConfig, pingUpstash } from '${DB}';
-const config = loadConfig();
-const pool = createPool(config);
-const { rows } = await pool.query('SELECT count(*)::int AS n FROM articles');
-await pool.end();
-await pingUpstash(config.upstash);
-const valkey = createValkeyClient(config);
-const pong = await valkey.ping();
-valkey.disconnect();
-console.log(JSON.stringify({ articles: rows[0].n, databaseUrl: config.databaseUrl, pong, args: process.argv.slice(2), cwd: process.cwd() }));
-process.exit(3);
-`,
-  });
+const data = dataFolder();
+const { lockFile } = data;
+const stackEnv = data.env;
+const stopWithCtrlC = data.stopWithCtrlC;
 
 describe.sequential('workshop stack', SLOW, () => {
   it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles and keys across a restart', async () => {
@@ -192,71 +131,5 @@ describe.sequential('workshop stack', SLOW, () => {
     );
     expect(output).toMatch(/^ {2}Upstash REST\s+\S+\s+embedded/m);
     await stopWithCtrlC(stack);
-  });
-});
-
-describe.sequential('workshop lesson', SLOW, () => {
-  it('starts the embedded services for one run when nothing is running, and stops them after', async () => {
-    const run = await runCli(
-      ['lesson', '01', '--flag'],
-      await stackEnv({ WORKSHOP_ROOT: probeLesson() }),
-    );
-    expect(run.stderr).toBe('');
-    const report = JSON.parse(run.stdout);
-    expect(report.articles).toBeGreaterThan(1000);
-    expect(report.pong).toBe('PONG');
-    expect(report.args).toEqual(['--flag']);
-    expect(report.cwd).toMatch(/lessons\/01-probe$/);
-    expect(run.code).toBe(3); // the lesson's own exit code
-    expect(existsSync(lockFile)).toBe(false);
-  });
-
-  it('uses the local stack when it is running', async () => {
-    const env = await stackEnv();
-    const stack = startCli(['stack'], env);
-    const urls = tableUrls(await stack.waitFor(/Press Ctrl-C/));
-    // Other ports for the lesson: were it to start services of its own, they would differ.
-    const run = await runCli(['lesson', 'probe'], await stackEnv({ WORKSHOP_ROOT: probeLesson() }));
-    expect(JSON.parse(run.stdout).databaseUrl).toBe(urls.postgres);
-    expect(run.code).toBe(3);
-    expect(isRunning(stack.child.pid as number)).toBe(true);
-
-    // A stack of another data folder on our ports is found by asking it, with our token.
-    const otherFolder = mkdtempSync(join(tmpdir(), 'workshop-data-'));
-    const probed = await runCli(['lesson', 'probe'], {
-      ...env,
-      WORKSHOP_ROOT: probeLesson(),
-      WORKSHOP_DATA_DIR: otherFolder,
-    });
-    expect(JSON.parse(probed.stdout).databaseUrl).toBe(urls.postgres);
-    expect(existsSync(join(otherFolder, 'postgres'))).toBe(false);
-    const doctorElsewhere = await runCli(['doctor'], { ...env, WORKSHOP_DATA_DIR: otherFolder });
-    expect(doctorElsewhere.stdout).toMatch(
-      /^✓ port \d+ \(local Upstash REST\) is held by the running local stack \(from another data folder\)$/m,
-    );
-
-    const doctor = await runCli(['doctor'], env);
-    expect(doctor.stdout).toMatch(
-      /^✓ port \d+ \(embedded Postgres\) is held by the running local stack/m,
-    );
-    expect(doctor.stdout).toMatch(/^✓ Upstash: the local kv-server, running at/m);
-    await stopWithCtrlC(stack);
-  });
-
-  it('stops at a broken .env with its message, leaving no lesson process behind', async () => {
-    const root = probeLesson();
-    writeFileSync(join(root, '.env'), 'VALKEY_URL=http://127.0.0.1:6379\n');
-    // runCli waits for stdout to close: a lesson process left waiting would hold it open.
-    const run = await runCli(['lesson', '1'], await stackEnv({ WORKSHOP_ROOT: root }));
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr.trim()).toMatch(/^VALKEY_URL is an http\(s\):\/\/ URL: .*redis:\/\//);
-    expect(existsSync(lockFile)).toBe(false);
-  });
-
-  it('runs lesson 1 of the course with nothing running', async () => {
-    const run = await runCli(['lesson', '1'], await stackEnv());
-    expect(run.stdout).toContain('Lesson 01');
-    expect(run.code).toBe(0);
   });
 });

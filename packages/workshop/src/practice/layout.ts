@@ -1,0 +1,180 @@
+// Where practice mode keeps things, and how a lesson's starting state and solution are laid out
+// as a folder that runs the lesson's checkpoint tests against its own src/.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { UserError } from '../context.ts';
+import { dataDir, findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
+
+export interface Practice {
+  root: string;
+  lessons: Lesson[];
+  /** The learner's working copy: `playground/` at the repo root (WORKSHOP_PLAYGROUND_DIR). */
+  playground: string;
+  /** Where `solution` writes: next to the playground, never inside it. */
+  solutionDir: string;
+  /** The progress file (hints shown, checks passed). */
+  stateFile: string;
+}
+
+export function practiceContext(env: NodeJS.ProcessEnv = process.env): Practice {
+  const root = findRepoRoot(env);
+  const playground = env.WORKSHOP_PLAYGROUND_DIR
+    ? resolve(env.WORKSHOP_PLAYGROUND_DIR)
+    : join(root, 'playground');
+  return {
+    root,
+    lessons: listLessons(root),
+    playground,
+    solutionDir: `${playground}-solution`,
+    stateFile: join(dataDir(root, env), 'progress.json'),
+  };
+}
+
+/** `3`, `03`, `03-ttl-caching` or `ttl-caching`, or a one-line error listing the lessons. */
+export function lessonArg(practice: Practice, query: string): Lesson {
+  const lesson = findLesson(practice.lessons, query);
+  if (!lesson) {
+    throw new UserError(
+      `There is no lesson "${query}". The lessons:\n${lessonList(practice.lessons)}`,
+    );
+  }
+  return lesson;
+}
+
+// #region files
+/** Every file under `dir`, as paths relative to it (forward slashes), sorted. */
+export function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const files: string[] = [];
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const path = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  walk('');
+  return files.sort();
+}
+
+function copyTree(from: string, to: string): void {
+  for (const file of listFiles(from)) {
+    mkdirSync(dirname(join(to, file)), { recursive: true });
+    copyFileSync(join(from, file), join(to, file));
+  }
+}
+// #endregion files
+
+/** `lessons/NN-*\/exercise/`: the files of the starting state that differ from lesson N-1. */
+export const exerciseDir = (lesson: Lesson) => join(lesson.dir, 'exercise');
+
+/**
+ * The starting state's src/ files (path -> the file to copy): lesson N-1's src/ without the
+ * files lesson N no longer has, overlaid with `exercise/src/`. Lesson 1 starts from its overlay.
+ */
+export function exerciseSources(practice: Practice, lesson: Lesson): Map<string, string> {
+  const previous = practice.lessons.filter((l) => l.number < lesson.number).at(-1);
+  const kept = new Set(listFiles(join(lesson.dir, 'src')));
+  const sources = new Map<string, string>();
+  if (previous) {
+    const base = join(previous.dir, 'src');
+    for (const file of listFiles(base)) {
+      if (kept.has(file)) sources.set(file, join(base, file));
+    }
+  }
+  const overlay = join(exerciseDir(lesson), 'src');
+  for (const file of listFiles(overlay)) sources.set(file, join(overlay, file));
+  return sources;
+}
+
+export function hasExercise(lesson: Lesson): boolean {
+  return existsSync(join(exerciseDir(lesson), 'src'));
+}
+
+/** Marks a folder as lesson N's practice copy (which lesson, since when). */
+const MARKER = '.practice.json';
+
+export function playgroundLesson(practice: Practice): Lesson | undefined {
+  const marker = join(practice.playground, MARKER);
+  if (!existsSync(marker)) return undefined;
+  const { lesson } = JSON.parse(readFileSync(marker, 'utf8')) as { lesson?: string };
+  return practice.lessons.find((l) => l.name === lesson);
+}
+
+/** The playground's lesson, or the one-line error saying how to get one. */
+export function currentLesson(practice: Practice): Lesson {
+  const lesson = playgroundLesson(practice);
+  if (lesson) return lesson;
+  const where = relative(process.cwd(), practice.playground) || practice.playground;
+  throw new UserError(
+    existsSync(practice.playground)
+      ? `${where}/ is not a practice copy of a lesson. Start one with: pnpm practice start <n>`
+      : `No playground yet. Start a lesson with: pnpm practice start <n> (e.g. pnpm practice start 1)`,
+  );
+}
+
+/**
+ * Writes a folder that runs `lesson`'s checkpoints against `src`: the lesson's test/, its
+ * package.json and vitest config, a tsconfig, and node_modules linked to the lesson's own (so
+ * `@workshop/db`, `pg`... resolve as they do in the lesson).
+ */
+export function writeRunnable(
+  practice: Practice,
+  lesson: Lesson,
+  dir: string,
+  src: Map<string, string>,
+): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [file, from] of src) {
+    mkdirSync(dirname(join(dir, 'src', file)), { recursive: true });
+    copyFileSync(from, join(dir, 'src', file));
+  }
+  copyTree(join(lesson.dir, 'test'), join(dir, 'test'));
+  copyFileSync(join(lesson.dir, 'vitest.config.ts'), join(dir, 'vitest.config.ts'));
+  const pkg = JSON.parse(readFileSync(join(lesson.dir, 'package.json'), 'utf8'));
+  pkg.name = basename(dir);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const base = relative(dir, join(practice.root, 'tsconfig.base.json')).replaceAll('\\', '/');
+  const tsconfig = {
+    extends: base,
+    // Work in progress: a parameter or a variable not used yet is not an error.
+    compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
+    include: ['src', 'test', '*.ts'],
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  const modules = join(lesson.dir, 'node_modules');
+  const link = join(dir, 'node_modules');
+  // A junction needs no admin rights on Windows; elsewhere the type is ignored.
+  symlinkSync(
+    process.platform === 'win32' ? modules : relative(dir, modules),
+    link,
+    process.platform === 'win32' ? 'junction' : 'dir',
+  );
+  writeFileSync(
+    join(dir, MARKER),
+    `${JSON.stringify({ lesson: lesson.name, createdAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+}
+
+/** A timestamp for folder names: 2026-11-26T07-30-12. */
+export function stamp(date = new Date()): string {
+  return date.toISOString().slice(0, 19).replaceAll(':', '-');
+}
+
+/** Moves a folder aside to `<dir>-backup-<stamp>` (a suffix when that exists); returns it. */
+export function backup(dir: string): string {
+  const base = `${dir}-backup-${stamp()}`;
+  let target = base;
+  for (let i = 2; existsSync(target); i++) target = `${base}-${i}`;
+  renameSync(dir, target);
+  return target;
+}

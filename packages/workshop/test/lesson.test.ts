@@ -1,0 +1,114 @@
+// `workshop lesson` with the real embedded services: with nothing running, with a running stack
+// (of this data folder or another), with a broken .env, and lesson 1 of the course itself.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  dataFolder,
+  isRunning,
+  REPO_ROOT,
+  runCli,
+  startCli,
+  stopLeftovers,
+  tableUrls,
+  tempRoot,
+} from './cli.ts';
+
+// Real processes on a shared 2-core machine: generous bounds, so a busy moment is not a failure.
+const SLOW = { timeout: 90_000 };
+
+afterEach(stopLeftovers);
+
+const data = dataFolder();
+const { lockFile } = data;
+const stackEnv = data.env;
+const stopWithCtrlC = data.stopWithCtrlC;
+
+// A lesson that reports what it was given: where its services are, and that each answers.
+const DB = pathToFileURL(join(REPO_ROOT, 'packages/db/src/index.ts')).href;
+const probeLesson = () =>
+  tempRoot({
+    'lessons/01-probe/package.json': '{ "type": "module" }\n',
+    'lessons/01-probe/src/main.ts': `
+import { createPool, createValkeyClient, loadConfig, pingUpstash } from '${DB}';
+const config = loadConfig();
+const pool = createPool(config);
+const { rows } = await pool.query('SELECT count(*)::int AS n FROM articles');
+await pool.end();
+await pingUpstash(config.upstash);
+const valkey = createValkeyClient(config);
+const pong = await valkey.ping();
+valkey.disconnect();
+console.log(JSON.stringify({ articles: rows[0].n, databaseUrl: config.databaseUrl, pong, args: process.argv.slice(2), cwd: process.cwd() }));
+process.exit(3);
+`,
+  });
+
+describe.sequential('workshop lesson', SLOW, () => {
+  it('starts the embedded services for one run when nothing is running (initialising them), and stops them after', async () => {
+    const run = await runCli(
+      ['lesson', '01', '--flag'],
+      await stackEnv({ WORKSHOP_ROOT: probeLesson() }),
+    );
+    // The first run in a fresh data folder shows the initialisation's progress.
+    expect(run.stderr).toMatch(/First start: initialising the embedded Postgres/);
+    const report = JSON.parse(run.stdout);
+    expect(report.articles).toBeGreaterThan(1000);
+    expect(report.pong).toBe('PONG');
+    expect(report.args).toEqual(['--flag']);
+    expect(report.cwd).toMatch(/lessons\/01-probe$/);
+    expect(run.code).toBe(3); // the lesson's own exit code
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('uses the local stack when it is running', async () => {
+    const env = await stackEnv();
+    const stack = startCli(['stack'], env);
+    const urls = tableUrls(await stack.waitFor(/Press Ctrl-C/));
+    // Other ports for the lesson: were it to start services of its own, they would differ.
+    const run = await runCli(['lesson', 'probe'], await stackEnv({ WORKSHOP_ROOT: probeLesson() }));
+    expect(JSON.parse(run.stdout).databaseUrl).toBe(urls.postgres);
+    expect(run.code).toBe(3);
+    expect(isRunning(stack.child.pid as number)).toBe(true);
+
+    // A stack of another data folder on our ports is found by asking it, with our token.
+    const otherFolder = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+    const probed = await runCli(['lesson', 'probe'], {
+      ...env,
+      WORKSHOP_ROOT: probeLesson(),
+      WORKSHOP_DATA_DIR: otherFolder,
+    });
+    expect(JSON.parse(probed.stdout).databaseUrl).toBe(urls.postgres);
+    expect(existsSync(join(otherFolder, 'postgres'))).toBe(false);
+    const doctorElsewhere = await runCli(['doctor'], { ...env, WORKSHOP_DATA_DIR: otherFolder });
+    expect(doctorElsewhere.stdout).toMatch(
+      /^✓ port \d+ \(local Upstash REST\) is held by the running local stack \(from another data folder\)$/m,
+    );
+
+    const doctor = await runCli(['doctor'], env);
+    expect(doctor.stdout).toMatch(
+      /^✓ port \d+ \(embedded Postgres\) is held by the running local stack/m,
+    );
+    expect(doctor.stdout).toMatch(/^✓ Upstash: the local kv-server, running at/m);
+    await stopWithCtrlC(stack);
+  });
+
+  it('stops at a broken .env with its message, leaving no lesson process behind', async () => {
+    const root = probeLesson();
+    writeFileSync(join(root, '.env'), 'VALKEY_URL=http://127.0.0.1:6379\n');
+    // runCli waits for stdout to close: a lesson process left waiting would hold it open.
+    const run = await runCli(['lesson', '1'], await stackEnv({ WORKSHOP_ROOT: root }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toMatch(/^VALKEY_URL is an http\(s\):\/\/ URL: .*redis:\/\//);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('runs lesson 1 of the course with nothing running', async () => {
+    const run = await runCli(['lesson', '1'], await stackEnv());
+    expect(run.stdout).toContain('Lesson 01');
+    expect(run.code).toBe(0);
+  });
+});
