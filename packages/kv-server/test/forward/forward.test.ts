@@ -122,6 +122,9 @@ describe('forwarding to a backend', () => {
       await other.set('fw:r', '9');
       expect(await client.multi().set('fw:r', '3').exec()).toBeNull();
       expect(await client.get('fw:r')).toBe('9');
+      // Pub/sub would break the pairing of commands and replies: refused, and the connection goes on.
+      await expect(client.call('SUBSCRIBE', 'news')).rejects.toThrow(/not supported .* forwarding/);
+      expect(await client.get('fw:r')).toBe('9');
     } finally {
       client.disconnect();
       other.disconnect();

@@ -313,6 +313,16 @@ describe('bad input', () => {
     await expectIntact();
   });
 
+  it('answers 400 for a pipeline over the command limit', async () => {
+    const res = await post(
+      '/pipeline',
+      Array.from({ length: 10_001 }, () => ['set', 'sentinel', 'changed']),
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/10001 commands .* over the limit of 10000/);
+    await expectIntact();
+  });
+
   it('answers wrong arity and unknown commands with the Redis error text', async () => {
     const arity = await post('/', ['get']);
     expect(arity.status).toBe(400);
