@@ -391,6 +391,16 @@ describeDifferential('differential: sorted sets', () => {
       ['exists', 'z2'],
     ]));
 
+  it('score bounds end at a NUL byte (C strings), lex bounds do not', () =>
+    diff.expectSame([
+      ['zadd', 'z', '1', 'a', '0', 'b'],
+      ['zcount', 'z', '9223372036854775808', Buffer.from('\u0000\u00ff', 'latin1')],
+      ['zcount', 'z', Buffer.from('(\u0000x', 'latin1'), '1'],
+      ['zcount', 'z', Buffer.from('\u0000', 'latin1'), Buffer.from('\u0000', 'latin1')],
+      ['zrangebyscore', 'z', '-1', Buffer.from('1\u0000junk', 'latin1')],
+      ['zrangebylex', 'z', Buffer.from('[\u0000', 'latin1'), '+'],
+    ]));
+
   it('a sorted set past the listpack limits (300 members): ranks, ranges, -0 kept', () =>
     diff.expectSame([
       ['ZADD', 'big', ...Array.from({ length: 300 }, (_, i) => [String(i % 50), `m${i}`]).flat()],

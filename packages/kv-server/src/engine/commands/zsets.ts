@@ -275,11 +275,14 @@ function withScores(entries: readonly Entry[], scores: boolean): Reply[] {
 // Ranges
 
 /**
- * C's strtod over the whole text, as Redis's zslParseRange reads a range bound: leading
- * whitespace is skipped, "" reads as 0, overflow is infinity, and trailing garbage or NaN is an
- * error (undefined). Unlike ZADD's scores, which refuse spaces and overflow.
+ * C's strtod over the whole text, as Redis's zslParseRange reads a range bound: the text ends at
+ * its first NUL byte (a C string), leading whitespace is skipped, "" reads as 0, overflow is
+ * infinity, and trailing garbage or NaN is an error (undefined). Unlike ZADD's scores, which
+ * refuse spaces, NULs and overflow.
  */
-function strtodWhole(text: string): number | undefined {
+function strtodWhole(whole: string): number | undefined {
+  const nul = whole.indexOf('\0');
+  const text = nul === -1 ? whole : whole.slice(0, nul);
   if (text === '') return 0;
   const s = text.replace(/^[ \t\n\v\f\r]+/, '');
   if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
