@@ -1,13 +1,15 @@
 // Building the site, in one place: `pnpm build` (scripts/build.ts), `start` (scripts/serve.ts)
 // and the browser tests' setup all call this.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lessonsDir } from '../src/course/lessons.ts';
 
 export const siteDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = path.join(siteDir, 'dist');
+/** A file in dist/ naming the lessons folder the site was built from. */
+const BUILT_FROM = '.built-from';
 
 /** Newest modification time under `target`, skipping installs and local state. */
 function newestMtime(target: string): number {
@@ -26,6 +28,9 @@ function newestMtime(target: string): number {
 export function distIsCurrent(): boolean {
   const built = path.join(distDir, 'index.html');
   if (!existsSync(built) || !existsSync(path.join(distDir, 'pagefind'))) return false;
+  // Built from other lessons (WORKSHOP_LESSONS_DIR, the fixtures) is not current either.
+  const marker = path.join(distDir, BUILT_FROM);
+  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== lessonsDir()) return false;
   const inputs = [
     path.join(siteDir, 'src'),
     path.join(siteDir, 'public'),
@@ -60,5 +65,6 @@ export function buildSite(): number {
   if (build.status !== 0) {
     throw new Error('The site build failed: the lines above say where (a README, a snippet...).');
   }
+  writeFileSync(path.join(distDir, BUILT_FROM), lessonsDir());
   return (performance.now() - started) / 1000;
 }

@@ -60,6 +60,13 @@ const element = (
   children: MdNode[],
 ): MdNode => ({ type: 'blockquote', data: { hName, hProperties }, children });
 
+/** An inline element of our own: its children stay as written (no newlines between them). */
+const inline = (hName: string, children: MdNode[]): MdNode => ({
+  type: 'paragraph',
+  data: { hName },
+  children,
+});
+
 /** Replaces each `file=` code block's body with the file or region it names. */
 function importSnippets(tree: MdNode, lessonDir: string, readmeLabel: string): void {
   walk(tree, (node) => {
@@ -170,9 +177,10 @@ function checklistSection(
   const list = (items.length > 0 ? items : fallback).map((children) => {
     const id = slugify(textOf({ type: 'root', children }));
     return element('li', {}, [
-      element('label', {}, [
+      inline('label', [
         { type: 'html', value: `<input type="checkbox" data-item="${id}">` },
-        ...children,
+        // One box for the words, so the label's flex gap only separates it from the checkbox.
+        inline('span', children),
       ]),
     ]);
   });
@@ -223,7 +231,7 @@ function fileDiff(change: FileChange, open: boolean): MdNode {
       value: hunk.lines.map((line) => line.text).join('\n'),
     };
   });
-  const summary = element('summary', {}, [
+  const summary = inline('summary', [
     inlineCode(change.path),
     text(` ${what} (+${change.added} −${change.removed})`),
   ]);
