@@ -86,8 +86,9 @@ export interface ObjectStore extends KeyValueStore {
 
 // #region object-store
 export function createObjectStore({ now = Date.now }: ObjectStoreOptions = {}): ObjectStore {
-  // The world's biggest JavaScript object (well, the biggest one in this process).
-  const data: Record<string, Entry> = {};
+  // The world's biggest JavaScript object (well, the biggest one in this process). Made with
+  // no prototype: in a plain {}, keys like "constructor" or "__proto__" already mean something.
+  const data: Record<string, Entry> = Object.create(null);
 
   // Redis removes an expired key the moment someone touches it; so do we.
   function read(key: string): Entry | null {
