@@ -12,7 +12,14 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../context.ts';
-import { dataDir, findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
+import {
+  dataDir,
+  findLesson,
+  findRepoRoot,
+  type Lesson,
+  lessonList,
+  listLessons,
+} from '../workspace.ts';
 
 export interface Practice {
   root: string;
@@ -66,6 +73,19 @@ export function listFiles(dir: string): string[] {
   return files.sort();
 }
 
+/** `// #region name` lines mark snippets for the course text; practice copies leave them out. */
+const REGION_MARKER = /^[ \t]*\/\/ #(end)?region\b.*(\r?\n|$)/gm;
+
+export function withoutRegions(text: string): string {
+  return text.replace(REGION_MARKER, '');
+}
+
+/** Copies a lesson source file without its region markers. */
+export function copySource(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(to, withoutRegions(readFileSync(from, 'utf8')));
+}
+
 function copyTree(from: string, to: string): void {
   for (const file of listFiles(from)) {
     mkdirSync(dirname(join(to, file)), { recursive: true });
@@ -78,22 +98,24 @@ function copyTree(from: string, to: string): void {
 export const exerciseDir = (lesson: Lesson) => join(lesson.dir, 'exercise');
 
 /**
- * The starting state's src/ files (path -> the file to copy): lesson N-1's src/ without the
- * files lesson N no longer has, overlaid with `exercise/src/`. Lesson 1 starts from its overlay.
+ * The starting state's src/ files (path -> the file to copy): each file lesson N has, taken from
+ * `exercise/src/` (the TODOs) when it is there, else from lesson N-1 (the code the learner has
+ * written so far), else from lesson N itself (a new file that is not part of the exercise, such as
+ * a demo script). Files lesson N no longer has are left out.
  */
 export function exerciseSources(practice: Practice, lesson: Lesson): Map<string, string> {
   const previous = practice.lessons.filter((l) => l.number < lesson.number).at(-1);
-  const kept = new Set(listFiles(join(lesson.dir, 'src')));
-  const sources = new Map<string, string>();
-  if (previous) {
-    const base = join(previous.dir, 'src');
-    for (const file of listFiles(base)) {
-      if (kept.has(file)) sources.set(file, join(base, file));
-    }
-  }
   const overlay = join(exerciseDir(lesson), 'src');
-  for (const file of listFiles(overlay)) sources.set(file, join(overlay, file));
-  return sources;
+  const overlaid = new Set(listFiles(overlay));
+  const before = new Set(previous ? listFiles(join(previous.dir, 'src')) : []);
+  const sources = new Map<string, string>();
+  for (const file of listFiles(join(lesson.dir, 'src'))) {
+    if (overlaid.has(file)) sources.set(file, join(overlay, file));
+    else if (previous && before.has(file)) sources.set(file, join(previous.dir, 'src', file));
+    else sources.set(file, join(lesson.dir, 'src', file));
+  }
+  for (const file of overlaid) sources.set(file, join(overlay, file));
+  return new Map([...sources].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 export function hasExercise(lesson: Lesson): boolean {
@@ -134,10 +156,7 @@ export function writeRunnable(
   src: Map<string, string>,
 ): void {
   mkdirSync(dir, { recursive: true });
-  for (const [file, from] of src) {
-    mkdirSync(dirname(join(dir, 'src', file)), { recursive: true });
-    copyFileSync(from, join(dir, 'src', file));
-  }
+  for (const [file, from] of src) copySource(from, join(dir, 'src', file));
   copyTree(join(lesson.dir, 'test'), join(dir, 'test'));
   copyFileSync(join(lesson.dir, 'vitest.config.ts'), join(dir, 'vitest.config.ts'));
   const pkg = JSON.parse(readFileSync(join(lesson.dir, 'package.json'), 'utf8'));

@@ -1,0 +1,78 @@
+// Running a lesson's checkpoint tests against the playground's src/.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { vitestBin } from '../child-process.ts';
+import type { Lesson } from '../workspace.ts';
+import { listFiles, type Practice, stamp } from './layout.ts';
+import { updateProgress } from './state.ts';
+
+/**
+ * Puts the lesson's test/ back into the playground, so a check always runs the checkpoints that
+ * check the solution. A test file the learner edited is first copied to `test-edited-<stamp>/`.
+ */
+export function refreshTests(practice: Practice, lesson: Lesson, log = console.log): void {
+  const from = join(lesson.dir, 'test');
+  const to = join(practice.playground, 'test');
+  let saved: string | undefined;
+  for (const file of listFiles(from)) {
+    const target = join(to, file);
+    const ours = readFileSync(join(from, file));
+    if (existsSync(target)) {
+      if (readFileSync(target).equals(ours)) continue;
+      saved ??= join(practice.playground, `test-edited-${stamp()}`);
+      mkdirSync(dirname(join(saved, file)), { recursive: true });
+      copyFileSync(target, join(saved, file));
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(join(from, file), target);
+  }
+  if (saved) {
+    log(
+      `Your edits to the checkpoint tests are saved in ${relative(process.cwd(), saved)}/; test/ holds the lesson's again.`,
+    );
+  }
+}
+
+/** `vitest run` in a folder written by writeRunnable; resolves with its exit code. */
+export function runCheckpoints(root: string, dir: string, args: string[] = []): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [vitestBin(root), 'run', '--config', join(dir, 'vitest.config.ts'), ...args],
+    // stdin stays ours: watch mode reads its keys from it.
+    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolvePromise(code ?? 1));
+  });
+}
+
+/** One check of the playground: tests refreshed, run, a pass recorded. */
+export async function checkPlayground(
+  practice: Practice,
+  lesson: Lesson,
+  args: string[] = [],
+): Promise<number> {
+  refreshTests(practice, lesson);
+  console.log(`Checking your playground against lesson ${lesson.number}: ${lesson.title}\n`);
+  const code = await runCheckpoints(practice.root, practice.playground, args);
+  if (code === 0) {
+    const now = new Date().toISOString();
+    updateProgress(practice.stateFile, (progress) => {
+      progress.passed[lesson.name] = {
+        first: progress.passed[lesson.name]?.first ?? now,
+        last: now,
+      };
+    });
+    const next = practice.lessons.find((l) => l.number > lesson.number);
+    console.log(
+      `\nLesson ${lesson.number} checks out.${next ? ` Next: pnpm practice start ${next.number}` : ' That was the last lesson: well done.'}`,
+    );
+  } else {
+    console.log(
+      '\nNot there yet. The messages above say what each checkpoint expects; `pnpm practice hint` gives a hint, `pnpm practice diff` compares with the solution.',
+    );
+  }
+  return code;
+}

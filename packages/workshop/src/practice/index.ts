@@ -1,0 +1,194 @@
+// Practice mode: the learner writes each lesson's feature in their own copy (`playground/`),
+// checks it with the lesson's checkpoints, asks for hints, compares with the solution. Nothing
+// here ever deletes or overwrites the learner's code: an old playground is moved to a backup.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UserError } from '../context.ts';
+import { checkPlayground } from './check.ts';
+import { diffTrees, useColour } from './diff.ts';
+import { readHints } from './hints.ts';
+import {
+  backup,
+  copySource,
+  currentLesson,
+  exerciseSources,
+  hasExercise,
+  lessonArg,
+  listFiles,
+  type Practice,
+  practiceContext,
+  writeRunnable,
+} from './layout.ts';
+import { readProgress, updateProgress } from './state.ts';
+import { verify } from './verify.ts';
+import { watchPlayground } from './watch.ts';
+
+export const help = `Usage: workshop practice <subcommand>   (pnpm practice ...)
+
+Practice mode: write each lesson's feature yourself in playground/, then check it.
+
+  start <n>       put lesson <n>'s starting state (lesson n-1's code + TODOs) in playground/;
+                  a playground that holds work is moved to playground-backup-<time>/ first
+  check [<n>]     run the lesson's checkpoint tests against playground/src/
+  watch [--poll]  check again on every save (--poll: for WSL and network drives);
+                  Enter or r re-runs, q quits
+  hint            the next hint for the playground's lesson (one more each time)
+  diff            your playground/src/ against the lesson's solution (read-only)
+  solution        write the solution to playground-solution/<lesson>/ (never over your work)
+  progress        which lessons' checks passed, and when
+  verify          for CI: every starting state must fail its checkpoints, every solution pass`;
+
+export async function runPractice(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    console.log(help);
+    return sub === undefined ? 1 : 0;
+  }
+  const practice = practiceContext();
+  switch (sub) {
+    case 'start':
+      return start(practice, rest[0]);
+    case 'check':
+      return check(practice, rest);
+    case 'watch':
+      return watchPlayground(practice, currentLesson(practice), { poll: rest.includes('--poll') });
+    case 'hint':
+      return hint(practice);
+    case 'diff':
+      return diff(practice);
+    case 'solution':
+      return solution(practice);
+    case 'progress':
+      return progress(practice);
+    case 'verify':
+      return verify(practice);
+    default:
+      throw new UserError(`Unknown practice subcommand "${sub}".\n\n${help}`);
+  }
+}
+
+const shown = (dir: string) => relative(process.cwd(), dir) || '.';
+
+function start(practice: Practice, query: string | undefined): number {
+  if (query === undefined) {
+    throw new UserError(
+      'Which lesson? Usage: pnpm practice start <n> (e.g. pnpm practice start 1)',
+    );
+  }
+  const lesson = lessonArg(practice, query);
+  if (!hasExercise(lesson)) {
+    throw new UserError(
+      `Lesson ${lesson.name} has no exercise yet (no exercise/src/ in its folder).`,
+    );
+  }
+  const { playground } = practice;
+  if (existsSync(playground) && readdirSync(playground).length > 0) {
+    const saved = backup(playground);
+    console.log(`Your previous playground is kept in ${shown(saved)}/`);
+  }
+  writeRunnable(practice, lesson, playground, exerciseSources(practice, lesson));
+  updateProgress(practice.stateFile, (progress) => {
+    progress.hintsShown[lesson.name] = 0;
+  });
+  const where = shown(playground);
+  const previous = practice.lessons.filter((l) => l.number < lesson.number).at(-1);
+  console.log(`Lesson ${lesson.number}: ${lesson.title}
+
+${where}/src/ holds ${previous ? `lesson ${previous.number}'s code` : 'a skeleton'} with TODO markers where this lesson's feature goes.
+Read ${relative(process.cwd(), join(lesson.dir, 'README.md'))} (or the site), then:
+  pnpm practice check     run the checkpoints against your code (or: pnpm practice watch)
+  pnpm practice hint      a hint, when you are stuck`);
+  return 0;
+}
+
+function check(practice: Practice, args: string[]): Promise<number> {
+  const lesson = currentLesson(practice);
+  const query = args[0]?.startsWith('-') ? undefined : args[0];
+  const vitestArgs = query === undefined ? args : args.slice(1);
+  if (query !== undefined) {
+    const asked = lessonArg(practice, query);
+    if (asked.name !== lesson.name) {
+      throw new UserError(
+        `The playground holds lesson ${lesson.number} (${lesson.name}); start lesson ${asked.number} first: pnpm practice start ${asked.number}`,
+      );
+    }
+  }
+  return checkPlayground(practice, lesson, vitestArgs);
+}
+
+function hint(practice: Practice): number {
+  const lesson = currentLesson(practice);
+  const hints = readHints(lesson);
+  if (hints.length === 0) {
+    console.log(`Lesson ${lesson.number} has no hints; its README's walk-through shows each step.`);
+    return 0;
+  }
+  const before = readProgress(practice.stateFile).hintsShown[lesson.name] ?? 0;
+  const index = Math.min(before, hints.length - 1);
+  const next = hints[index] as (typeof hints)[number];
+  updateProgress(practice.stateFile, (progress) => {
+    progress.hintsShown[lesson.name] = index + 1;
+  });
+  console.log(`Hint ${index + 1} of ${hints.length}: ${next.title}\n\n${next.body}`);
+  console.log(
+    index + 1 < hints.length
+      ? '\n(Run it again for a more specific hint.)'
+      : '\n(That was the last hint. `pnpm practice diff` compares your code with the solution.)',
+  );
+  return 0;
+}
+
+function diff(practice: Practice): number {
+  const lesson = currentLesson(practice);
+  const text = diffTrees(join(practice.playground, 'src'), join(lesson.dir, 'src'), useColour());
+  if (text === '') {
+    console.log(`Your src/ is the same as lesson ${lesson.number}'s solution.`);
+    return 0;
+  }
+  console.log(`Your src/ (-) against lesson ${lesson.number}'s solution (+):\n`);
+  process.stdout.write(text);
+  return 0;
+}
+
+function solution(practice: Practice): number {
+  const lesson = currentLesson(practice);
+  const target = join(practice.solutionDir, lesson.name);
+  for (const file of listFiles(join(lesson.dir, 'src'))) {
+    copySource(join(lesson.dir, 'src', file), join(target, 'src', file));
+  }
+  console.log(
+    `Lesson ${lesson.number}'s solution is in ${shown(target)}/src/ (your playground is untouched).`,
+  );
+  return 0;
+}
+
+function progress(practice: Practice): number {
+  const state = readProgress(practice.stateFile);
+  const current = existsSync(practice.playground) ? currentLessonOrNone(practice) : undefined;
+  const width = Math.max(...practice.lessons.map((lesson) => lesson.name.length));
+  console.log('Your progress (checks passed on this machine):\n');
+  for (const lesson of practice.lessons) {
+    const passed = state.passed[lesson.name];
+    const mark = passed ? `passed ${formatTime(passed.last)}` : 'not passed yet';
+    const here = current === lesson.name ? '   <- in your playground' : '';
+    console.log(`  ${lesson.name.padEnd(width)}  ${mark}${here}`);
+  }
+  const done = practice.lessons.filter((lesson) => state.passed[lesson.name]).length;
+  console.log(`\n${done} of ${practice.lessons.length} lessons passed.`);
+  return 0;
+}
+
+function currentLessonOrNone(practice: Practice): string | undefined {
+  try {
+    return currentLesson(practice).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 2026-11-26 07:30 in local time. */
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

@@ -1,0 +1,155 @@
+// `practice verify` (CI: pnpm test:exercises): every lesson's starting state must FAIL its
+// checkpoints and its solution must PASS them, each laid out exactly as `start` lays out a
+// playground. One vitest run covers all of them (a project per folder), so it costs one start-up.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { vitestBin } from '../child-process.ts';
+import type { Lesson } from '../workspace.ts';
+import { exerciseSources, hasExercise, listFiles, type Practice, writeRunnable } from './layout.ts';
+
+interface Outcome {
+  files: number;
+  tests: number;
+  failed: number;
+}
+
+interface JsonReport {
+  testResults: {
+    name: string;
+    status: string;
+    assertionResults: { status: string }[];
+  }[];
+}
+
+export async function verify(practice: Practice): Promise<number> {
+  const started = Date.now();
+  const lessons = practice.lessons;
+  if (lessons.length === 0) {
+    console.error('No lessons found under lessons/.');
+    return 1;
+  }
+  // Real path: the report names files by it (macOS's tmpdir is a symlink).
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'workshop-verify-')));
+  try {
+    const folders: string[] = [];
+    for (const lesson of lessons) {
+      if (hasExercise(lesson)) {
+        writeRunnable(
+          practice,
+          lesson,
+          join(work, `exercise-${lesson.name}`),
+          exerciseSources(practice, lesson),
+        );
+        folders.push(`exercise-${lesson.name}`);
+      }
+      const solution = new Map(
+        listFiles(join(lesson.dir, 'src')).map((file) => [file, join(lesson.dir, 'src', file)]),
+      );
+      writeRunnable(practice, lesson, join(work, `solution-${lesson.name}`), solution);
+      folders.push(`solution-${lesson.name}`);
+    }
+    writeFileSync(
+      join(work, 'vitest.config.ts'),
+      `export default ${JSON.stringify({
+        test: {
+          projects: folders.map((folder) => `${folder}/vitest.config.ts`),
+          maxWorkers: Math.min(Math.max(availableParallelism() - 1, 3), 8),
+        },
+      })};\n`,
+    );
+    console.log(
+      `Running every lesson's checkpoints against its starting state and its solution (${folders.length} folders)...`,
+    );
+    const reportFile = join(work, 'report.json');
+    const { code, output } = await runQuiet(practice.root, work, [
+      '--reporter=json',
+      `--outputFile=${reportFile}`,
+    ]);
+    let report: JsonReport;
+    try {
+      report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    } catch {
+      console.error(`vitest produced no report (exit code ${code}):\n${output}`);
+      return 1;
+    }
+    const outcomes = new Map<string, Outcome>();
+    for (const result of report.testResults) {
+      const folder = result.name.slice(work.length + 1).split(sep)[0] ?? '';
+      const outcome = outcomes.get(folder) ?? { files: 0, tests: 0, failed: 0 };
+      outcome.files++;
+      outcome.tests += result.assertionResults.length;
+      // A file that fails to load has no test results but status 'failed'.
+      const failed = result.assertionResults.filter((t) => t.status === 'failed').length;
+      outcome.failed += failed || (result.status === 'failed' ? 1 : 0);
+      outcomes.set(folder, outcome);
+    }
+    return printTable(lessons, outcomes, started);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: number): number {
+  const rows: string[][] = [['Lesson', 'Starting state (must fail)', 'Solution (must pass)']];
+  let wrong = 0;
+  for (const lesson of lessons) {
+    const exercise = hasExercise(lesson) ? outcomes.get(`exercise-${lesson.name}`) : undefined;
+    const solution = outcomes.get(`solution-${lesson.name}`);
+    let exerciseCell: string;
+    if (!hasExercise(lesson)) {
+      exerciseCell = 'WRONG: no exercise/src/';
+      wrong++;
+    } else if (!exercise || exercise.failed === 0) {
+      exerciseCell = `WRONG: passes (${exercise?.tests ?? 0} tests)`;
+      wrong++;
+    } else {
+      exerciseCell = `fails: ${exercise.failed}/${exercise.tests} checkpoints`;
+    }
+    let solutionCell: string;
+    if (!solution || solution.tests === 0) {
+      solutionCell = 'WRONG: no checkpoints ran';
+      wrong++;
+    } else if (solution.failed > 0) {
+      solutionCell = `WRONG: ${solution.failed}/${solution.tests} fail`;
+      wrong++;
+    } else {
+      solutionCell = `passes: ${solution.tests}/${solution.tests}`;
+    }
+    rows.push([lesson.name, exerciseCell, solutionCell]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  console.log('');
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    wrong === 0
+      ? `\nEvery exercise fails its checkpoints and every solution passes them (${seconds} s).`
+      : `\n${wrong} wrong outcome(s) (${seconds} s). Run the lesson's checks to see why: pnpm practice start <n> && pnpm practice check`,
+  );
+  return wrong === 0 ? 0 : 1;
+}
+
+/** vitest in `dir`, its output kept for when something goes wrong before the report. */
+function runQuiet(
+  root: string,
+  dir: string,
+  args: string[],
+): Promise<{ code: number; output: string }> {
+  const child = spawn(process.execPath, [vitestBin(root), 'run', ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ code: code ?? 1, output }));
+  });
+}
