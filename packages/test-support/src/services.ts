@@ -46,8 +46,9 @@ export async function ensureServicesTemplate(): Promise<string> {
       const pid = Number(datname.slice(TEST_DB_PREFIX.length).split('_')[0]);
       const staleTest = datname.startsWith(TEST_DB_PREFIX) && pid > 0 && !isAlive(pid);
       const oldTemplate = datname.startsWith(TEMPLATE_PREFIX) && datname !== name;
-      if (staleTest || oldTemplate)
-        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      if (staleTest) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      // An old schema's template: gone unless a run still copies it (then it stays for next time).
+      if (oldTemplate) await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {});
     }
     if (!rows.some((r) => r.datname === name)) {
       const building = `${name}_building`;
