@@ -110,9 +110,13 @@ export class Database {
     return this.expires.get(key);
   }
 
-  /** Sets an absolute expiry in ms. The caller checks that the key exists. A time in the past deletes the key. */
-  setExpire(key: string, atMs: number): void {
-    if (atMs <= this.now()) {
+  /**
+   * Sets an absolute expiry in ms. The caller checks that the key exists. A time in the past
+   * deletes the key, unless `deleteIfPast` is false: then the key stays stored (counted by
+   * DBSIZE) until it is next touched or swept, which is what Redis's SET ... PXAT <past> does.
+   */
+  setExpire(key: string, atMs: number, deleteIfPast = true): void {
+    if (deleteIfPast && atMs <= this.now()) {
       this.delete(key);
       return;
     }

@@ -1,7 +1,9 @@
 // Arguments for the fuzz tests: numbers at every int64/float edge, option words of every
 // command, glob and range syntax, a long value and raw bytes.
 
-import type { Rng } from './generators-shared.ts';
+import { createEngine } from '../../src/engine/index.ts';
+import { type Rng, seededRng } from './generators-shared.ts';
+import { type Compare, closeInteger, type Step } from './harness.ts';
 
 export const FUZZ_ARGS: readonly (string | Buffer)[] = [
   '',
@@ -70,6 +72,12 @@ export const FUZZ_ARGS: readonly (string | Buffer)[] = [
   'hash',
   'x'.repeat(300),
   Buffer.from([0, 0xff, 0x80, 10, 13]),
+  // C-string edges: Redis reads some arguments only up to a NUL byte.
+  Buffer.from('NX\0x', 'latin1'),
+  Buffer.from('1\0', 'latin1'),
+  Buffer.from('count\0', 'latin1'),
+  ' 1',
+  '1 ',
 ];
 
 /** 0 to 6 arguments drawn from FUZZ_ARGS. */
@@ -78,4 +86,75 @@ export function fuzzArgs(rng: Rng): (string | Buffer)[] {
     { length: Math.floor(rng() * 7) },
     () => FUZZ_ARGS[Math.floor(rng() * FUZZ_ARGS.length)] as string | Buffer,
   );
+}
+
+const EXCLUDED = new Set([
+  'select',
+  'flushall',
+  'quit',
+  'time',
+  'info',
+  'randomkey',
+  'scan',
+  'hscan',
+  'sscan',
+  'zscan',
+  'spop',
+  'srandmember',
+  'hrandfield',
+  'zrandmember',
+  // Relative TTLs as short as 1 ms: which side sees the key expire would be a race.
+  'expire',
+  'pexpire',
+  'setex',
+  'psetex',
+]);
+const UNORDERED: Record<string, Compare> = {
+  keys: 'unordered',
+  smembers: 'unordered',
+  sinter: 'unordered',
+  sunion: 'unordered',
+  sdiff: 'unordered',
+  hkeys: 'unordered',
+  hvals: 'unordered',
+  hgetall: 'pairs-unordered',
+  ttl: closeInteger(1),
+  pttl: closeInteger(1000),
+  expiretime: closeInteger(1),
+  pexpiretime: closeInteger(1000),
+};
+
+/**
+ * `count` random commands over every engine command except EXCLUDED, with the store refilled
+ * now and then so commands meet keys of every type.
+ */
+export function fuzzSteps(seed: number, count: number): Step[] {
+  const rng = seededRng(seed);
+  const names = createEngine()
+    .commandNames()
+    .filter((n) => !EXCLUDED.has(n))
+    .sort();
+  const steps: Step[] = [];
+  const setup: Step[] = [
+    { cmd: ['SET', 'str', 'v'] },
+    { cmd: ['HSET', 'h', 'f', 'v'] },
+    { cmd: ['RPUSH', 'l', 'a', 'b'] },
+    { cmd: ['SADD', 's', 'a', '1'] },
+    { cmd: ['ZADD', 'z', '1', 'a', '2', 'b'] },
+  ];
+  while (steps.length < count) {
+    if (steps.length % 300 === 0) steps.push(...setup);
+    const name = names[Math.floor(rng() * names.length)] as string;
+    const args = fuzzArgs(rng);
+    // SET/GETEX with a relative TTL: the same race as EXPIRE.
+    // And with EXAT/PXAT in the past, Redis keeps the key (DBSIZE counts it) until its expiry
+    // cycle, every 100 ms, happens to sweep it.
+    const relative = args.some((a) => typeof a === 'string' && /^(ex|px|exat|pxat)$/i.test(a));
+    if ((name === 'set' || name === 'getex') && relative) continue;
+    const compare = UNORDERED[name];
+    steps.push(
+      compare === undefined ? { cmd: [name, ...args] } : { cmd: [name, ...args], compare },
+    );
+  }
+  return steps;
 }

@@ -239,12 +239,20 @@ export function closeInteger(tolerance: number): Compare {
  */
 const LOCK_DIR = join(tmpdir(), 'workshop-kv-differential-db15.lock');
 
+/** How many fixtures of this process hold the lock (two useDifferential() in one file share it). */
+let lockHolders = 0;
+
 async function acquireLock(): Promise<void> {
+  if (lockHolders > 0) {
+    lockHolders++;
+    return;
+  }
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       mkdirSync(LOCK_DIR);
       writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+      lockHolders = 1;
       return;
     } catch {
       let holder = 0;
@@ -374,7 +382,8 @@ export function useDifferential(): Differential {
     engine?.stop();
     for (const c of connections.values()) c.close();
     connections.clear();
-    rmSync(LOCK_DIR, { recursive: true, force: true });
+    lockHolders--;
+    if (lockHolders === 0) rmSync(LOCK_DIR, { recursive: true, force: true });
   });
 
   return api;

@@ -355,3 +355,16 @@ describeDifferential('differential: strings', () => {
     ]);
   });
 });
+
+describeDifferential('differential: strings stored already expired', () => {
+  it('SET with a past EXAT/PXAT keeps the key counted until it is touched', () =>
+    diff.expectSame([
+      ['SET', 'a', 'v', 'PXAT', '1'],
+      ['SET', 'b', 'v', 'EXAT', '1'],
+      ['DBSIZE'],
+      ['EXISTS', 'a'],
+      ['DBSIZE'],
+      ['GET', 'b'],
+      ['DBSIZE'],
+    ]));
+});

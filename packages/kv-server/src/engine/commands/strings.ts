@@ -95,7 +95,8 @@ function set(ctx: CommandContext, argv: Buffer[]): Reply {
   const found = ctx.db.exists(key);
   if ((args.nx && found) || (args.xx && !found)) return args.get ? previous : null;
   ctx.db.set(key, latin1(argv[2]!), args.keepTtl);
-  if (at !== undefined) ctx.db.setExpire(key, at);
+  // Like Redis, a past EXAT/PXAT stores the key already expired rather than deleting it.
+  if (at !== undefined) ctx.db.setExpire(key, at, false);
   return args.get ? previous : OK;
 }
 
