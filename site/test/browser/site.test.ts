@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { lessonsDir, listLessons } from '../../src/course/lessons.ts';
+import { STORAGE_KEY } from '../../src/course/progress-client.ts';
 import { findSnippetBlocks, resolveSnippet } from '../../src/course/snippets.ts';
 import { CHROMIUM } from './global-setup.ts';
 
@@ -184,6 +185,15 @@ describe('the course site', () => {
     await open(`/lessons/${lesson.slug}/`);
     await boxes.first().uncheck();
     await expect(progress.textContent()).resolves.toBe(`0 / ${lessons.length} lessons done`);
+  });
+
+  it('forgets progress saved under an older storage version', async () => {
+    await open('/');
+    const oldKey = STORAGE_KEY.replace(/v\d+$/, 'v0');
+    await page.evaluate((key) => localStorage.setItem(key, '{"lessons":{}}'), oldKey);
+    await page.reload();
+    const keys = await page.evaluate(() => Object.keys(localStorage));
+    expect(keys).not.toContain(oldKey);
   });
 
   it('prev/next links walk the lessons in order', async () => {
