@@ -135,6 +135,7 @@ export function fuzzSteps(seed: number, count: number): Step[] {
     .filter((n) => !EXCLUDED.has(n))
     .sort();
   const steps: Step[] = [];
+  let inMulti = false;
   const setup: Step[] = [
     { cmd: ['SET', 'str', 'v'] },
     { cmd: ['HSET', 'h', 'f', 'v'] },
@@ -152,6 +153,11 @@ export function fuzzSteps(seed: number, count: number): Step[] {
     const relative = args.some((a) => typeof a === 'string' && /^(ex|px|exat|pxat)$/i.test(a));
     if ((name === 'set' || name === 'getex') && relative) continue;
     const compare = UNORDERED[name];
+    // Inside MULTI the reply comes back inside EXEC's array, compared exactly: only commands
+    // whose replies compare exactly may be queued.
+    if (inMulti && compare !== undefined) continue;
+    if (name === 'multi' && args.length === 0) inMulti = true;
+    if (name === 'exec' || (name === 'discard' && args.length === 0)) inMulti = false;
     steps.push(
       compare === undefined ? { cmd: [name, ...args] } : { cmd: [name, ...args], compare },
     );
