@@ -99,20 +99,36 @@ export const exerciseDir = (lesson: Lesson) => join(lesson.dir, 'exercise');
 
 /**
  * The starting state's src/ files (path -> the file to copy): each file lesson N has, taken from
- * `exercise/src/` (the TODOs) when it is there, else from lesson N-1 (the code the learner has
- * written so far), else from lesson N itself (a new file that is not part of the exercise, such as
- * a demo script). Files lesson N no longer has are left out.
+ * `exercise/src/` (the TODOs) when it is there; else from lesson N itself when
+ * `exercise/given.txt` lists it (a new type or demo that is not part of the exercise); else from
+ * lesson N-1 (the code the learner has written so far); else from lesson N. Files lesson N no
+ * longer has are left out.
  */
 export function exerciseSources(practice: Practice, lesson: Lesson): Map<string, string> {
   const previous = practice.lessons.filter((l) => l.number < lesson.number).at(-1);
   const overlay = join(exerciseDir(lesson), 'src');
   const overlaid = new Set(listFiles(overlay));
+  const givenFile = join(exerciseDir(lesson), 'given.txt');
+  const given = new Set(
+    existsSync(givenFile)
+      ? readFileSync(givenFile, 'utf8')
+          .split(/\r?\n/)
+          .map((line) =>
+            line
+              .replace(/#.*/, '')
+              .trim()
+              .replace(/^src\//, ''),
+          )
+          .filter(Boolean)
+      : [],
+  );
   const before = new Set(previous ? listFiles(join(previous.dir, 'src')) : []);
   const sources = new Map<string, string>();
   for (const file of listFiles(join(lesson.dir, 'src'))) {
     if (overlaid.has(file)) sources.set(file, join(overlay, file));
-    else if (previous && before.has(file)) sources.set(file, join(previous.dir, 'src', file));
-    else sources.set(file, join(lesson.dir, 'src', file));
+    else if (previous && before.has(file) && !given.has(file)) {
+      sources.set(file, join(previous.dir, 'src', file));
+    } else sources.set(file, join(lesson.dir, 'src', file));
   }
   for (const file of overlaid) sources.set(file, join(overlay, file));
   return new Map([...sources].sort(([a], [b]) => a.localeCompare(b)));
