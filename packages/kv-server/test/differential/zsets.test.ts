@@ -401,6 +401,37 @@ describeDifferential('differential: sorted sets', () => {
       ['zrangebylex', 'z', Buffer.from('[\u0000', 'latin1'), '+'],
     ]));
 
+  // Lists, sets and hashes too: one sequence covers every family's option words.
+  it('option words end at a NUL byte, as Redis compares them (strcasecmp on C strings)', () =>
+    diff.expectSame([
+      ['zadd', 'z', Buffer.from('NX\u0000x', 'latin1'), 'nan', '[', '?'],
+      ['zadd', 'z', Buffer.from('NX\u0000x', 'latin1'), '1', 'a'],
+      ['zadd', 'z', '1', 'b'],
+      ['zrange', 'z', '0', '-1', Buffer.from('withscores\u0000x', 'latin1')],
+      ['zrange', 'z', '0', '-1', Buffer.from('rev\u0000', 'latin1')],
+      ['rpush', 'l', 'a', 'b'],
+      ['linsert', 'l', Buffer.from('before\u0000zz', 'latin1'), 'a', 'x'],
+      ['lmove', 'l', 'l', Buffer.from('left\u0000', 'latin1'), 'right'],
+      ['lpos', 'l', 'a', Buffer.from('rank\u0000q', 'latin1'), '1'],
+      ['lrange', 'l', '0', '-1'],
+      ['sadd', 's', '1'],
+      ['sintercard', '1', 's', Buffer.from('limit\u0000', 'latin1'), '1'],
+      ['zunion', '1', 'z', Buffer.from('withscores\u0000', 'latin1')],
+      ['zunion', '1', 'z', 'aggregate', Buffer.from('max\u0000x', 'latin1'), 'withscores'],
+      ['hset', 'h', 'f', 'v'],
+      ['hrandfield', 'h', '1', Buffer.from('withvalues\u0000x', 'latin1')],
+      [
+        'zmpop',
+        '1',
+        'z',
+        Buffer.from('min\u0000', 'latin1'),
+        Buffer.from('count\u0000', 'latin1'),
+        '1',
+      ],
+      ['lmpop', '1', 'l', 'left', Buffer.from('count\u0000', 'latin1'), '1'],
+      ['zcount', 'z', Buffer.from('\u0000', 'latin1'), Buffer.from('(\u0000', 'latin1')],
+    ]));
+
   it('a sorted set past the listpack limits (300 members): ranks, ranges, -0 kept', () =>
     diff.expectSame([
       ['ZADD', 'big', ...Array.from({ length: 300 }, (_, i) => [String(i % 50), `m${i}`]).flat()],

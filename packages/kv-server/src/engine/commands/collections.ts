@@ -5,7 +5,7 @@ import type { Collection } from '../database.ts';
 import type { CommandContext } from '../engine.ts';
 import { globMatch } from '../glob.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
-import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { cText, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
 
 /** How HSCAN, SSCAN and ZSCAN walk their collection. */
@@ -103,7 +103,7 @@ export function randomCountArgs(
   if (raw < -LONG_MAX) {
     fail(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
   }
-  if (argv.length > 4 || (argv.length === 4 && latin1(argv[3]!).toLowerCase() !== flag)) {
+  if (argv.length > 4 || (argv.length === 4 && keyword(argv[3]!) !== flag)) {
     fail(ERRORS.syntax);
   }
   const withFlag = argv.length === 4;
@@ -124,4 +124,12 @@ export function integerAtLeast(arg: Buffer, min: number, message: string): numbe
   const value = integerArg(arg, message);
   if (value < min) fail(message);
   return value;
+}
+
+/**
+ * An option word as Redis compares it (strcasecmp on a C string): lower-cased, and ending at
+ * its first NUL byte, so `NX\0junk` is NX.
+ */
+export function keyword(arg: Buffer): string {
+  return cText(arg).toLowerCase();
 }

@@ -8,6 +8,7 @@ import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply
 import {
   COUNT_POSITIVE,
   integerAtLeast,
+  keyword,
   MUST_BE_POSITIVE,
   NUMKEYS_POSITIVE,
 } from './collections.ts';
@@ -121,7 +122,7 @@ function lookupList(db: Database, key: string): ListValue | undefined {
 }
 
 function endArg(arg: Buffer): End {
-  const word = latin1(arg).toLowerCase();
+  const word = keyword(arg);
   if (word === 'left' || word === 'right') return word;
   return fail(ERRORS.syntax);
 }
@@ -201,7 +202,7 @@ function lpos(db: Database, argv: Buffer[]): Reply {
   let maxlen = 0;
   let rankOverflow = false;
   for (let j = 3; j < argv.length; j++) {
-    const option = latin1(argv[j]!).toLowerCase();
+    const option = keyword(argv[j]!);
     const more = argv.length - 1 - j;
     if (option === 'rank' && more > 0) {
       const raw = parseInt64(argv[++j]!);
@@ -263,7 +264,7 @@ function lrem(db: Database, argv: Buffer[]): Reply {
 }
 
 function linsert(db: Database, argv: Buffer[]): Reply {
-  const where = latin1(argv[2]!).toLowerCase();
+  const where = keyword(argv[2]!);
   if (where !== 'before' && where !== 'after') fail(ERRORS.syntax);
   const key = latin1(argv[1]!);
   const list = lookupList(db, key);
@@ -301,7 +302,7 @@ function lmpop(db: Database, argv: Buffer[]): Reply {
   let count = -1;
   for (let j = whereIndex + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
-    if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
+    if (count === -1 && keyword(argv[j]!) === 'count' && more > 0) {
       count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
     } else {
       fail(ERRORS.syntax);

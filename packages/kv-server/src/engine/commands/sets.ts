@@ -7,6 +7,7 @@ import { parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import {
   integerAtLeast,
+  keyword,
   MUST_BE_POSITIVE,
   NUMKEYS_POSITIVE,
   randomCountArgs,
@@ -175,7 +176,7 @@ function sintercard(db: Database, argv: Buffer[]): Reply {
   let limit = 0;
   for (let i = 2 + numkeys; i < argv.length; i++) {
     const more = argv.length - 1 - i;
-    if (latin1(argv[i]!).toLowerCase() === 'limit' && more > 0) {
+    if (keyword(argv[i]!) === 'limit' && more > 0) {
       limit = integerAtLeast(argv[++i]!, 0, "ERR LIMIT can't be negative");
     } else {
       fail(ERRORS.syntax);

@@ -4,11 +4,12 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers, type Value } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
-import { formatDouble, integerArg, parseDouble } from '../parse.ts';
+import { formatDouble, integerArg, parseDouble, parseStrtod } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import {
   COUNT_POSITIVE,
   integerAtLeast,
+  keyword,
   MUST_BE_POSITIVE,
   NUMKEYS_POSITIVE,
   randomCountArgs,
@@ -274,23 +275,6 @@ function withScores(entries: readonly Entry[], scores: boolean): Reply[] {
 // ---------------------------------------------------------------------------------------------
 // Ranges
 
-/**
- * C's strtod over the whole text, as Redis's zslParseRange reads a range bound: the text ends at
- * its first NUL byte (a C string), leading whitespace is skipped, "" reads as 0, overflow is
- * infinity, and trailing garbage or NaN is an error (undefined). Unlike ZADD's scores, which
- * refuse spaces, NULs and overflow.
- */
-function strtodWhole(whole: string): number | undefined {
-  const nul = whole.indexOf('\0');
-  const text = nul === -1 ? whole : whole.slice(0, nul);
-  if (text === '') return 0;
-  const s = text.replace(/^[ \t\n\v\f\r]+/, '');
-  if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
-  if (/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return Number(s);
-  if (/^[+-]?0[xX]/.test(s)) return parseDouble(s);
-  return undefined;
-}
-
 interface ScoreRange {
   min: number;
   max: number;
@@ -301,7 +285,7 @@ interface ScoreRange {
 function scoreBound(arg: Buffer): [number, boolean] {
   const text = latin1(arg);
   const exclusive = text.startsWith('(');
-  const value = strtodWhole(exclusive ? text.slice(1) : text);
+  const value = parseStrtod(exclusive ? text.slice(1) : text);
   if (value === undefined) fail('ERR min or max is not a float');
   return [value, exclusive];
 }
@@ -419,7 +403,7 @@ function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
   let offset = 0;
   let limit = -1;
   for (let j = keyIndex + 3; j < argv.length; j++) {
-    const option = latin1(argv[j]!).toLowerCase();
+    const option = keyword(argv[j]!);
     const left = argv.length - j - 1;
     if (!store && option === 'withscores') scores = true;
     else if (option === 'limit' && left >= 2) {
@@ -502,7 +486,7 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
   };
   let scoreIndex = 2;
   for (; scoreIndex < argv.length; scoreIndex++) {
-    const option = latin1(argv[scoreIndex]!).toLowerCase();
+    const option = keyword(argv[scoreIndex]!);
     if (option === 'nx' || option === 'xx' || option === 'gt' || option === 'lt')
       flags[option] = true;
     else if (option === 'ch') flags.ch = true;
@@ -630,7 +614,7 @@ function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
   let scoresWanted = false;
   let limit = 0;
   while (j < argv.length) {
-    const option = latin1(argv[j]!).toLowerCase();
+    const option = keyword(argv[j]!);
     const remaining = argv.length - j;
     const weightsOk = op !== 'diff' && !cardinalityOnly;
     if (weightsOk && option === 'weights' && remaining >= count + 1) {
@@ -639,7 +623,7 @@ function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
         source.weight = doubleOrFail(argv[j++]!, 'ERR weight value is not a float');
       }
     } else if (weightsOk && option === 'aggregate' && remaining >= 2) {
-      const value = latin1(argv[j + 1]!).toLowerCase();
+      const value = keyword(argv[j + 1]!);
       if (value !== 'sum' && value !== 'min' && value !== 'max') fail(ERRORS.syntax);
       how = value;
       j += 2;
@@ -808,12 +792,12 @@ function zmpop(db: Database, argv: Buffer[]): Reply {
   const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
   const whereIndex = 2 + numkeys;
   if (whereIndex >= argv.length) fail(ERRORS.syntax);
-  const where = latin1(argv[whereIndex]!).toLowerCase();
+  const where = keyword(argv[whereIndex]!);
   if (where !== 'min' && where !== 'max') fail(ERRORS.syntax);
   let count = -1;
   for (let j = whereIndex + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
-    if (count === -1 && latin1(argv[j]!).toLowerCase() === 'count' && more > 0) {
+    if (count === -1 && keyword(argv[j]!) === 'count' && more > 0) {
       count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
     } else {
       fail(ERRORS.syntax);
