@@ -92,6 +92,25 @@ class ChunkWriter {
  * Returns the number of keys written.
  */
 export async function saveSnapshot(engine: Engine, file: string): Promise<number> {
+  // The data is captured now, synchronously; writes of the same file then happen one after the
+  // other, in call order, so an older snapshot never lands over a newer one.
+  const chunks = serialize(engine);
+  const previous = writing.get(file) ?? Promise.resolve();
+  const done = previous.catch(() => {}).then(() => writeAtomically(file, chunks.buffers));
+  writing.set(file, done);
+  try {
+    await done;
+  } finally {
+    if (writing.get(file) === done) writing.delete(file);
+  }
+  return chunks.keys;
+}
+
+/** Saves in progress, per file. */
+const writing = new Map<string, Promise<void>>();
+let tempCounter = 0;
+
+function serialize(engine: Engine): { buffers: Buffer[]; keys: number } {
   const out = new ChunkWriter();
   out.reserve(MAGIC.length);
   out.bytes(MAGIC);
@@ -114,9 +133,11 @@ export async function saveSnapshot(engine: Engine, file: string): Promise<number
   out.reserve(5);
   out.u8(KIND_END);
   out.u32(keys);
-  const chunks = out.finish();
+  return { buffers: out.finish(), keys };
+}
 
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+async function writeAtomically(file: string, chunks: Buffer[]): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++tempCounter}.tmp`);
   const handle = await open(temp, 'w');
   try {
     for (const chunk of chunks) await handle.write(chunk);
@@ -129,7 +150,6 @@ export async function saveSnapshot(engine: Engine, file: string): Promise<number
   await handle.close();
   await rename(temp, file);
   syncDirectory(dirname(file));
-  return keys;
 }
 
 function syncDirectory(dir: string): void {

@@ -105,6 +105,19 @@ describe('snapshots', () => {
     }
   });
 
+  it('saves of one file started together all succeed, and the last one wins', async () => {
+    const file = tempFile();
+    const { engine, run } = engineFixture();
+    const saves: Promise<number>[] = [];
+    for (let i = 1; i <= 5; i++) {
+      run('SET', `k${i}`, 'v');
+      saves.push(saveSnapshot(engine, file));
+    }
+    expect(await Promise.all(saves)).toEqual([1, 2, 3, 4, 5]);
+    expect(loadSnapshot(engineFixture().engine, file)).toBe(5);
+    expect(readdirSync(join(file, '..'))).toEqual(['kv.snapshot']);
+  });
+
   it('saving replaces the previous snapshot atomically', async () => {
     const file = tempFile();
     const { engine, run } = engineFixture();
