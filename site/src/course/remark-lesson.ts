@@ -53,7 +53,10 @@ const heading = (depth: number, value: string): MdNode => ({
   depth,
   children: [text(value)],
 });
-/** An element of our own: mdast-util-to-hast turns `data.hName` into that HTML element. */
+/**
+ * A block element of our own: a blockquote node, which mdast-util-to-hast renders as the element
+ * named by `data.hName` instead.
+ */
 const element = (
   hName: string,
   hProperties: Record<string, unknown>,
@@ -263,7 +266,7 @@ function diffSection(lessonDir: string, number: number): MdNode[] {
         text(`Lesson ${lessonLabel(number)} is the first step, so every file is new.`),
         text(' Open a file to read it.'),
       );
-  // Small changes are open; whole new files of the first lesson start folded.
+  // Small changes start open; big ones, and the first lesson's files (all new), start folded.
   const changed = (c: FileChange) => c.added + c.removed;
   const files = changes.map((change) =>
     fileDiff(change, previous !== null && changed(change) <= 80),
@@ -275,14 +278,8 @@ function diffSection(lessonDir: string, number: number): MdNode[] {
   ];
 }
 
-export interface LessonPageOptions {
-  /** Add the run/check box, checklist and diff (off in tests that only want snippets). */
-  extras?: boolean;
-}
-
 /** The remark plugin (`markdown.remarkPlugins` in astro.config.ts). */
-export function remarkLessonPage(options: LessonPageOptions = {}) {
-  const extras = options.extras ?? true;
+export function remarkLessonPage() {
   // Typed loosely on purpose: unified hands us an mdast Root and a VFile.
   return (root: object, vfile: object): void => {
     const tree = root as MdNode;
@@ -299,7 +296,6 @@ export function remarkLessonPage(options: LessonPageOptions = {}) {
 
     importSnippets(tree, lesson.dir, readmeLabel);
     rewriteLinks(tree, lesson.dir);
-    if (!extras) return;
     const items = checklistItems(tree, frontmatter);
     children.unshift(runAndCheck(number));
     const hasExercises = hasHeading(tree, /^exercises?\b/i);
