@@ -133,3 +133,17 @@ export function integerAtLeast(arg: Buffer, min: number, message: string): numbe
 export function keyword(arg: Buffer): string {
   return cText(arg).toLowerCase();
 }
+
+/**
+ * Redis's inclusive, possibly negative [start, end] ranks (LRANGE, LTRIM, ZRANGE...) as
+ * [from, to) within a collection of `length`: negatives count from the end, then both are
+ * clamped; an empty range is [0, 0].
+ */
+export function rankRange(start: number, end: number, length: number): [number, number] {
+  let from = start < 0 ? length + start : start;
+  let to = end < 0 ? length + end : end;
+  if (from < 0) from = 0;
+  if (from > to || from >= length) return [0, 0];
+  if (to >= length) to = length - 1;
+  return [from, to + 1];
+}

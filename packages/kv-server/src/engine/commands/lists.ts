@@ -11,7 +11,10 @@ import {
   keyword,
   MUST_BE_POSITIVE,
   NUMKEYS_POSITIVE,
+  rankRange,
 } from './collections.ts';
+
+type End = 'left' | 'right';
 
 /**
  * A double-ended queue over a ring buffer: push and pop at either end are O(1) and indexing is
@@ -80,6 +83,18 @@ export class ListValue implements Collection {
     return value;
   }
 
+  pop(end: End): string | undefined {
+    return end === 'left' ? this.popFront() : this.popBack();
+  }
+
+  /** Up to `count` elements popped from `end`, as bulk replies. */
+  popMany(end: End, count: number): Buffer[] {
+    const n = Math.min(count, this.length);
+    const out = new Array<Buffer>(n);
+    for (let i = 0; i < n; i++) out[i] = bulk(this.pop(end) as string);
+    return out;
+  }
+
   /** Elements from `start` (inclusive) to `end` (exclusive), both already within bounds. */
   slice(start: number, end: number): string[] {
     const out = new Array<string>(Math.max(0, end - start));
@@ -114,8 +129,6 @@ export class ListValue implements Collection {
 }
 
 collectionRestorers.set('list', (data) => new ListValue(data as string[]));
-
-type End = 'left' | 'right';
 
 function lookupList(db: Database, key: string): ListValue | undefined {
   return db.lookupCollection<ListValue>(key, 'list');
@@ -153,35 +166,21 @@ function pop(db: Database, argv: Buffer[], end: End): Reply {
   const list = lookupList(db, key);
   if (list === undefined) return hasCount ? NULL_ARRAY : null;
   if (!hasCount) {
-    const value = end === 'left' ? list.popFront() : list.popBack();
+    const value = list.pop(end);
     db.modified(key, list);
     return value === undefined ? null : bulk(value);
   }
   if (count === 0) return [];
-  const out: Reply[] = [];
-  const n = Math.min(count, list.size);
-  for (let i = 0; i < n; i++) {
-    out.push(bulk((end === 'left' ? list.popFront() : list.popBack()) as string));
-  }
+  const popped = list.popMany(end, count);
   db.modified(key, list);
-  return out;
-}
-
-/** Turns Redis's inclusive, possibly negative [start, end] into [from, to) within the list. */
-function clampRange(start: number, end: number, length: number): [number, number] {
-  let from = start < 0 ? length + start : start;
-  let to = end < 0 ? length + end : end;
-  if (from < 0) from = 0;
-  if (from > to || from >= length) return [0, 0];
-  if (to >= length) to = length - 1;
-  return [from, to + 1];
+  return popped;
 }
 
 function move(db: Database, source: string, destination: string, from: End, to: End): Reply {
   const src = lookupList(db, source);
   if (src === undefined || src.size === 0) return null;
   let dst = lookupList(db, destination);
-  const value = (from === 'left' ? src.popFront() : src.popBack()) as string;
+  const value = src.pop(from) as string;
   if (dst === undefined) {
     dst = new ListValue();
     db.set(destination, dst);
@@ -284,7 +283,7 @@ function ltrim(db: Database, argv: Buffer[]): Reply {
   const key = latin1(argv[1]!);
   const list = lookupList(db, key);
   if (list === undefined) return OK;
-  const [from, to] = clampRange(start, end, list.size);
+  const [from, to] = rankRange(start, end, list.size);
   // Popping from both ends costs only what is removed, like Redis's quicklist trim.
   const dropBack = list.size - to;
   for (let i = 0; i < dropBack; i++) list.popBack();
@@ -312,11 +311,7 @@ function lmpop(db: Database, argv: Buffer[]): Reply {
     const key = latin1(arg);
     const list = lookupList(db, key);
     if (list === undefined) continue;
-    const n = Math.min(count === -1 ? 1 : count, list.size);
-    const popped: Reply[] = [];
-    for (let i = 0; i < n; i++) {
-      popped.push(bulk((end === 'left' ? list.popFront() : list.popBack()) as string));
-    }
+    const popped = list.popMany(end, count === -1 ? 1 : count);
     db.modified(key, list);
     return [bulk(key), popped];
   }
@@ -364,7 +359,7 @@ export const listCommands: CommandSpec[] = [
       const end = integerArg(argv[3]!);
       const list = lookupList(db, latin1(argv[1]!));
       if (list === undefined) return [];
-      const [from, to] = clampRange(start, end, list.size);
+      const [from, to] = rankRange(start, end, list.size);
       return list.slice(from, to).map(bulk);
     },
   },

@@ -15,6 +15,7 @@ import {
   randomCountArgs,
   randomPick,
   randomPicks,
+  rankRange,
   scanCollection,
 } from './collections.ts';
 import type { SetValue } from './sets.ts';
@@ -354,16 +355,6 @@ function lexSpan(zset: ZSetValue, range: LexRange): [number, number] {
   return from < to ? [from, to] : [0, 0];
 }
 
-/** Redis's inclusive, possibly negative rank range as [from, to) within the set. */
-function rankSpan(start: number, end: number, length: number): [number, number] {
-  let from = start < 0 ? length + start : start;
-  let to = end < 0 ? length + end : end;
-  if (from < 0) from = 0;
-  if (from > to || from >= length) return [0, 0];
-  if (to >= length) to = length - 1;
-  return [from, to + 1];
-}
-
 /**
  * The entries of [from, to), reversed when `rev`, after skipping `offset` and keeping at most
  * `limit` (negative = all). Redis's LIMIT: a negative offset returns nothing.
@@ -432,7 +423,7 @@ function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
     const start = integerArg(minArg);
     const end = integerArg(maxArg);
     span = (zset) => {
-      const [from, to] = rankSpan(start, end, zset.size);
+      const [from, to] = rankRange(start, end, zset.size);
       // A reversed rank range counts from the end.
       return rev ? [zset.size - to, zset.size - from] : [from, to];
     };
@@ -747,7 +738,7 @@ function zremrange(db: Database, argv: Buffer[], type: RangeType): Reply {
   if (type === 'rank') {
     const start = integerArg(argv[2]!);
     const end = integerArg(argv[3]!);
-    span = (zset) => rankSpan(start, end, zset.size);
+    span = (zset) => rankRange(start, end, zset.size);
   } else if (type === 'score') {
     const range = parseScoreRange(argv[2]!, argv[3]!);
     span = (zset) => scoreSpan(zset, range);
