@@ -194,3 +194,113 @@ describeDifferential('differential: option words read as C strings', () => {
       ['TTL', 'a'],
     ]));
 });
+
+describeDifferential('differential: WATCH sees in-place changes of every type', () => {
+  const writes: [string, string[], string[]][] = [
+    ['hash', ['HSET', 'x', 'f', 'v'], ['HINCRBY', 'x', 'n', '1']],
+    ['list', ['RPUSH', 'x', 'a', 'b'], ['LSET', 'x', '0', 'z']],
+    ['set', ['SADD', 'x', 'a'], ['SREM', 'x', 'a']],
+    ['zset', ['ZADD', 'x', '1', 'a'], ['ZINCRBY', 'x', '2', 'a']],
+    ['string', ['SET', 'x', 'abc'], ['SETRANGE', 'x', '1', 'Z']],
+    ['string', ['SET', 'x', '1'], ['INCR', 'x']],
+    ['string', ['SET', 'x', 'a'], ['APPEND', 'x', 'b']],
+    ['list', ['RPUSH', 'x', 'a'], ['LPOP', 'x']],
+  ];
+  for (const [type, create, change] of writes) {
+    it(`${type}: ${change[0]} by another connection aborts EXEC; a failed write does not`, () =>
+      diff.expectSame([
+        create,
+        ['WATCH', 'x'],
+        { cmd: change, conn: 1 },
+        ['MULTI'],
+        ['TYPE', 'x'],
+        ['EXEC'],
+        ['WATCH', 'x'],
+        { cmd: ['GET', 'nothing-here'], conn: 1 },
+        { cmd: ['LPUSHX', 'not-a-list', 'v'], conn: 1 },
+        ['MULTI'],
+        ['TYPE', 'x'],
+        ['EXEC'],
+      ]));
+  }
+});
+
+describeDifferential('differential: WATCH and writes that change nothing', () => {
+  const cases: [string[], string[]][] = [
+    [
+      ['SADD', 'x', 'a'],
+      ['SADD', 'x', 'a'],
+    ],
+    [
+      ['SADD', 'x', 'a'],
+      ['SREM', 'x', 'zz'],
+    ],
+    [
+      ['HSET', 'x', 'f', 'v'],
+      ['HSET', 'x', 'f', 'v'],
+    ],
+    [
+      ['HSET', 'x', 'f', 'v'],
+      ['HDEL', 'x', 'zz'],
+    ],
+    [
+      ['HSET', 'x', 'f', 'v'],
+      ['HSETNX', 'x', 'f', 'w'],
+    ],
+    [
+      ['ZADD', 'x', '1', 'a'],
+      ['ZADD', 'x', '1', 'a'],
+    ],
+    [
+      ['ZADD', 'x', '1', 'a'],
+      ['ZREM', 'x', 'zz'],
+    ],
+    [
+      ['RPUSH', 'x', 'a'],
+      ['LREM', 'x', '0', 'zz'],
+    ],
+    [
+      ['RPUSH', 'x', 'a'],
+      ['LTRIM', 'x', '0', '-1'],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['SET', 'x', 'v'],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['SET', 'x', 'w', 'NX'],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['PERSIST', 'x'],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['EXPIRE', 'x', '100', 'XX'],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['SETRANGE', 'x', '0', ''],
+    ],
+    [
+      ['SET', 'x', 'v'],
+      ['APPEND', 'x', ''],
+    ],
+    [
+      ['SET', 'x', '5'],
+      ['INCRBY', 'x', '0'],
+    ],
+  ];
+  for (const [create, change] of cases) {
+    it(`${create.join(' ')} then ${change.join(' ')}`, () =>
+      diff.expectSame([
+        create,
+        ['WATCH', 'x'],
+        { cmd: change, conn: 1 },
+        ['MULTI'],
+        ['PING'],
+        ['EXEC'],
+      ]));
+  }
+});
