@@ -12,7 +12,7 @@
 // the start with an error naming the file; it is never silently replaced by an empty store.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Collection, collectionRestorers, type Value } from './database.ts';
@@ -170,6 +170,7 @@ function syncDirectory(dir: string): void {
  * loads nothing. Keys whose expiry passed while the server was down are skipped.
  */
 export function loadSnapshot(engine: Engine, file: string): number | undefined {
+  removeStaleTempFiles(file);
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -237,6 +238,33 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
   // Only once every record is known good does anything enter the engine.
   for (const [key, value, expiresAt] of restored) engine.db.restore(key, value, expiresAt);
   return restored.length;
+}
+
+/** Temp files of saves cut short (the process died mid-write) are deleted at the next start. */
+function removeStaleTempFiles(file: string): void {
+  const prefix = `.${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (pid > 0 && pid !== process.pid && !isAlive(pid)) {
+      rmSync(join(dirname(file), name), { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function decodeCollection(json: string, record: number, fail: (r: string) => never): Collection {

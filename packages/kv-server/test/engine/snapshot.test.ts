@@ -63,8 +63,12 @@ describe('snapshots', () => {
 
   it('a missing file loads nothing; an empty engine saves a valid file', async () => {
     const file = tempFile();
+    // A temp file left by a process that died mid-save is cleaned up at the next start.
+    const stale = join(file, '..', '.kv.snapshot.999999999.1.tmp');
+    writeFileSync(stale, 'half-written');
     const { engine } = engineFixture();
     expect(loadSnapshot(engine, file)).toBeUndefined();
+    expect(readdirSync(join(file, '..'))).toEqual([]);
     expect(await saveSnapshot(engine, file)).toBe(0);
     expect(loadSnapshot(engineFixture().engine, file)).toBe(0);
   });
