@@ -183,16 +183,17 @@ export class Database {
     return this.data.keys();
   }
 
-  /** A random live key, or undefined when there is none (RANDOMKEY). */
+  /** A random live key, or undefined when there is none (RANDOMKEY). At most one pass. */
   randomKey(): string | undefined {
-    // A few tries, as Redis: each pick skips a random number of entries in the Map.
-    for (let attempt = 0; attempt < 100 && this.data.size > 0; attempt++) {
-      let skip = Math.floor(Math.random() * this.data.size);
-      for (const key of this.data.keys()) {
-        if (skip-- > 0) continue;
-        if (!this.expireIfNeeded(key)) return key;
-        break;
-      }
+    if (this.data.size === 0) return undefined;
+    let skip = Math.floor(Math.random() * this.data.size);
+    // From a random position to the end, then from the start: expired keys met are deleted.
+    for (const key of this.data.keys()) {
+      if (skip-- > 0) continue;
+      if (!this.expireIfNeeded(key)) return key;
+    }
+    for (const key of this.data.keys()) {
+      if (!this.expireIfNeeded(key)) return key;
     }
     return undefined;
   }
