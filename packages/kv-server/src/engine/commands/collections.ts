@@ -147,3 +147,28 @@ export function rankRange(start: number, end: number, length: number): [number, 
   if (to >= length) to = length - 1;
   return [from, to + 1];
 }
+
+/**
+ * LMPOP and ZMPOP's arguments, `numkeys key [key ...] <where> [COUNT count]`, checked in
+ * Redis's order: the keys, the `where` word (one of `wheres`, else a syntax error), the count.
+ */
+export function mpopArgs<W extends string>(
+  argv: Buffer[],
+  wheres: readonly W[],
+): { keys: string[]; where: W; count: number } {
+  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
+  const whereIndex = 2 + numkeys;
+  if (whereIndex >= argv.length) fail(ERRORS.syntax);
+  const where = keyword(argv[whereIndex]!) as W;
+  if (!wheres.includes(where)) fail(ERRORS.syntax);
+  let count: number | undefined;
+  for (let j = whereIndex + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === undefined && keyword(argv[j]!) === 'count' && more > 0) {
+      count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
+    } else {
+      fail(ERRORS.syntax);
+    }
+  }
+  return { keys: argv.slice(2, whereIndex).map(latin1), where, count: count ?? 1 };
+}

@@ -5,14 +5,7 @@ import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply.ts';
-import {
-  COUNT_POSITIVE,
-  integerAtLeast,
-  keyword,
-  MUST_BE_POSITIVE,
-  NUMKEYS_POSITIVE,
-  rankRange,
-} from './collections.ts';
+import { integerAtLeast, keyword, MUST_BE_POSITIVE, mpopArgs, rankRange } from './collections.ts';
 
 type End = 'left' | 'right';
 
@@ -294,24 +287,11 @@ function ltrim(db: Database, argv: Buffer[]): Reply {
 
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
 function lmpop(db: Database, argv: Buffer[]): Reply {
-  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
-  const whereIndex = 2 + numkeys;
-  if (whereIndex >= argv.length) fail(ERRORS.syntax);
-  const end = endArg(argv[whereIndex]!);
-  let count = -1;
-  for (let j = whereIndex + 1; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    if (count === -1 && keyword(argv[j]!) === 'count' && more > 0) {
-      count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
-    } else {
-      fail(ERRORS.syntax);
-    }
-  }
-  for (const arg of argv.slice(2, whereIndex)) {
-    const key = latin1(arg);
+  const { keys, where, count } = mpopArgs(argv, ['left', 'right'] as const);
+  for (const key of keys) {
     const list = lookupList(db, key);
     if (list === undefined) continue;
-    const popped = list.popMany(end, count === -1 ? 1 : count);
+    const popped = list.popMany(where, count);
     db.modified(key, list);
     return [bulk(key), popped];
   }

@@ -7,11 +7,10 @@ import type { CommandSpec } from '../engine.ts';
 import { formatDouble, integerArg, parseDouble, parseStrtod } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import {
-  COUNT_POSITIVE,
   integerAtLeast,
   keyword,
   MUST_BE_POSITIVE,
-  NUMKEYS_POSITIVE,
+  mpopArgs,
   randomCountArgs,
   randomPick,
   randomPicks,
@@ -780,25 +779,11 @@ function rangeCommand(name: string, arity: number, command: RangeCommand): Comma
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty set. */
 function zmpop(db: Database, argv: Buffer[]): Reply {
-  const numkeys = integerAtLeast(argv[1]!, 1, NUMKEYS_POSITIVE);
-  const whereIndex = 2 + numkeys;
-  if (whereIndex >= argv.length) fail(ERRORS.syntax);
-  const where = keyword(argv[whereIndex]!);
-  if (where !== 'min' && where !== 'max') fail(ERRORS.syntax);
-  let count = -1;
-  for (let j = whereIndex + 1; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    if (count === -1 && keyword(argv[j]!) === 'count' && more > 0) {
-      count = integerAtLeast(argv[++j]!, 1, COUNT_POSITIVE);
-    } else {
-      fail(ERRORS.syntax);
-    }
-  }
-  for (const arg of argv.slice(2, whereIndex)) {
-    const key = latin1(arg);
+  const { keys, where, count } = mpopArgs(argv, ['min', 'max'] as const);
+  for (const key of keys) {
     const zset = lookupZSet(db, key);
     if (zset === undefined) continue;
-    const n = Math.min(count === -1 ? 1 : count, zset.size);
+    const n = Math.min(count, zset.size);
     const removed =
       where === 'max'
         ? zset.deleteRange(zset.size - n, zset.size).reverse()
