@@ -1,0 +1,311 @@
+// Practice mode through the real CLI, in temporary folders: the playground, its backups, the
+// solution folder and the progress file all live under a temp dir (WORKSHOP_PLAYGROUND_DIR,
+// WORKSHOP_DATA_DIR); the lessons are the repo's own.
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanEnv, REPO_ROOT, runCli, startCli, stopLeftovers } from '../cli.ts';
+
+afterAll(stopLeftovers);
+
+const LESSONS = join(REPO_ROOT, 'lessons');
+const lessonDir = (name: string) => join(LESSONS, name);
+const withoutRegions = (text: string) => text.replace(/^[ \t]*\/\/ #(end)?region\b.*\n/gm, '');
+
+/** A temp folder with a playground location and a data folder of its own. */
+function sandbox() {
+  const dir = mkdtempSync(join(tmpdir(), 'workshop-practice-'));
+  const playground = join(dir, 'playground');
+  const env = cleanEnv({
+    WORKSHOP_PLAYGROUND_DIR: playground,
+    WORKSHOP_DATA_DIR: join(dir, 'data'),
+    NO_COLOR: '1',
+  });
+  return {
+    dir,
+    playground,
+    env,
+    practice: (...args: string[]) => runCli(['practice', ...args], env),
+    progressFile: join(dir, 'data', 'progress.json'),
+  };
+}
+
+describe('bad arguments', () => {
+  it('answers each with one clear line and exit code 1', async () => {
+    const box = sandbox();
+    const cases: [string[], RegExp][] = [
+      [['start'], /^Which lesson\? Usage: pnpm practice start <n>/],
+      [['start', '9'], /^There is no lesson "9"\. The lessons:/],
+      [['check'], /^No playground yet\. Start a lesson with: pnpm practice start <n>/],
+      [['hint'], /^No playground yet\./],
+      [['diff'], /^No playground yet\./],
+      [['solution'], /^No playground yet\./],
+      [['watch'], /^No playground yet\./],
+      [['frobnicate'], /^Unknown practice subcommand "frobnicate"\./],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => box.practice(...args)));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i] as [string[], RegExp];
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.stderr, args.join(' ')).not.toMatch(/\n\s+at /); // no stack trace
+    });
+    expect(existsSync(box.playground), 'a failed command creates no playground').toBe(false);
+  });
+
+  it('prints the subcommands for --help', async () => {
+    const run = await sandbox().practice('--help');
+    expect(run.code).toBe(0);
+    for (const sub of ['start', 'check', 'watch', 'hint', 'diff', 'solution', 'progress']) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${sub}\\b`, 'm'));
+    }
+  });
+});
+
+describe('start', () => {
+  it("lays out lesson n-1's code with lesson n's TODOs, its checkpoints and what they need", async () => {
+    const box = sandbox();
+    const run = await box.practice('start', '3');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("holds lesson 2's code with TODO markers");
+
+    const src = join(box.playground, 'src');
+    // Exactly lesson 3's files: lesson 2's wire.ts and another-process.ts are gone.
+    expect(readdirSync(src).sort()).toEqual(
+      readdirSync(join(lessonDir('03-ttl-caching'), 'src')).sort(),
+    );
+    expect(readFileSync(join(src, 'cache.ts'), 'utf8')).toContain('TODO(lesson 3)');
+    expect(readFileSync(join(src, 'upstash.ts'), 'utf8')).toContain('TODO(lesson 3)');
+    // Untouched files are lesson 2's, without the course text's region markers.
+    expect(readFileSync(join(src, 'store.ts'), 'utf8')).toBe(
+      withoutRegions(readFileSync(join(lessonDir('02-connect-upstash'), 'src/store.ts'), 'utf8')),
+    );
+    expect(readFileSync(join(src, 'store.ts'), 'utf8')).not.toContain('#region');
+    // The checkpoints are the lesson's own files.
+    for (const file of readdirSync(join(lessonDir('03-ttl-caching'), 'test'))) {
+      expect(readFileSync(join(box.playground, 'test', file), 'utf8')).toBe(
+        readFileSync(join(lessonDir('03-ttl-caching'), 'test', file), 'utf8'),
+      );
+    }
+    // Imports resolve as in the lesson: node_modules is the lesson's.
+    expect(realpathSync(join(box.playground, 'node_modules'))).toBe(
+      realpathSync(join(lessonDir('03-ttl-caching'), 'node_modules')),
+    );
+    const tsconfig = JSON.parse(readFileSync(join(box.playground, 'tsconfig.json'), 'utf8'));
+    expect(realpathSync(join(box.playground, tsconfig.extends))).toBe(
+      realpathSync(join(REPO_ROOT, 'tsconfig.base.json')),
+    );
+  });
+
+  it('moves a playground that holds work to a backup, never deleting it', async () => {
+    const box = sandbox();
+    expect((await box.practice('start', '1')).code).toBe(0);
+    const mine = '// my own store, half written\nexport const mine = 1;\n';
+    writeFileSync(join(box.playground, 'src/store.ts'), mine);
+    writeFileSync(join(box.playground, 'notes.txt'), 'remember INCR');
+
+    const run = await box.practice('start', '2');
+    expect(run.code, run.stderr).toBe(0);
+    const backups = readdirSync(box.dir).filter((name) => name.startsWith('playground-backup-'));
+    expect(backups).toHaveLength(1);
+    const backup = join(box.dir, backups[0] as string);
+    expect(run.stdout).toContain(`kept in`);
+    expect(run.stdout).toContain(backups[0]);
+    expect(readFileSync(join(backup, 'src/store.ts'), 'utf8')).toBe(mine);
+    expect(readFileSync(join(backup, 'notes.txt'), 'utf8')).toBe('remember INCR');
+    // The new playground is lesson 2's starting state.
+    expect(readFileSync(join(box.playground, 'src/upstash.ts'), 'utf8')).toContain(
+      'TODO(lesson 2)',
+    );
+    expect(existsSync(join(box.playground, 'notes.txt'))).toBe(false);
+
+    // A second restart keeps both backups.
+    expect((await box.practice('start', '2')).code).toBe(0);
+    expect(
+      readdirSync(box.dir).filter((name) => name.startsWith('playground-backup-')),
+    ).toHaveLength(2);
+  });
+});
+
+describe('hint', () => {
+  it('shows the next hint each time, then stays on the last; a new start begins again', async () => {
+    const box = sandbox();
+    await box.practice('start', '4');
+    const hintsFile = readFileSync(join(lessonDir('04-counters'), 'exercise/hints.md'), 'utf8');
+    const titles = [...hintsFile.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(titles.length).toBeGreaterThanOrEqual(1);
+    expect(titles.length).toBeLessThanOrEqual(3);
+
+    for (const [i, title] of titles.entries()) {
+      const run = await box.practice('hint');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Hint ${i + 1} of ${titles.length}: ${title}`);
+    }
+    const again = await box.practice('hint');
+    expect(again.stdout).toContain(`Hint ${titles.length} of ${titles.length}`);
+    expect(again.stdout).toContain('That was the last hint');
+
+    await box.practice('start', '4');
+    expect((await box.practice('hint')).stdout).toContain(`Hint 1 of ${titles.length}`);
+  });
+
+  it('every lesson has one to three hints, each with a title and a body', async () => {
+    for (const name of readdirSync(LESSONS).filter((n) => /^\d{2}-/.test(n))) {
+      const text = readFileSync(join(LESSONS, name, 'exercise/hints.md'), 'utf8');
+      const sections = text.split(/^## /m).slice(1);
+      expect(sections.length, name).toBeGreaterThanOrEqual(1);
+      expect(sections.length, name).toBeLessThanOrEqual(3);
+      for (const section of sections)
+        expect(section.split('\n').slice(1).join('').trim(), name).not.toBe('');
+    }
+  });
+});
+
+describe('diff and solution', () => {
+  it('diffs the playground against the solution, coloured only when asked, without changing it', async () => {
+    const box = sandbox();
+    await box.practice('start', '2');
+    const before = readFileSync(join(box.playground, 'src/upstash.ts'), 'utf8');
+
+    const plain = await box.practice('diff');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('--- yours/src/upstash.ts');
+    expect(plain.stdout).toContain('+++ solution/src/upstash.ts');
+    expect(plain.stdout).toMatch(/^-.*TODO\(lesson 2\)/m);
+    expect(plain.stdout).toMatch(/^\+\s+automaticDeserialization: false,/m);
+    // A file lesson 2 adds that the starting state has as well is not in the diff.
+    expect(plain.stdout).not.toContain('src/wire.ts');
+    expect(plain.stdout).not.toContain('\x1b[');
+
+    const coloured = await runCli(['practice', 'diff'], {
+      ...box.env,
+      NO_COLOR: '',
+      FORCE_COLOR: '1',
+    });
+    expect(coloured.stdout).toContain('\x1b[31m-');
+    expect(coloured.stdout).toContain('\x1b[32m+');
+    expect(readFileSync(join(box.playground, 'src/upstash.ts'), 'utf8')).toBe(before);
+  });
+
+  it('writes the solution next to the playground, never over it', async () => {
+    const box = sandbox();
+    await box.practice('start', '2');
+    const mine = '// work in progress\n';
+    writeFileSync(join(box.playground, 'src/upstash.ts'), mine);
+
+    const run = await box.practice('solution');
+    expect(run.code, run.stderr).toBe(0);
+    const target = join(box.dir, 'playground-solution', '02-connect-upstash', 'src');
+    expect(run.stdout).toContain('playground-solution/02-connect-upstash/src/');
+    expect(readFileSync(join(target, 'upstash.ts'), 'utf8')).toBe(
+      withoutRegions(readFileSync(join(lessonDir('02-connect-upstash'), 'src/upstash.ts'), 'utf8')),
+    );
+    expect(readFileSync(join(box.playground, 'src/upstash.ts'), 'utf8')).toBe(mine);
+
+    // With the solution's files in the playground, diff has nothing left to say.
+    for (const file of readdirSync(target)) {
+      writeFileSync(join(box.playground, 'src', file), readFileSync(join(target, file)));
+    }
+    const same = await box.practice('diff');
+    expect(same.stdout).toContain("Your src/ is the same as lesson 2's solution.");
+  });
+});
+
+describe('check and progress', () => {
+  it('fails on the starting state, passes on the solution, and records the pass', async () => {
+    const box = sandbox();
+    await box.practice('start', '1');
+
+    const failing = await box.practice('check');
+    expect(failing.code).toBe(1);
+    expect(failing.stdout + failing.stderr).toContain('TODO(lesson 1)');
+    expect(failing.stdout).toContain('Not there yet');
+    expect((await box.practice('progress')).stdout).toMatch(/01-object-store\s+not passed yet/);
+
+    // The learner edits a checkpoint file: the check puts the lesson's back and keeps the edit.
+    const testFile = join(box.playground, 'test/store.test.ts');
+    writeFileSync(testFile, '// I gave up on this one\n');
+    await box.practice('solution');
+    const solution = join(box.dir, 'playground-solution/01-object-store/src');
+    for (const file of readdirSync(solution)) {
+      writeFileSync(join(box.playground, 'src', file), readFileSync(join(solution, file)));
+    }
+    const passing = await box.practice('check', '1');
+    expect(passing.code, passing.stdout + passing.stderr).toBe(0);
+    expect(passing.stdout).toContain('Lesson 1 checks out. Next: pnpm practice start 2');
+    expect(readFileSync(testFile, 'utf8')).toBe(
+      readFileSync(join(lessonDir('01-object-store'), 'test/store.test.ts'), 'utf8'),
+    );
+    const edited = readdirSync(box.playground).find((name) => name.startsWith('test-edited-'));
+    expect(edited, 'the edited checkpoint is kept').toBeDefined();
+    expect(readFileSync(join(box.playground, edited as string, 'store.test.ts'), 'utf8')).toBe(
+      '// I gave up on this one\n',
+    );
+
+    const progress = JSON.parse(readFileSync(box.progressFile, 'utf8'));
+    expect(progress.version).toBe(1);
+    expect(Date.parse(progress.passed['01-object-store'].last)).toBeGreaterThan(
+      Date.now() - 600_000,
+    );
+    const shown = await box.practice('progress');
+    expect(shown.stdout).toMatch(
+      /01-object-store\s+passed \d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+<- in your playground/,
+    );
+    expect(shown.stdout).toMatch(/02-connect-upstash\s+not passed yet/);
+    expect(shown.stdout).toContain('1 of 5 lessons passed.');
+
+    // Another lesson's number: the playground does not hold it.
+    const other = await box.practice('check', '2');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/^The playground holds lesson 1 .*pnpm practice start 2/);
+  }, 180_000);
+
+  it('refuses a progress file it cannot read, without overwriting it', async () => {
+    const box = sandbox();
+    await box.practice('start', '1');
+    writeFileSync(box.progressFile, '{ "version": 99 }');
+    const run = await box.practice('progress');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/has format version 99; this workshop reads version 1/);
+    writeFileSync(box.progressFile, 'not json');
+    const hint = await box.practice('hint');
+    expect(hint.code).toBe(1);
+    expect(hint.stderr).toContain('is not valid JSON');
+    expect(readFileSync(box.progressFile, 'utf8')).toBe('not json');
+  });
+});
+
+describe('watch --poll', () => {
+  it('checks at once, again after a save, on r, and quits on q', async () => {
+    const box = sandbox();
+    await box.practice('start', '1');
+    const watch = startCli(['practice', 'watch', '--poll'], box.env);
+    await watch.waitFor(/Watching \(polling every second\)[^\n]*q: quit/, 120_000);
+    const runs = () => (watch.output().match(/Checking your playground/g) ?? []).length;
+    expect(runs()).toBe(1);
+
+    const store = join(box.playground, 'src/store.ts');
+    writeFileSync(store, `${readFileSync(store, 'utf8')}\n// saved\n`);
+    await expect.poll(runs, { timeout: 120_000, interval: 200 }).toBe(2);
+    await expect
+      .poll(() => watch.output().split('q: quit').length - 1, { timeout: 120_000 })
+      .toBe(2);
+
+    watch.child.stdin?.write('r');
+    await expect.poll(runs, { timeout: 120_000, interval: 200 }).toBe(3);
+    await expect
+      .poll(() => watch.output().split('q: quit').length - 1, { timeout: 120_000 })
+      .toBe(3);
+
+    watch.child.stdin?.write('q');
+    expect(await watch.exited).toBe(0);
+  }, 300_000);
+});
