@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ListValue } from '../../src/engine/commands/lists.ts';
 import { collectionRestorers } from '../../src/engine/database.ts';
+import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 
 describe('the list deque', () => {
@@ -8,11 +9,7 @@ describe('the list deque', () => {
     const list = new ListValue();
     const model: string[] = [];
     // A fixed pseudo-random walk: pushes win early (growth), pops win late (shrink).
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const next = seededRng(7);
     for (let i = 0; i < 20_000; i++) {
       const pushBias = i < 10_000 ? 0.7 : 0.3;
       const r = next();

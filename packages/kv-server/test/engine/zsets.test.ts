@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ZSetValue } from '../../src/engine/commands/zsets.ts';
 import { collectionRestorers } from '../../src/engine/database.ts';
+import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 
 describe('the sorted set structure', () => {
   it('keeps entries ordered by score then bytes, through moves and deletes', () => {
     const zset = new ZSetValue();
     const model = new Map<string, number>();
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const next = seededRng(11);
     for (let i = 0; i < 5000; i++) {
       const member = `m${Math.floor(next() * 300)}`;
       if (next() < 0.7) {
