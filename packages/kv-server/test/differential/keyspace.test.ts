@@ -2,6 +2,7 @@
 
 import { expect, it } from 'vitest';
 import type { Reply } from '../../src/engine/reply.ts';
+import { scanUnordered } from './generators-shared.ts';
 import { closeInteger, describeDifferential, show, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
@@ -173,6 +174,37 @@ describeDifferential('differential: keyspace', () => {
       round++;
     } while (cursor !== '0');
     for (let i = 0; i < 1000; i++) expect(seen.has(`stay:${i}`)).toBe(true);
+  });
+
+  it('KEYS and SCAN MATCH over binary keys and binary patterns', async () => {
+    const keys = [
+      [0x00, 0x61],
+      [0xff, 0x61],
+      [0x80],
+      [0x61, 0x00, 0x62],
+      [0xc3, 0xa9],
+      [0x5b, 0xff],
+    ];
+    await diff.expectSame([['MSET', ...keys.flatMap((k) => [Buffer.from(k), 'v'])]]);
+    const patterns = [
+      [0x2a],
+      [0x3f, 0x61],
+      [0x5b, 0x00, 0x2d, 0x7f, 0x5d, 0x2a],
+      [0x5b, 0x80, 0x2d, 0xff, 0x5d, 0x2a],
+      [0x5b, 0x5e, 0x00, 0x5d, 0x2a],
+      [0x61, 0x00, 0x2a],
+      [0x5c, 0xff, 0x2a],
+      [0x5b, 0xff, 0x2d, 0x61, 0x5d, 0x2a],
+    ];
+    await diff.expectSame(
+      patterns.flatMap((p) => [
+        { cmd: ['KEYS', Buffer.from(p)], compare: 'unordered' as const },
+        {
+          cmd: ['SCAN', '0', 'COUNT', '1000', 'MATCH', Buffer.from(p)],
+          compare: scanUnordered(false),
+        },
+      ]),
+    );
   });
 
   it('RENAME RENAMENX', () =>
