@@ -13,13 +13,16 @@ interface Outcome {
   files: number;
   tests: number;
   failed: number;
+  /** What failed, for the report when a solution does not pass. */
+  failures: string[];
 }
 
 interface JsonReport {
   testResults: {
     name: string;
     status: string;
-    assertionResults: { status: string }[];
+    message?: string;
+    assertionResults: { status: string; fullName: string; failureMessages?: string[] }[];
   }[];
 }
 
@@ -77,12 +80,22 @@ export async function verify(practice: Practice): Promise<number> {
     const outcomes = new Map<string, Outcome>();
     for (const result of report.testResults) {
       const folder = result.name.slice(work.length + 1).split(sep)[0] ?? '';
-      const outcome = outcomes.get(folder) ?? { files: 0, tests: 0, failed: 0 };
+      const outcome = outcomes.get(folder) ?? { files: 0, tests: 0, failed: 0, failures: [] };
       outcome.files++;
       outcome.tests += result.assertionResults.length;
+      const file = result.name.slice(work.length + folder.length + 2);
+      const failed = result.assertionResults.filter((t) => t.status === 'failed');
+      outcome.failed += failed.length;
+      for (const test of failed) {
+        outcome.failures.push(
+          `${file} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`,
+        );
+      }
       // A file that fails to load has no test results but status 'failed'.
-      const failed = result.assertionResults.filter((t) => t.status === 'failed').length;
-      outcome.failed += failed || (result.status === 'failed' ? 1 : 0);
+      if (failed.length === 0 && result.status === 'failed') {
+        outcome.failed++;
+        outcome.failures.push(`${file}: ${firstLine(result.message)}`);
+      }
       outcomes.set(folder, outcome);
     }
     return printTable(lessons, outcomes, started);
@@ -94,6 +107,7 @@ export async function verify(practice: Practice): Promise<number> {
 function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: number): number {
   const rows: string[][] = [['Lesson', 'Starting state (must fail)', 'Solution (must pass)']];
   let wrong = 0;
+  const details: string[] = [];
   for (const lesson of lessons) {
     const exercise = hasExercise(lesson) ? outcomes.get(`exercise-${lesson.name}`) : undefined;
     const solution = outcomes.get(`solution-${lesson.name}`);
@@ -101,7 +115,10 @@ function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: 
     if (!hasExercise(lesson)) {
       exerciseCell = 'WRONG: no exercise/src/';
       wrong++;
-    } else if (!exercise || exercise.failed === 0) {
+    } else if (!exercise) {
+      exerciseCell = 'WRONG: no checkpoints ran';
+      wrong++;
+    } else if (exercise.failed === 0) {
       exerciseCell = `WRONG: passes (${exercise?.tests ?? 0} tests)`;
       wrong++;
     } else {
@@ -114,6 +131,7 @@ function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: 
     } else if (solution.failed > 0) {
       solutionCell = `WRONG: ${solution.failed}/${solution.tests} fail`;
       wrong++;
+      details.push(`${lesson.name}'s solution:`, ...solution.failures.map((f) => `  ${f}`));
     } else {
       solutionCell = `passes: ${solution.tests}/${solution.tests}`;
     }
@@ -122,6 +140,7 @@ function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: 
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   console.log('');
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
+  if (details.length > 0) console.log(`\n${details.join('\n')}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     wrong === 0
@@ -153,3 +172,5 @@ function runQuiet(
     child.once('close', (code) => resolvePromise({ code: code ?? 1, output }));
   });
 }
+
+const firstLine = (text: string | undefined) => (text ?? '').trim().split('\n')[0] ?? '';
