@@ -1,3 +1,4 @@
+// biome-ignore-all lint/correctness/noUnusedFunctionParameters: a starting state, the learner fills it in (practice mode leaves this line out)
 // EXERCISE (lesson 1): the TODOs below make the wiki use the store.
 // The team wiki: articles live in Postgres; the store keeps copies of the ones people read.
 // Everything the wiki needs comes in as a parameter, so tests can hand it other real instances.

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/correctness/noUnusedFunctionParameters: a starting state, the learner fills it in (practice mode leaves this line out)
 // EXERCISE (lesson 4): two TODO(lesson 4) below.
 // A fixed-window rate limiter: at most `limit` hits per caller per window of `windowSeconds`.
 // The window is one counter key that INCR counts up and EXPIRE deletes when the window ends.

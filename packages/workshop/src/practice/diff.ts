@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { listFiles, withoutRegions } from './layout.ts';
+import { listFiles, withoutMarkers } from './layout.ts';
 
 const COLOURS = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', bold: '\x1b[1m' };
 const RESET = '\x1b[0m';
@@ -20,7 +20,7 @@ export function useColour(stream: NodeJS.WriteStream = process.stdout, env = pro
 export function diffTrees(mine: string, solution: string, colour: boolean): string {
   const files = [...new Set([...listFiles(mine), ...listFiles(solution)])].sort();
   const read = (dir: string, file: string) =>
-    existsSync(join(dir, file)) ? withoutRegions(readFileSync(join(dir, file), 'utf8')) : '';
+    existsSync(join(dir, file)) ? withoutMarkers(readFileSync(join(dir, file), 'utf8')) : '';
   const patches: string[] = [];
   for (const file of files) {
     const a = read(mine, file);

@@ -73,17 +73,20 @@ export function listFiles(dir: string): string[] {
   return files.sort();
 }
 
-/** `// #region name` lines mark snippets for the course text; practice copies leave them out. */
-const REGION_MARKER = /^[ \t]*\/\/ #(end)?region\b.*(\r?\n|$)/gm;
+/**
+ * Lines for the repo, not for the learner: `// #region name` markers (snippets of the course
+ * text) and the exercises' `// biome-ignore-all` (a starting state has unused parameters).
+ */
+const MARKER_LINE = /^[ \t]*\/\/ (#(end)?region\b|biome-ignore-all\b).*(\r?\n|$)/gm;
 
-export function withoutRegions(text: string): string {
-  return text.replace(REGION_MARKER, '');
+export function withoutMarkers(text: string): string {
+  return text.replace(MARKER_LINE, '');
 }
 
-/** Copies a lesson source file without its region markers. */
+/** Copies a lesson source file without its marker lines. */
 export function copySource(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
-  writeFileSync(to, withoutRegions(readFileSync(from, 'utf8')));
+  writeFileSync(to, withoutMarkers(readFileSync(from, 'utf8')));
 }
 
 function copyTree(from: string, to: string): void {

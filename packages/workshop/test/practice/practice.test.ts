@@ -108,6 +108,9 @@ describe('start', () => {
   it('moves a playground that holds work to a backup, never deleting it', async () => {
     const box = sandbox();
     expect((await box.practice('start', '1')).code).toBe(0);
+    const skeleton = readFileSync(join(box.playground, 'src/store.ts'), 'utf8');
+    expect(skeleton).toContain('TODO(lesson 1)');
+    expect(skeleton, 'lines meant for the repo are left out').not.toMatch(/biome-ignore|#region/);
     const mine = '// my own store, half written\nexport const mine = 1;\n';
     writeFileSync(join(box.playground, 'src/store.ts'), mine);
     writeFileSync(join(box.playground, 'notes.txt'), 'remember INCR');
