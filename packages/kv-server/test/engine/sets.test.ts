@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { SetValue } from '../../src/engine/commands/sets.ts';
 import { collectionRestorers } from '../../src/engine/database.ts';
+import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 
 const sorted = (reply: unknown) => (reply as string[]).slice().sort();
+
+describe('the set structure', () => {
+  it('stays consistent through adds and swap-removes, and picks only members', () => {
+    const set = new SetValue();
+    const model = new Set<string>();
+    const next = seededRng(5);
+    for (let i = 0; i < 20_000; i++) {
+      const member = `m${Math.floor(next() * 500)}`;
+      if (next() < 0.55) expect(set.add(member)).toBe(!model.has(member) && !!model.add(member));
+      else expect(set.delete(member)).toBe(model.delete(member));
+      expect(set.size).toBe(model.size);
+      if (set.size > 0) expect(model.has(set.randomMember())).toBe(true);
+    }
+    expect([...set.values()].sort()).toEqual([...model].sort());
+    for (const member of model) expect(set.has(member)).toBe(true);
+  });
+});
 
 describe('set commands', () => {
   it('SADD counts new members; SREM of the last member deletes the key', () => {
@@ -138,7 +156,7 @@ describe('set commands', () => {
   it('restores from a snapshot with its members and intset flag', () => {
     const set = new SetValue(['1', '2', 'x']);
     const restored = collectionRestorers.get('set')?.(set.toSnapshot()) as SetValue;
-    expect([...restored.members]).toEqual(['1', '2', 'x']);
+    expect([...restored.values()]).toEqual(['1', '2', 'x']);
     expect(restored.intset).toBe(false);
   });
 });

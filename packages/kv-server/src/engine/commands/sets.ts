@@ -11,7 +11,6 @@ import {
   MUST_BE_POSITIVE,
   NUMKEYS_POSITIVE,
   randomCountArgs,
-  randomPick,
   randomPicks,
   scanCollection,
 } from './collections.ts';
@@ -20,10 +19,15 @@ import {
 // set-max-intset-entries or gets a non-integer member; then it is a hash table for good.
 const INTSET_MAX_ENTRIES = 512;
 
-/** A JS Set keeps members unique with O(1) add, remove and membership, as Redis's hash table. */
+/**
+ * member -> its slot in one array: a Map gives O(1) add, remove and membership, as Redis's hash
+ * table, and the array gives SPOP and SRANDMEMBER an O(1) random pick (a removal moves the last
+ * member into the freed slot).
+ */
 export class SetValue implements Collection {
   readonly typeName = 'set';
-  readonly members = new Set<string>();
+  private readonly positions = new Map<string, number>();
+  private readonly slots: string[] = [];
   /** Still what Redis would keep as an intset; once false, stays false (as in Redis). */
   intset = true;
 
@@ -31,25 +35,53 @@ export class SetValue implements Collection {
     for (const member of members) this.add(member);
   }
 
+  get size(): number {
+    return this.slots.length;
+  }
+
+  has(member: string): boolean {
+    return this.positions.has(member);
+  }
+
   /** True when `member` is new. */
   add(member: string): boolean {
-    if (this.members.has(member)) return false;
-    this.members.add(member);
+    if (this.positions.has(member)) return false;
+    this.positions.set(member, this.slots.length);
+    this.slots.push(member);
     if (
       this.intset &&
-      (this.members.size > INTSET_MAX_ENTRIES || parseInt64(member) === undefined)
+      (this.slots.length > INTSET_MAX_ENTRIES || parseInt64(member) === undefined)
     ) {
       this.intset = false;
     }
     return true;
   }
 
-  get size(): number {
-    return this.members.size;
+  /** True when `member` was there. */
+  delete(member: string): boolean {
+    const at = this.positions.get(member);
+    if (at === undefined) return false;
+    this.positions.delete(member);
+    const last = this.slots.pop() as string;
+    if (at < this.slots.length) {
+      this.slots[at] = last;
+      this.positions.set(last, at);
+    }
+    return true;
+  }
+
+  /** A uniformly random member of a non-empty set. */
+  randomMember(): string {
+    return this.slots[Math.floor(Math.random() * this.slots.length)] as string;
+  }
+
+  /** Every member; a live iterator (SSCAN resumes it after changes). */
+  values(): IterableIterator<string> {
+    return this.positions.keys();
   }
 
   toSnapshot(): string[] {
-    return [...this.members];
+    return [...this.slots];
   }
 }
 
@@ -65,16 +97,16 @@ function spop(db: Database, argv: Buffer[]): Reply {
   if (argv.length === 2) {
     const set = lookupSet(db, key);
     if (set === undefined) return null;
-    const member = randomPick(set.members, set.size);
-    set.members.delete(member);
+    const member = set.randomMember();
+    set.delete(member);
     db.modified(key, set);
     return bulk(member);
   }
   const count = integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE);
   const set = lookupSet(db, key);
   if (set === undefined || count === 0) return [];
-  const popped = randomPicks([...set.members], count);
-  for (const member of popped) set.members.delete(member);
+  const popped = randomPicks([...set.values()], count);
+  for (const member of popped) set.delete(member);
   db.modified(key, set);
   return popped.map(bulk);
 }
@@ -85,13 +117,13 @@ function srandmember(db: Database, argv: Buffer[]): Reply {
   if (argv.length === 2) {
     const set = lookupSet(db, key);
     if (set === undefined) return null;
-    return bulk(randomPick(set.members, set.size));
+    return bulk(set.randomMember());
   }
   const { count } = randomCountArgs(argv, undefined);
   const set = lookupSet(db, key);
   if (set === undefined || count === 0) return [];
   // A negative count allows repeats and always returns exactly -count members.
-  return randomPicks([...set.members], count).map(bulk);
+  return randomPicks([...set.values()], count).map(bulk);
 }
 
 /** The sets at `keys` (missing keys are empty sets); WRONGTYPE if any holds another type. */
@@ -103,9 +135,9 @@ function intersect(sets: (SetValue | undefined)[], limit = 0): SetValue {
   const out = new SetValue();
   if (sets.some((set) => set === undefined)) return out;
   // Walk the smallest set and probe the others, as Redis does.
-  const sorted = (sets as SetValue[]).map((set) => set.members).sort((a, b) => a.size - b.size);
-  const [smallest, ...others] = sorted as [Set<string>, ...Set<string>[]];
-  for (const member of smallest) {
+  const sorted = (sets as SetValue[]).slice().sort((a, b) => a.size - b.size);
+  const [smallest, ...others] = sorted as [SetValue, ...SetValue[]];
+  for (const member of smallest.values()) {
     if (others.every((set) => set.has(member))) {
       out.add(member);
       if (limit > 0 && out.size >= limit) break;
@@ -116,15 +148,15 @@ function intersect(sets: (SetValue | undefined)[], limit = 0): SetValue {
 
 function union(sets: (SetValue | undefined)[]): SetValue {
   const out = new SetValue();
-  for (const set of sets) for (const member of set?.members ?? []) out.add(member);
+  for (const set of sets) for (const member of set?.values() ?? []) out.add(member);
   return out;
 }
 
 function difference(sets: (SetValue | undefined)[]): SetValue {
   const [first, ...others] = sets;
   const out = new SetValue();
-  for (const member of first?.members ?? []) {
-    if (!others.some((set) => set?.members.has(member))) out.add(member);
+  for (const member of first?.values() ?? []) {
+    if (!others.some((set) => set?.has(member))) out.add(member);
   }
   return out;
 }
@@ -135,11 +167,11 @@ function difference(sets: (SetValue | undefined)[]): SetValue {
  */
 function membersReply(set: SetValue | undefined): Reply {
   if (set === undefined) return [];
-  return [...(set.intset ? sortedMembers(set) : set.members)].map(bulk);
+  return [...(set.intset ? sortedMembers(set) : set.values())].map(bulk);
 }
 
 function sortedMembers(set: SetValue): IterableIterator<string> {
-  return [...set.members].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).values();
+  return [...set.values()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).values();
 }
 
 type Combine = (sets: (SetValue | undefined)[]) => SetValue;
@@ -194,8 +226,8 @@ function smove(db: Database, argv: Buffer[]): Reply {
   if (sourceValue === undefined) return 0;
   const source = lookupSet(db, sourceKey) as SetValue;
   let destination = lookupSet(db, destinationKey);
-  if (source === destination) return source.members.has(member) ? 1 : 0;
-  if (!source.members.delete(member)) return 0;
+  if (source === destination) return source.has(member) ? 1 : 0;
+  if (!source.delete(member)) return 0;
   db.modified(sourceKey, source);
   if (destination === undefined) {
     destination = new SetValue();
@@ -233,7 +265,7 @@ export const setCommands: CommandSpec[] = [
       const set = lookupSet(db, key);
       if (set === undefined) return 0;
       let removed = 0;
-      for (let i = 2; i < argv.length; i++) if (set.members.delete(latin1(argv[i]!))) removed++;
+      for (let i = 2; i < argv.length; i++) if (set.delete(latin1(argv[i]!))) removed++;
       if (removed > 0) db.modified(key, set);
       return removed;
     },
@@ -246,15 +278,14 @@ export const setCommands: CommandSpec[] = [
   {
     name: 'sismember',
     arity: 3,
-    handler: ({ db }, argv) =>
-      lookupSet(db, latin1(argv[1]!))?.members.has(latin1(argv[2]!)) ? 1 : 0,
+    handler: ({ db }, argv) => (lookupSet(db, latin1(argv[1]!))?.has(latin1(argv[2]!)) ? 1 : 0),
   },
   {
     name: 'smismember',
     arity: -3,
     handler: ({ db }, argv) => {
       const set = lookupSet(db, latin1(argv[1]!));
-      return argv.slice(2).map((member) => (set?.members.has(latin1(member)) ? 1 : 0));
+      return argv.slice(2).map((member) => (set?.has(latin1(member)) ? 1 : 0));
     },
   },
   {
@@ -278,7 +309,7 @@ export const setCommands: CommandSpec[] = [
     handler: (ctx, argv) =>
       scanCollection<SetValue, string>(ctx, argv, 'set', {
         compact: (set) => set.intset,
-        items: (set) => (set.intset ? sortedMembers(set) : set.members.values()),
+        items: (set) => (set.intset ? sortedMembers(set) : set.values()),
         name: (member) => member,
         reply: (member) => [bulk(member)],
       }),

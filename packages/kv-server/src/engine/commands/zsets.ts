@@ -560,7 +560,7 @@ function sourceScores(value: Value | undefined): ReadonlyMap<string, number> | u
   if (value === undefined) return undefined;
   if (typeof value !== 'string' && value.typeName === 'zset') return (value as ZSetValue).scores;
   if (typeof value !== 'string' && value.typeName === 'set') {
-    return new Map([...(value as SetValue).members].map((member) => [member, 1]));
+    return new Map([...(value as SetValue).values()].map((member) => [member, 1]));
   }
   return fail(ERRORS.wrongType);
 }
