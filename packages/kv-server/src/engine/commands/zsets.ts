@@ -12,7 +12,6 @@ import {
   MUST_BE_POSITIVE,
   mpopArgs,
   randomCountArgs,
-  randomPick,
   randomPicks,
   rankRange,
   scanCollection,
@@ -707,7 +706,9 @@ function zrandmember(db: Database, argv: Buffer[]): Reply {
   if (argv.length === 2) {
     const zset = lookupZSet(db, key);
     if (zset === undefined) return null;
-    return bulk(randomPick(zset.values(), zset.size).member);
+    // The skip list finds any rank in O(log n).
+    const rank = Math.floor(Math.random() * zset.size);
+    return bulk((zset.range(rank, rank + 1)[0] as Entry).member);
   }
   const { count, withFlag } = randomCountArgs(argv, 'withscores');
   const zset = lookupZSet(db, key);
