@@ -35,15 +35,22 @@ export function refreshTests(practice: Practice, lesson: Lesson, log = console.l
 }
 
 /** `vitest run` in a folder written by writeRunnable; resolves with its exit code. */
-export function runCheckpoints(root: string, dir: string, args: string[] = []): Promise<number> {
+export function runCheckpoints(
+  root: string,
+  dir: string,
+  args: string[] = [],
+  signal?: AbortSignal,
+): Promise<number> {
   const child = spawn(
     process.execPath,
     [vitestBin(root), 'run', '--config', join(dir, 'vitest.config.ts'), ...args],
-    // stdin stays ours: watch mode reads its keys from it.
-    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
+    // stdin stays ours: watch mode reads its keys from it. An abort (q in watch mode) stops it.
+    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], signal },
   );
   return new Promise((resolvePromise, reject) => {
-    child.once('error', reject);
+    child.once('error', (error) =>
+      error.name === 'AbortError' ? resolvePromise(130) : reject(error),
+    );
     child.once('exit', (code) => resolvePromise(code ?? 1));
   });
 }
@@ -53,10 +60,12 @@ export async function checkPlayground(
   practice: Practice,
   lesson: Lesson,
   args: string[] = [],
+  signal?: AbortSignal,
 ): Promise<number> {
   refreshTests(practice, lesson);
   console.log(`Checking your playground against lesson ${lesson.number}: ${lesson.title}\n`);
-  const code = await runCheckpoints(practice.root, practice.playground, args);
+  const code = await runCheckpoints(practice.root, practice.playground, args, signal);
+  if (signal?.aborted) return code;
   if (code === 0) {
     const now = new Date().toISOString();
     updateProgress(practice.stateFile, (progress) => {

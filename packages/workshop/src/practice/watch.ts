@@ -36,6 +36,7 @@ export async function watchPlayground(
   let running = false;
   let again = false;
   let stopped = false;
+  const abort = new AbortController();
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolvePromise) => {
     finish = resolvePromise;
@@ -50,7 +51,7 @@ export async function watchPlayground(
     running = true;
     do {
       again = false;
-      await checkPlayground(practice, lesson).catch((error: unknown) => {
+      await checkPlayground(practice, lesson, [], abort.signal).catch((error: unknown) => {
         console.error(error instanceof Error ? error.message : String(error));
       });
     } while (again && !stopped);
@@ -85,14 +86,15 @@ export async function watchPlayground(
   }
 
   const stdin = process.stdin;
+  // Raw mode (a terminal) sends each key as it is pressed; a pipe sends whole lines.
   const onKey = (chunk: Buffer) => {
-    const key = chunk.toString();
-    if (key === 'q' || key === 'q\n' || key === '\u0003' || key === '\u0004') stop(0);
-    else if (key === 'r' || key === '\r' || key === '\n' || key === 'r\n') void run();
+    const keys = [...chunk.toString()];
+    // q, Ctrl-C, Ctrl-D quit; r or Enter checks again.
+    if (keys.some((key) => ['q', '\u0003', '\u0004'].includes(key))) stop(0);
+    else if (keys.some((key) => ['r', '\r', '\n'].includes(key))) void run();
   };
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.on('data', onKey);
-  stdin.on('end', () => stop(0));
   const onSignal = () => stop(0);
   process.once('SIGINT', onSignal);
 
@@ -102,6 +104,7 @@ export async function watchPlayground(
     clearTimeout(debounce);
     clearInterval(poller);
     watcher?.close();
+    abort.abort(); // a check still running stops with us
     stdin.off('data', onKey);
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();

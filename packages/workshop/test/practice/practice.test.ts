@@ -312,3 +312,22 @@ describe('watch --poll', () => {
     expect(await watch.exited).toBe(0);
   }, 300_000);
 });
+
+describe('watch (fs.watch)', () => {
+  it('checks again when a file under src/ is saved', async () => {
+    const box = sandbox();
+    await box.practice('start', '1');
+    const watch = startCli(['practice', 'watch'], box.env);
+    await watch.waitFor(/Watching your playground's src\/[^\n]*q: quit/, 120_000);
+    const wiki = join(box.playground, 'src/wiki.ts');
+    writeFileSync(wiki, `${readFileSync(wiki, 'utf8')}\n// saved\n`);
+    await expect
+      .poll(() => (watch.output().match(/Checking your playground/g) ?? []).length, {
+        timeout: 120_000,
+        interval: 200,
+      })
+      .toBe(2);
+    watch.child.stdin?.write('q\n');
+    expect(await watch.exited).toBe(0);
+  }, 300_000);
+});
