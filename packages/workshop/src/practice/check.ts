@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { vitestBin } from '../child-process.ts';
 import type { Lesson } from '../workspace.ts';
-import { listFiles, type Practice, stamp } from './layout.ts';
+import { linkModules, listFiles, type Practice, stamp } from './layout.ts';
 import { updateProgress } from './state.ts';
 
 /**
@@ -63,6 +63,7 @@ export async function checkPlayground(
   signal?: AbortSignal,
 ): Promise<number> {
   refreshTests(practice, lesson);
+  linkModules(lesson, practice.playground);
   console.log(`Checking your playground against lesson ${lesson.number}: ${lesson.title}\n`);
   const code = await runCheckpoints(practice.root, practice.playground, args, signal);
   if (signal?.aborted) return code;

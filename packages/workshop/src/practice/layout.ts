@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -189,17 +190,32 @@ export function writeRunnable(
     include: ['src', 'test', '*.ts'],
   };
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  linkModules(lesson, dir);
+  writeFileSync(
+    join(dir, MARKER),
+    `${JSON.stringify({ lesson: lesson.name, createdAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+}
+
+/**
+ * `<dir>/node_modules` -> the lesson's, so imports resolve as they do in the lesson. Recreated
+ * when missing; the lesson's must exist (pnpm install).
+ */
+export function linkModules(lesson: Lesson, dir: string): void {
   const modules = join(lesson.dir, 'node_modules');
+  if (!existsSync(join(modules, '@workshop'))) {
+    throw new UserError(
+      `The lesson's dependencies are not installed (no ${relative(process.cwd(), modules)}): run pnpm install at the repo root, then try again.`,
+    );
+  }
   const link = join(dir, 'node_modules');
+  if (existsSync(link)) return;
+  rmSync(link, { force: true }); // a dangling link (the lesson's folder moved)
   // A junction needs no admin rights on Windows; elsewhere the type is ignored.
   symlinkSync(
     process.platform === 'win32' ? modules : relative(dir, modules),
     link,
     process.platform === 'win32' ? 'junction' : 'dir',
-  );
-  writeFileSync(
-    join(dir, MARKER),
-    `${JSON.stringify({ lesson: lesson.name, createdAt: new Date().toISOString() }, null, 2)}\n`,
   );
 }
 

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -241,6 +242,8 @@ describe('check and progress', () => {
     for (const file of readdirSync(solution)) {
       writeFileSync(join(box.playground, 'src', file), readFileSync(join(solution, file)));
     }
+    // A lost node_modules link is put back.
+    rmSync(join(box.playground, 'node_modules'));
     const passing = await box.practice('check', '1');
     expect(passing.code, passing.stdout + passing.stderr).toBe(0);
     expect(passing.stdout).toContain('Lesson 1 checks out. Next: pnpm practice start 2');
