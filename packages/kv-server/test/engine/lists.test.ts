@@ -10,8 +10,8 @@ describe('the list deque', () => {
     const model: string[] = [];
     // A fixed pseudo-random walk: pushes win early (growth), pops win late (shrink).
     const next = seededRng(7);
-    for (let i = 0; i < 20_000; i++) {
-      const pushBias = i < 10_000 ? 0.7 : 0.3;
+    for (let i = 0; i < 6_000; i++) {
+      const pushBias = i < 3_000 ? 0.7 : 0.3;
       const r = next();
       const value = `v${i}`;
       if (r < pushBias / 2) {
