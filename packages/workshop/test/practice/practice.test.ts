@@ -106,6 +106,25 @@ describe('start', () => {
     );
   });
 
+  it("every lesson's starting state imports only files it has", async () => {
+    const lessons = readdirSync(LESSONS).filter((name) => /^\d{2}-/.test(name));
+    for (const [i, name] of lessons.entries()) {
+      const box = sandbox();
+      const run = await box.practice('start', String(i + 1));
+      expect(run.code, run.stderr).toBe(0);
+      const src = join(box.playground, 'src');
+      for (const file of readdirSync(src)) {
+        const text = readFileSync(join(src, file), 'utf8');
+        for (const [, target] of text.matchAll(/from '\.\/([^']+)'/g)) {
+          expect(
+            existsSync(join(src, target as string)),
+            `${name}: src/${file} imports ./${target}`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+
   it('moves a playground that holds work to a backup, never deleting it', async () => {
     const box = sandbox();
     expect((await box.practice('start', '1')).code).toBe(0);
