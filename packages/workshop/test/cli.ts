@@ -1,12 +1,24 @@
 // Runs the real `workshop` CLI as a child process, the way a learner does, in a controlled
 // environment: its own data folder and ports, none of the developer's service variables.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+
+const temporaryFolders = new Set<string>();
+afterAll(() => {
+  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A folder under the system's temp folder, removed after the test file. */
+export function temporaryFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  temporaryFolders.add(folder);
+  return folder;
+}
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(REPO_ROOT, 'packages/workshop/bin/workshop.mjs');
@@ -140,7 +152,7 @@ export function freePort(): Promise<number> {
  * pnpm-workspace.yaml, and the given files.
  */
 export function tempRoot(files: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'workshop-cli-'));
+  const root = temporaryFolder('workshop-cli-');
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
   const all: Record<string, string> = {
     'package.json': JSON.stringify(
@@ -175,7 +187,7 @@ export function isRunning(pid: number): boolean {
 
 /** A data folder of its own for a test file, and the environment to run the CLI on it. */
 export function dataFolder() {
-  const dir = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+  const dir = temporaryFolder('workshop-data-');
   const lockFile = join(dir, 'stack.lock.json');
   return {
     dir,

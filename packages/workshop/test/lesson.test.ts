@@ -1,7 +1,6 @@
 // `workshop lesson` with the real embedded services: with nothing running, with a running stack
 // (of this data folder or another), with a broken .env, and lesson 1 of the course itself.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   startCli,
   stopLeftovers,
   tableUrls,
+  temporaryFolder,
   tempRoot,
 } from './cli.ts';
 
@@ -74,7 +74,7 @@ describe.sequential('workshop lesson', SLOW, () => {
     expect(isRunning(stack.child.pid as number)).toBe(true);
 
     // A stack of another data folder on our ports is found by asking it, with our token.
-    const otherFolder = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+    const otherFolder = temporaryFolder('workshop-data-');
     const probed = await runCli(['lesson', 'probe'], {
       ...env,
       WORKSHOP_ROOT: probeLesson(),

@@ -2,9 +2,8 @@
 // ports. The tests share that folder and run in order: the first one pays for initdb, the rest
 // start warm (as a learner's second start does).
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createArticle,
@@ -14,7 +13,7 @@ import {
   LOCAL_STACK,
 } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataFolder, runCli, startCli, stopLeftovers, tableUrls } from './cli.ts';
+import { dataFolder, runCli, startCli, stopLeftovers, tableUrls, temporaryFolder } from './cli.ts';
 
 // Real processes on a shared 2-core machine: generous bounds, so a busy moment is not a failure.
 const SLOW = { timeout: 90_000 };
@@ -106,7 +105,7 @@ describe.sequential('workshop stack', SLOW, () => {
   });
 
   it('reports a snapshot it cannot read in its own words, without a stack trace', async () => {
-    const otherData = mkdtempSync(join(tmpdir(), 'workshop-data-'));
+    const otherData = temporaryFolder('workshop-data-');
     mkdirSync(join(otherData, 'kv'));
     writeFileSync(join(otherData, 'kv', 'snapshot.bin'), 'not a snapshot');
     const run = await runCli(
