@@ -6,7 +6,7 @@
 //   pnpm --filter @workshop/lesson-05-valkey-swap latency    (in another)
 
 import { readFileSync } from 'node:fs';
-import { cpus, release, type } from 'node:os';
+import { cpus, loadavg, release, type } from 'node:os';
 import { loadConfig } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { KeyValueStore } from './store.ts';
@@ -58,7 +58,9 @@ function machine(): string {
   try {
     os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m)?.[1] ?? os;
   } catch {}
-  return `${os}, ${cpus().length} cores, Node ${process.versions.node}`;
+  // Other programs share the machine: the load average says how busy it was.
+  const load = loadavg()[0]?.toFixed(1);
+  return `${os}, ${cpus().length} cores, Node ${process.versions.node}, load average ${load}`;
 }
 
 try {
