@@ -5,15 +5,16 @@ import { openStack, waitForStopSignal } from '../stack-session.ts';
 
 export const help = `Usage: workshop start   (pnpm start)
 
-The workshop in one command: the local stack (as \`pnpm stack\`) and the course site's dev server
-(the \`dev\` script of site/). Ctrl-C stops both.`;
+The workshop in one command: the local stack (as \`pnpm stack\`) and the course site (the
+\`start\` script of site/: built once, then served from site/dist with search working).
+Ctrl-C stops both. Editing the course text? \`pnpm --filter @workshop/site dev\` reloads live.`;
 
-/** The site's `dev` script, if it has one yet. */
-function siteDevScript(root: string): string | undefined {
+/** The site's `start` script (build if stale, then serve), if it has one. */
+function siteStartScript(root: string): string | undefined {
   const file = join(root, 'site', 'package.json');
   if (!existsSync(file)) return undefined;
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> };
-  return pkg.scripts?.dev;
+  return pkg.scripts?.start;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -25,10 +26,10 @@ export async function run(args: string[]): Promise<number> {
   const stack = await openStack();
   const { root } = stack.context;
 
-  const devScript = siteDevScript(root);
-  if (!devScript) {
+  const siteScript = siteStartScript(root);
+  if (!siteScript) {
     console.log(
-      'The course site is not set up yet (site/ has no dev server): running the local stack alone.',
+      'The course site is not set up yet (site/ has no start script): running the local stack alone.',
     );
     console.log('Press Ctrl-C to stop.');
     await stopped;
@@ -37,15 +38,15 @@ export async function run(args: string[]): Promise<number> {
   }
 
   console.log(
-    '\nStarting the course site (astro dev): it prints its address below, by default http://localhost:4321/',
+    '\nStarting the course site: the first time it is built (about a minute), then it prints its address (by default http://localhost:4321/).',
   );
   console.log('Press Ctrl-C to stop the site and the local stack.\n');
-  // The site's `dev` script, run as `pnpm run` would (its bins on the PATH), in a process group
+  // The site's `start` script, run as `pnpm run` would (its bins on the PATH), in a process group
   // of its own: we stop it after the terminal's Ctrl-C reached us, so nothing reports the
   // interrupted dev server as a failure.
   const siteDir = join(root, 'site');
   const bins = [join(siteDir, 'node_modules', '.bin'), join(root, 'node_modules', '.bin')];
-  const site = spawn('sh', ['-c', devScript], {
+  const site = spawn('sh', ['-c', siteScript], {
     cwd: siteDir,
     env: { ...process.env, PATH: [...bins, process.env.PATH].join(delimiter) },
     stdio: 'inherit',
