@@ -28,7 +28,10 @@ describe('workshop start', { timeout: 60_000 }, () => {
       'setInterval(() => {}, 1000);',
     ].join(' ');
     const root = tempRoot({
-      'site/package.json': JSON.stringify({ name: 'site', scripts: { start: `node -e "${site}"` } }),
+      'site/package.json': JSON.stringify({
+        name: 'site',
+        scripts: { start: `node -e "${site}"` },
+      }),
     });
     const start = startCli(['start'], await data.env({ WORKSHOP_ROOT: root, ...realPostgres }));
     await start.waitFor(/site server up/);
