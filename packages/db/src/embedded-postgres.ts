@@ -1,5 +1,6 @@
 import {
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -172,53 +173,97 @@ function portError(error: unknown, port: number): Error {
   return error as Error;
 }
 
-/**
- * One process per data folder: PGlite would corrupt a folder two processes write to. The lock
- * file holds the owner's pid; a lock left by a dead process is taken over.
- */
 interface DataDirLock {
   /** Writes the port into the lock, so a second process can say where the first one serves. */
   record(port: number): void;
   release(): void;
 }
 
+/**
+ * One process per data folder: two PGlite processes writing one folder would corrupt it, and
+ * PGlite's own postmaster.pid cannot tell them apart. The lock file `<dataDir>.lock` holds the
+ * owner's pid (and port); a lock whose process is gone is taken over. Every step is atomic
+ * (exclusive create, rename), so two processes starting at once cannot both get it.
+ */
 function acquireLock(dataDir: string): DataDirLock {
   const lockFile = `${dataDir}.lock`;
   mkdirSync(dirname(lockFile), { recursive: true });
-  const ours = () => {
-    try {
-      return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid === process.pid;
-    } catch {
-      return false;
-    }
+  const write = (content: object) => {
+    const temp = `${lockFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(content));
+    renameSync(temp, lockFile); // replaces it in one step: readers never see half a lock
   };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const lock: DataDirLock = {
+    record: (port) => {
+      if (readOwner(lockFile)?.pid === process.pid) write({ pid: process.pid, port });
+    },
+    release: () => {
+      if (readOwner(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+    },
+  };
+  const inUse = (owner: LockOwner) =>
+    new DataDirLockedError(
+      `The embedded Postgres data in ${dataDir} is in use by process ${owner.pid}` +
+        `${owner.port ? ` (serving port ${owner.port})` : ''}: stop that process (Ctrl-C in its terminal) or connect to it instead.`,
+    );
+
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
     try {
-      writeFileSync(lockFile, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
-      return {
-        record: (port) => {
-          if (ours()) writeFileSync(lockFile, JSON.stringify({ pid: process.pid, port }));
-        },
-        release: () => {
-          if (ours()) rmSync(lockFile, { force: true });
-        },
-      };
+      // Exclusive create: fails when any lock exists. Written complete via a linked temp file.
+      const temp = `${lockFile}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify({ pid: process.pid }));
+      try {
+        linkSync(temp, lockFile);
+        return lock;
+      } finally {
+        rmSync(temp, { force: true });
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let owner: { pid?: number; port?: number } = {};
+    const owner = readOwner(lockFile);
+    if (owner === undefined) continue; // released in the meantime
+    if (owner.pid && isAlive(owner.pid)) throw inUse(owner);
+    // Stale. Move it aside under a name of our own, then check that what we moved is the stale
+    // lock and not one another process took a moment ago (if so, put it back).
+    const aside = `${lockFile}.stale-${process.pid}`;
     try {
-      owner = JSON.parse(readFileSync(lockFile, 'utf8'));
-    } catch {}
-    if (owner.pid && isAlive(owner.pid)) {
-      throw new DataDirLockedError(
-        `The embedded Postgres data in ${dataDir} is in use by process ${owner.pid}` +
-          `${owner.port ? ` (serving port ${owner.port})` : ''}: stop that process (Ctrl-C in its terminal) or connect to it instead.`,
-      );
+      renameSync(lockFile, aside);
+    } catch {
+      continue; // someone else moved it first
     }
-    rmSync(lockFile, { force: true }); // stale: its process is gone
+    const moved = readOwner(aside);
+    if (moved?.pid && moved.pid !== owner.pid && isAlive(moved.pid)) {
+      try {
+        linkSync(aside, lockFile);
+      } catch {}
+      rmSync(aside, { force: true });
+      throw inUse(moved);
+    }
+    rmSync(aside, { force: true });
   }
   throw new DataDirLockedError(`Could not take the lock ${lockFile}: delete it and try again.`);
+}
+
+interface LockOwner {
+  pid?: number;
+  port?: number;
+}
+
+/** The lock's owner; {} when the file cannot be parsed (then nobody live owns it); undefined when absent. */
+function readOwner(file: string): LockOwner | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as LockOwner;
+  } catch {
+    return {};
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -109,6 +109,16 @@ describe('startEmbeddedPostgres', () => {
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
   });
 
+  it('lets exactly one of several processes starting at once take over a stale lock', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${dataDir}.lock`, JSON.stringify({ pid: dead }));
+    const outcomes = await Promise.all(
+      Array.from({ length: 3 }, () => runFixture('lock-contender.ts', dataDir)),
+    );
+    expect(outcomes.map((o) => o.trim()).sort()).toEqual(['LOCKED', 'LOCKED', 'OPENED']);
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
+  }, 60_000);
+
   it('names a port that is in use, and releases the data folder', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -173,6 +183,28 @@ afterAll(() => {
   writer?.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });
 });
+
+/** Runs a fixture script to the end; resolves with its stdout. */
+function runFixture(script: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', script), ...args],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${script} exited ${code}: ${stderr}`)),
+    );
+  });
+}
 
 /** Starts the crash writer, lets it commit `rows` more rows, SIGKILLs it; returns the last committed. */
 function killWriterAfter(dir: string, rows: number): Promise<number> {
