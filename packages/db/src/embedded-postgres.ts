@@ -151,13 +151,24 @@ async function openDataDir(dataDir: string, progress: (m: string) => void): Prom
     renameSync(staging, dataDir);
     progress(`initdb done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
+  // Postgres's own log, kept quiet but at hand: when it refuses to start, its last FATAL/PANIC
+  // line says why better than PGlite's "failed to initialize".
+  const log: string[] = [];
+  const keep = (line: string) => {
+    log.push(line);
+    if (log.length > 50) log.shift();
+    return true;
+  };
   try {
-    const db = await PGlite.create({ dataDir });
+    const db = await PGlite.create({ dataDir, onStderr: keep, onStdout: keep });
     await db.query('SELECT 1');
     return db;
   } catch (error) {
+    const reason = log
+      .findLast((line) => /\b(FATAL|PANIC):/.test(line))
+      ?.replace(/^.*?\b(FATAL|PANIC):\s*/, '$1: ');
     throw new Error(
-      `The embedded Postgres data in ${dataDir} could not be opened (${(error as Error).message}). ` +
+      `The embedded Postgres data in ${dataDir} could not be opened (${reason ?? (error as Error).message}). ` +
         `Nothing was deleted. To start over with a fresh database, move it aside: mv "${dataDir}" "${dataDir}.broken"`,
     );
   }

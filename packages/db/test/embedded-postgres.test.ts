@@ -160,7 +160,7 @@ describe('startEmbeddedPostgres', () => {
     writeFileSync(join(broken, 'global', 'pg_control'), ''); // destroy the control file
     const files = readdirSync(broken).sort();
     await expect(open(broken)).rejects.toThrow(
-      /could not be opened .*Nothing was deleted.*move it aside: mv ".*broken" ".*broken\.broken"/,
+      /could not be opened \(PANIC: could not read file "global\/pg_control".*\)\. Nothing was deleted.*move it aside: mv ".*broken" ".*broken\.broken"/,
     );
     // Every file is still there (PGlite itself may have added postmaster.pid).
     expect(readdirSync(broken)).toEqual(expect.arrayContaining(files));
