@@ -9,7 +9,16 @@ export interface Article {
   updatedAt: Date;
 }
 
-export type ArticleSummary = Omit<Article, 'body'>;
+/** One line of the wiki's article list: the article without its body, with its author's stats. */
+export interface ArticleSummary extends Omit<Article, 'body'> {
+  /** How many articles this author has written. */
+  authorArticles: number;
+  /** The average length of this author's articles, in characters. */
+  authorAverageLength: number;
+}
+
+/** How many articles the list page shows. */
+export const ARTICLE_LIST_SIZE = 50;
 
 interface ArticleRow {
   slug: string;
@@ -34,13 +43,27 @@ function toArticle(row: ArticleRow): Article {
 }
 
 /**
- * Every article, most recently updated first. Deliberately slow (thousands of rows, sorted on an
- * unindexed column, each one parsed by `pg`): the query lesson 03 puts a cache in front of.
- * `packages/db/scripts/measure-list-articles.ts` measures it.
+ * The wiki's list page: the most recently updated articles, each with its author's article count
+ * and average article length. Small to send, but deliberately slow to compute: the stats read
+ * every article's body (thousands of rows, decompressed and measured) on each call. That is the
+ * query lesson 03 puts a cache in front of; `packages/db/scripts/measure-list-articles.ts`
+ * measures it.
  */
 export async function listArticles(pool: pg.Pool): Promise<ArticleSummary[]> {
-  const { rows } = await pool.query<Omit<ArticleRow, 'body'>>(
-    'SELECT slug, title, author, created_at, updated_at FROM articles ORDER BY updated_at DESC, slug',
+  const { rows } = await pool.query<
+    Omit<ArticleRow, 'body'> & { author_articles: number; author_average_length: number }
+  >(
+    `WITH by_author AS (
+       SELECT author, count(*)::int AS author_articles,
+              round(avg(length(body)))::int AS author_average_length
+       FROM articles GROUP BY author
+     )
+     SELECT a.slug, a.title, a.author, a.created_at, a.updated_at,
+            b.author_articles, b.author_average_length
+     FROM articles a JOIN by_author b USING (author)
+     ORDER BY a.updated_at DESC, a.slug
+     LIMIT $1`,
+    [ARTICLE_LIST_SIZE],
   );
   return rows.map((row) => ({
     slug: row.slug,
@@ -48,6 +71,8 @@ export async function listArticles(pool: pg.Pool): Promise<ArticleSummary[]> {
     author: row.author,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    authorArticles: row.author_articles,
+    authorAverageLength: row.author_average_length,
   }));
 }
 

@@ -1,4 +1,5 @@
 export {
+  ARTICLE_LIST_SIZE,
   type Article,
   ArticleExistsError,
   type ArticleSummary,

@@ -1,6 +1,7 @@
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import {
+  ARTICLE_LIST_SIZE,
   ArticleExistsError,
   createArticle,
   deleteArticle,
@@ -13,19 +14,32 @@ import {
 const stack = useTestStack();
 
 describe('articles', () => {
-  it('lists every seeded article, most recently updated first, without bodies', async () => {
+  it("lists the most recently updated articles with their authors' stats, without bodies", async () => {
     const list = await listArticles(stack.pool);
-    expect(list).toHaveLength(SEED_ARTICLE_COUNT);
+    expect(list).toHaveLength(ARTICLE_LIST_SIZE);
     const times = list.map((article) => article.updatedAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(Object.keys(list[0] ?? {}).sort()).toEqual([
       'author',
+      'authorArticles',
+      'authorAverageLength',
       'createdAt',
       'slug',
       'title',
       'updatedAt',
     ]);
     expect(list[0]?.updatedAt).toBeInstanceOf(Date);
+
+    // The stats are computed over every article, not just the listed ones.
+    const { rows } = await stack.pool.query<{ author: string; n: number; avg: number }>(
+      'SELECT author, count(*)::int AS n, round(avg(length(body)))::int AS avg FROM articles GROUP BY author',
+    );
+    expect(rows.reduce((sum, row) => sum + row.n, 0)).toBe(SEED_ARTICLE_COUNT);
+    for (const article of list) {
+      const expected = rows.find((row) => row.author === article.author);
+      expect(article.authorArticles).toBe(expected?.n);
+      expect(article.authorAverageLength).toBe(expected?.avg);
+    }
   });
 
   it('gets one article with its body, or null', async () => {
