@@ -70,7 +70,7 @@ export function portInUseMessage(key: ServiceKey, port: number): string {
   const role = PORT_ROLES[key];
   return (
     `Port ${port} (${role.label}) is already in use: another local stack may be running ` +
-    `(check with \`pnpm doctor\`), or set ${role.envVar} in .env to use another service.`
+    `(check with \`pnpm run doctor\`), or set ${role.envVar} in .env to use another service.`
   );
 }
 

@@ -95,7 +95,7 @@ describe.sequential('workshop stack', SLOW, () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
         new RegExp(
-          `^Port ${port} \\(local Upstash REST\\) is already in use: .*\`pnpm doctor\`.*UPSTASH_REDIS_REST_URL`,
+          `^Port ${port} \\(local Upstash REST\\) is already in use: .*\`pnpm run doctor\`.*UPSTASH_REDIS_REST_URL`,
         ),
       );
       expect(existsSync(lockFile)).toBe(false);

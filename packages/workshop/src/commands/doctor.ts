@@ -9,7 +9,7 @@ import { readLock, type StackLock } from '../stack-lock.ts';
 import { satisfies } from '../version-range.ts';
 import { findRepoRoot } from '../workspace.ts';
 
-export const help = `Usage: workshop doctor   (pnpm doctor)
+export const help = `Usage: workshop doctor   (pnpm run doctor: plain "pnpm doctor" is pnpm's own check)
 
 Checks, one line each: Node and pnpm against what the repo pins, .env (present and valid), each
 configured service (Postgres SELECT 1, Upstash PING with the token, Valkey PING), and the local
