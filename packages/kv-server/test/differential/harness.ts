@@ -190,7 +190,8 @@ export function compareReplies(engine: Reply, redis: Reply, compare: Compare, la
   }
   if (typeof compare === 'function') {
     try {
-      return compare(engine, redis);
+      compare(engine, redis);
+      return;
     } catch (error) {
       throw new Error(`${label}\n${(error as Error).message}`);
     }

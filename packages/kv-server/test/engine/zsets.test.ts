@@ -25,7 +25,9 @@ describe('the sorted set structure', () => {
     expect(zset.range(0, zset.size).map(({ member, score }) => ({ member, score }))).toEqual(
       expected,
     );
-    expected.forEach((entry, rank) => expect(zset.rank(entry.member)).toBe(rank));
+    expected.forEach((entry, rank) => {
+      expect(zset.rank(entry.member)).toBe(rank);
+    });
     for (let from = 0; from < expected.length; from += 7) {
       const window = zset.range(from, Math.min(from + 5, zset.size));
       expect(window.map((e) => e.member)).toEqual(

@@ -570,7 +570,10 @@ function aggregate(target: number, value: number, how: Aggregate): number {
     const sum = target + value;
     return Number.isNaN(sum) ? 0 : sum;
   }
+  // Redis's C comparisons, not Math.min/max: those order -0 and 0 differently.
+  // biome-ignore lint/complexity/useMathMinMax: see above
   if (how === 'min') return value < target ? value : target;
+  // biome-ignore lint/complexity/useMathMinMax: see above
   return value > target ? value : target;
 }
 
