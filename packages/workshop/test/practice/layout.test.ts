@@ -1,43 +1,11 @@
-// Practice mode through the real CLI, in temporary folders: the playground, its backups, the
-// solution folder and the progress file all live under a temp dir (WORKSHOP_PLAYGROUND_DIR,
-// WORKSHOP_DATA_DIR); the lessons are the repo's own.
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+// Practice mode through the real CLI: bad arguments, start, backups, hints, diff and solution.
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, REPO_ROOT, runCli, startCli, stopLeftovers } from '../cli.ts';
+import { REPO_ROOT, runCli, stopLeftovers } from '../cli.ts';
+import { LESSONS, lessonDir, sandbox, withoutRegions } from './sandbox.ts';
 
 afterAll(stopLeftovers);
-
-const LESSONS = join(REPO_ROOT, 'lessons');
-const lessonDir = (name: string) => join(LESSONS, name);
-const withoutRegions = (text: string) => text.replace(/^[ \t]*\/\/ #(end)?region\b.*\n/gm, '');
-
-/** A temp folder with a playground location and a data folder of its own. */
-function sandbox() {
-  const dir = mkdtempSync(join(tmpdir(), 'workshop-practice-'));
-  const playground = join(dir, 'playground');
-  const env = cleanEnv({
-    WORKSHOP_PLAYGROUND_DIR: playground,
-    WORKSHOP_DATA_DIR: join(dir, 'data'),
-    NO_COLOR: '1',
-  });
-  return {
-    dir,
-    playground,
-    env,
-    practice: (...args: string[]) => runCli(['practice', ...args], env),
-    progressFile: join(dir, 'data', 'progress.json'),
-  };
-}
 
 describe('bad arguments', () => {
   it('answers each with one clear line and exit code 1', async () => {
@@ -240,116 +208,4 @@ describe('diff and solution', () => {
     const same = await box.practice('diff');
     expect(same.stdout).toContain("Your src/ is the same as lesson 2's solution.");
   });
-});
-
-describe('check and progress', () => {
-  it('fails on the starting state, passes on the solution, and records the pass', async () => {
-    const box = sandbox();
-    await box.practice('start', '1');
-
-    const failing = await box.practice('check');
-    expect(failing.code).toBe(1);
-    expect(failing.stdout + failing.stderr).toContain('TODO(lesson 1)');
-    expect(failing.stdout).toContain('Not there yet');
-    expect((await box.practice('progress')).stdout).toMatch(/01-object-store\s+not passed yet/);
-
-    // The learner edits a checkpoint file: the check puts the lesson's back and keeps the edit.
-    const testFile = join(box.playground, 'test/store.test.ts');
-    writeFileSync(testFile, '// I gave up on this one\n');
-    await box.practice('solution');
-    const solution = join(box.dir, 'playground-solution/01-object-store/src');
-    for (const file of readdirSync(solution)) {
-      writeFileSync(join(box.playground, 'src', file), readFileSync(join(solution, file)));
-    }
-    // A lost node_modules link is put back.
-    rmSync(join(box.playground, 'node_modules'));
-    const passing = await box.practice('check', '1');
-    expect(passing.code, passing.stdout + passing.stderr).toBe(0);
-    expect(passing.stdout).toContain('Lesson 1 checks out. Next: pnpm practice start 2');
-    expect(readFileSync(testFile, 'utf8')).toBe(
-      readFileSync(join(lessonDir('01-object-store'), 'test/store.test.ts'), 'utf8'),
-    );
-    const edited = readdirSync(box.playground).find((name) => name.startsWith('test-edited-'));
-    expect(edited, 'the edited checkpoint is kept').toBeDefined();
-    expect(readFileSync(join(box.playground, edited as string, 'store.test.ts'), 'utf8')).toBe(
-      '// I gave up on this one\n',
-    );
-
-    const progress = JSON.parse(readFileSync(box.progressFile, 'utf8'));
-    expect(progress.version).toBe(1);
-    expect(Date.parse(progress.passed['01-object-store'].last)).toBeGreaterThan(
-      Date.now() - 600_000,
-    );
-    const shown = await box.practice('progress');
-    expect(shown.stdout).toMatch(
-      /01-object-store\s+passed \d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+<- in your playground/,
-    );
-    expect(shown.stdout).toMatch(/02-connect-upstash\s+not passed yet/);
-    expect(shown.stdout).toContain('1 of 5 lessons passed.');
-
-    // Another lesson's number: the playground does not hold it.
-    const other = await box.practice('check', '2');
-    expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/^The playground holds lesson 1 .*pnpm practice start 2/);
-  }, 180_000);
-
-  it('refuses a progress file it cannot read, without overwriting it', async () => {
-    const box = sandbox();
-    await box.practice('start', '1');
-    writeFileSync(box.progressFile, '{ "version": 99 }');
-    const run = await box.practice('progress');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/has format version 99; this workshop reads version 1/);
-    writeFileSync(box.progressFile, 'not json');
-    const hint = await box.practice('hint');
-    expect(hint.code).toBe(1);
-    expect(hint.stderr).toContain('is not valid JSON');
-    expect(readFileSync(box.progressFile, 'utf8')).toBe('not json');
-  });
-});
-
-describe('watch --poll', () => {
-  it('checks at once, again after a save, on r, and quits on q', async () => {
-    const box = sandbox();
-    await box.practice('start', '1');
-    const watch = startCli(['practice', 'watch', '--poll'], box.env);
-    await watch.waitFor(/Watching \(polling every second\)[^\n]*q: quit/, 120_000);
-    const runs = () => (watch.output().match(/Checking your playground/g) ?? []).length;
-    expect(runs()).toBe(1);
-
-    const store = join(box.playground, 'src/store.ts');
-    writeFileSync(store, `${readFileSync(store, 'utf8')}\n// saved\n`);
-    await expect.poll(runs, { timeout: 120_000, interval: 200 }).toBe(2);
-    await expect
-      .poll(() => watch.output().split('q: quit').length - 1, { timeout: 120_000 })
-      .toBe(2);
-
-    watch.child.stdin?.write('r');
-    await expect.poll(runs, { timeout: 120_000, interval: 200 }).toBe(3);
-    await expect
-      .poll(() => watch.output().split('q: quit').length - 1, { timeout: 120_000 })
-      .toBe(3);
-
-    watch.child.stdin?.write('q');
-    expect(await watch.exited).toBe(0);
-  }, 300_000);
-});
-
-describe('watch (fs.watch)', () => {
-  it('checks again when a file under src/ is saved', async () => {
-    const box = sandbox();
-    await box.practice('start', '1');
-    const watch = startCli(['practice', 'watch'], box.env);
-    await watch.waitFor(/Watching your playground's src\/[^\n]*q: quit/, 120_000);
-    const wiki = join(box.playground, 'src/wiki.ts');
-    writeFileSync(wiki, `${readFileSync(wiki, 'utf8')}\n// saved\n`);
-    await expect
-      .poll(() => (watch.output().match(/Checking your playground/g) ?? []).length, {
-        timeout: 120_000,
-        interval: 200,
-      })
-      .toBe(2);
-    watch.child.stdin?.write('q\n');
-    expect(await watch.exited).toBe(0);
-  }, 300_000);
 });
