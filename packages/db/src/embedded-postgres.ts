@@ -14,6 +14,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { LOCAL_STACK, REPO_ROOT } from './config.ts';
+import { isProcessAlive } from './process.ts';
 import { migrate, seed } from './schema.ts';
 
 /** Where `pnpm stack` keeps the embedded Postgres data (git-ignored). */
@@ -235,7 +236,7 @@ function acquireLock(dataDir: string): DataDirLock {
     }
     const owner = readOwner(lockFile);
     if (owner === undefined) continue; // released in the meantime
-    if (owner.pid && isAlive(owner.pid)) throw inUse(owner);
+    if (owner.pid && isProcessAlive(owner.pid)) throw inUse(owner);
     // Stale. Move it aside under a name of our own, then check that what we moved is the stale
     // lock and not one another process took a moment ago (if so, put it back).
     const aside = `${lockFile}.stale-${process.pid}`;
@@ -245,7 +246,7 @@ function acquireLock(dataDir: string): DataDirLock {
       continue; // someone else moved it first
     }
     const moved = readOwner(aside);
-    if (moved?.pid && moved.pid !== owner.pid && isAlive(moved.pid)) {
+    if (moved?.pid && moved.pid !== owner.pid && isProcessAlive(moved.pid)) {
       try {
         linkSync(aside, lockFile);
       } catch {}
@@ -274,14 +275,5 @@ function readOwner(file: string): LockOwner | undefined {
     return JSON.parse(text) as LockOwner;
   } catch {
     return {};
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -37,4 +37,5 @@ export {
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
 export { createPool } from './pool.ts';
+export { isProcessAlive } from './process.ts';
 export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, seed } from './schema.ts';

@@ -1,4 +1,4 @@
-import { migrate, seed } from '@workshop/db';
+import { isProcessAlive, migrate, seed } from '@workshop/db';
 import pg from 'pg';
 import { templateKey } from './template.ts';
 
@@ -44,7 +44,7 @@ export async function ensureServicesTemplate(): Promise<string> {
     );
     for (const { datname } of rows) {
       const pid = Number(datname.slice(TEST_DB_PREFIX.length).split('_')[0]);
-      const staleTest = datname.startsWith(TEST_DB_PREFIX) && pid > 0 && !isAlive(pid);
+      const staleTest = datname.startsWith(TEST_DB_PREFIX) && pid > 0 && !isProcessAlive(pid);
       const oldTemplate = datname.startsWith(TEMPLATE_PREFIX) && datname !== name;
       if (staleTest) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       // An old schema's template: gone unless a run still copies it (then it stays for next time).
@@ -71,13 +71,4 @@ export async function ensureServicesTemplate(): Promise<string> {
     await admin.end();
   }
   return name;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -2,6 +2,7 @@
 // two processes. The lock file also tells other commands where a running stack listens.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '@workshop/db';
 
 export interface StackLock {
   pid: number;
@@ -18,15 +19,6 @@ export function lockFile(dataDir: string): string {
   return join(dataDir, 'stack.lock.json');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The lock of a live process, or undefined (a stale lock of a killed process is ignored). */
 export function readLock(dataDir: string): StackLock | undefined {
   let lock: StackLock;
@@ -35,7 +27,7 @@ export function readLock(dataDir: string): StackLock | undefined {
   } catch {
     return undefined;
   }
-  return typeof lock.pid === 'number' && isAlive(lock.pid) ? lock : undefined;
+  return typeof lock.pid === 'number' && isProcessAlive(lock.pid) ? lock : undefined;
 }
 
 /** Takes the lock, or returns the live holder's lock when another process has it. */

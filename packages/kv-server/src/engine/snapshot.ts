@@ -252,13 +252,14 @@ function removeStaleTempFiles(file: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (pid > 0 && pid !== process.pid && !isAlive(pid)) {
+    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) {
       rmSync(join(dirname(file), name), { force: true });
     }
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

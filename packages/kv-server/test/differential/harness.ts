@@ -18,6 +18,7 @@ import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
 import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engine/reply.ts';
+import { isProcessAlive } from '../../src/engine/snapshot.ts';
 import { encodeCommand, ReplyDecoder } from '../../src/resp/codec.ts';
 
 export const DIFF_DB = 15;
@@ -260,19 +261,10 @@ async function acquireLock(): Promise<void> {
       try {
         holder = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'));
       } catch {}
-      if (holder > 0 && !isAlive(holder)) rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (holder > 0 && !isProcessAlive(holder)) rmSync(LOCK_DIR, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
