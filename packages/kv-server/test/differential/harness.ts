@@ -20,12 +20,11 @@ import { createEngine, type Engine, type Session } from '../../src/engine/index.
 import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engine/reply.ts';
 import { isProcessAlive } from '../../src/engine/snapshot.ts';
 import { encodeCommand, ReplyDecoder } from '../../src/resp/codec.ts';
+import { UNKNOWN_COMMAND_HINT } from '../../src/server.ts';
 
 export const DIFF_DB = 15;
 /** Steps sent to Redis per pipeline (see runOnBoth). */
 const CHUNK = 50;
-export const UNKNOWN_COMMAND_HINT =
-  '(this is the workshop kv-server; set VALKEY_URL to use a real Valkey/Redis)';
 
 const enabled = servicesRequested();
 export const differentialSkipReason = enabled
