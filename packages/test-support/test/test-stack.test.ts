@@ -1,4 +1,5 @@
 import {
+  ARTICLE_LIST_SIZE,
   createPool,
   createUpstashClient,
   createValkeyClient,
@@ -29,7 +30,7 @@ describe('useTestStack', () => {
   });
 
   it('gives a migrated and seeded database, reachable by URL too', async () => {
-    expect(await listArticles(stack.pool)).toHaveLength(SEED_ARTICLE_COUNT);
+    expect(await listArticles(stack.pool)).toHaveLength(ARTICLE_LIST_SIZE);
     const client = new pg.Client({ connectionString: stack.databaseUrl });
     await client.connect();
     try {

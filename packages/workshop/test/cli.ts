@@ -135,15 +135,25 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT
   };
 }
 
-/** A port nothing listens on right now (bind to 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
+/**
+ * A port nothing listens on right now, for a CLI that must be told its ports. Picked at random
+ * below Linux's ephemeral range (32768-60999), then checked with a bind: a port-0 server or an
+ * outgoing connection of a parallel test can take an ephemeral port between our release and the
+ * CLI's bind, but they never take one of these.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(port)) return port;
+    if (attempt > 50) throw new Error('No free port between 20000 and 32000 after 50 tries.');
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePromise(port));
-    });
+    server.once('error', () => resolvePromise(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePromise(true)));
   });
 }
 
