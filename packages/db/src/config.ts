@@ -81,9 +81,13 @@ export function loadConfig(
   const valkeyUrl = value('VALKEY_URL');
   if (valkeyUrl !== undefined) checkValkeyUrl(valkeyUrl);
 
+  // The lesson runner sets this beside DATABASE_URL when it serves the embedded Postgres on
+  // another port than the default (the default was busy), so the PGlite pool policy still applies.
+  const embeddedUrl = value('WORKSHOP_EMBEDDED_POSTGRES_URL');
+
   return {
     databaseUrl: databaseUrl ?? LOCAL_DATABASE_URL,
-    databaseSource: databaseUrl === undefined ? 'embedded' : 'env',
+    databaseSource: databaseUrl === undefined || databaseUrl === embeddedUrl ? 'embedded' : 'env',
     upstash:
       restUrl !== undefined && restToken !== undefined
         ? { url: restUrl.replace(/\/+$/, ''), token: restToken, source: 'env' }

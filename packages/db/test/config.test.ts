@@ -51,6 +51,17 @@ describe('loadConfig', () => {
     expect(LOCAL_VALKEY_URL).toBe(`redis://127.0.0.1:${LOCAL_STACK.respPort}`);
   });
 
+  it("keeps the embedded pool policy for the runner's embedded Postgres on another port", () => {
+    const url = 'postgres://postgres@127.0.0.1:41234/postgres';
+    const marked = load({ DATABASE_URL: url, WORKSHOP_EMBEDDED_POSTGRES_URL: url });
+    expect(marked.databaseSource).toBe('embedded');
+    const other = load({
+      DATABASE_URL: 'postgres://app@db.internal:5432/wiki',
+      WORKSHOP_EMBEDDED_POSTGRES_URL: url, // a stale marker for another URL changes nothing
+    });
+    expect(other.databaseSource).toBe('env');
+  });
+
   it('reads .env, and the environment wins over it', () => {
     const file = envFile(
       [

@@ -243,7 +243,12 @@ export function configForStack(config: WorkshopConfig, lock: StackLock): Worksho
  */
 export function serviceEnv(actual: WorkshopConfig, own: WorkshopConfig): Record<string, string> {
   const env: Record<string, string> = {};
-  if (actual.databaseUrl !== own.databaseUrl) env.DATABASE_URL = actual.databaseUrl;
+  if (actual.databaseUrl !== own.databaseUrl) {
+    env.DATABASE_URL = actual.databaseUrl;
+    // Still our embedded Postgres, on another port: the lesson's pool must know (see createPool).
+    if (actual.databaseSource === 'embedded')
+      env.WORKSHOP_EMBEDDED_POSTGRES_URL = actual.databaseUrl;
+  }
   if (actual.upstash.url !== own.upstash.url || actual.upstash.token !== own.upstash.token) {
     env.UPSTASH_REDIS_REST_URL = actual.upstash.url;
     env.UPSTASH_REDIS_REST_TOKEN = actual.upstash.token;

@@ -41,7 +41,7 @@ await pingUpstash(config.upstash);
 const valkey = createValkeyClient(config);
 const pong = await valkey.ping();
 valkey.disconnect();
-console.log(JSON.stringify({ articles: rows[0].n, databaseUrl: config.databaseUrl, pong, args: process.argv.slice(2), cwd: process.cwd() }));
+console.log(JSON.stringify({ articles: rows[0].n, databaseUrl: config.databaseUrl, databaseSource: config.databaseSource, pong, args: process.argv.slice(2), cwd: process.cwd() }));
 process.exit(3);
 `,
   });
@@ -56,6 +56,8 @@ describe.sequential('workshop lesson', SLOW, () => {
     expect(run.stderr).toMatch(/First start: initialising the embedded Postgres/);
     const report = JSON.parse(run.stdout);
     expect(report.articles).toBeGreaterThan(1000);
+    // Served on a test port, still known as the embedded Postgres (its pool policy applies).
+    expect(report.databaseSource).toBe('embedded');
     expect(report.pong).toBe('PONG');
     expect(report.args).toEqual(['--flag']);
     expect(report.cwd).toMatch(/lessons\/01-probe$/);
