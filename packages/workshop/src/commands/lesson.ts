@@ -39,10 +39,10 @@ export function resolveLesson(root: string, query: string | undefined): Lesson {
   return lesson;
 }
 
-/** The lesson's dependencies, for lesson-gate.ts to load while the services start. */
-function dependencies(lesson: Lesson): string {
+/** The app's dependencies, for lesson-gate.ts to load while the services start. */
+function dependencies(dir: string): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(lesson.dir, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     return Object.keys(pkg.dependencies ?? {}).join(',');
   } catch {
     return '';
@@ -52,24 +52,26 @@ function dependencies(lesson: Lesson): string {
 export async function run(args: string[]): Promise<number> {
   const root = findRepoRoot();
   const lesson = resolveLesson(root, args[0]);
-  const entry = join(lesson.dir, 'src', 'main.ts');
+  return runApp(root, lesson.dir, args.slice(1));
+}
+
+/**
+ * Runs `<dir>/src/main.ts` (a lesson's, or the practice playground's) with its services: those
+ * configured in .env, else a running local stack, else embedded ones started for this run.
+ */
+export async function runApp(root: string, dir: string, args: string[]): Promise<number> {
+  const entry = join(dir, 'src', 'main.ts');
   if (!existsSync(entry)) {
-    throw new UserError(
-      `${relative(root, entry)} does not exist: lesson ${lesson.name} has no entry point yet.`,
-    );
+    throw new UserError(`${relative(root, entry)} does not exist: there is no entry point to run.`);
   }
 
   // The lesson's process starts now and waits (lesson-gate.ts) for its services' addresses.
   const gate = new URL('../lesson-gate.ts', import.meta.url).href;
-  const { child, exit } = runForeground(
-    process.execPath,
-    [...tsxArgs(entry, [gate]), ...args.slice(1)],
-    {
-      cwd: lesson.dir,
-      env: { ...process.env, WORKSHOP_LESSON_PRELOAD: dependencies(lesson) },
-      ipc: true,
-    },
-  );
+  const { child, exit } = runForeground(process.execPath, [...tsxArgs(entry, [gate]), ...args], {
+    cwd: dir,
+    env: { ...process.env, WORKSHOP_LESSON_PRELOAD: dependencies(dir) },
+    ipc: true,
+  });
   let services: LocalServices | undefined;
   let dataDir: string | undefined;
   try {

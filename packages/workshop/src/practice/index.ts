@@ -3,6 +3,7 @@
 // here ever deletes or overwrites the learner's code: an old playground is moved to a backup.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runApp } from '../commands/lesson.ts';
 import { UserError } from '../context.ts';
 import { checkPlayground } from './check.ts';
 import { diffTrees, useColour } from './diff.ts';
@@ -29,6 +30,7 @@ Practice mode: write each lesson's feature yourself in playground/, then check i
 
   start <n>       put lesson <n>'s starting state (lesson n-1's code + TODOs) in playground/;
                   a playground that holds work is moved to playground-backup-<time>/ first
+  run [args...]   run your playground/src/main.ts, with its services (as pnpm lesson does)
   check [<n>]     run the lesson's checkpoint tests against playground/src/
   watch [--poll]  check again on every save (--poll: for WSL and network drives);
                   Enter or r re-runs, q quits
@@ -48,6 +50,9 @@ export async function runPractice(args: string[]): Promise<number> {
   switch (sub) {
     case 'start':
       return start(practice, rest[0]);
+    case 'run':
+      currentLesson(practice); // a clear message when there is no playground yet
+      return runApp(practice.root, practice.playground, rest);
     case 'check':
       return check(practice, rest);
     case 'watch':

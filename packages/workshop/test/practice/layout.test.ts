@@ -18,6 +18,7 @@ describe('bad arguments', () => {
       [['diff'], /^No playground yet\./],
       [['solution'], /^No playground yet\./],
       [['watch'], /^No playground yet\./],
+      [['run'], /^No playground yet\./],
       [['frobnicate'], /^Unknown practice subcommand "frobnicate"\./],
     ];
     const runs = await Promise.all(cases.map(([args]) => box.practice(...args)));
@@ -157,6 +158,30 @@ describe('hint', () => {
       for (const section of sections)
         expect(section.split('\n').slice(1).join('').trim(), name).not.toBe('');
     }
+  });
+});
+
+describe('run', () => {
+  it("runs the playground's own src/main.ts with the lesson's services, passing arguments on", async () => {
+    const box = sandbox();
+    expect((await box.practice('start', '2')).code).toBe(0);
+    writeFileSync(
+      join(box.playground, 'src/main.ts'),
+      [
+        "import { loadConfig } from '@workshop/db';",
+        "console.log('my playground', process.argv.slice(2).join(' '), loadConfig().upstash.url);",
+      ].join('\n'),
+    );
+    // A database that is configured but never contacted: only the kv-server starts (no initdb).
+    const run = await runCli(['practice', 'run', '--verbose'], {
+      ...box.env,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres',
+      WORKSHOP_REST_PORT: '0',
+      WORKSHOP_RESP_PORT: '0',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^my playground --verbose http:\/\/127\.0\.0\.1:\d+$/m);
   });
 });
 
