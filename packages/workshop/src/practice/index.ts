@@ -101,6 +101,7 @@ function start(practice: Practice, query: string | undefined): number {
 
 ${where}/src/ holds ${previous ? `lesson ${previous.number}'s code` : 'a skeleton'} with TODO markers where this lesson's feature goes.
 Read ${relative(process.cwd(), join(lesson.dir, 'README.md'))} (or the site), then:
+  pnpm practice run       run your app (its src/main.ts)
   pnpm practice check     run the checkpoints against your code (or: pnpm practice watch)
   pnpm practice hint      a hint, when you are stuck`);
   return 0;
