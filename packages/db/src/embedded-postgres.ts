@@ -10,12 +10,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { LOCAL_STACK, REPO_ROOT } from './config.ts';
 import { isProcessAlive } from './process.ts';
 import { migrate, seed } from './schema.ts';
+
+// PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves
+// the embedded Postgres pays it, not every lesson and test that imports @workshop/db.
+const loadPGlite = async () => (await import('@electric-sql/pglite')).PGlite;
+const loadSocketServer = async () =>
+  (await import('@electric-sql/pglite-socket')).PGLiteSocketServer;
 
 /** Where `pnpm stack` keeps the embedded Postgres data (git-ignored). */
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data', 'postgres');
@@ -58,7 +63,7 @@ export async function startEmbeddedPostgres(
   let lock: DataDirLock | undefined;
   const releaseLock = () => lock?.release();
   if (options.template) {
-    db = await PGlite.create({ loadDataDir: options.template });
+    db = await (await loadPGlite()).create({ loadDataDir: options.template });
   } else {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
     lock = acquireLock(dataDir);
@@ -71,6 +76,7 @@ export async function startEmbeddedPostgres(
   }
 
   // All connections share PGlite's one session; createPool() uses max: 1 for this reason.
+  const PGLiteSocketServer = await loadSocketServer();
   const server = new PGLiteSocketServer({ db, host, port, maxConnections: 100 });
   try {
     await server.start();
@@ -102,7 +108,8 @@ export async function startEmbeddedPostgres(
 
 /** Initialises, migrates and seeds a database in memory and returns a dump of its data folder. */
 export async function createTemplateDump(): Promise<Blob> {
-  const db = await PGlite.create();
+  const db = await (await loadPGlite()).create();
+  const PGLiteSocketServer = await loadSocketServer();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
   await server.start();
   try {
@@ -146,7 +153,7 @@ async function openDataDir(dataDir: string, progress: (m: string) => void): Prom
     mkdirSync(dirname(dataDir), { recursive: true });
     progress(`First start: initialising the embedded Postgres in ${dataDir} (a few seconds)...`);
     const started = performance.now();
-    const fresh = await PGlite.create({ dataDir: staging });
+    const fresh = await (await loadPGlite()).create({ dataDir: staging });
     await fresh.close();
     if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above)
     renameSync(staging, dataDir);
@@ -161,7 +168,7 @@ async function openDataDir(dataDir: string, progress: (m: string) => void): Prom
     return true;
   };
   try {
-    const db = await PGlite.create({ dataDir, onStderr: keep, onStdout: keep });
+    const db = await (await loadPGlite()).create({ dataDir, onStderr: keep, onStdout: keep });
     await db.query('SELECT 1');
     return db;
   } catch (error) {
