@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createTemplateDump, REPO_ROOT } from '@workshop/db';
+import { createTemplateDump, isProcessAlive, REPO_ROOT } from '@workshop/db';
 
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
@@ -47,14 +47,14 @@ export function templateFile(key = templateKey()): string {
 export async function ensureEmbeddedTemplate(): Promise<string> {
   const key = templateKey();
   const file = templateFile(key);
-  if (exists(file)) return file;
+  if (existsSync(file)) return file;
   mkdirSync(TEMPLATE_DIR, { recursive: true });
   const lock = `${file}.lock`;
   const deadline = Date.now() + 120_000;
-  while (!exists(file)) {
+  while (!existsSync(file)) {
     if (tryLock(lock)) {
       try {
-        if (!exists(file)) {
+        if (!existsSync(file)) {
           const dump = await createTemplateDump();
           const partial = `${file}.${process.pid}.partial`;
           writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
@@ -78,15 +78,6 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
   return file;
 }
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Takes the lock, or takes over one left by a dead process. */
 function tryLock(lock: string): boolean {
   try {
@@ -99,12 +90,7 @@ function tryLock(lock: string): boolean {
     } catch {
       return false; // released in the meantime: try again
     }
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = pid > 0;
-    } catch {}
-    if (!alive) rmSync(lock, { force: true });
+    if (!(pid > 0 && isProcessAlive(pid))) rmSync(lock, { force: true });
     return false;
   }
 }

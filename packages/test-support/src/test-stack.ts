@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   createPool,
   createValkeyClient,
@@ -16,7 +15,7 @@ import {
   TEST_DB_PREFIX,
   withPath,
 } from './services.ts';
-import { ensureEmbeddedTemplate } from './template.ts';
+import { loadEmbeddedTemplate } from './template.ts';
 
 export interface TestStack {
   readonly backend: 'embedded' | 'services';
@@ -87,7 +86,7 @@ export function useTestStack(): TestStack {
 }
 
 async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void> }> {
-  const template = new Blob([readFileSync(await ensureEmbeddedTemplate())]);
+  const template = await loadEmbeddedTemplate();
   // Two kv-servers, one serving REST and one RESP, so the Upstash and Valkey endpoints are separate
   // stores, as they are in services mode (Redis and Valkey).
   const [postgres, upstashServer, valkeyServer] = await Promise.all([

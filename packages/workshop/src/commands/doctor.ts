@@ -149,7 +149,7 @@ async function checkValkey(context: WorkshopContext, stack: StackLock | undefine
     auth: 'wrong or missing password: put it in VALKEY_URL as redis://:password@host:port.',
     unreachable:
       'nothing answers there: start that server (valkey-server --port <port>) or fix VALKEY_URL (or remove it to use the local stack).',
-    timeout: 'no answer within 1.5 s: check the host in VALKEY_URL and your network.',
+    timeout: 'check the host in VALKEY_URL and your network.',
     error: 'check VALKEY_URL points at a Valkey or Redis server.',
   }[result.kind];
   return fail(`Valkey at ${where}: ${describe(result)}: ${fix}`);
