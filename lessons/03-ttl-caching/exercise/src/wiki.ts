@@ -40,7 +40,7 @@ export interface Wiki {
   deleteArticle(slug: string): Promise<boolean>;
 }
 
-/** One naming scheme for keys, in one place: `article:<slug>`, and the list of them all. */
+/** One naming scheme for keys, in one place: `article:<slug>`, and the list page. */
 export const articleKey = (slug: string) => `article:${slug}`;
 export const ARTICLE_LIST_KEY = 'articles:list';
 
