@@ -14,9 +14,56 @@ export class ErrorReply {
 /** `*-1`: the null array (EXEC aborted by WATCH, for example). */
 export const NULL_ARRAY: unique symbol = Symbol('NULL_ARRAY');
 
+// RESP3 reply types. A RESP2 connection (and REST JSON) gets each in its RESP2 form, as Redis
+// sends it: a map as a flat [k1, v1, k2, v2] array, a set as an array, a double as a bulk
+// string, a boolean as the integer 1 or 0 (or nil for false where Redis says so), a verbatim
+// string as a bulk string, a push as an array.
+
+/** `%`: a map. Entries keep the order in which Redis sends them. */
+export class MapReply {
+  constructor(readonly entries: [Reply, Reply][]) {}
+}
+
+/** `~`: a set (SMEMBERS, SINTER ... in RESP3). */
+export class SetReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/**
+ * `,`: a double (ZSCORE, INCRBYFLOAT in RESP3 ...). `resp2` is the exact bulk string Redis sends
+ * to a RESP2 client (its formatting differs by command), so RESP2 replies stay byte-exact.
+ */
+export class DoubleReply {
+  constructor(
+    readonly value: number,
+    readonly resp2: Buffer,
+  ) {}
+}
+
+/** `#`: a boolean. `resp2` is what RESP2 gets instead (1/0, or null). */
+export class BoolReply {
+  constructor(
+    readonly value: boolean,
+    readonly resp2: number | null,
+  ) {}
+}
+
+/** `=`: a verbatim string (INFO, CLIENT LIST ... in RESP3), `txt` format. RESP2: a bulk string. */
+export class VerbatimReply {
+  constructor(
+    readonly text: Buffer,
+    readonly format = 'txt',
+  ) {}
+}
+
+/** `>`: an out-of-band push (pub/sub messages, invalidations). RESP2: an array. */
+export class PushReply {
+  constructor(readonly items: Reply[]) {}
+}
+
 /**
  * Integer replies are `number` while safe, `bigint` beyond 2^53 (Redis integers are int64).
- * Bulk strings are `Buffer` (binary-safe); `null` is the nil bulk string `$-1`.
+ * Bulk strings are `Buffer` (binary-safe); `null` is the nil bulk string `$-1` (RESP3 `_`).
  */
 export type Reply =
   | SimpleString
@@ -26,7 +73,27 @@ export type Reply =
   | Buffer
   | null
   | typeof NULL_ARRAY
-  | Reply[];
+  | Reply[]
+  | MapReply
+  | SetReply
+  | DoubleReply
+  | BoolReply
+  | VerbatimReply
+  | PushReply;
+
+/** The RESP2 form of a RESP3-only reply type (one level; arrays are converted by the caller). */
+export function toResp2(reply: Reply): Reply {
+  if (reply instanceof MapReply) {
+    const flat: Reply[] = [];
+    for (const [k, v] of reply.entries) flat.push(k, v);
+    return flat;
+  }
+  if (reply instanceof SetReply || reply instanceof PushReply) return reply.items;
+  if (reply instanceof DoubleReply) return reply.resp2;
+  if (reply instanceof BoolReply) return reply.resp2;
+  if (reply instanceof VerbatimReply) return reply.text;
+  return reply;
+}
 
 export const OK = new SimpleString('OK');
 export const QUEUED = new SimpleString('QUEUED');

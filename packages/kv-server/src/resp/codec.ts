@@ -6,7 +6,7 @@
 // Every length a peer declares is checked against limits before anything is buffered for it,
 // so a `$999999999999` header is a protocol error, never a huge allocation.
 
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../engine/reply.ts';
+import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../engine/reply.ts';
 
 export interface RespLimits {
   /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len, lowered). */
@@ -450,6 +450,9 @@ export class ReplyWriter {
       this.text += `:${reply}\r\n`;
     } else if (reply === NULL_ARRAY) {
       this.text += '*-1\r\n';
+    } else {
+      // A RESP3 type on a RESP2 connection: its RESP2 form.
+      this.write(toResp2(reply));
     }
   }
 

@@ -3,7 +3,7 @@
 // at every level is base64 except a top-level "OK": @upstash/redis base64-decodes anything else
 // that looks like base64, so plain "test" would come back as garbage bytes.
 
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../engine/reply.ts';
+import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../engine/reply.ts';
 
 /** `{"result": ...}` for a success, `{"error": "..."}` for an error reply. */
 export function replyToJson(reply: Reply, base64: boolean): string {
@@ -31,7 +31,9 @@ export function valueToJson(reply: Reply, base64: boolean): string {
     }
     return `${out}]`;
   }
-  return 'null';
+  // RESP3-only types: REST answers like RESP2 (Upstash's JSON follows RESP2).
+  const resp2 = toResp2(reply);
+  return resp2 === reply ? 'null' : valueToJson(resp2, base64);
 }
 
 /** Status and error texts are latin1 JS strings like the engine's values: bytes, one per char. */
