@@ -5,7 +5,7 @@ import { ERRORS, fail } from './reply.ts';
 
 /** Every non-string value (hash, list, set, zset) is an object that says what type it is. */
 export interface Collection {
-  readonly typeName: 'hash' | 'list' | 'set' | 'zset';
+  readonly typeName: 'hash' | 'list' | 'set' | 'zset' | 'stream';
   /** Redis deletes a collection key as soon as it becomes empty. */
   readonly size: number;
   /** Plain JSON-able data for the snapshot file (latin1 strings and numbers only). */
