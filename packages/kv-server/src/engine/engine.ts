@@ -1,6 +1,7 @@
 // The engine: a command table, the keyspace, and per-connection sessions. Every command runs
 // synchronously to completion, so each one is atomic, exactly as in single-threaded Redis.
 
+import { type ClientInfo, ClientRegistry } from './clients.ts';
 import { Database } from './database.ts';
 import {
   CommandError,
@@ -31,6 +32,41 @@ export interface CommandSpec {
   /** Commands that control the transaction itself and are never queued by MULTI. */
   transactionControl?: boolean;
   handler: (ctx: CommandContext, argv: Buffer[]) => Reply;
+  // What COMMAND INFO / COMMAND DOCS / COMMAND GETKEYS report. All optional: a command Redis 7
+  // has gets Redis's own flags, key positions and docs from command-docs.json (generated from a
+  // real Redis by scripts/command-docs.ts); declare these only for a command that is not there
+  // (or to override it). A new command should at least set `write` when it writes, and `keys`
+  // when its keys are not simply argv[1] (the default for any command with an argument).
+  /** Redis command flags (`write`, `readonly`, `denyoom`, `fast`, `noscript`, ...). */
+  flags?: string[];
+  /** Key positions: first and last argument index (negative counts from the end) and step. */
+  keys?: { first: number; last: number; step: number } | null;
+  /** Command group (`string`, `hash`, `generic`, `server`, `connection`, ...). */
+  group?: string;
+  /** One-line summary, as in COMMAND DOCS. */
+  summary?: string;
+  /** Redis version that introduced it. */
+  since?: string;
+  /** Argument docs in COMMAND DOCS's shape (what redis-cli builds its hints from). */
+  arguments?: CommandArgumentDoc[];
+}
+
+/** One argument of COMMAND DOCS (Redis's `arguments` entries). */
+export interface CommandArgumentDoc {
+  name: string;
+  type:
+    | 'string'
+    | 'integer'
+    | 'double'
+    | 'key'
+    | 'pattern'
+    | 'unix-time'
+    | 'pure-token'
+    | 'oneof'
+    | 'block';
+  token?: string;
+  flags?: ('optional' | 'multiple' | 'multiple_token')[];
+  arguments?: CommandArgumentDoc[];
 }
 
 /** State of one client connection (RESP) or one REST request. */
@@ -45,6 +81,15 @@ export class Session {
   authenticated: boolean;
   /** Set by QUIT: the surface closes the connection after writing the reply. */
   closeRequested = false;
+  /** The database SELECTed (0-15). */
+  dbIndex = 0;
+  /** The RESP connection behind this session; undefined for REST requests. */
+  client: ClientInfo | undefined = undefined;
+
+  /** RESP protocol version of the connection (HELLO); 2 for REST. */
+  get protocol(): 2 | 3 {
+    return this.client?.protocol ?? 2;
+  }
 
   constructor(authenticated: boolean) {
     this.authenticated = authenticated;
@@ -59,10 +104,17 @@ export interface EngineOptions {
   expiryIntervalMs?: number;
 }
 
+/** Redis's default `databases 16`. */
+export const DATABASE_COUNT = 16;
+
 export class Engine {
-  readonly db: Database;
+  /** Databases 0-15 (SELECT). Index i is `databases[i]`. */
+  readonly databases: Database[];
+  private readonly slots = new Map<Database, { index: number }>();
+  /** Every RESP connection (CLIENT LIST, CLIENT KILL, pub/sub). */
+  readonly clients = new ClientRegistry();
   private readonly commands = new Map<string, CommandSpec>();
-  /** key -> sessions watching it. Only watched keys are here, so writes stay cheap. */
+  /** `db:key` -> sessions watching it. Only watched keys are here, so writes stay cheap. */
   private readonly watchers = new Map<string, Set<Session>>();
   private readonly unknownCommandHint: string;
   /** Live SCAN/HSCAN/SSCAN/ZSCAN cursors (see scan.ts). */
@@ -74,10 +126,16 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     const now = options.now ?? Date.now;
-    this.db = new Database({
-      now,
-      onModified: (key) => this.touchWatchers(key),
-      watchedKeys: () => this.watchers.keys(),
+    this.databases = Array.from({ length: DATABASE_COUNT }, (_, index) => {
+      // The slot follows the database when SWAPDB moves it to another index.
+      const slot = { index };
+      const db = new Database({
+        now,
+        onModified: (key) => this.touchWatchers(watchKey(slot.index, key)),
+        watchedKeys: () => this.watchedKeysOf(slot.index),
+      });
+      this.slots.set(db, slot);
+      return db;
     });
     this.unknownCommandHint = options.unknownCommandHint ?? '';
     this.cursors = new ScanCursors(1000, 10 * 60_000, now);
@@ -100,13 +158,21 @@ export class Engine {
   expiryCycle(timeBudgetMs = 5): number {
     const started = performance.now();
     let deleted = 0;
-    for (;;) {
-      const round = this.db.sweep(200);
-      deleted += round.deleted;
-      if (round.checked === 0 || round.deleted * 4 < round.checked) break;
-      if (performance.now() - started > timeBudgetMs) break;
+    for (const db of this.databases) {
+      if (db.expiresCount === 0) continue;
+      for (;;) {
+        const round = db.sweep(200);
+        deleted += round.deleted;
+        if (round.checked === 0 || round.deleted * 4 < round.checked) break;
+        if (performance.now() - started > timeBudgetMs) return deleted;
+      }
     }
     return deleted;
+  }
+
+  /** Database 0, the one REST requests and snapshots of older versions use. */
+  get db(): Database {
+    return this.databases[0]!;
   }
 
   /** Stops the background expiry. */
@@ -180,7 +246,10 @@ export class Engine {
     const failed = session.multiFailed;
     // A watched key that expired since WATCH counts as modified (Redis 7 does the same): looking
     // it up deletes it, which marks this session dirty.
-    for (const key of session.watched) this.db.lookup(key);
+    for (const watched of session.watched) {
+      const [index, key] = splitWatchKey(watched);
+      this.databases[index]!.lookup(key);
+    }
     const dirty = session.watchDirty;
     this.resetMulti(session);
     this.unwatchAll(session);
@@ -200,11 +269,13 @@ export class Engine {
     session.queue = [];
   }
 
-  watch(session: Session, key: string): void {
+  watch(session: Session, name: string): void {
+    // Watches are per database: WATCH k in db 1 does not see writes to k in db 0.
+    const key = watchKey(session.dbIndex, name);
     if (session.watched.has(key)) return;
     // A key already expired at WATCH time is simply absent: collect it now, before watching, so
     // its later collection does not look like a change.
-    this.db.lookup(key);
+    this.databases[session.dbIndex]!.lookup(name);
     session.watched.add(key);
     let set = this.watchers.get(key);
     if (set === undefined) {
@@ -224,6 +295,41 @@ export class Engine {
     session.watchDirty = false;
   }
 
+  /** Keys watched in database `index` (FLUSHDB signals those). */
+  private *watchedKeysOf(index: number): IterableIterator<string> {
+    for (const key of this.watchers.keys()) {
+      const [db, name] = splitWatchKey(key);
+      if (db === index) yield name;
+    }
+  }
+
+  /** SWAPDB: the two databases trade places; connections keep their index, so see the other. */
+  swapDatabases(a: number, b: number): void {
+    if (a === b) return;
+    this.touchSwappedWatchers(a, b);
+    const dbA = this.databases[a]!;
+    const dbB = this.databases[b]!;
+    this.databases[a] = dbB;
+    this.databases[b] = dbA;
+    this.slots.get(dbA)!.index = b;
+    this.slots.get(dbB)!.index = a;
+  }
+
+  /**
+   * SWAPDB a b: a key watched in a or b changes when it exists on either side (Redis's
+   * touchAllWatchedKeysInDb, run for both databases before the swap).
+   */
+  private touchSwappedWatchers(a: number, b: number): void {
+    const dbA = this.databases[a]!;
+    const dbB = this.databases[b]!;
+    for (const [key, set] of this.watchers) {
+      const [index, name] = splitWatchKey(key);
+      if (index !== a && index !== b) continue;
+      if (!dbA.exists(name) && !dbB.exists(name)) continue;
+      for (const session of set) session.watchDirty = true;
+    }
+  }
+
   private touchWatchers(key: string): void {
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(key);
@@ -233,7 +339,7 @@ export class Engine {
 
   private run(spec: CommandSpec, session: Session, argv: Buffer[]): Reply {
     try {
-      return spec.handler({ engine: this, db: this.db, session }, argv);
+      return spec.handler({ engine: this, db: this.databases[session.dbIndex]!, session }, argv);
     } catch (error) {
       if (error instanceof CommandError) return error.reply;
       // A bug or a JS limit (a string past V8's maximum length): answer, never crash the server.
@@ -254,6 +360,15 @@ export class Engine {
       `ERR unknown command '${cText(first).slice(0, 128)}', with args beginning with: ${args}${hint}`,
     );
   }
+}
+
+function watchKey(db: number, key: string): string {
+  return `${db}:${key}`;
+}
+
+function splitWatchKey(watched: string): [number, string] {
+  const colon = watched.indexOf(':');
+  return [Number(watched.slice(0, colon)), watched.slice(colon + 1)];
 }
 
 function arityOk(arity: number, count: number): boolean {

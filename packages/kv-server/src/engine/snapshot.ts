@@ -7,6 +7,8 @@
 //             keyLength u32 BE, key bytes
 //             valueLength u32 BE, value bytes    (collection: UTF-8 JSON {type, data})
 //             expiresAt f64 BE                   (only with flag 1; ms since the epoch)
+//   select:   2, db u8                           the records after it belong to database `db`
+//             (none before the first: database 0, so files of the one-database versions load)
 //   end:      0xFF, keyCount u32 BE, sha256 of every byte before the hash (32 bytes)
 // The end marker and hash make a truncated or damaged file detectable: a corrupt snapshot stops
 // the start with an error naming the file; it is never silently replaced by an empty store.
@@ -21,6 +23,7 @@ import type { Engine } from './engine.ts';
 const MAGIC = Buffer.from('WKVSNAP1', 'latin1');
 const KIND_STRING = 0;
 const KIND_COLLECTION = 1;
+const KIND_SELECT = 2;
 const KIND_END = 0xff;
 const FLAG_EXPIRY = 1;
 const HASH_BYTES = 32;
@@ -115,20 +118,28 @@ function serialize(engine: Engine): { buffers: Buffer[]; keys: number } {
   out.reserve(MAGIC.length);
   out.bytes(MAGIC);
   let keys = 0;
-  for (const [key, value, expiresAt] of engine.db.entries()) {
-    const data =
-      typeof value === 'string'
-        ? value
-        : Buffer.from(JSON.stringify({ type: value.typeName, data: value.toSnapshot() }), 'utf8');
-    out.reserve(2 + 4 + key.length + 4 + data.length + 8);
-    out.u8(typeof value === 'string' ? KIND_STRING : KIND_COLLECTION);
-    out.u8(expiresAt === undefined ? 0 : FLAG_EXPIRY);
-    out.u32(key.length);
-    out.bytes(key);
-    out.u32(data.length);
-    out.bytes(data);
-    if (expiresAt !== undefined) out.f64(expiresAt);
-    keys++;
+  for (const [index, db] of engine.databases.entries()) {
+    if (index > 0) {
+      if (db.size === 0) continue;
+      out.reserve(2);
+      out.u8(KIND_SELECT);
+      out.u8(index);
+    }
+    for (const [key, value, expiresAt] of db.entries()) {
+      const data =
+        typeof value === 'string'
+          ? value
+          : Buffer.from(JSON.stringify({ type: value.typeName, data: value.toSnapshot() }), 'utf8');
+      out.reserve(2 + 4 + key.length + 4 + data.length + 8);
+      out.u8(typeof value === 'string' ? KIND_STRING : KIND_COLLECTION);
+      out.u8(expiresAt === undefined ? 0 : FLAG_EXPIRY);
+      out.u32(key.length);
+      out.bytes(key);
+      out.u32(data.length);
+      out.bytes(data);
+      if (expiresAt !== undefined) out.f64(expiresAt);
+      keys++;
+    }
   }
   out.reserve(5);
   out.u8(KIND_END);
@@ -193,7 +204,8 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
   }
 
   const now = engine.db.now();
-  const restored: [string, Value, number | undefined][] = [];
+  const restored: [number, string, Value, number | undefined][] = [];
+  let dbIndex = 0;
   let pos = MAGIC.length;
   let count = 0;
   const need = (n: number) => {
@@ -208,6 +220,17 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
       if (declared !== count) fail(`it should hold ${declared} keys but holds ${count}`);
       if (pos + 5 !== body.length) fail('there are bytes after its end marker');
       break;
+    }
+    if (kind === KIND_SELECT) {
+      need(2);
+      dbIndex = body.readUInt8(pos + 1);
+      if (dbIndex >= engine.databases.length) {
+        fail(
+          `it selects database ${dbIndex}, beyond the ${engine.databases.length} this server has`,
+        );
+      }
+      pos += 2;
+      continue;
     }
     need(2 + 4);
     const flags = body.readUInt8(pos + 1);
@@ -233,10 +256,12 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
     }
     count++;
     if (expiresAt !== undefined && expiresAt <= now) continue;
-    restored.push([key, value, expiresAt]);
+    restored.push([dbIndex, key, value, expiresAt]);
   }
   // Only once every record is known good does anything enter the engine.
-  for (const [key, value, expiresAt] of restored) engine.db.restore(key, value, expiresAt);
+  for (const [index, key, value, expiresAt] of restored) {
+    engine.databases[index]!.restore(key, value, expiresAt);
+  }
   return restored.length;
 }
 

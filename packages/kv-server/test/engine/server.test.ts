@@ -8,7 +8,7 @@ describe('server commands', () => {
     expect(run('PING', 'hi')).toBe('$"hi"');
     expect(run('ECHO', 'x')).toBe('$"x"');
     expect(run('SELECT', '0')).toBe('+OK');
-    expect(run('SELECT', '1')).toBe('-ERR DB index is out of range');
+    expect(run('SELECT', '16')).toBe('-ERR DB index is out of range');
     expect(session.closeRequested).toBe(false);
     expect(run('QUIT')).toBe('+OK');
     expect(session.closeRequested).toBe(true);

@@ -133,3 +133,32 @@ describe('snapshots', () => {
     expect(loadSnapshot(target.engine, file)).toBe(2);
   });
 });
+
+describe('snapshots of several databases', () => {
+  it('keep every database; a one-database file is byte for byte the older format', async () => {
+    const file = tempFile();
+    const source = engineFixture();
+    source.run('SET', 'k', 'db0');
+    const onlyDb0 = tempFile();
+    await saveSnapshot(source.engine, onlyDb0);
+    // No select record when everything is in db 0: older versions read the file as before.
+    expect(readFileSync(onlyDb0).includes(Buffer.from([2, 0]))).toBe(false);
+
+    source.run('SELECT', '5');
+    source.run('SET', 'k', 'db5', 'PX', '60000');
+    source.run('SELECT', '15');
+    source.run('HSET', 'h', 'f', 'v');
+    expect(await saveSnapshot(source.engine, file)).toBe(3);
+
+    const target = engineFixture(source.clock.now);
+    expect(loadSnapshot(target.engine, file)).toBe(3);
+    const { run } = target;
+    expect(run('GET', 'k')).toBe('$"db0"');
+    run('SELECT', '5');
+    expect(run('GET', 'k')).toBe('$"db5"');
+    expect(run('PTTL', 'k')).toBe(':60000');
+    run('SELECT', '15');
+    expect(run('HGET', 'h', 'f')).toBe('$"v"');
+    expect(run('DBSIZE')).toBe(':1');
+  });
+});

@@ -1,6 +1,8 @@
 // Every command family the engine implements. Each file exports a `CommandSpec[]`; this flat
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
+import { bitmapCommands } from './bitmaps.ts';
+import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
@@ -12,6 +14,7 @@ import { zsetCommands } from './zsets.ts';
 
 export const allCommands: CommandSpec[] = [
   ...serverCommands,
+  ...databaseCommands,
   ...keyspaceCommands,
   ...stringCommands,
   ...transactionCommands,
@@ -19,4 +22,5 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...setCommands,
   ...zsetCommands,
+  ...bitmapCommands,
 ];

@@ -1,20 +1,10 @@
-// Connection and server commands: PING ECHO SELECT QUIT DBSIZE FLUSHDB FLUSHALL TIME INFO.
+// Connection and server commands: PING ECHO QUIT DBSIZE TIME INFO (SELECT and FLUSHDB are in
+// databases.ts).
 
 import type { CommandContext, CommandSpec } from '../engine.ts';
-import { parseInteger } from '../parse.ts';
-import { bulk, cText, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
+import { bulk, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
 
 const PONG = new SimpleString('PONG');
-
-function flush(ctx: CommandContext, argv: Buffer[]): Reply {
-  // FLUSHDB [ASYNC|SYNC]: both run synchronously here; the reply is the same.
-  if (argv.length > 2) fail(ERRORS.syntax);
-  const mode = argv[1] === undefined ? 'sync' : cText(argv[1]).toLowerCase();
-  if (mode !== 'sync' && mode !== 'async') fail(ERRORS.syntax);
-  ctx.db.flush();
-  ctx.engine.cursors.clear();
-  return OK;
-}
 
 function info(ctx: CommandContext, argv: Buffer[]): Reply {
   const now = ctx.db.now();
@@ -62,21 +52,6 @@ export const serverCommands: CommandSpec[] = [
   },
   { name: 'echo', arity: 2, handler: (_ctx, argv) => Buffer.from(argv[1]!) },
   {
-    name: 'select',
-    arity: 2,
-    handler: (_ctx, argv) => {
-      const index = parseInteger(argv[1]!);
-      // Read as a C int.
-      if (index === undefined) fail(ERRORS.notInteger);
-      if (index < -(2 ** 31) || index >= 2 ** 31) {
-        fail('ERR value is out of range, value must between -2147483648 and 2147483647');
-      }
-      // This engine has a single database, like a Redis started with `databases 1`.
-      if (index !== 0) fail('ERR DB index is out of range');
-      return OK;
-    },
-  },
-  {
     name: 'quit',
     arity: -1,
     transactionControl: true,
@@ -86,8 +61,6 @@ export const serverCommands: CommandSpec[] = [
     },
   },
   { name: 'dbsize', arity: 1, handler: (ctx) => ctx.db.size },
-  { name: 'flushdb', arity: -1, write: true, handler: flush },
-  { name: 'flushall', arity: -1, write: true, handler: flush },
   {
     name: 'time',
     arity: 1,
