@@ -1,7 +1,6 @@
 // Every command family the engine implements. Each file exports a `CommandSpec[]`; this flat
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
-import { bitmapCommands } from './bitmaps.ts';
 import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
 import { keyspaceCommands } from './keyspace.ts';
@@ -22,5 +21,4 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...setCommands,
   ...zsetCommands,
-  ...bitmapCommands,
 ];
