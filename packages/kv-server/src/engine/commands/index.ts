@@ -1,6 +1,7 @@
 // Every command family the engine implements. Each file exports a `CommandSpec[]`; this flat
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
+import { bitmapCommands } from './bitmaps.ts';
 import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
 import { keyspaceCommands } from './keyspace.ts';
@@ -21,4 +22,5 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...setCommands,
   ...zsetCommands,
+  ...bitmapCommands,
 ];
