@@ -1,15 +1,28 @@
 // The keyspace: every key, its value and its expiry time. Keys and string values are latin1
 // JS strings (one char per byte): binary-safe, and much smaller in memory than a Buffer each.
 
+import { EXPIRE_BYTES, KEY_OVERHEAD_BYTES, MemoryAccountant, stringBytes } from './memory.ts';
 import { ERRORS, fail } from './reply.ts';
 
-/** Every non-string value (hash, list, set, zset) is an object that says what type it is. */
+/**
+ * Every non-string value (hash, list, set, zset, and any type added later) is an object that
+ * says what type it is. A new type must implement all of these members:
+ * - `size`: its element count (a collection key is deleted as soon as it becomes empty);
+ * - `toSnapshot()` and a restorer in `collectionRestorers`;
+ * - `memoryUsage()`: what the value costs in bytes, kept up to date by the type's own mutating
+ *   methods (add/subtract per element with the helpers of memory.ts: `stringBytes`,
+ *   `MAP_ENTRY_BYTES`...), so the call is O(1). The Database reads it in `set()` and in
+ *   `modified(key, value)`, which every in-place change must call (WATCH needs it anyway), and
+ *   charges the difference to used_memory: that is what maxmemory and eviction act on.
+ */
 export interface Collection {
   readonly typeName: 'hash' | 'list' | 'set' | 'zset' | 'stream';
   /** Redis deletes a collection key as soon as it becomes empty. */
   readonly size: number;
   /** Plain JSON-able data for the snapshot file (latin1 strings and numbers only). */
   toSnapshot(): unknown;
+  /** Estimated bytes this value holds (elements and structure), maintained incrementally: O(1). */
+  memoryUsage(): number;
 }
 
 /** Rebuilds a collection from `toSnapshot()` data; each collection family registers its own. */
@@ -30,16 +43,53 @@ export interface DatabaseOptions {
   onModified: (key: string) => void;
   /** Keys someone watches: FLUSHDB signals those (and only those) that existed. */
   watchedKeys?: () => Iterable<string>;
+  /** The memory total and access clock shared by all the databases of an engine. */
+  memory?: MemoryAccountant;
+}
+
+/**
+ * One key's slot: its value, its access data (Redis's 24-bit `lru` field: the LRU clock, or LFU
+ * minutes and counter under an LFU policy) and what it costs (name, value and slot), so a write
+ * charges only the difference. Reused when the key is overwritten.
+ */
+class Entry {
+  constructor(
+    public value: Value,
+    public access: number,
+    public bytes: number,
+  ) {}
+}
+
+function valueBytes(value: Value): number {
+  return typeof value === 'string' ? stringBytes(value) : value.memoryUsage();
 }
 
 export class Database {
-  private readonly data = new Map<string, Value>();
+  private readonly data = new Map<string, Entry>();
   /** Absolute expiry in ms, only for keys that have one: most keys do not, so this stays small. */
   private readonly expires = new Map<string, number>();
   /** Where the active expiry stopped last time (see `sweep`). */
   private sweepCursor: IterableIterator<[string, number]> | undefined;
+  /** Where eviction sampling stopped, over all keys and over keys with a TTL (see `sample`). */
+  private sampleCursor: IterableIterator<string> | undefined;
+  private volatileSampleCursor: IterableIterator<string> | undefined;
+  readonly memory: MemoryAccountant;
+  /** This database's share of `memory.dataBytes` (FLUSHDB gives it back at once). */
+  private bytes = 0;
 
-  constructor(private readonly options: DatabaseOptions) {}
+  constructor(private readonly options: DatabaseOptions) {
+    this.memory = options.memory ?? new MemoryAccountant(options.now());
+  }
+
+  /** Estimated bytes of this database's keys, values and TTLs. */
+  get usedBytes(): number {
+    return this.bytes;
+  }
+
+  private account(delta: number): void {
+    this.bytes += delta;
+    this.memory.add(delta);
+  }
 
   now(): number {
     return this.options.now();
@@ -47,10 +97,40 @@ export class Database {
 
   /** The live value of `key`, or undefined. An expired key is deleted here (lazy expiry). */
   lookup(key: string): Value | undefined {
-    const value = this.data.get(key);
-    if (value === undefined) return undefined;
-    if (this.expireIfNeeded(key)) return undefined;
-    return value;
+    const entry = this.data.get(key);
+    const memory = this.memory;
+    if (entry === undefined || this.expireIfNeeded(key)) {
+      if (memory.countReads) memory.keyspaceMisses++;
+      return undefined;
+    }
+    if (memory.countReads) memory.keyspaceHits++;
+    // Redis's lookupKey: every access stamps the LRU clock (or bumps the LFU counter).
+    entry.access = memory.lfu ? memory.touched(entry.access) : memory.lruClock;
+    return entry.value;
+  }
+
+  /**
+   * The live value without touching its access data or the hit statistics (Redis's
+   * LOOKUP_NOTOUCH: OBJECT, TYPE, MEMORY USAGE).
+   */
+  peek(key: string): Value | undefined {
+    const entry = this.data.get(key);
+    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
+    return entry.value;
+  }
+
+  /** The raw access data of a live key (OBJECT IDLETIME/FREQ read it with `memory`), untouched. */
+  accessOf(key: string): number | undefined {
+    const entry = this.data.get(key);
+    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
+    return entry.access;
+  }
+
+  /** What a live key costs in bytes (MEMORY USAGE), untouched. */
+  bytesOf(key: string): number | undefined {
+    const entry = this.data.get(key);
+    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
+    return entry.bytes + (this.expires.has(key) ? EXPIRE_BYTES : 0);
   }
 
   /** The string at `key`, undefined when missing, WRONGTYPE when it holds another type. */
@@ -78,17 +158,44 @@ export class Database {
    * Signals the key as modified.
    */
   set(key: string, value: Value, keepTtl = false): void {
-    this.data.set(key, value);
-    if (!keepTtl) this.expires.delete(key);
+    const memory = this.memory;
+    const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
+    const entry = this.data.get(key);
+    if (entry === undefined) {
+      this.data.set(key, new Entry(value, memory.initialAccess(), bytes));
+      this.account(bytes);
+    } else {
+      this.account(bytes - entry.bytes);
+      entry.value = value;
+      entry.bytes = bytes;
+      // Redis's dbOverwrite keeps the LFU counter of the key; a new LRU object is "just used".
+      if (!memory.lfu) entry.access = memory.lruClock;
+    }
+    if (!keepTtl) this.dropExpire(key);
     this.options.onModified(key);
   }
 
   /** Removes `key`; true when it existed (and had not expired). */
   delete(key: string): boolean {
-    if (this.lookup(key) === undefined) return false;
-    this.data.delete(key);
-    this.expires.delete(key);
+    if (this.data.get(key) === undefined || this.expireIfNeeded(key)) return false;
+    this.remove(key);
     this.options.onModified(key);
+    return true;
+  }
+
+  /** Removes a stored key and gives its bytes back; signals nothing. */
+  private remove(key: string): void {
+    const entry = this.data.get(key);
+    if (entry === undefined) return;
+    this.data.delete(key);
+    this.account(-entry.bytes);
+    this.dropExpire(key);
+  }
+
+  /** Removes the TTL of `key` if it has one; true when it had. */
+  private dropExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.account(-EXPIRE_BYTES);
     return true;
   }
 
@@ -98,8 +205,15 @@ export class Database {
    */
   modified(key: string, value?: Collection): void {
     if (value !== undefined && value.size === 0) {
-      this.data.delete(key);
-      this.expires.delete(key);
+      this.remove(key);
+    } else {
+      // Charge what the change cost: the collection keeps its own estimate, so this is O(1).
+      const entry = this.data.get(key);
+      if (entry !== undefined && typeof entry.value !== 'string') {
+        const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + entry.value.memoryUsage();
+        this.account(bytes - entry.bytes);
+        entry.bytes = bytes;
+      }
     }
     this.options.onModified(key);
   }
@@ -120,14 +234,16 @@ export class Database {
       this.delete(key);
       return;
     }
+    const size = this.expires.size;
     this.expires.set(key, atMs);
+    if (this.expires.size > size) this.account(EXPIRE_BYTES);
     this.options.onModified(key);
   }
 
   /** Removes the expiry; true when there was one. */
   persist(key: string): boolean {
     if (this.lookup(key) === undefined) return false;
-    const had = this.expires.delete(key);
+    const had = this.dropExpire(key);
     if (had) this.options.onModified(key);
     return had;
   }
@@ -147,17 +263,23 @@ export class Database {
   /** Raw access for snapshots and SCAN: keys with their value and expiry, expired ones skipped. */
   *entries(): IterableIterator<[key: string, value: Value, expiresAt: number | undefined]> {
     const now = this.now();
-    for (const [key, value] of this.data) {
+    for (const [key, entry] of this.data) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) continue;
-      yield [key, value, at];
+      yield [key, entry.value, at];
     }
   }
 
   /** Restores one key from a snapshot, without signalling anything. */
   restore(key: string, value: Value, expiresAt: number | undefined): void {
-    this.data.set(key, value);
-    if (expiresAt !== undefined) this.expires.set(key, expiresAt);
+    this.remove(key);
+    const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
+    this.data.set(key, new Entry(value, this.memory.initialAccess(), bytes));
+    this.account(bytes);
+    if (expiresAt !== undefined) {
+      this.expires.set(key, expiresAt);
+      this.account(EXPIRE_BYTES);
+    }
   }
 
   /** Removes every key. Only keys someone watches are signalled (a flush of millions stays cheap). */
@@ -166,7 +288,10 @@ export class Database {
     const touched = [...watched].filter((key) => this.data.has(key));
     this.data.clear();
     this.expires.clear();
+    this.account(-this.bytes);
     this.sweepCursor = undefined;
+    this.sampleCursor = undefined;
+    this.volatileSampleCursor = undefined;
     for (const key of touched) this.options.onModified(key);
   }
 
@@ -226,8 +351,8 @@ export class Database {
       checked++;
       const [key, at] = next.value;
       if (at <= now) {
-        this.data.delete(key);
-        this.expires.delete(key);
+        this.remove(key);
+        this.memory.expiredKeys++;
         this.options.onModified(key);
         deleted++;
       }
@@ -238,8 +363,66 @@ export class Database {
   private expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.now()) return false;
-    this.data.delete(key);
-    this.expires.delete(key);
+    this.remove(key);
+    this.memory.expiredKeys++;
+    this.options.onModified(key);
+    return true;
+  }
+
+  /**
+   * Eviction candidates: up to `count` keys (of all keys, or of those with a TTL) appended to
+   * `out`. Redis samples random hash-table buckets; a JS Map has no random access, so this walks
+   * on from where the previous sample stopped (a live iterator, like `sweep`), after skipping a
+   * random few, so that successive samples cover the whole keyspace. All of them when there are
+   * no more than `count`: then the choice is exact, as in Redis with a small keyspace.
+   */
+  sample(volatile: boolean, count: number, out: string[]): void {
+    const map = volatile ? this.expires : this.data;
+    if (map.size <= count) {
+      for (const key of map.keys()) out.push(key);
+      return;
+    }
+    let skip = Math.floor(Math.random() * count);
+    let wrapped = false;
+    for (let taken = 0; taken < count; ) {
+      let cursor = volatile ? this.volatileSampleCursor : this.sampleCursor;
+      if (cursor === undefined) {
+        cursor = map.keys();
+        if (volatile) this.volatileSampleCursor = cursor;
+        else this.sampleCursor = cursor;
+      }
+      const next = cursor.next();
+      if (next.done) {
+        if (volatile) this.volatileSampleCursor = undefined;
+        else this.sampleCursor = undefined;
+        if (wrapped) return;
+        wrapped = true;
+        continue;
+      }
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      out.push(next.value);
+      taken++;
+    }
+  }
+
+  /** Expiry of a stored key, expired or not (volatile-ttl ranks by it), or undefined. */
+  expireOfStored(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  /** Access data of a stored key, expired or not (the eviction pool ranks by it). */
+  accessOfStored(key: string): number | undefined {
+    return this.data.get(key)?.access;
+  }
+
+  /** Evicts a stored key (performEvictions): deleted, signalled, counted in `evicted_keys`. */
+  evict(key: string): boolean {
+    if (!this.data.has(key)) return false;
+    this.remove(key);
+    this.memory.evictedKeys++;
     this.options.onModified(key);
     return true;
   }

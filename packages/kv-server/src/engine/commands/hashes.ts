@@ -3,6 +3,7 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
+import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { incrByFloat, int64Arg, integerReply, isLongDouble, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
 import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
@@ -18,6 +19,8 @@ export class HashValue implements Collection {
   readonly fields: Map<string, string>;
   /** Still what Redis would keep as a listpack; once false, stays false (as in Redis). */
   compact = true;
+  /** Estimated bytes (see memory.ts), kept up to date by `set` and `delete`. */
+  private bytes = OBJECT_BYTES;
 
   constructor(entries: Iterable<[string, string]> = []) {
     this.fields = new Map();
@@ -28,13 +31,21 @@ export class HashValue implements Collection {
     return this.fields.size;
   }
 
+  memoryUsage(): number {
+    return this.bytes;
+  }
+
   toSnapshot(): { compact: boolean; entries: [string, string][] } {
     return { compact: this.compact, entries: [...this.fields] };
   }
 
   /** True when `field` is new. */
   set(field: string, value: string): boolean {
-    const isNew = !this.fields.has(field);
+    const old = this.fields.get(field);
+    const isNew = old === undefined;
+    this.bytes += isNew
+      ? MAP_ENTRY_BYTES + stringBytes(field) + stringBytes(value)
+      : stringBytes(value) - stringBytes(old);
     this.fields.set(field, value);
     if (
       this.compact &&
@@ -45,6 +56,15 @@ export class HashValue implements Collection {
       this.compact = false;
     }
     return isNew;
+  }
+
+  /** True when `field` was there. */
+  delete(field: string): boolean {
+    const old = this.fields.get(field);
+    if (old === undefined) return false;
+    this.fields.delete(field);
+    this.bytes -= MAP_ENTRY_BYTES + stringBytes(field) + stringBytes(old);
+    return true;
   }
 }
 
@@ -216,7 +236,7 @@ export const hashCommands: CommandSpec[] = [
       if (hash === undefined) return 0;
       let deleted = 0;
       for (let i = 2; i < argv.length; i++) {
-        if (hash.fields.delete(latin1(argv[i]!))) deleted++;
+        if (hash.delete(latin1(argv[i]!))) deleted++;
       }
       if (deleted > 0) db.modified(key, hash);
       return deleted;

@@ -3,6 +3,7 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
+import { ARRAY_SLOT_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply.ts';
 import { integerAtLeast, keyword, MUST_BE_POSITIVE, mpopArgs, rankRange } from './collections.ts';
@@ -19,6 +20,8 @@ export class ListValue implements Collection {
   private items: (string | undefined)[];
   private head = 0;
   private length = 0;
+  /** Estimated bytes of the elements (see memory.ts); the ring's slots are added on read. */
+  private elementBytes = 0;
 
   constructor(values: readonly string[] = []) {
     let capacity = 8;
@@ -31,6 +34,10 @@ export class ListValue implements Collection {
     return this.length;
   }
 
+  memoryUsage(): number {
+    return OBJECT_BYTES + this.items.length * ARRAY_SLOT_BYTES + this.elementBytes;
+  }
+
   toSnapshot(): string[] {
     return this.slice(0, this.length);
   }
@@ -40,7 +47,9 @@ export class ListValue implements Collection {
   }
 
   set(index: number, value: string): void {
-    this.items[(this.head + index) & (this.items.length - 1)] = value;
+    const at = (this.head + index) & (this.items.length - 1);
+    this.elementBytes += stringBytes(value) - stringBytes(this.items[at] as string);
+    this.items[at] = value;
   }
 
   pushFront(value: string): void {
@@ -48,12 +57,14 @@ export class ListValue implements Collection {
     this.head = (this.head - 1) & (this.items.length - 1);
     this.items[this.head] = value;
     this.length++;
+    this.elementBytes += stringBytes(value);
   }
 
   pushBack(value: string): void {
     if (this.length === this.items.length) this.grow();
     this.items[(this.head + this.length) & (this.items.length - 1)] = value;
     this.length++;
+    this.elementBytes += stringBytes(value);
   }
 
   popFront(): string | undefined {
@@ -62,6 +73,7 @@ export class ListValue implements Collection {
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & (this.items.length - 1);
     this.length--;
+    this.elementBytes -= stringBytes(value as string);
     this.shrinkIfSparse();
     return value;
   }
@@ -72,6 +84,7 @@ export class ListValue implements Collection {
     const value = this.items[at];
     this.items[at] = undefined;
     this.length--;
+    this.elementBytes -= stringBytes(value as string);
     this.shrinkIfSparse();
     return value;
   }
@@ -102,6 +115,7 @@ export class ListValue implements Collection {
     this.items = new Array(capacity);
     this.head = 0;
     this.length = 0;
+    this.elementBytes = 0;
     for (const value of values) this.pushBack(value);
   }
 
@@ -110,6 +124,7 @@ export class ListValue implements Collection {
     this.items = new Array(this.items.length * 2);
     this.head = 0;
     this.length = 0;
+    this.elementBytes = 0;
     for (const value of values) this.pushBack(value);
   }
 

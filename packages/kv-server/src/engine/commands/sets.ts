@@ -3,6 +3,7 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
+import { ARRAY_SLOT_BYTES, MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import {
@@ -19,6 +20,9 @@ import {
 // set-max-intset-entries or gets a non-integer member; then it is a hash table for good.
 const INTSET_MAX_ENTRIES = 512;
 
+/** A member's place in the Map (its slot number is a small integer, unboxed) and the array. */
+const MEMBER_BYTES = MAP_ENTRY_BYTES + ARRAY_SLOT_BYTES;
+
 /**
  * member -> its slot in one array: a Map gives O(1) add, remove and membership, as Redis's hash
  * table, and the array gives SPOP and SRANDMEMBER an O(1) random pick (a removal moves the last
@@ -30,6 +34,8 @@ export class SetValue implements Collection {
   private readonly slots: string[] = [];
   /** Still what Redis would keep as an intset; once false, stays false (as in Redis). */
   intset = true;
+  /** Estimated bytes (see memory.ts), kept up to date by `add` and `delete`. */
+  private bytes = 2 * OBJECT_BYTES;
 
   constructor(members: Iterable<string> = []) {
     for (const member of members) this.add(member);
@@ -37,6 +43,10 @@ export class SetValue implements Collection {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  memoryUsage(): number {
+    return this.bytes;
   }
 
   has(member: string): boolean {
@@ -48,6 +58,7 @@ export class SetValue implements Collection {
     if (this.positions.has(member)) return false;
     this.positions.set(member, this.slots.length);
     this.slots.push(member);
+    this.bytes += MEMBER_BYTES + stringBytes(member);
     if (
       this.intset &&
       (this.slots.length > INTSET_MAX_ENTRIES || parseInt64(member) === undefined)
@@ -62,6 +73,7 @@ export class SetValue implements Collection {
     const at = this.positions.get(member);
     if (at === undefined) return false;
     this.positions.delete(member);
+    this.bytes -= MEMBER_BYTES + stringBytes(member);
     const last = this.slots.pop() as string;
     if (at < this.slots.length) {
       this.slots[at] = last;

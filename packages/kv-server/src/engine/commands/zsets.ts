@@ -4,6 +4,7 @@
 import type { Database } from '../database.ts';
 import { type Collection, collectionRestorers, type Value } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
+import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { formatDouble, integerArg, parseDouble, parseStrtod } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import {
@@ -41,6 +42,12 @@ interface SkipNode extends Entry {
 }
 
 const MAX_LEVEL = 32;
+
+// Memory estimates (see memory.ts): a node is an object with a boxed score and two arrays sized
+// by its level (1.33 on average), measured at about 200 bytes; its score is boxed again in the
+// Map. Every sorted set also has a full-height head node and two scratch arrays.
+const ENTRY_BYTES = 200 + MAP_ENTRY_BYTES + 16;
+const SKIP_HEAD_BYTES = 1300;
 
 function node(member: string, score: number, level: number): SkipNode {
   return { member, score, next: new Array(level).fill(null), span: new Array(level).fill(0) };
@@ -161,9 +168,15 @@ export class ZSetValue implements Collection {
   private readonly list = new SkipList();
   /** Still what Redis would keep as a listpack; once false, stays false (as in Redis). */
   compact = true;
+  /** Estimated bytes (see memory.ts), kept up to date by `set` and `delete`. */
+  private bytes = 2 * OBJECT_BYTES + SKIP_HEAD_BYTES;
 
   get size(): number {
     return this.list.length;
+  }
+
+  memoryUsage(): number {
+    return this.bytes;
   }
 
   toSnapshot(): { compact: boolean; entries: [string, number | string][] } {
@@ -219,6 +232,7 @@ export class ZSetValue implements Collection {
     }
     this.scores.set(member, stored);
     this.list.insert(member, stored);
+    if (old === undefined) this.bytes += ENTRY_BYTES + stringBytes(member);
   }
 
   delete(member: string): boolean {
@@ -226,6 +240,7 @@ export class ZSetValue implements Collection {
     if (score === undefined) return false;
     this.list.delete(member, score);
     this.scores.delete(member);
+    this.bytes -= ENTRY_BYTES + stringBytes(member);
     return true;
   }
 

@@ -1,0 +1,170 @@
+// How much memory the data takes, and the per-key access data the eviction policies read.
+//
+// `used_memory` here is an estimate of what the values really cost in this process (V8 objects
+// on a 64-bit Node without pointer compression, Node's default build), not the JS heap: the heap
+// counts garbage and misses the large strings V8 keeps outside it. Every value reports its own
+// estimate (`stringBytes` for a string, `Collection.memoryUsage()` for the others), each
+// Database keeps a running total of its keys, and one MemoryAccountant shared by all the
+// databases keeps the grand total, so reading `used_memory` is O(1) and no write recomputes a
+// whole value. The constants were measured with `node --expose-gc` (heap growth per million
+// items) and the benchmark (`bench/run.ts --memory`) checks the total against RSS growth.
+
+/** A V8 sequential one-byte string: a 16-byte header, then the bytes rounded up to 8. */
+export function stringBytes(s: string): number {
+  return 16 + Math.ceil(s.length / 8) * 8;
+}
+
+/** One entry of a JS Map at its average load (3 words plus a bucket share, tables double). */
+export const MAP_ENTRY_BYTES = 40;
+/** One entry of a JS Set (2 words plus a bucket share). */
+export const SET_ENTRY_BYTES = 32;
+/** One slot of a JS array (a pointer). */
+export const ARRAY_SLOT_BYTES = 8;
+/** A small JS object (a collection's own fields), the same for every collection. */
+export const OBJECT_BYTES = 64;
+/** What a key costs besides its name and value: its Map entry and its entry object. */
+export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 48;
+/** A key's TTL: an entry in the expires Map and the boxed double it holds. */
+export const EXPIRE_BYTES = MAP_ENTRY_BYTES + 16;
+/**
+ * What `used_memory` reports for an empty server, the part that is not data: Redis 7 reports
+ * about 0.9 MB for an empty instance, so a `maxmemory` that works there works here.
+ */
+export const BASE_USED_MEMORY = 1024 * 1024;
+
+// Redis's LRU clock (src/server.h): seconds, 24 bits, wrapping about every 194 days.
+export const LRU_CLOCK_MAX = (1 << 24) - 1;
+export const LRU_CLOCK_RESOLUTION_MS = 1000;
+// Redis's LFU data in the same 24 bits (src/evict.c): 16 bits of minutes, 8 bits of counter.
+export const LFU_INIT_VAL = 5;
+
+export type MaxmemoryPolicy =
+  | 'noeviction'
+  | 'allkeys-lru'
+  | 'allkeys-lfu'
+  | 'allkeys-random'
+  | 'volatile-lru'
+  | 'volatile-lfu'
+  | 'volatile-random'
+  | 'volatile-ttl';
+
+export const MAXMEMORY_POLICIES: readonly MaxmemoryPolicy[] = [
+  'volatile-lru',
+  'volatile-lfu',
+  'volatile-random',
+  'volatile-ttl',
+  'allkeys-lru',
+  'allkeys-lfu',
+  'allkeys-random',
+  'noeviction',
+];
+
+/**
+ * Shared by every Database of an engine: the memory total, the eviction settings, the clock the
+ * access data is stamped with, and the keyspace statistics INFO reports. All plain numbers, so
+ * the hot path (a key lookup) stamps an access without allocating anything.
+ */
+export class MemoryAccountant {
+  /** Sum of every database's key estimates (names, values, TTLs). */
+  dataBytes = 0;
+  peak = BASE_USED_MEMORY;
+  /** 0 = no limit (Redis's default). */
+  maxmemory = 0;
+  policy: MaxmemoryPolicy = 'noeviction';
+  samples = 5;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
+  /** Whether the policy reads LFU counters (then `Entry.access` holds LFU data, as in Redis). */
+  lfu = false;
+  /** Redis's LRU_CLOCK(): seconds & 24 bits, refreshed by `tick` before each command. */
+  lruClock = 0;
+  /** LFUGetTimeInMinutes(): minutes & 16 bits. */
+  minutes = 0;
+  /** Set by the engine for read-only commands: only those count keyspace hits and misses. */
+  countReads = false;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  expiredKeys = 0;
+  evictedKeys = 0;
+
+  constructor(now: number = Date.now()) {
+    this.tick(now);
+  }
+
+  get used(): number {
+    return BASE_USED_MEMORY + this.dataBytes;
+  }
+
+  /** Adds `delta` bytes to the total (negative for a release) and keeps the peak. */
+  add(delta: number): void {
+    this.dataBytes += delta;
+    if (delta > 0 && this.dataBytes + BASE_USED_MEMORY > this.peak) {
+      this.peak = this.dataBytes + BASE_USED_MEMORY;
+    }
+  }
+
+  tick(nowMs: number): void {
+    this.lruClock = Math.floor(nowMs / LRU_CLOCK_RESOLUTION_MS) & LRU_CLOCK_MAX;
+    this.minutes = Math.floor(nowMs / 60_000) & 65535;
+  }
+
+  setPolicy(policy: MaxmemoryPolicy): void {
+    this.policy = policy;
+    this.lfu = policy === 'allkeys-lfu' || policy === 'volatile-lfu';
+  }
+
+  /** The access data a new value starts with (Redis's createObject). */
+  initialAccess(): number {
+    return this.lfu ? (this.minutes << 8) | LFU_INIT_VAL : this.lruClock;
+  }
+
+  /** The access data after a read or write of a value stamped `access` (Redis's lookupKey). */
+  touched(access: number): number {
+    if (!this.lfu) return this.lruClock;
+    // updateLFU: decay by the minutes elapsed, then a logarithmic increment.
+    let counter = this.lfuDecay(access);
+    if (counter < 255) {
+      const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++;
+    }
+    return (this.minutes << 8) | counter;
+  }
+
+  /** Redis's LFUDecrAndReturn: the counter minus one per `lfu-decay-time` minutes idle. */
+  lfuDecay(access: number): number {
+    const ldt = access >>> 8;
+    const counter = access & 255;
+    const elapsed = this.minutes >= ldt ? this.minutes - ldt : 65535 - ldt + this.minutes;
+    const periods = this.lfuDecayTime > 0 ? Math.floor(elapsed / this.lfuDecayTime) : 0;
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  /** Redis's estimateObjectIdleTime, in ms, for LRU access data. */
+  idleMs(access: number): number {
+    const clock = this.lruClock;
+    const ticks = clock >= access ? clock - access : clock + (LRU_CLOCK_MAX - access);
+    return ticks * LRU_CLOCK_RESOLUTION_MS;
+  }
+
+  /** CONFIG RESETSTAT's share: the counters, not the settings or the total. */
+  resetStats(): void {
+    this.keyspaceHits = 0;
+    this.keyspaceMisses = 0;
+    this.expiredKeys = 0;
+    this.evictedKeys = 0;
+    this.peak = this.used;
+  }
+}
+
+/** Redis's bytesToHuman (used_memory_human, maxmemory_human): 1.50M, 512.00K, 100B. */
+export function bytesToHuman(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(2)}${units[unit]}`;
+}
