@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
+import { createLimits, type ServerLimits } from './limits.ts';
 import { engineHandler } from './resp/engine-handler.ts';
 import {
   type ConnectionInfo,
@@ -33,6 +34,12 @@ export interface KvServerOptions {
   snapshotFile?: string;
   /** Default 60 s when `snapshotFile` is set. */
   snapshotIntervalMs?: number;
+  /** maxclients, timeouts, query-buffer and buffered-bytes limits (DEFAULT_LIMITS for the rest). */
+  limits?: Partial<ServerLimits>;
+  /** REST: Host names accepted besides loopback names and the server's own addresses (`*`: any). */
+  allowHosts?: string[];
+  /** REST: origins whose web pages may call the server (CORS); none by default. */
+  allowOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -45,6 +52,8 @@ export interface KvServer {
   respUrl?: string;
   restPort: number;
   respPort?: number;
+  /** The live limits of both ports: changing a field applies at once (CONFIG SET). */
+  limits: ServerLimits;
   close(): Promise<void>;
 }
 
@@ -63,11 +72,24 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
   const core = options.forwardTo
     ? forwardCore(options.forwardTo)
     : engineCore(options, log, started);
-  const restServer = createRestServer({ token, backend: core.backend, log });
+  const limits = createLimits(options.limits);
+  const restServer = createRestServer({
+    token,
+    backend: core.backend,
+    limits,
+    allowHosts: options.allowHosts,
+    allowOrigins: options.allowOrigins,
+    log,
+  });
   const respServer =
     respPort === false
       ? undefined
-      : createRespServer({ password: options.password, createHandler: core.createHandler, log });
+      : createRespServer({
+          password: options.password,
+          createHandler: core.createHandler,
+          limits,
+          log,
+        });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -96,6 +118,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
       restUrl: `http://${urlHost}:${restPort}`,
       respPort: boundResp,
       respUrl: boundResp === undefined ? undefined : `redis://${urlHost}:${boundResp}`,
+      limits,
       close,
     };
   } catch (error) {

@@ -4,28 +4,30 @@
 // real Redis keeps its exact type (status vs bulk string, nil vs null array) on the way through.
 //
 // Every length a peer declares is checked against limits before anything is buffered for it,
-// so a `$999999999999` header is a protocol error, never a huge allocation.
+// so a `$999999999999` header is a protocol error, never a huge allocation. Nothing is ever
+// allocated from a declared size either: a `*1048576` header costs nothing until the elements
+// arrive, and the bytes held for a command grow only as its bytes do (`heldBytes`).
 
 import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../engine/reply.ts';
 
 export interface RespLimits {
-  /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len, lowered). */
+  /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len: 512 MB). */
   maxBulkLength: number;
   /** Largest array a peer may declare. */
   maxArrayLength: number;
   /** Longest inline command line (Redis: 64 KB). */
   maxInlineLength: number;
-  /** Total bytes of the arguments of one command. */
+  /** Total bytes of the arguments of one command (the server's query-buffer limit is lower). */
   maxCommandBytes: number;
   /** Nesting depth of reply arrays (client side only). */
   maxDepth: number;
 }
 
 export const DEFAULT_RESP_LIMITS: RespLimits = {
-  maxBulkLength: 64 * 1024 * 1024,
+  maxBulkLength: 512 * 1024 * 1024,
   maxArrayLength: 1024 * 1024,
   maxInlineLength: 64 * 1024,
-  maxCommandBytes: 128 * 1024 * 1024,
+  maxCommandBytes: 1024 * 1024 * 1024,
   maxDepth: 64,
 };
 
@@ -43,6 +45,12 @@ export class RespProtocolError extends Error {}
 
 const CR = 13;
 const LF = 10;
+
+/**
+ * What one parsed argument costs beyond its bytes (a Buffer view and its slot in argv), counted
+ * in `heldBytes` so a command of a million empty arguments is not "6 MB" but what it really holds.
+ */
+export const ARG_OVERHEAD_BYTES = 96;
 
 /** Signals "not enough bytes yet"; `need` is a lower bound on the total bytes required. */
 class Incomplete {
@@ -119,19 +127,20 @@ abstract class Decoder<T> {
   }
 
   /** Index of the CR of the line starting at `from`; incomplete when the line has no end yet. */
-  protected lineEnd(buf: Buffer, from: number, maxLength: number): number {
+  protected lineEnd(buf: Buffer, from: number, maxLength: number, what = 'inline request'): number {
     const end = buf.indexOf(CR, from);
     if (end === -1 || end + 1 >= buf.length) {
-      if (buf.length - from > maxLength) throw this.tooLongLine();
+      if (buf.length - from > maxLength) throw this.tooLongLine(what);
       INCOMPLETE.need = buf.length + 1;
       throw INCOMPLETE;
     }
-    if (end - from > maxLength) throw this.tooLongLine();
+    if (end - from > maxLength) throw this.tooLongLine(what);
     return end;
   }
 
-  protected tooLongLine(): RespProtocolError {
-    return new RespProtocolError('ERR Protocol error: too big inline request');
+  /** Redis's texts: "too big inline request", "too big mbulk count string", "too big bulk count string". */
+  protected tooLongLine(what = 'inline request'): RespProtocolError {
+    return new RespProtocolError(`ERR Protocol error: too big ${what}`);
   }
 
   /** Parses the signed integer in buf[from, end); NaN when it is not one. */
@@ -174,14 +183,25 @@ abstract class Decoder<T> {
 export class CommandDecoder extends Decoder<Buffer[]> {
   /** The multibulk command being read, when it spans several reads. */
   private argv: Buffer[] | undefined;
-  private filled = 0;
+  /** How many arguments its header announced: a promise, not an allocation. */
+  private expected = 0;
   private argBytes = 0;
+
+  /** Bytes this connection holds: unparsed input plus the arguments of a half-read command. */
+  get heldBytes(): number {
+    return this.bufferedBytes + (this.argv === undefined ? 0 : this.argBytes);
+  }
+
+  /** Whether part of a command has arrived and the rest has not. */
+  get partial(): boolean {
+    return this.argv !== undefined || this.bufferedBytes > 0;
+  }
 
   protected parse(buf: Buffer, start: number): Buffer[] {
     let pos = start;
     if (this.argv === undefined) {
       if (buf[pos] !== 42 /* * */) return this.parseInline(buf, pos);
-      const headerEnd = this.lineEnd(buf, pos + 1, 32);
+      const headerEnd = this.lineEnd(buf, pos + 1, 32, 'mbulk count string');
       const count = this.int(buf, pos + 1, headerEnd);
       if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
         throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
@@ -190,12 +210,14 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       this.consume(pos);
       // `*0` and `*-1` are valid and mean "nothing": the caller skips empty commands.
       if (count <= 0) return [];
-      this.argv = new Array(count);
-      this.filled = 0;
+      // Grown one argument at a time as they arrive (as Redis does): `new Array(count)` would
+      // let ten bytes (`*1048576\r\n`) reserve megabytes.
+      this.argv = [];
+      this.expected = count;
       this.argBytes = 0;
     }
     const argv = this.argv;
-    while (this.filled < argv.length) {
+    while (argv.length < this.expected) {
       if (pos >= buf.length) {
         INCOMPLETE.need = pos + 1;
         throw INCOMPLETE;
@@ -204,19 +226,19 @@ export class CommandDecoder extends Decoder<Buffer[]> {
         const got = String.fromCharCode(buf[pos]!);
         throw new RespProtocolError(`ERR Protocol error: expected '$', got '${got}'`);
       }
-      const lenEnd = this.lineEnd(buf, pos + 1, 32);
+      const lenEnd = this.lineEnd(buf, pos + 1, 32, 'bulk count string');
       const len = this.int(buf, pos + 1, lenEnd);
       if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
         throw new RespProtocolError('ERR Protocol error: invalid bulk length');
       }
       // The arguments read so far are held, not buffered: bound their total too.
-      this.argBytes += len;
+      this.argBytes += len + ARG_OVERHEAD_BYTES;
       if (this.argBytes > this.limits.maxCommandBytes) {
         throw new RespProtocolError('ERR Protocol error: command too large');
       }
       const dataStart = lenEnd + 2;
       pos = this.bulkEnd(buf, dataStart, len);
-      argv[this.filled++] = buf.subarray(dataStart, dataStart + len);
+      argv.push(buf.subarray(dataStart, dataStart + len));
       this.consume(pos);
     }
     this.argv = undefined;

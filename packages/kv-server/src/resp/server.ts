@@ -6,7 +6,10 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ErrorReply, OK, type Reply } from '../engine/reply.ts';
+import { ClientInfo } from '../engine/clients.ts';
+import { ErrorReply, MapReply, OK, type Reply } from '../engine/reply.ts';
+import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
+import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
 import {
   CommandDecoder,
   DEFAULT_RESP_LIMITS,
@@ -20,22 +23,29 @@ export interface RespConnectionHandler {
   execute(argv: Buffer[]): Reply | Promise<Reply>;
   /** Set when the handler wants the connection closed after the current reply. */
   readonly closeRequested?: boolean;
+  /** Set while the connection may stay quiet on purpose (subscribed): the idle timeout spares it, as Redis's does. */
+  readonly idleExempt?: boolean;
   close(): void;
+  /**
+   * HELLO, once the server has checked its protocol version, AUTH and SETNAME: answers it (a
+   * forwarding handler passes it to its backend connection). Without it the server answers with
+   * its own map. A non-error reply switches the connection to `protocol`.
+   */
+  hello?(protocol: 2 | 3 | undefined, setName: string | undefined): Reply | Promise<Reply>;
 }
 
-export interface ConnectionInfo {
-  id: number;
-  /** Set by CLIENT SETNAME (and HELLO ... SETNAME). */
-  name: string | undefined;
-}
+/** The connection registry's entry (engine/clients.ts): id, addresses, name, protocol ... */
+export type ConnectionInfo = ClientInfo;
 
 export interface RespServerOptions {
   password?: string;
   createHandler(info: ConnectionInfo): RespConnectionHandler;
   /** Stop reading a connection while this many reply bytes wait to be written. */
   maxOutputBytes?: number;
-  /** Close a connection whose unparsed input grows past this many bytes. */
+  /** Close a connection whose unparsed input grows past this many bytes (default: limits.queryBufferLimit). */
   maxInputBytes?: number;
+  /** maxclients, timeouts, query-buffer limits; read at each check, so changes apply at once. */
+  limits?: ServerLimits;
   log?: (line: string) => void;
 }
 
@@ -45,23 +55,63 @@ const NO_PASSWORD = new ErrorReply(
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
 );
 
+/** Per-connection state the sweep reads. */
+interface Guard {
+  lastActive: number;
+  /** When the unfinished request began arriving; 0 when none is pending. */
+  partialSince: number;
+  /** The connection's share of the input budget, as last counted. */
+  held: number;
+  /** Whether the idle timeout may close it (not while a blocking command waits). */
+  idle(): boolean;
+  close?(): void;
+}
+
+/** How often timeouts are checked: they fire at most this much late. */
+const SWEEP_MS = 100;
+
 export function createRespServer(options: RespServerOptions): Server {
   const maxOutput = options.maxOutputBytes ?? 8 * 1024 * 1024;
-  const maxInput = options.maxInputBytes ?? 2 * DEFAULT_RESP_LIMITS.maxBulkLength;
+  const limits = options.limits ?? createLimits();
+  const maxInput = () => options.maxInputBytes ?? limits.queryBufferLimit;
   const password = options.password ? Buffer.from(options.password) : undefined;
   let nextId = 0;
   const sockets = new Set<Socket>();
+  const guards = new Map<Socket, Guard>();
+  /** Input held by all connections together (limits.maxBufferedBytes). */
+  let heldTotal = 0;
+  let lastAttackLog = 0;
 
   const server = createServer((socket) => {
+    // Redis's maxclients: say why, then close, before anything is read or allocated.
+    if (sockets.size >= limits.maxClients) {
+      socket.on('error', () => socket.destroy());
+      socket.end('-ERR max number of clients reached\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
     sockets.add(socket);
     socket.setNoDelay(true);
-    const info: ConnectionInfo = { id: ++nextId, name: undefined };
+    const info = new ClientInfo(
+      ++nextId,
+      `${socket.remoteAddress}:${socket.remotePort}`,
+      `${socket.localAddress}:${socket.localPort}`,
+    );
     const handler = options.createHandler(info);
     let authenticated = password === undefined;
+    const authenticatedLimits = () => ({
+      ...DEFAULT_RESP_LIMITS,
+      maxBulkLength: limits.protoMaxBulkLen,
+    });
     const decoder = new CommandDecoder(
-      authenticated ? DEFAULT_RESP_LIMITS : UNAUTHENTICATED_RESP_LIMITS,
+      authenticated ? authenticatedLimits() : UNAUTHENTICATED_RESP_LIMITS,
     );
+    const guard: Guard = { lastActive: Date.now(), partialSince: 0, held: 0, idle: () => true };
     const writer = new ReplyWriter();
+    const setProtocol = (protocol: 2 | 3) => {
+      info.protocol = protocol;
+      writer.protocol = protocol;
+    };
     let waiting = false; // an async reply (forwarding) is in flight: keep order, wait for it
     let ending = false;
 
@@ -73,6 +123,20 @@ export function createRespServer(options: RespServerOptions): Server {
       flush();
       socket.end();
     };
+    info.kill = () => {
+      ending = true;
+      socket.destroy();
+    };
+    // Out-of-band replies (pub/sub messages, invalidations): they go out between replies, never
+    // inside one, because commands run synchronously and `writer` only holds whole replies.
+    info.push = (reply) => {
+      if (socket.destroyed) return false;
+      writer.write(reply);
+      if (!waiting) flush();
+      return true;
+    };
+    info.outputBytes = () => writer.length + socket.writableLength;
+    info.inputBytes = () => decoder.bufferedBytes;
 
     const checkPassword = (user: Buffer | undefined, given: Buffer): boolean => {
       if (password === undefined) return false;
@@ -91,7 +155,7 @@ export function createRespServer(options: RespServerOptions): Server {
           argv.length === 3 ? checkPassword(argv[1], argv[2]!) : checkPassword(undefined, argv[1]!);
         if (!ok) return WRONGPASS;
         authenticated = true;
-        decoder.limits = DEFAULT_RESP_LIMITS;
+        decoder.limits = authenticatedLimits();
         return OK;
       }
       if (name === 'hello') return hello(argv);
@@ -103,33 +167,38 @@ export function createRespServer(options: RespServerOptions): Server {
       return undefined;
     };
 
-    const hello = (argv: Buffer[]): Reply => {
+    const hello = (argv: Buffer[]): Reply | Promise<Reply> => {
       let i = 1;
+      let protocol: 2 | 3 | undefined;
       if (argv.length > 1) {
         const version = argv[1]!.toString('latin1');
         i = 2;
-        if (version !== '2') {
-          return new ErrorReply(
-            /^\d+$/.test(version)
-              ? 'NOPROTO sorry, this protocol version is not supported.'
-              : 'ERR Protocol version is not an integer or out of range',
-          );
+        if (!/^-?\d{1,18}$/.test(version)) {
+          return new ErrorReply('ERR Protocol version is not an integer or out of range');
         }
+        if (version !== '2' && version !== '3') {
+          return new ErrorReply('NOPROTO unsupported protocol version');
+        }
+        protocol = version === '3' ? 3 : 2;
       }
       let setName: string | undefined;
       for (; i < argv.length; i++) {
         const option = argv[i]!.toString('latin1').toLowerCase();
-        if (option === 'auth' && i + 2 < argv.length) {
-          if (!checkPassword(argv[i + 1], argv[i + 2]!)) {
-            return password === undefined ? NO_PASSWORD : WRONGPASS;
-          }
+        const more = argv.length - 1 - i;
+        if (option === 'auth' && more >= 2) {
+          // Without a password the default user is "nopass": any password is accepted for it
+          // (Redis's ACL), unlike plain AUTH, which says no password is configured.
+          const user = argv[i + 1]!.toString('latin1');
+          const ok =
+            password === undefined ? user === 'default' : checkPassword(argv[i + 1], argv[i + 2]!);
+          if (!ok) return WRONGPASS;
           authenticated = true;
-          decoder.limits = DEFAULT_RESP_LIMITS;
+          decoder.limits = authenticatedLimits();
           i += 2;
-        } else if (option === 'setname' && i + 1 < argv.length) {
+        } else if (option === 'setname' && more >= 1) {
           setName = argv[++i]!.toString('latin1');
         } else {
-          return new ErrorReply(`ERR Syntax error in HELLO option '${option}'`);
+          return new ErrorReply(`ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`);
         }
       }
       if (!authenticated) {
@@ -137,24 +206,34 @@ export function createRespServer(options: RespServerOptions): Server {
           'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
         );
       }
-      if (setName !== undefined) info.name = setName;
+      if (setName !== undefined) {
+        if (/[^\x21-\x7e]/.test(setName)) {
+          return new ErrorReply(
+            'ERR Client names cannot contain spaces, newlines or special characters.',
+          );
+        }
+        info.name = setName === '' ? undefined : setName;
+      }
+      if (handler.hello !== undefined) {
+        const reply = handler.hello(protocol, setName);
+        const apply = (r: Reply) => {
+          if (protocol !== undefined && !(r instanceof ErrorReply)) setProtocol(protocol);
+          return r;
+        };
+        return reply instanceof Promise ? reply.then(apply) : apply(reply);
+      }
+      // The reply goes out in the protocol just chosen, as Redis's does.
+      if (protocol !== undefined) setProtocol(protocol);
       const text = (s: string) => Buffer.from(s);
-      return [
-        text('server'),
-        text('redis'),
-        text('version'),
-        text('7.0.0'),
-        text('proto'),
-        2,
-        text('id'),
-        info.id,
-        text('mode'),
-        text('standalone'),
-        text('role'),
-        text('master'),
-        text('modules'),
-        [],
-      ];
+      return new MapReply([
+        [text('server'), text('redis')],
+        [text('version'), text(REDIS_COMPAT_VERSION)],
+        [text('proto'), info.protocol],
+        [text('id'), info.id],
+        [text('mode'), text('standalone')],
+        [text('role'), text('master')],
+        [text('modules'), []],
+      ]);
     };
 
     /** A bug in a command must cost one error reply, not the whole server. */
@@ -190,8 +269,22 @@ export function createRespServer(options: RespServerOptions): Server {
           }
           const argv = decoder.next();
           if (argv === undefined) break;
+          guard.partialSince = 0; // a whole command arrived: what follows is a new request
           if (argv.length === 0) continue;
           const name = argv[0]!.toString('latin1').toLowerCase();
+          // An HTTP request sent to this port (a web page's fetch, DNS rebinding): its request
+          // line parses as POST, its headers as `Host:`. Close before running anything, as Redis
+          // does, and log it at most once a minute.
+          if (name === 'post' || name === 'host:') {
+            const now = Date.now();
+            if (now - lastAttackLog > 60_000) {
+              lastAttackLog = now;
+              options.log?.(`kv-server: ${SECURITY_ATTACK_LOG}`);
+            }
+            ending = true;
+            socket.destroy();
+            return;
+          }
           const reply = local(name, argv) ?? executeSafely(argv);
           if (reply instanceof Promise) {
             waiting = true;
@@ -216,14 +309,42 @@ export function createRespServer(options: RespServerOptions): Server {
       if (ending) end();
       else {
         flush();
-        if (decoder.bufferedBytes > maxInput) {
+        // Redis's client-query-buffer-limit (which Redis enforces without a reply; the error
+        // line here says why before the close), and the budget all connections share.
+        const held = decoder.heldBytes;
+        heldTotal += held - guard.held;
+        guard.held = held;
+        if (held > maxInput()) {
           writer.write(new ErrorReply('ERR Protocol error: query buffer too large'));
           end();
+          dropInput();
+        } else if (heldTotal > limits.maxBufferedBytes) {
+          writer.write(
+            new ErrorReply('ERR kv-server: too much unfinished input across connections'),
+          );
+          end();
+          dropInput();
         }
       }
+      guard.partialSince = decoder.partial ? guard.partialSince || Date.now() : 0;
     };
 
+    /** The connection is closing: what it held no longer counts (and is never parsed). */
+    const dropInput = () => {
+      heldTotal -= guard.held;
+      guard.held = 0;
+      guard.partialSince = 0;
+    };
+    guard.idle = () => !waiting && !handler.idleExempt;
+    guard.close = () => {
+      ending = true;
+      dropInput();
+      socket.destroy();
+    };
+    guards.set(socket, guard);
+
     socket.on('data', (chunk: Buffer) => {
+      guard.lastActive = Date.now();
       if (ending) return;
       decoder.push(chunk);
       run();
@@ -231,9 +352,29 @@ export function createRespServer(options: RespServerOptions): Server {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       sockets.delete(socket);
+      guards.delete(socket);
+      dropInput();
       handler.close();
     });
   });
+
+  // Redis's clientsCron: idle connections (`timeout`) and requests that never finish
+  // (a half-sent 60 MB bulk string would otherwise be held forever).
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    const idleMs = limits.idleTimeoutMs;
+    const requestMs = limits.requestTimeoutMs;
+    if (idleMs <= 0 && requestMs <= 0) return;
+    for (const guard of guards.values()) {
+      if (requestMs > 0 && guard.partialSince > 0 && now - guard.partialSince > requestMs) {
+        guard.close?.();
+      } else if (idleMs > 0 && now - guard.lastActive > idleMs && guard.idle()) {
+        guard.close?.();
+      }
+    }
+  }, SWEEP_MS);
+  sweep.unref();
+  server.on('close', () => clearInterval(sweep));
 
   // Closing the server also closes idle client connections, so close() does not hang.
   const close = server.close.bind(server);

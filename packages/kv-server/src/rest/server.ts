@@ -3,8 +3,16 @@
 // Every response body is JSON, errors included, because @upstash/redis parses every body.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import { isIP, type Socket } from 'node:net';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../engine/reply.ts';
+import { createLimits, type ServerLimits } from '../limits.ts';
 import { BackendUnavailableError, type CommandBackend } from './backend.ts';
 import { replyToJson } from './json.ts';
 import { refusal } from './refused.ts';
@@ -16,6 +24,15 @@ export interface RestServerOptions {
   maxBodyBytes?: number;
   /** Most commands in one `/pipeline` or `/multi-exec` request. */
   maxCommands?: number;
+  /** maxclients, the request timeout, bytes buffered across requests; read at each check. */
+  limits?: ServerLimits;
+  /**
+   * Host header names accepted besides loopback names and the address a request arrived on
+   * (`--allow-host`; `*` accepts any). Anything else is refused: DNS rebinding.
+   */
+  allowHosts?: readonly string[];
+  /** Origins (`http://localhost:5173`) whose pages may call the server (`--allow-origin`). */
+  allowOrigins?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -32,14 +49,23 @@ class HttpError extends Error {
   }
 }
 
-const ALLOWED_METHODS = new Set(['HEAD', 'GET', 'POST', 'PUT']);
+// HEAD is not among them: a HEAD of the path form would run the command and hide the result.
+const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT']);
 const EXAMPLE = 'a JSON array like ["set","key","value"]';
 
 export function createRestServer(options: RestServerOptions): Server {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxCommands = options.maxCommands ?? DEFAULT_MAX_COMMANDS;
+  const limits = options.limits ?? createLimits();
+  const allowHosts = new Set((options.allowHosts ?? []).map(normalizeHost));
+  const allowOrigins = new Set(options.allowOrigins ?? []);
   const tokenDigest = digest(options.token);
   let syncCounter = 0;
+  /** Open connections, and those over maxclients (answered 503, then closed). */
+  let connections = 0;
+  const overCap = new WeakSet<Socket>();
+  /** Request body bytes held right now, across all requests (limits.maxBufferedBytes). */
+  let buffered = 0;
 
   const server = createServer((req, res) => {
     // Read-your-writes: a value that changes on every request; a single node needs no more.
@@ -60,30 +86,147 @@ export function createRestServer(options: RestServerOptions): Server {
   // races where the client reuses a socket the server is closing. Headers must time out later.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A request (headers and body) must arrive within the limit; read live, so a change applies.
+  Object.defineProperty(server, 'requestTimeout', { get: () => limits.requestTimeoutMs });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+    if (connections > limits.maxClients) {
+      overCap.add(socket);
+      // Its first request is answered 503; one that sends nothing is not kept.
+      setTimeout(() => socket.destroy(), 2000).unref();
+    }
+  });
+
+  // Requests Node's HTTP parser refuses (double Content-Length, Content-Length with
+  // Transfer-Encoding, oversized headers, the request timeout) get a JSON body too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const detail =
+      status === 408
+        ? `the request did not arrive within ${Math.round(limits.requestTimeoutMs / 1000)} s`
+        : `${error.code ?? 'parse error'}: ${error.message}`;
+    const json = JSON.stringify({ error: `ERR malformed HTTP request (${detail})` });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  });
+
+  /**
+   * The checks every route goes through before anything runs: the connection cap, the request
+   * target, Host (DNS rebinding), Origin (web pages; CORS preflights for allowed origins only),
+   * the method, and the token (never from the URL). Returns the parsed target, or undefined when
+   * the request was answered here (a preflight).
+   */
+  function admit(req: IncomingMessage, res: ServerResponse): Target | undefined {
+    if (overCap.has(req.socket)) {
+      res.shouldKeepAlive = false;
+      throw new HttpError(
+        503,
+        `ERR max number of clients reached (${limits.maxClients} connections): close some, or raise maxclients`,
+      );
+    }
+    const target = parseTarget(req.url ?? '/');
+    if (!hostAllowed(req)) {
+      throw new HttpError(
+        403,
+        `ERR Host ${JSON.stringify(req.headers.host)} is not this server: kv-server answers only requests addressed to a loopback name or its own address (a web page could otherwise reach it through DNS rebinding); start it with --allow-host <name> to accept that name`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!allowOrigins.has(origin)) {
+        throw new HttpError(
+          403,
+          `ERR requests from web pages (Origin ${JSON.stringify(origin)}) are refused: start kv-server with --allow-origin ${origin} to let that page call it`,
+        );
+      }
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', 'upstash-sync-token');
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+        res.writeHead(204, {
+          'Access-Control-Allow-Methods': 'GET, POST, PUT',
+          'Access-Control-Allow-Headers':
+            req.headers['access-control-request-headers'] ?? 'Authorization, Content-Type',
+          'Access-Control-Max-Age': '600',
+        });
+        res.end();
+        req.resume();
+        return undefined;
+      }
+    }
     const method = req.method ?? 'GET';
     if (!ALLOWED_METHODS.has(method)) {
-      res.setHeader('Allow', 'HEAD, GET, POST, PUT');
+      res.setHeader('Allow', 'GET, POST, PUT');
       throw new HttpError(
         405,
         `ERR method ${method} is not allowed: use POST (or GET for the path form)`,
       );
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!authorized(req, url)) {
+    if (target.query.has('_token')) {
+      throw new HttpError(
+        401,
+        'WRONGPASS a token in the URL (?_token=) is not accepted, since any web page can put one in a link: send the header "Authorization: Bearer <token>" instead',
+      );
+    }
+    if (!authorized(req)) {
       throw new HttpError(
         401,
         'WRONGPASS invalid or missing auth token: send the header "Authorization: Bearer <token>" with the token kv-server printed when it started',
       );
     }
+    return target;
+  }
+
+  /** Loopback names, the address this request arrived on, and what --allow-host lists. */
+  function hostAllowed(req: IncomingMessage): boolean {
+    const header = req.headers.host;
+    // HTTP/1.0 clients may send none; browsers always do.
+    if (header === undefined) return true;
+    if (allowHosts.has('*')) return true;
+    const host = normalizeHost(header);
+    if (host === 'localhost' || host.endsWith('.localhost')) return true;
+    if (isIP(host) !== 0) {
+      if (isLoopback(host)) return true;
+      const local = normalizeHost(req.socket.localAddress ?? '');
+      if (host === local || `::ffff:${host}` === local) return true;
+    }
+    return allowHosts.has(host);
+  }
+
+  /** Holds `bytes` more of request bodies; false when the shared budget is spent. */
+  function hold(bytes: number): boolean {
+    if (buffered + bytes > limits.maxBufferedBytes) return false;
+    buffered += bytes;
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const admitted = admit(req, res);
+    if (admitted === undefined) return;
+    const method = req.method ?? 'GET';
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBody) throw tooLarge(req, maxBody);
-    const body = await readBody(req, maxBody);
+    const body = await readBody(req, maxBody, hold, (bytes) => {
+      buffered -= bytes;
+    });
+    if (body === BUSY) throw busy(req, limits.maxBufferedBytes);
     if (body === undefined) throw tooLarge(req, maxBody);
 
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const path = admitted.path.replace(/\/+$/, '') || '/';
 
     if (path === '/') {
       const argv = toArgv(parseJson(body), 'the body');
@@ -104,12 +247,12 @@ export function createRestServer(options: RestServerOptions): Server {
         }
       }
     } else {
-      const argv = pathArgv(url, method, body);
+      const argv = pathArgv(admitted, method, body);
       const name = argv[0]?.toString('latin1') ?? '';
       if (!options.backend.knows(name)) {
         throw new HttpError(
           404,
-          `ERR no endpoint or command at ${JSON.stringify(url.pathname)}: POST ${EXAMPLE} to /, commands to /pipeline or /multi-exec, or use /<command>/<arg>/...`,
+          `ERR no endpoint or command at ${JSON.stringify(admitted.path)}: POST ${EXAMPLE} to /, commands to /pipeline or /multi-exec, or use /<command>/<arg>/...`,
         );
       }
       await sendSingle(res, argv, base64);
@@ -139,16 +282,52 @@ export function createRestServer(options: RestServerOptions): Server {
     return argvs;
   }
 
-  function authorized(req: IncomingMessage, url: URL): boolean {
+  function authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ')
-      ? header.slice(7).trim()
-      : (url.searchParams.get('_token') ?? '');
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     // Compare digests so the time taken says nothing about how much of the token was right.
     return given !== '' && timingSafeEqual(digest(given), tokenDigest);
   }
 
   return server;
+}
+
+/** The request target as sent: the path is never normalised (`..` in the path form is data). */
+interface Target {
+  /** The raw path, still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+}
+
+function parseTarget(raw: string): Target {
+  // Only the origin form (`/path?query`) is served; `*`, absolute URLs and anything that is
+  // not a path are a 400 with a JSON body, never an exception.
+  if (!raw.startsWith('/')) {
+    throw new HttpError(
+      400,
+      `ERR invalid request target ${JSON.stringify(raw.slice(0, 100))}: expected a path such as /pipeline or /get/key`,
+    );
+  }
+  const q = raw.indexOf('?');
+  return q === -1
+    ? { path: raw, query: new URLSearchParams() }
+    : { path: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
+}
+
+/** A Host header (or an address) without its port or brackets, lower case, no trailing dot. */
+function normalizeHost(value: string): string {
+  let host = value.trim().toLowerCase();
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    host = end === -1 ? host.slice(1) : host.slice(1, end);
+  } else if (host.indexOf(':') === host.lastIndexOf(':')) {
+    host = host.replace(/:\d*$/, ''); // name:port (a bare IPv6 address keeps its colons)
+  }
+  return host.replace(/\.$/, '');
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^127\.\d+\.\d+\.\d+$/.test(ip) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(ip);
 }
 
 function checkRefused(argv: Buffer[]): void {
@@ -161,8 +340,24 @@ function digest(text: string): Buffer {
 }
 
 function tooLarge(req: IncomingMessage, max: number): HttpError {
+  discardRest(req, max);
+  return new HttpError(
+    413,
+    `ERR request body is over the ${Math.round(max / 1024 / 1024)} MB limit: store less per request or split it`,
+  );
+}
+
+function busy(req: IncomingMessage, max: number): HttpError {
+  discardRest(req, DEFAULT_MAX_BODY_BYTES);
+  return new HttpError(
+    503,
+    `ERR kv-server is already holding ${Math.round(max / 1024 / 1024)} MB of unfinished request bodies: try again in a moment`,
+  );
+}
+
+function discardRest(req: IncomingMessage, max: number): void {
   // Nothing more is buffered. The rest of the body is discarded as it arrives, so a client
-  // still writing it gets to read the 413 instead of a reset connection; a client that keeps
+  // still writing it gets to read the error instead of a reset connection; a client that keeps
   // sending far more, or for long, is cut off.
   let discarded = 0;
   const cutOff = () => req.socket.destroy();
@@ -173,34 +368,49 @@ function tooLarge(req: IncomingMessage, max: number): HttpError {
   });
   req.on('end', () => clearTimeout(timer));
   req.resume();
-  return new HttpError(
-    413,
-    `ERR request body is over the ${Math.round(max / 1024 / 1024)} MB limit: store less per request or split it`,
-  );
 }
 
-/** The whole body, or undefined as soon as it grows past `max` (the rest is never buffered). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+const BUSY = Symbol('busy');
+
+/**
+ * The whole body; undefined as soon as it grows past `max` (the rest is never buffered); BUSY
+ * when the bytes held across all requests would pass their limit. `hold` takes bytes from that
+ * shared budget; `release` gives them back when the request is over, however it ends.
+ */
+function readBody(
+  req: IncomingMessage,
+  max: number,
+  hold: (bytes: number) => boolean,
+  release: (bytes: number) => void,
+): Promise<Buffer | undefined | typeof BUSY> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooBig = false;
+    let held = 0;
+    let stopped = false;
+    const stop = (result: undefined | typeof BUSY) => {
+      req.off('data', onData);
+      chunks.length = 0;
+      stopped = true;
+      resolve(result);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        req.off('data', onData);
-        chunks.length = 0;
-        tooBig = true;
-        resolve(undefined);
-        return;
-      }
+      if (size > max) return stop(undefined);
+      if (!hold(chunk.length)) return stop(BUSY);
+      held += chunk.length;
       chunks.push(chunk);
     };
     req.on('data', onData);
     req.on('end', () => {
-      if (!tooBig) resolve(Buffer.concat(chunks, size));
+      if (!stopped) resolve(Buffer.concat(chunks, size));
     });
     req.on('error', reject);
+    // Read to the end, or the connection died: the chunks are no longer held here.
+    req.once('close', () => {
+      release(held);
+      held = 0;
+    });
   });
 }
 
@@ -241,13 +451,13 @@ function describe(value: unknown): string {
 }
 
 /** `/set/key/value?EX=100` -> set key value EX 100 (+ the raw POST body as a last argument). */
-function pathArgv(url: URL, method: string, body: Buffer): Buffer[] {
-  const argv = url.pathname
+function pathArgv(target: Target, method: string, body: Buffer): Buffer[] {
+  const argv = target.path
     .split('/')
     .slice(1)
     .filter((segment, i, all) => segment !== '' || i < all.length - 1)
     .map(percentDecode);
-  for (const [key, value] of url.searchParams) {
+  for (const [key, value] of target.query) {
     if (key === '_token') continue;
     argv.push(Buffer.from(key, 'utf8'));
     if (value !== '') argv.push(Buffer.from(value, 'utf8'));

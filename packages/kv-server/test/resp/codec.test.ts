@@ -58,7 +58,7 @@ describe('CommandDecoder', () => {
     const notBulk = new CommandDecoder();
     notBulk.push(b('*1\r\n:1\r\n'));
     expect(() => notBulk.next()).toThrow(/expected '\$', got ':'/);
-    const tooMuch = new CommandDecoder({ ...DEFAULT_RESP_LIMITS, maxCommandBytes: 10 });
+    const tooMuch = new CommandDecoder({ ...DEFAULT_RESP_LIMITS, maxCommandBytes: 200 });
     tooMuch.push(encodeCommand(['SET', 'key', 'a value longer than that']));
     expect(() => tooMuch.next()).toThrow(/command too large/);
     const longLine = new CommandDecoder();

@@ -32,6 +32,22 @@ async function post(
   return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
+/** A GET with the path sent byte for byte (no dot-segment or bracket normalisation). */
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, headers: auth }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** The key every bad-input test checks is untouched afterwards. */
@@ -173,7 +189,7 @@ describe('Upstash-Encoding: base64', () => {
 
 describe('the path form', () => {
   it('takes GET /cmd/arg..., query pairs as more arguments, and the POST body as the last one', async () => {
-    const set = await fetch(`${base}/set/pathkey/pathvalue?EX=100&_token=${TOKEN}`);
+    const set = await fetch(`${base}/set/pathkey/pathvalue?EX=100`, { headers: auth });
     expect(await set.json()).toEqual({ result: 'OK' });
     expect((await post('/', ['ttl', 'pathkey'])).json.result).toBeGreaterThan(98);
     const get = await fetch(`${base}/get/pathkey`, { headers: auth });
@@ -194,13 +210,31 @@ describe('the path form', () => {
     expect((await post('/', ['exists', 'a key/with slash'])).json).toEqual({ result: 1 });
   });
 
-  it('accepts PUT like POST, and HEAD like GET without a body', async () => {
+  it('accepts PUT like POST; HEAD runs nothing (405)', async () => {
     const put = await fetch(`${base}/set/putkey`, { method: 'PUT', headers: auth, body: 'put!' });
     expect(await put.json()).toEqual({ result: 'OK' });
-    const head = await fetch(`${base}/get/putkey`, { method: 'HEAD', headers: auth });
-    expect(head.status).toBe(200);
+    const head = await fetch(`${base}/set/putkey/changed`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET, POST, PUT');
     expect(await head.text()).toBe('');
     expect((await post('/', ['get', 'putkey'])).json).toEqual({ result: 'put!' });
+  });
+
+  it('keeps dot segments as data: /set/k1/v/../k2val is SET k1 v .. k2val, never SET k1 k2val', async () => {
+    // fetch would collapse the dots itself: send the path exactly as written.
+    const res = await rawGet('/set/dots/v/../k2val');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toBe('ERR syntax error');
+    expect((await post('/', ['get', 'dots'])).json).toEqual({ result: null });
+    expect((await rawGet('/set/dots/%2e%2e')).status).toBe(200);
+    expect((await post('/', ['get', 'dots'])).json).toEqual({ result: '..' });
+    expect((await rawGet('/set/dots2/./x')).status).toBe(400);
+    expect((await post('/', ['get', 'dots2'])).json).toEqual({ result: null });
+    // A target that no URL parser accepts is a 400 with a JSON body, not a 500.
+    const invalid = await rawGet('//[/x');
+    expect(invalid.status).toBe(404);
+    expect(JSON.parse(invalid.body).error).toMatch(/no endpoint or command/);
+    await expectIntact();
   });
 });
 
@@ -217,7 +251,12 @@ describe('auth, methods and paths', () => {
     }
     const query = await fetch(`${base}/get/sentinel?_token=wrong`);
     expect(query.status).toBe(401);
-    expect((await fetch(`${base}/get/sentinel?_token=${TOKEN}`)).status).toBe(200);
+    // Even the right token is refused in the URL: a web page can put one in a link.
+    for (const path of [`/get/sentinel?_token=${TOKEN}`, `/set/sentinel/changed?_token=${TOKEN}`]) {
+      const right = await fetch(`${base}${path}`);
+      expect(right.status).toBe(401);
+      expect(((await right.json()) as Json).error).toMatch(/^WRONGPASS a token in the URL/);
+    }
     await expectIntact();
   });
 
