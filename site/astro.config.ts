@@ -8,7 +8,7 @@ import { remarkLessonPage } from './src/course/remark-lesson.ts';
 // pages: "03. Caching with a TTL".
 const lessonLinks = listLessons(lessonsDir())
   .filter((lesson) => lesson.hasReadme)
-  .map((lesson) => ({ slug: `lessons/${lesson.slug}` }));
+  .map((lesson) => ({ slug: `lessons/${lesson.name}` }));
 
 export default defineConfig({
   // The pictures are SVG diagrams: nothing to resize, so no image pipeline (and no sharp).

@@ -12,7 +12,7 @@ const readmes = listLessons(path.join(repoRoot, 'lessons')).filter((lesson) => l
 
 describe('lesson README snippets', () => {
   it('finds the lesson READMEs', () => {
-    expect(readmes.map((lesson) => lesson.slug)).toContain('01-object-store');
+    expect(readmes.map((lesson) => lesson.name)).toContain('01-object-store');
   });
 
   const blocks = readmes.flatMap((lesson) => {

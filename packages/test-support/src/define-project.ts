@@ -1,14 +1,15 @@
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectName as courseProjectName, findRepoRoot } from '@workshop/course';
 import {
   mergeConfig,
   type UserWorkspaceConfig,
   defineProject as vitestDefineProject,
 } from 'vitest/config';
 
-// The repository root (this file is <root>/packages/test-support/src/define-project.ts). Not
-// imported from @workshop/db: vitest.config.ts files load this module natively, keep it light.
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// The repository this package lives in. Not from @workshop/db: vitest.config.ts files load this
+// module natively, keep it light (@workshop/course has no dependencies).
+const REPO_ROOT = findRepoRoot({ from: dirname(fileURLToPath(import.meta.url)), env: {} });
 const GLOBAL_SETUP = join(dirname(fileURLToPath(import.meta.url)), 'global-setup.ts');
 
 /**
@@ -45,8 +46,5 @@ export function defineProject(
 }
 
 export function projectName(root: string): string {
-  const [zone, folder] = relative(REPO_ROOT, root).split(/[\\/]/);
-  if (zone === 'lessons' && folder) return `lesson-${folder}`;
-  if (zone === 'packages' && folder) return folder;
-  return basename(root);
+  return courseProjectName(root, REPO_ROOT);
 }

@@ -4,8 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findRepoRoot } from '@workshop/course';
 import { afterAll, expect } from 'vitest';
 
 const temporaryFolders = new Set<string>();
@@ -20,7 +21,7 @@ export function temporaryFolder(prefix: string): string {
   return folder;
 }
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = findRepoRoot({ from: dirname(fileURLToPath(import.meta.url)), env: {} });
 const BIN = join(REPO_ROOT, 'packages/workshop/bin/workshop.mjs');
 
 /** The process environment without anything that would point the CLI at real services. */

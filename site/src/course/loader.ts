@@ -80,7 +80,7 @@ export function lessonsLoader(options: { repoRoot: string }): Loader {
             `${entry.filePath ?? entry.id}: the frontmatter needs the lesson number, e.g. "lesson: 3".`,
           );
         }
-        const folder = listLessons(dir).find((l) => entry.id === `lessons/${l.slug}`);
+        const folder = listLessons(dir).find((l) => entry.id === `lessons/${l.name}`);
         if (folder && folder.number !== number) {
           throw new Error(
             `${entry.filePath ?? entry.id}: "lesson: ${number}" does not match the folder number ${folder.number}.`,

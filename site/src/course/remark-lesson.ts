@@ -252,7 +252,7 @@ function diffSection(lessonDir: string, number: number): MdNode[] {
         previous.hasReadme
           ? {
               type: 'link',
-              url: `/lessons/${previous.slug}/`,
+              url: `/lessons/${previous.name}/`,
               children: [text(`lesson ${lessonLabel(previous.number)}`)],
             }
           : text(`lesson ${lessonLabel(previous.number)}`),
@@ -299,7 +299,7 @@ export function remarkLessonPage() {
     const items = checklistItems(tree, frontmatter);
     children.unshift(runAndCheck(number));
     const hasExercises = hasHeading(tree, /^exercises?\b/i);
-    children.push(...checklistSection(lesson.slug, number, items, hasExercises));
+    children.push(...checklistSection(lesson.name, number, items, hasExercises));
     children.push(...diffSection(lesson.dir, number));
     tree.children = children;
   };

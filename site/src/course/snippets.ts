@@ -8,6 +8,10 @@
 // This module is the one place that knows these rules; the build, the CLI and the tests call it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { extractRegion, RegionError } from '@workshop/course';
+
+// Region markers (every comment syntax) and cutting a region out are @workshop/course's.
+export { extractRegion } from '@workshop/course';
 
 export interface SnippetRef {
   /** Path relative to the lesson folder, as written in the README. */
@@ -41,70 +45,6 @@ export function formatSnippetRef(ref: SnippetRef): string {
   return ref.region ? `${ref.file}#${ref.region}` : ref.file;
 }
 
-// `// #region name`, also `# #region name` (shell, YAML) and `<!-- #region name -->` / `/* */`.
-const MARKER = /^\s*(?:\/\/|#|<!--|\/\*)\s*#(region|endregion)\b\s*([\w.-]*)/;
-
-function markerOf(line: string): { kind: 'region' | 'endregion'; name: string } | null {
-  const match = MARKER.exec(line);
-  if (!match) return null;
-  return { kind: match[1] as 'region' | 'endregion', name: match[2] ?? '' };
-}
-
-/** Removes the indentation that every non-blank line shares. */
-export function dedent(lines: string[]): string[] {
-  let common = Number.POSITIVE_INFINITY;
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    common = Math.min(common, line.length - line.trimStart().length);
-  }
-  if (!Number.isFinite(common) || common === 0) return lines.map((line) => line.trimEnd());
-  return lines.map((line) => (line.trim() === '' ? '' : line.slice(common).trimEnd()));
-}
-
-/** Drops leading and trailing blank lines. */
-function trimBlankEdges(lines: string[]): string[] {
-  let start = 0;
-  let end = lines.length;
-  while (start < end && lines[start]?.trim() === '') start++;
-  while (end > start && lines[end - 1]?.trim() === '') end--;
-  return lines.slice(start, end);
-}
-
-/**
- * The text of `region` in `source` (or the whole source without region markers when `region` is
- * undefined). `where` names the file in the error message.
- */
-export function extractRegion(
-  source: string,
-  region: string | undefined,
-  where = 'the file',
-): string {
-  const lines = source.replace(/\r\n?/g, '\n').split('\n');
-  if (region === undefined) {
-    return trimBlankEdges(lines.filter((line) => !markerOf(line))).join('\n');
-  }
-  const start = lines.findIndex((line) => {
-    const marker = markerOf(line);
-    return marker?.kind === 'region' && marker.name === region;
-  });
-  if (start === -1) {
-    throw new SnippetError(`region "${region}" not found in ${where} (add "// #region ${region}")`);
-  }
-  const end = lines.findIndex((line, index) => {
-    if (index <= start) return false;
-    const marker = markerOf(line);
-    return marker?.kind === 'endregion' && marker.name === region;
-  });
-  if (end === -1) {
-    throw new SnippetError(
-      `region "${region}" in ${where} is never closed (add "// #endregion ${region}")`,
-    );
-  }
-  // Markers of other (nested or overlapping) regions inside are not shown either.
-  const body = lines.slice(start + 1, end).filter((line) => !markerOf(line));
-  return dedent(trimBlankEdges(body)).join('\n');
-}
-
 /** Reads the snippet a README points at; throws SnippetError naming the README and the reference. */
 export function resolveSnippet(lessonDir: string, ref: SnippetRef, readmeLabel: string): string {
   const target = path.resolve(lessonDir, ref.file);
@@ -121,7 +61,7 @@ export function resolveSnippet(lessonDir: string, ref: SnippetRef, readmeLabel: 
   try {
     return extractRegion(source, ref.region, ref.file);
   } catch (error) {
-    if (error instanceof SnippetError) throw new SnippetError(`${label}: ${error.message}`);
+    if (error instanceof RegionError) throw new SnippetError(`${label}: ${error.message}`);
     throw error;
   }
 }

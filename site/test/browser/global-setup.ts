@@ -26,7 +26,7 @@ export default async function setup(project: TestProject) {
   // Taken before building: lessons are still being written while the tests run.
   const builtLessons = listLessons(lessonsDir())
     .filter((lesson) => lesson.hasReadme)
-    .map((lesson) => lesson.slug);
+    .map((lesson) => lesson.name);
   if (process.env.SITE_TEST_REBUILD === '1' || !distIsCurrent()) {
     console.log(`site built in ${buildSite().toFixed(1)} s`);
   }

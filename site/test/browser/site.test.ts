@@ -12,7 +12,7 @@ const baseUrl = inject('baseUrl');
 const distDir = inject('distDir');
 
 const builtLessons = inject('builtLessons');
-const lessons = listLessons(lessonsDir()).filter((lesson) => builtLessons.includes(lesson.slug));
+const lessons = listLessons(lessonsDir()).filter((lesson) => builtLessons.includes(lesson.name));
 
 /** A lesson page worth checking in depth: it has a previous lesson (so a diff) and snippets. */
 const sample = lessons.find(
@@ -90,13 +90,13 @@ describe('the course site', () => {
       .evaluateAll((links) => links.map((link) => link.textContent?.trim() ?? ''));
     expect(labels.map((label) => label.slice(0, 2))).toEqual(['01', '02', '03', '04', '05']);
     expect(labels).toEqual(
-      lessons.map((lesson) => expect.stringMatching(new RegExp(`^${lesson.slug.slice(0, 2)}\\. `))),
+      lessons.map((lesson) => expect.stringMatching(new RegExp(`^${lesson.name.slice(0, 2)}\\. `))),
     );
   });
 
   it('a lesson page shows its text, code imported from its files and its diff', async () => {
     if (!sample) expect.fail('no lesson README with snippets and a previous lesson yet');
-    await open(`/lessons/${sample.slug}/`);
+    await open(`/lessons/${sample.name}/`);
     const readme = readFileSync(sample.readme, 'utf8');
 
     // The text: every "## " heading of the README is a heading of the page, in order.
@@ -164,7 +164,7 @@ describe('the course site', () => {
   it('a checklist tick survives a reload and counts towards progress', async () => {
     const lesson = lessons[0];
     if (!lesson) expect.fail('no lesson README yet');
-    await open(`/lessons/${lesson.slug}/`);
+    await open(`/lessons/${lesson.name}/`);
     const boxes = page.locator('ul.lesson-checklist input[type="checkbox"]');
     const count = await boxes.count();
     expect(count).toBeGreaterThan(0);
@@ -176,13 +176,13 @@ describe('the course site', () => {
 
     for (let i = 0; i < count; i++) await boxes.nth(i).check();
     await expect(progress.textContent()).resolves.toBe(`1 / ${lessons.length} lessons done`);
-    const done = page.locator(`nav.sidebar a[href="/lessons/${lesson.slug}/"][data-lesson-done]`);
+    const done = page.locator(`nav.sidebar a[href="/lessons/${lesson.name}/"][data-lesson-done]`);
     expect(await done.count()).toBe(1);
 
     // Another page shows the same progress; unticking one item makes the lesson not done.
     await open('/');
     await expect(progress.textContent()).resolves.toBe(`1 / ${lessons.length} lessons done`);
-    await open(`/lessons/${lesson.slug}/`);
+    await open(`/lessons/${lesson.name}/`);
     await boxes.first().uncheck();
     await expect(progress.textContent()).resolves.toBe(`0 / ${lessons.length} lessons done`);
   });
@@ -199,9 +199,9 @@ describe('the course site', () => {
   it('prev/next links walk the lessons in order', async () => {
     const [firstLesson, secondLesson] = lessons;
     if (!firstLesson || !secondLesson) expect.fail('needs two lessons');
-    await open(`/lessons/${firstLesson.slug}/`);
+    await open(`/lessons/${firstLesson.name}/`);
     await expect(page.locator('a[rel="next"]').getAttribute('href')).resolves.toBe(
-      `/lessons/${secondLesson.slug}/`,
+      `/lessons/${secondLesson.name}/`,
     );
   });
 
@@ -210,7 +210,7 @@ describe('the course site', () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     for (const lesson of lessons) {
-      expect(text).toContain(`/lessons/${lesson.slug}/`);
+      expect(text).toContain(`/lessons/${lesson.name}/`);
     }
   });
 

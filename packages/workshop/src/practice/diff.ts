@@ -1,8 +1,9 @@
 // The learner's src/ against the lesson's solution: a unified diff per file, read-only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withoutMarkers } from '@workshop/course';
 import { createTwoFilesPatch } from 'diff';
-import { listFiles, withoutMarkers } from './layout.ts';
+import { listFiles } from './layout.ts';
 
 const COLOURS = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', bold: '\x1b[1m' };
 const RESET = '\x1b[0m';

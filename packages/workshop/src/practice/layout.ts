@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { withoutMarkers } from '@workshop/course';
 import { UserError } from '../context.ts';
 import {
   dataDir,
@@ -72,16 +73,6 @@ export function listFiles(dir: string): string[] {
   };
   walk('');
   return files.sort();
-}
-
-/**
- * Lines for the repo, not for the learner: `// #region name` markers (snippets of the course
- * text) and the exercises' `// biome-ignore-all` (a starting state has unused parameters).
- */
-const MARKER_LINE = /^[ \t]*\/\/ (#(end)?region\b|biome-ignore-all\b).*(\r?\n|$)/gm;
-
-export function withoutMarkers(text: string): string {
-  return text.replace(MARKER_LINE, '');
 }
 
 /** Copies a lesson source file without its marker lines. */

@@ -1,0 +1,22 @@
+export { readFrontmatter } from './frontmatter.ts';
+export {
+  findLesson,
+  LESSON_FOLDER,
+  type Lesson,
+  lessonLabel,
+  lessonOfReadme,
+  lessonsDir,
+  listLessons,
+  previousLesson,
+  projectName,
+} from './lessons.ts';
+export {
+  dedent,
+  extractRegion,
+  isMarkerLine,
+  RegionError,
+  type RegionMarker,
+  regionMarker,
+  withoutMarkers,
+} from './regions.ts';
+export { type FindRepoRootOptions, findRepoRoot } from './root.ts';
