@@ -1,6 +1,7 @@
 // The engine: a command table, the keyspace, and per-connection sessions. Every command runs
 // synchronously to completion, so each one is atomic, exactly as in single-threaded Redis.
 
+import { blockingOf } from './blocking.ts';
 import { type ClientInfo, ClientRegistry } from './clients.ts';
 import { Database } from './database.ts';
 import {
@@ -331,6 +332,8 @@ export class Engine {
   }
 
   private touchWatchers(key: string): void {
+    // A write may wake clients blocked on the key (BLPOP ...): served after the command.
+    blockingOf(this).signal(key);
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(key);
     if (set === undefined) return;

@@ -2,10 +2,12 @@
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
 import { bitmapCommands } from './bitmaps.ts';
+import { blockingCommands } from './blocking.ts';
 import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
+import { pubsubCommands } from './pubsub.ts';
 import { serverCommands } from './server.ts';
 import { setCommands } from './sets.ts';
 import { stringCommands } from './strings.ts';
@@ -23,4 +25,6 @@ export const allCommands: CommandSpec[] = [
   ...setCommands,
   ...zsetCommands,
   ...bitmapCommands,
+  ...pubsubCommands,
+  ...blockingCommands,
 ];

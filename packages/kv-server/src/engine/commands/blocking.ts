@@ -1,0 +1,154 @@
+// BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP: the blocking forms of the list
+// and sorted-set pops. Each answers at once when it can (through the plain command's own
+// handler, so replies stay identical, RESP3 included); otherwise it blocks (../blocking.ts), or
+// inside MULTI/EXEC and scripts returns its timeout reply at once, as Redis does.
+
+import { type BlockRequest, blockingOf, parseTimeout } from '../blocking.ts';
+import { type Database, typeOf } from '../database.ts';
+import type { CommandContext, CommandSpec } from '../engine.ts';
+import { bulk, ERRORS, ErrorReply, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
+import { keyword, mpopArgs } from './collections.ts';
+
+/** Runs a plain command's handler (LPOP for BLPOP ...) with the blocked client's context. */
+function call(ctx: CommandContext, name: string, args: (string | Buffer)[]): Reply {
+  const spec = ctx.engine.command(name);
+  if (spec === undefined) throw new Error(`kv-server: ${name} is missing from the command table`);
+  const argv = [Buffer.from(name), ...args.map((a) => (typeof a === 'string' ? bulk(a) : a))];
+  return spec.handler(ctx, argv);
+}
+
+/**
+ * Whether `key` can serve a client waiting for `type`: true when it holds that type, false when
+ * it is missing; a key of another type is WRONGTYPE on the first try (`strict`) and "keep
+ * waiting" once blocked (Redis ignores a blocked key that turned into another type).
+ */
+function holds(db: Database, key: string, type: 'list' | 'zset', strict: boolean): boolean {
+  const value = db.lookup(key);
+  if (value === undefined) return false;
+  if (typeOf(value) === type) return true;
+  if (strict) fail(ERRORS.wrongType);
+  return false;
+}
+
+/** Nothing to answer now: block (top-level command) or answer the timeout reply at once. */
+function blockOrTimeout(
+  ctx: CommandContext,
+  argv: Buffer[],
+  request: Omit<BlockRequest, 'db'>,
+): Reply {
+  const blocking = blockingOf(ctx.engine);
+  if (blocking.canBlock(ctx.session, argv)) {
+    blocking.block(ctx.session, { ...request, db: ctx.session.dbIndex });
+  }
+  return request.timeoutReply;
+}
+
+/** BLPOP / BRPOP key [key ...] timeout */
+function bpop(pop: 'lpop' | 'rpop') {
+  return (ctx: CommandContext, argv: Buffer[]): Reply => {
+    const timeoutMs = parseTimeout(argv[argv.length - 1]!);
+    const keys = argv.slice(1, -1).map(latin1);
+    const serve = (key: string, strict: boolean): Reply | undefined => {
+      if (!holds(ctx.db, key, 'list', strict)) return undefined;
+      return [bulk(key), call(ctx, pop, [key])];
+    };
+    for (const key of keys) {
+      const reply = serve(key, true);
+      if (reply !== undefined) return reply;
+    }
+    return blockOrTimeout(ctx, argv, {
+      keys,
+      timeoutMs,
+      timeoutReply: NULL_ARRAY,
+      serve: (key) => serve(key, false),
+    });
+  };
+}
+
+function endArg(arg: Buffer): 'left' | 'right' {
+  const word = keyword(arg);
+  if (word === 'left' || word === 'right') return word;
+  return fail(ERRORS.syntax);
+}
+
+/** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, and BRPOPLPUSH (RIGHT LEFT). */
+function bmove(ctx: CommandContext, argv: Buffer[], rpoplpush: boolean): Reply {
+  const from = rpoplpush ? 'right' : endArg(argv[3]!);
+  const to = rpoplpush ? 'left' : endArg(argv[4]!);
+  const timeoutMs = parseTimeout(argv[argv.length - 1]!);
+  const source = latin1(argv[1]!);
+  const destination = latin1(argv[2]!);
+  const move = () => call(ctx, 'lmove', [source, destination, from, to]);
+  if (holds(ctx.db, source, 'list', true)) return move();
+  return blockOrTimeout(ctx, argv, {
+    keys: [source],
+    timeoutMs,
+    timeoutReply: null,
+    serve: (key) => {
+      if (!holds(ctx.db, key, 'list', false)) return undefined;
+      // A destination of another type: Redis 7 unblocks the client with WRONGTYPE.
+      const target = ctx.db.lookup(destination);
+      if (target !== undefined && typeOf(target) !== 'list') {
+        return new ErrorReply(ERRORS.wrongType);
+      }
+      return move();
+    },
+  });
+}
+
+/** BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score]. */
+function bzpop(pop: 'zpopmin' | 'zpopmax') {
+  return (ctx: CommandContext, argv: Buffer[]): Reply => {
+    const timeoutMs = parseTimeout(argv[argv.length - 1]!);
+    const keys = argv.slice(1, -1).map(latin1);
+    const serve = (key: string, strict: boolean): Reply | undefined => {
+      if (!holds(ctx.db, key, 'zset', strict)) return undefined;
+      const popped = call(ctx, pop, [key]);
+      // ZPOPMIN's one pair, flat ([member, score]) or nested ([[member, score]]).
+      const flat = popped as Reply[];
+      const pair = (Array.isArray(flat[0]) ? flat[0] : flat) as Reply[];
+      return [bulk(key), ...pair];
+    };
+    for (const key of keys) {
+      const reply = serve(key, true);
+      if (reply !== undefined) return reply;
+    }
+    return blockOrTimeout(ctx, argv, {
+      keys,
+      timeoutMs,
+      timeoutReply: NULL_ARRAY,
+      serve: (key) => serve(key, false),
+    });
+  };
+}
+
+/** BLMPOP / BZMPOP timeout numkeys key [key ...] <where> [COUNT count]. */
+function bmpop(pop: 'lmpop' | 'zmpop') {
+  const type = pop === 'lmpop' ? 'list' : 'zset';
+  const wheres = pop === 'lmpop' ? (['left', 'right'] as const) : (['min', 'max'] as const);
+  return (ctx: CommandContext, argv: Buffer[]): Reply => {
+    const timeoutMs = parseTimeout(argv[1]!);
+    const { keys, where, count } = mpopArgs(argv.slice(1), wheres as readonly string[]);
+    const popFrom = (key: string) => call(ctx, pop, ['1', key, where, 'COUNT', String(count)]);
+    for (const key of keys) {
+      if (holds(ctx.db, key, type, true)) return popFrom(key);
+    }
+    return blockOrTimeout(ctx, argv, {
+      keys,
+      timeoutMs,
+      timeoutReply: NULL_ARRAY,
+      serve: (key) => (holds(ctx.db, key, type, false) ? popFrom(key) : undefined),
+    });
+  };
+}
+
+export const blockingCommands: CommandSpec[] = [
+  { name: 'blpop', arity: -3, write: true, handler: bpop('lpop') },
+  { name: 'brpop', arity: -3, write: true, handler: bpop('rpop') },
+  { name: 'blmove', arity: 6, write: true, handler: (ctx, argv) => bmove(ctx, argv, false) },
+  { name: 'brpoplpush', arity: 4, write: true, handler: (ctx, argv) => bmove(ctx, argv, true) },
+  { name: 'blmpop', arity: -5, write: true, handler: bmpop('lmpop') },
+  { name: 'bzpopmin', arity: -3, write: true, handler: bzpop('zpopmin') },
+  { name: 'bzpopmax', arity: -3, write: true, handler: bzpop('zpopmax') },
+  { name: 'bzmpop', arity: -5, write: true, handler: bmpop('zmpop') },
+];

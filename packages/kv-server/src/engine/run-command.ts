@@ -1,0 +1,88 @@
+// How a surface (a RESP connection, a REST request) runs one command on the engine, with what
+// surrounds a command in Redis's processCommand/call: the RESP2 subscribed-connection rule,
+// MONITOR's feed, a blocking command's wait, and serving the clients that a write unblocked.
+
+import { blockingOf } from './blocking.ts';
+import type { Engine, Session } from './engine.ts';
+import { pubsubOf } from './pubsub.ts';
+import { bulk, err, type Reply } from './reply.ts';
+
+/** What a RESP2 connection with subscriptions may still send. */
+const SUBSCRIBED_ALLOWED = new Set([
+  'subscribe',
+  'ssubscribe',
+  'psubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'punsubscribe',
+  'ping',
+  'quit',
+  'reset',
+]);
+
+export interface RunOptions {
+  /** Longest a blocking command may wait here (REST: its request timeout); 0 = no cap. */
+  maxBlockMs?: number;
+  /** MONITOR's client field (`ip:port`); defaults to the session's connection address. */
+  source?: string;
+}
+
+/**
+ * Runs `argv` for `session`. Returns the reply, or a promise of it when the command blocks
+ * (BLPOP on an empty list); `cancelCommand` ends such a wait when the client goes away.
+ */
+export function runCommand(
+  engine: Engine,
+  session: Session,
+  argv: Buffer[],
+  options: RunOptions = {},
+): Reply | Promise<Reply> {
+  const hub = pubsubOf(engine);
+  const blocking = blockingOf(engine);
+  const first = argv[0];
+  if (first === undefined) return engine.execute(session, argv);
+  const name = first.toString('latin1').toLowerCase();
+
+  if (session.protocol === 2 && hub.isSubscribed(session)) {
+    const spec = engine.command(name);
+    // Unknown commands and wrong arities get their usual errors first, as in Redis.
+    if (spec !== undefined && arityOk(spec.arity, argv.length)) {
+      if (name === 'ping' && argv.length <= 2) {
+        // In RESP2 a subscribed connection can only receive arrays, so PING answers as one.
+        return [bulk('pong'), argv[1] === undefined ? bulk('') : Buffer.from(argv[1])];
+      }
+      if (!SUBSCRIBED_ALLOWED.has(name)) {
+        return err(
+          `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+        );
+      }
+    }
+  }
+
+  hub.feedMonitors(session.dbIndex, options.source ?? session.client?.addr ?? 'rest', argv);
+  blocking.begin(argv);
+  let reply: Reply;
+  let pending: ReturnType<typeof blocking.takePending>;
+  try {
+    reply = engine.execute(session, argv);
+  } finally {
+    pending = blocking.takePending(session);
+  }
+  // Clients unblocked by what this command (or EXEC, or a script) wrote: served now, after it.
+  blocking.serveReady();
+  if (pending !== undefined) return blocking.wait(session, pending, options.maxBlockMs ?? 0);
+  return reply;
+}
+
+/** The connection of a blocked (or subscribed, or monitoring) session went away. */
+export function leaveSession(engine: Engine, session: Session): void {
+  blockingOf(engine).cancel(session);
+  const hub = pubsubOf(engine);
+  const sub = hub.forSession(session, false);
+  if (sub !== undefined) hub.removeAll(sub);
+  hub.stopMonitor(session);
+}
+
+function arityOk(arity: number, count: number): boolean {
+  return arity >= 0 ? count === arity : count >= -arity;
+}
