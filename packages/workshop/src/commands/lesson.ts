@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runForeground, tsxArgs } from '../child-process.ts';
 import { loadContext, UserError } from '../context.ts';
 import {
@@ -14,10 +15,12 @@ import { acquireLock, releaseLock, updateLock } from '../stack-lock.ts';
 import { heldMessage } from '../stack-session.ts';
 import { findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
 
-export const help = `Usage: workshop lesson <n> [args...]   (pnpm lesson <n>)
+export const help = `Usage: workshop lesson <n> [--web [--port <p>]] [args...]   (pnpm lesson <n>)
 
 Runs lessons/NN-*/src/main.ts with tsx (extra args are passed on). <n> is 1, 01, 01-object-store,
 or . for the lesson folder you are in.
+--web serves the lesson's wiki in the browser instead (http://localhost:3000, or the next free
+port; --port picks one), with x-cache and Server-Timing headers on every page.
 The lesson uses the services configured in .env; for those that are not, it uses the local stack
 if \`pnpm stack\` runs in another terminal, or starts the embedded services for this run only.`;
 
@@ -52,26 +55,48 @@ function dependencies(dir: string): string {
 export async function run(args: string[]): Promise<number> {
   const root = findRepoRoot();
   const lesson = resolveLesson(root, args[0]);
-  return runApp(root, lesson.dir, args.slice(1));
+  const rest = args.slice(1);
+  if (rest.includes('--web')) {
+    return runApp(
+      root,
+      lesson.dir,
+      rest.filter((arg) => arg !== '--web'),
+      WEB_ENTRY,
+    );
+  }
+  return runApp(root, lesson.dir, rest);
 }
+
+/** `--web`: the web front (packages/web) over the app in the folder, instead of its main.ts. */
+export const WEB_ENTRY = fileURLToPath(new URL('../../../web/src/serve.ts', import.meta.url));
 
 /**
  * Runs `<dir>/src/main.ts` (a lesson's, or the practice playground's) with its services: those
  * configured in .env, else a running local stack, else embedded ones started for this run.
  */
-export async function runApp(root: string, dir: string, args: string[]): Promise<number> {
-  const entry = join(dir, 'src', 'main.ts');
+export async function runApp(
+  root: string,
+  dir: string,
+  args: string[],
+  webEntry?: string,
+): Promise<number> {
+  // The app's own entry point must exist even for --web, whose server imports src/web.ts.
+  const entry = join(dir, 'src', webEntry ? 'web.ts' : 'main.ts');
   if (!existsSync(entry)) {
     throw new UserError(`${relative(root, entry)} does not exist: there is no entry point to run.`);
   }
 
   // The lesson's process starts now and waits (lesson-gate.ts) for its services' addresses.
   const gate = new URL('../lesson-gate.ts', import.meta.url).href;
-  const { child, exit } = runForeground(process.execPath, [...tsxArgs(entry, [gate]), ...args], {
-    cwd: dir,
-    env: { ...process.env, WORKSHOP_LESSON_PRELOAD: dependencies(dir) },
-    ipc: true,
-  });
+  const { child, exit } = runForeground(
+    process.execPath,
+    [...tsxArgs(webEntry ?? entry, [gate]), ...args],
+    {
+      cwd: dir,
+      env: { ...process.env, WORKSHOP_LESSON_PRELOAD: dependencies(dir) },
+      ipc: true,
+    },
+  );
   let services: LocalServices | undefined;
   let dataDir: string | undefined;
   try {

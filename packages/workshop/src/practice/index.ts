@@ -3,7 +3,7 @@
 // here ever deletes or overwrites the learner's code: an old playground is moved to a backup.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runApp } from '../commands/lesson.ts';
+import { runApp, WEB_ENTRY } from '../commands/lesson.ts';
 import { UserError } from '../context.ts';
 import { checkPlayground } from './check.ts';
 import { diffTrees, useColour } from './diff.ts';
@@ -52,6 +52,10 @@ export async function runPractice(args: string[]): Promise<number> {
       return start(practice, rest[0]);
     case 'run':
       currentLesson(practice); // a clear message when there is no playground yet
+      if (rest.includes('--web')) {
+        const appArgs = rest.filter((arg) => arg !== '--web');
+        return runApp(practice.root, practice.playground, appArgs, WEB_ENTRY);
+      }
       return runApp(practice.root, practice.playground, rest);
     case 'check':
       return check(practice, rest);

@@ -1,0 +1,96 @@
+// Checkpoint 05 over HTTP: the same pages as lesson 04's, now on Valkey over TCP: views and
+// milestones, 429 with a Retry-After that matches the limiter's window, and MISS, HIT, then
+// BYPASS when the Valkey connection is cut.
+
+import { fileURLToPath } from 'node:url';
+import { useTestStack } from '@workshop/test-support';
+import { startTcpProxy, startTestWeb, type TestWeb, viaProxy } from '@workshop/web/testing';
+import { Redis as Valkey } from 'iovalkey';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const stack = useTestStack();
+const LESSON_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+let web: TestWeb | undefined;
+afterEach(async () => {
+  await web?.close();
+  web = undefined;
+});
+
+/** A plain client for what the app's store does not do (FLUSHDB, reading a TTL). */
+async function withValkey<T>(use: (client: Valkey) => Promise<T>): Promise<T> {
+  const client = new Valkey(stack.valkeyUrl, { maxRetriesPerRequest: 1 });
+  try {
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function freshWeb(config = stack.config): Promise<TestWeb> {
+  await withValkey((client) => client.flushdb());
+  web = await startTestWeb(LESSON_DIR, config);
+  return web;
+}
+
+let n = 0;
+const newSlug = () => `web-${process.pid}-${Date.now()}-${++n}`;
+
+describe('the article page', () => {
+  it('counts each view, and shows the milestone banner once, at 10', async () => {
+    const site = await freshWeb();
+    const slug = newSlug();
+    expect(
+      (await site.post('/articles', { slug, title: 'Counted', body: 'x', author: 'viewer' }))
+        .status,
+    ).toBe(303);
+    const banners: number[] = [];
+    for (let i = 1; i <= 11; i++) {
+      const page = await site.get(`/articles/${slug}`);
+      expect(page.status, page.html).toBe(200);
+      const views = Number(page.html.match(/class="views">(\d+)/)?.[1]);
+      expect(views, `view ${i} of a new article showed ${views} views: count it with INCR`).toBe(i);
+      if (page.html.includes('class="banner"')) banners.push(i);
+    }
+    expect(banners, 'the 10-views banner must show on the 10th view and only then').toEqual([10]);
+  });
+});
+
+describe('creating articles', () => {
+  it('answers 429 past the limit, with Retry-After = what is left of the window', async () => {
+    const site = await freshWeb();
+    const author = `fast-${process.pid}-${Date.now()}`;
+    for (let i = 0; i < 3; i++) {
+      const ok = await site.post('/articles', { slug: newSlug(), title: 't', body: 'b', author });
+      expect(ok.status, `create ${i + 1} of 3 was refused: ${ok.html}`).toBe(303);
+    }
+    const refused = await site.post('/articles', {
+      slug: newSlug(),
+      title: 't',
+      body: 'b',
+      author,
+    });
+    expect(refused.status, 'the 4th create within a minute must be refused').toBe(429);
+    const ttl = await withValkey((client) => client.ttl(`ratelimit:create-article:${author}`));
+    const retryAfter = Number(refused.retryAfter);
+    expect(
+      Math.abs(retryAfter - ttl),
+      `Retry-After said ${retryAfter} s but the window ends in ${ttl} s: answer the key's TTL`,
+    ).toBeLessThanOrEqual(1);
+    expect(refused.html).toContain(`Try again in ${retryAfter} s`);
+  });
+});
+
+describe('the cache, seen over HTTP', () => {
+  it('MISS, HIT, then BYPASS when the store is gone, with the page still served', async () => {
+    const target = new URL(stack.valkeyUrl);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const site = await freshWeb({ ...stack.config, valkeyUrl: viaProxy(stack.valkeyUrl, proxy) });
+    expect((await site.get('/')).cache).toBe('MISS');
+    expect((await site.get('/')).cache).toBe('HIT');
+    await proxy.cut();
+    const down = await site.get('/');
+    expect(down.status, 'with the store down the list page must still be served').toBe(200);
+    expect(down.cache).toBe('BYPASS');
+  });
+});

@@ -1,0 +1,50 @@
+// The one interface between the web front and a lesson: each lesson's `src/web.ts` exports a
+// `createWebWiki` that builds the lesson's own app (its createWiki, counters, limiter) and hands
+// it over in this shape, so the lesson's code is what answers every page.
+
+import type { Article, ArticleSummary, WorkshopConfig } from '@workshop/db';
+import type pg from 'pg';
+
+export interface ArticleInput {
+  slug: string;
+  title: string;
+  body: string;
+  author: string;
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** Seconds until the caller may try again (the limiter key's TTL). */
+  retryAfterSeconds: number;
+}
+
+export interface WebWiki {
+  /** The lesson number, shown in the footer. */
+  readonly lesson: number;
+  listArticles(): Promise<ArticleSummary[]>;
+  getArticle(slug: string): Promise<Article | null>;
+  /** Throws `ArticleExistsError` (from @workshop/db) when the slug is taken. */
+  createArticle(input: ArticleInput): Promise<Article>;
+  updateArticle(slug: string, patch: { title?: string; body?: string }): Promise<Article | null>;
+  deleteArticle(slug: string): Promise<boolean>;
+  /** From lesson 04: counts a view; answers the new count and the milestone reached, if any. */
+  recordView?(slug: string): Promise<{ views: number; milestone: number | null }>;
+  /** From lesson 04: asks the create limiter for this author. */
+  limitCreate?(author: string): Promise<LimitDecision>;
+  /** Closes the pool and the store. */
+  close(): Promise<void>;
+}
+
+/** What the web front gives the lesson so it can see the cache at work in each request. */
+export interface WebHooks {
+  /** The services to use (from .env and the local stack; tests pass their own). */
+  readonly config: WorkshopConfig;
+  /** Wrap the lesson's pool: time spent in Postgres shows as `db` in Server-Timing. */
+  instrumentPool(pool: pg.Pool): pg.Pool;
+  /** Wrap the lesson's store: GET hits and misses make `x-cache`, time shows as `cache`. */
+  instrumentStore<S extends object>(store: S): S;
+  /** false when a benchmark wants the same pages with no cache in front of Postgres. */
+  readonly cache: boolean;
+}
+
+export type CreateWebWiki = (hooks: WebHooks) => Promise<WebWiki>;
