@@ -140,7 +140,7 @@ function forwardCore(url: string): Core {
   return {
     mode: 'forward',
     backend: forward,
-    createHandler: () => forwardHandler(forward),
+    createHandler: (info) => forwardHandler(forward, info),
     close: () => forward.close(),
   };
 }

@@ -2,7 +2,7 @@
 // keeps its exact type. Commands are pipelined: replies come back in the order they were sent.
 
 import { connect, type Socket } from 'node:net';
-import { ErrorReply, type Reply } from '../engine/reply.ts';
+import { ErrorReply, PushReply, type Reply } from '../engine/reply.ts';
 import { encodeCommand, ReplyDecoder } from '../resp/codec.ts';
 import { BackendUnavailableError } from '../rest/backend.ts';
 
@@ -59,6 +59,11 @@ export class BackendConnection {
   private readonly decoder = new ReplyDecoder();
   private readonly waiters: Waiter[] = [];
   private failure: Error | undefined;
+  /**
+   * Where RESP3 push messages go (CLIENT TRACKING invalidations after HELLO 3): they are not
+   * replies to a command, so they must not be paired with one.
+   */
+  onPush: ((reply: PushReply) => void) | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -163,7 +168,8 @@ export class BackendConnection {
     this.decoder.push(chunk);
     try {
       for (let reply = this.decoder.next(); reply !== undefined; reply = this.decoder.next()) {
-        this.waiters.shift()?.resolve(reply);
+        if (reply instanceof PushReply && this.onPush !== undefined) this.onPush(reply);
+        else this.waiters.shift()?.resolve(reply);
       }
     } catch (error) {
       this.fail(this.unavailable(`protocol error: ${(error as Error).message}`));

@@ -3,17 +3,66 @@
 // request/reply pairing (pub/sub, MONITOR, CLIENT REPLY) is refused.
 
 import { ErrorReply, type Reply } from '../engine/reply.ts';
-import type { RespConnectionHandler } from '../resp/server.ts';
+import type { ConnectionInfo, RespConnectionHandler } from '../resp/server.ts';
 import type { ForwardBackend } from './backend.ts';
 import { BackendConnection } from './connection.ts';
 
 const PUSH_COMMANDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'monitor', 'reset']);
 
-export function forwardHandler(backend: ForwardBackend): RespConnectionHandler {
+export function forwardHandler(
+  backend: ForwardBackend,
+  info?: ConnectionInfo,
+): RespConnectionHandler {
   const scripts = backend.scripts;
   let connection: Promise<BackendConnection> | undefined;
   let closed = false;
+  /** The HELLO this client chose, replayed on a reopened backend connection. */
+  let helloArgv: Buffer[] | undefined;
+  const open = async (): Promise<BackendConnection> => {
+    // A backend that restarted closed our connection: open a new one.
+    if (connection && !(await connection.then((c) => c.alive).catch(() => false))) {
+      connection = undefined;
+    }
+    if (connection === undefined) {
+      const opening = BackendConnection.open(backend.target);
+      connection = opening;
+      const hello = helloArgv;
+      if (hello !== undefined) {
+        connection = opening.then(async (c) => {
+          await c.send(hello);
+          return c;
+        });
+      }
+    }
+    try {
+      const c = await connection;
+      if (info !== undefined) c.onPush = (reply) => info.push(reply);
+      return c;
+    } catch (error) {
+      connection = undefined; // try again on the next command
+      throw error;
+    }
+  };
   return {
+    // HELLO goes to the backend: its reply (id, version, the RESP3 map) is the backend's, and
+    // the backend connection speaks the protocol the client asked for, so RESP3 replies pass
+    // through byte for byte. (The kv-server's own password was checked by the RESP server.)
+    async hello(protocol, setName): Promise<Reply> {
+      const argv = [Buffer.from('HELLO')];
+      if (protocol !== undefined) argv.push(Buffer.from(String(protocol)));
+      if (setName !== undefined) argv.push(Buffer.from('SETNAME'), Buffer.from(setName, 'latin1'));
+      let c: BackendConnection;
+      try {
+        c = await open();
+      } catch (error) {
+        return new ErrorReply((error as Error).message);
+      }
+      const reply = await c.send(argv).catch((error: Error) => new ErrorReply(error.message));
+      if (!(reply instanceof ErrorReply) && protocol !== undefined) {
+        helloArgv = [Buffer.from('HELLO'), Buffer.from(String(protocol))];
+      }
+      return reply;
+    },
     async execute(argv): Promise<Reply> {
       const name = argv[0]!.toString('latin1').toLowerCase();
       const sub = argv[1]?.toString('latin1').toLowerCase();
@@ -22,22 +71,16 @@ export function forwardHandler(backend: ForwardBackend): RespConnectionHandler {
           `ERR '${name}' is not supported by kv-server in forwarding mode: connect to ${backend.target.display} directly for it`,
         );
       }
-      // A backend that restarted closed our connection: open a new one.
-      if (connection && !(await connection.then((c) => c.alive).catch(() => false))) {
-        connection = undefined;
-      }
-      connection ??= BackendConnection.open(backend.target);
-      let open: BackendConnection;
+      let c: BackendConnection;
       try {
-        open = await connection;
+        c = await open();
       } catch (error) {
-        connection = undefined; // try again on the next command
         return new ErrorReply((error as Error).message);
       }
-      if (closed) open.close();
+      if (closed) c.close();
       const { argv: rewritten, replySha } = scripts.rewrite(argv);
       try {
-        return scripts.fixReply(await open.send(rewritten), replySha);
+        return scripts.fixReply(await c.send(rewritten), replySha);
       } catch (error) {
         return new ErrorReply((error as Error).message);
       }

@@ -8,7 +8,19 @@
 // allocated from a declared size either: a `*1048576` header costs nothing until the elements
 // arrive, and the bytes held for a command grow only as its bytes do (`heldBytes`).
 
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../engine/reply.ts';
+import {
+  BoolReply,
+  DoubleReply,
+  ErrorReply,
+  MapReply,
+  NULL_ARRAY,
+  PushReply,
+  type Reply,
+  SetReply,
+  SimpleString,
+  toResp2,
+  VerbatimReply,
+} from '../engine/reply.ts';
 
 export interface RespLimits {
   /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len: 512 MB). */
@@ -231,14 +243,16 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
         throw new RespProtocolError('ERR Protocol error: invalid bulk length');
       }
-      // The arguments read so far are held, not buffered: bound their total too.
-      this.argBytes += len + ARG_OVERHEAD_BYTES;
-      if (this.argBytes > this.limits.maxCommandBytes) {
+      // The arguments read so far are held, not buffered: bound their total too. Counted once
+      // the argument has arrived (this line is parsed again until then), by what it holds.
+      const argCost = len + ARG_OVERHEAD_BYTES;
+      if (this.argBytes + argCost > this.limits.maxCommandBytes) {
         throw new RespProtocolError('ERR Protocol error: command too large');
       }
       const dataStart = lenEnd + 2;
       pos = this.bulkEnd(buf, dataStart, len);
       argv.push(buf.subarray(dataStart, dataStart + len));
+      this.argBytes += argCost;
       this.consume(pos);
     }
     this.argv = undefined;
@@ -343,10 +357,25 @@ function isHex(c: string | undefined): boolean {
   return c !== undefined && /[0-9a-fA-F]/.test(c);
 }
 
-/** Client side: decodes server replies of every RESP2 type into `Reply` values. */
+/** What an aggregate being filled becomes once complete (RESP3 adds maps, sets and pushes). */
+type AggregateKind = 'array' | 'map' | 'set' | 'push';
+
+function aggregate(kind: AggregateKind, items: Reply[]): Reply {
+  if (kind === 'array') return items;
+  if (kind === 'set') return new SetReply(items);
+  if (kind === 'push') return new PushReply(items);
+  const entries: [Reply, Reply][] = [];
+  for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
+  return new MapReply(entries);
+}
+
+/**
+ * Client side: decodes server replies of every RESP2 and RESP3 type into `Reply` values (a
+ * forwarding connection that sent HELLO 3 gets maps, sets, doubles ... and passes them on).
+ */
 export class ReplyDecoder extends Decoder<Reply> {
-  /** Arrays being filled, outermost first, when a reply spans several reads. */
-  private readonly open: { items: Reply[]; remaining: number }[] = [];
+  /** Aggregates being filled, outermost first, when a reply spans several reads. */
+  private readonly open: { items: Reply[]; remaining: number; kind: AggregateKind }[] = [];
 
   protected parse(buf: Buffer, start: number): Reply {
     let pos = start;
@@ -392,22 +421,78 @@ export class ReplyDecoder extends Decoder<Reply> {
             break;
           }
         case 42 /* * */:
+        case 37 /* % */:
+        case 126 /* ~ */:
+        case 62 /* > */:
           {
-            const count = this.int(buf, pos + 1, lineEnd);
+            const kind: AggregateKind =
+              type === 42 ? 'array' : type === 37 ? 'map' : type === 126 ? 'set' : 'push';
+            const declared = this.int(buf, pos + 1, lineEnd);
+            const count = kind === 'map' ? declared * 2 : declared;
             if (Number.isNaN(count) || count < -1 || count > this.limits.maxArrayLength) {
               throw new RespProtocolError('Protocol error: invalid multibulk length');
             }
-            if (count === -1) value = NULL_ARRAY;
-            else if (count === 0) value = [];
+            if (count === -1 && kind === 'array') value = NULL_ARRAY;
+            else if (count === -1) throw new RespProtocolError('Protocol error: invalid length');
+            else if (count === 0) value = aggregate(kind, []);
             else {
               if (this.open.length >= this.limits.maxDepth) {
                 throw new RespProtocolError('Protocol error: nesting too deep');
               }
-              this.open.push({ items: [], remaining: count });
+              this.open.push({ items: [], remaining: count, kind });
               pos = next;
               this.consume(pos);
               continue;
             }
+            break;
+          }
+        case 95 /* _ */:
+          value = null;
+          break;
+        case 35 /* # */:
+          {
+            const text = buf.toString('latin1', pos + 1, lineEnd);
+            if (text !== 't' && text !== 'f')
+              throw new RespProtocolError('Protocol error: invalid boolean');
+            value = new BoolReply(text === 't', text === 't' ? 1 : 0);
+            break;
+          }
+        case 44 /* , */:
+          {
+            // The text is kept as sent, so passing the double on changes no byte.
+            const text = buf.toString('latin1', pos + 1, lineEnd);
+            const n = text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
+            value = new DoubleReply(
+              text === 'nan' || text === '-nan' ? Number.NaN : n,
+              Buffer.from(text, 'latin1'),
+            );
+            break;
+          }
+        case 40 /* ( */:
+          {
+            const text = buf.toString('latin1', pos + 1, lineEnd);
+            if (!/^-?\d+$/.test(text))
+              throw new RespProtocolError('Protocol error: invalid big number');
+            value = BigInt(text);
+            break;
+          }
+        case 61 /* = */:
+        case 33 /* ! */:
+          {
+            const len = this.int(buf, pos + 1, lineEnd);
+            if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
+              throw new RespProtocolError('Protocol error: invalid bulk length');
+            }
+            const end = this.bulkEnd(buf, next, len);
+            if (type === 33) value = new ErrorReply(buf.toString('latin1', next, next + len));
+            else {
+              // `=len\r\ntxt:...`: a three-letter format, a colon, then the text.
+              value = new VerbatimReply(
+                Buffer.from(buf.subarray(next + 4, next + len)),
+                buf.toString('latin1', next, next + 3),
+              );
+            }
+            next = end;
             break;
           }
         default:
@@ -424,7 +509,7 @@ export class ReplyDecoder extends Decoder<Reply> {
         top.items.push(value);
         if (--top.remaining > 0) break;
         this.open.pop();
-        value = top.items;
+        value = aggregate(top.kind, top.items);
       }
     }
   }
@@ -441,6 +526,8 @@ export class ReplyWriter {
   private parts: Buffer[] = [];
   private text = '';
   private bytes = 0;
+  /** 3 after HELLO 3: RESP3 types go out as themselves, not in their RESP2 form. */
+  protocol: 2 | 3 = 2;
 
   get length(): number {
     return this.bytes + this.text.length;
@@ -460,7 +547,7 @@ export class ReplyWriter {
     } else if (typeof reply === 'number') {
       this.text += `:${reply}\r\n`;
     } else if (reply === null) {
-      this.text += '$-1\r\n';
+      this.text += this.protocol === 3 ? '_\r\n' : '$-1\r\n';
     } else if (reply instanceof SimpleString) {
       this.text += `+${oneLine(reply.value)}\r\n`;
     } else if (reply instanceof ErrorReply) {
@@ -471,10 +558,28 @@ export class ReplyWriter {
     } else if (typeof reply === 'bigint') {
       this.text += `:${reply}\r\n`;
     } else if (reply === NULL_ARRAY) {
-      this.text += '*-1\r\n';
-    } else {
+      this.text += this.protocol === 3 ? '_\r\n' : '*-1\r\n';
+    } else if (this.protocol === 2) {
       // A RESP3 type on a RESP2 connection: its RESP2 form.
       this.write(toResp2(reply));
+    } else if (reply instanceof MapReply) {
+      this.text += `%${reply.entries.length}\r\n`;
+      for (const [k, v] of reply.entries) {
+        this.write(k);
+        this.write(v);
+      }
+    } else if (reply instanceof SetReply || reply instanceof PushReply) {
+      this.text += `${reply instanceof SetReply ? '~' : '>'}${reply.items.length}\r\n`;
+      for (const item of reply.items) this.write(item);
+    } else if (reply instanceof DoubleReply) {
+      // Redis 7.0 prints a double the same way in both protocols (`%.17g`, `inf`, `-inf`): the
+      // RESP2 bulk text is the RESP3 double's text.
+      this.text += `,${reply.resp2.toString('latin1')}\r\n`;
+    } else if (reply instanceof BoolReply) {
+      this.text += reply.value ? '#t\r\n' : '#f\r\n';
+    } else if (reply instanceof VerbatimReply) {
+      this.text += `=${reply.text.length + 4}\r\n${reply.format}:`;
+      this.text += `${reply.text.toString('latin1')}\r\n`;
     }
   }
 
@@ -511,6 +616,14 @@ function oneLine(text: string): string {
 /** Encodes one reply (convenience for tests and one-off writes). */
 export function encodeReply(reply: Reply): Buffer {
   const writer = new ReplyWriter();
+  writer.write(reply);
+  return writer.take();
+}
+
+/** Encodes one reply as a RESP3 connection gets it. */
+export function encodeResp3(reply: Reply): Buffer {
+  const writer = new ReplyWriter();
+  writer.protocol = 3;
   writer.write(reply);
   return writer.take();
 }

@@ -145,7 +145,7 @@ export function createRespServer(options: RespServerOptions): Server {
     };
 
     /** Connection-level commands: AUTH, HELLO, QUIT and the NOAUTH gate. */
-    const local = (name: string, argv: Buffer[]): Reply | undefined => {
+    const local = (name: string, argv: Buffer[]): Reply | Promise<Reply> | undefined => {
       if (name === 'auth') {
         if (argv.length < 2 || argv.length > 3) {
           return new ErrorReply("ERR wrong number of arguments for 'auth' command");
@@ -198,7 +198,9 @@ export function createRespServer(options: RespServerOptions): Server {
         } else if (option === 'setname' && more >= 1) {
           setName = argv[++i]!.toString('latin1');
         } else {
-          return new ErrorReply(`ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`);
+          return new ErrorReply(
+            `ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`,
+          );
         }
       }
       if (!authenticated) {

@@ -196,12 +196,21 @@ describe('protocol details', () => {
   });
   afterAll(() => running?.close());
 
-  it('HELLO 2 answers the server map; HELLO 3 is refused with NOPROTO', async () => {
+  it('HELLO 2 answers the server map as an array, HELLO 3 as a map; others get NOPROTO', async () => {
     const two = await raw(url, encodeCommand(['HELLO', '2']));
     expect(two.text).toMatch(/^\*14\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
     expect(two.text).toContain('$5\r\nproto\r\n:2\r\n');
-    const three = await raw(url, encodeCommand(['HELLO', '3']));
-    expect(three.text).toBe('-NOPROTO sorry, this protocol version is not supported.\r\n');
+    const three = await raw(
+      url,
+      Buffer.concat([encodeCommand(['HELLO', '3']), encodeCommand(['GET', 'nope'])]),
+    );
+    expect(three.text).toMatch(/^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
+    expect(three.text).toContain('$5\r\nproto\r\n:3\r\n');
+    expect(three.text).toMatch(/\$7\r\nmodules\r\n\*0\r\n_\r\n$/);
+    const four = await raw(url, encodeCommand(['HELLO', '4']));
+    expect(four.text).toBe('-NOPROTO unsupported protocol version\r\n');
+    const word = await raw(url, encodeCommand(['HELLO', 'x']));
+    expect(word.text).toBe('-ERR Protocol version is not an integer or out of range\r\n');
   });
 
   it('accepts inline commands, as telnet sends them', async () => {
