@@ -5,6 +5,7 @@ import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
 import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
+import { hyperloglogCommands } from './hyperloglog.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
 import { pubsubCommands } from './pubsub.ts';
@@ -27,4 +28,5 @@ export const allCommands: CommandSpec[] = [
   ...bitmapCommands,
   ...pubsubCommands,
   ...blockingCommands,
+  ...hyperloglogCommands,
 ];
