@@ -7,6 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 const course = await tsImport('./src/index.ts', import.meta.url);
 
 export const {
+  addLessonRow,
   dedent,
   extractRegion,
   findLesson,
@@ -19,6 +20,7 @@ export const {
   listLessons,
   previousLesson,
   projectName,
+  readLessonTable,
   readFrontmatter,
   RegionError,
   regionMarker,

@@ -1,4 +1,5 @@
 export { readFrontmatter } from './frontmatter.ts';
+export { addLessonRow, type LessonRow, readLessonTable } from './lesson-table.ts';
 export {
   findLesson,
   LESSON_FOLDER,

@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'practice mode: work through the lessons in your own copy',
     load: () => import('./commands/practice.ts'),
   },
+  'new-lesson': {
+    summary: '(maintainers) scaffold the next lesson from the last one',
+    load: () => import('./commands/new-lesson.ts'),
+  },
   'test-services': {
     summary: 'run every test suite against the real Postgres, Redis and Valkey',
     load: () => import('./commands/test-services.ts'),
