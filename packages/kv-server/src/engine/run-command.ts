@@ -6,6 +6,7 @@ import { blockingOf } from './blocking.ts';
 import type { Engine, Session } from './engine.ts';
 import { pubsubOf } from './pubsub.ts';
 import { bulk, err, type Reply } from './reply.ts';
+import { scriptCommand } from './scripting/scripting.ts';
 
 /** What a RESP2 connection with subscriptions may still send. */
 const SUBSCRIBED_ALLOWED = new Set([
@@ -60,6 +61,13 @@ export function runCommand(
   }
 
   hub.feedMonitors(session.dbIndex, options.source ?? session.client?.addr ?? 'rest', argv);
+  // Scripting: BUSY while a slow script runs; EVAL may finish asynchronously past the threshold.
+  const scripted = scriptCommand(engine, session, argv);
+  if (scripted instanceof Promise) return scripted.finally(() => blocking.serveReady());
+  if (scripted !== undefined) {
+    blocking.serveReady();
+    return scripted;
+  }
   blocking.begin(argv);
   let reply: Reply;
   let pending: ReturnType<typeof blocking.takePending>;

@@ -3,6 +3,7 @@
 
 import type { Engine } from '../engine/engine.ts';
 import { ErrorReply, type Reply } from '../engine/reply.ts';
+import { scriptCommand } from '../engine/scripting/scripting.ts';
 
 /** Thrown by a backend that cannot answer at all (forwarding target down): a 502 for REST. */
 export class BackendUnavailableError extends Error {}
@@ -29,7 +30,7 @@ export function engineBackend(engine: Engine): CommandBackend {
     command(argv) {
       const session = engine.createSession(true);
       try {
-        return engine.execute(session, argv);
+        return scriptCommand(engine, session, argv) ?? engine.execute(session, argv);
       } finally {
         engine.closeSession(session);
       }
@@ -37,7 +38,8 @@ export function engineBackend(engine: Engine): CommandBackend {
     *pipeline(argvs) {
       const session = engine.createSession(true);
       try {
-        for (const argv of argvs) yield engine.execute(session, argv);
+        for (const argv of argvs)
+          yield scriptCommand(engine, session, argv) ?? engine.execute(session, argv);
       } finally {
         engine.closeSession(session);
       }

@@ -1,6 +1,7 @@
 // Every command family the engine implements. Each file exports a `CommandSpec[]`; this flat
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
+import { scriptingCommands } from '../scripting/scripting.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
 import { databaseCommands } from './databases.ts';
@@ -25,6 +26,7 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...setCommands,
   ...zsetCommands,
+  ...scriptingCommands,
   ...bitmapCommands,
   ...pubsubCommands,
   ...blockingCommands,

@@ -1,0 +1,727 @@
+// The libraries Redis links into its Lua: cjson (lua-cjson 2.1), cmsgpack (lua-cmsgpack), bit
+// (LuaBitOp) and struct, written here against fengari's stack API with the same outputs as the C
+// originals (encodings, number formats, error texts).
+
+import { formatG14 } from './format.ts';
+import { type LuaState, lauxlib, lua, toLuaString } from './lua.ts';
+
+type L = LuaState;
+
+/** Registers `fns` as a new global table `name`. */
+export function registerLib(L: L, name: string, fns: Record<string, (L: L) => number>): void {
+  lua.lua_createtable(L, 0, Object.keys(fns).length);
+  for (const [key, fn] of Object.entries(fns)) {
+    lua.lua_pushcfunction(L, fn);
+    lua.lua_setfield(L, -2, toLuaString(key));
+  }
+  lua.lua_setglobal(L, toLuaString(name));
+}
+
+/** Raises a Lua error as luaL_error does: prefixed with the calling script's position. */
+function raise(L: L, message: string): never {
+  lauxlib.luaL_where(L, 1);
+  lua.lua_pushstring(L, toLuaString(message));
+  lua.lua_concat(L, 2);
+  lua.lua_error(L);
+  throw new Error('unreachable');
+}
+
+// ---------------------------------------------------------------- cjson
+
+const JSON_ESCAPES: string[] = [];
+for (let c = 0; c < 256; c++) {
+  if (c < 0x20) JSON_ESCAPES[c] = `\\u${c.toString(16).padStart(4, '0')}`;
+}
+JSON_ESCAPES[8] = '\\b';
+JSON_ESCAPES[9] = '\\t';
+JSON_ESCAPES[10] = '\\n';
+JSON_ESCAPES[12] = '\\f';
+JSON_ESCAPES[13] = '\\r';
+JSON_ESCAPES[0x22] = '\\"';
+JSON_ESCAPES[0x5c] = '\\\\';
+JSON_ESCAPES[0x2f] = '\\/'; // lua-cjson escapes '/' too
+
+function isCjsonNull(L: L, idx: number): boolean {
+  return lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, idx) === null;
+}
+
+/** lua-cjson's array test: every key a positive integer, and not "excessively sparse". */
+function jsonArrayLength(L: L, idx: number): number {
+  let max = 0;
+  let items = 0;
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, idx) !== 0) {
+    if (lua.lua_type(L, -2) === lua.LUA_TNUMBER) {
+      const k = lua.lua_tonumber(L, -2);
+      if (Number.isInteger(k) && k >= 1) {
+        if (k > max) max = k;
+        items++;
+        lua.lua_pop(L, 1);
+        continue;
+      }
+    }
+    lua.lua_pop(L, 2);
+    return -1;
+  }
+  if (max > 10 && max > items * 2) raise(L, 'Cannot serialise table: excessively sparse array');
+  return max;
+}
+
+function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
+  switch (lua.lua_type(L, idx)) {
+    case lua.LUA_TSTRING: {
+      const bytes: Uint8Array = lua.lua_tolstring(L, idx);
+      let s = '"';
+      for (const b of bytes) s += JSON_ESCAPES[b] ?? String.fromCharCode(b);
+      out.push(`${s}"`);
+      return;
+    }
+    case lua.LUA_TNUMBER: {
+      const n = lua.lua_tonumber(L, idx);
+      if (!Number.isFinite(n)) raise(L, 'Cannot serialise number: must not be NaN or Inf');
+      out.push(formatG14(n));
+      return;
+    }
+    case lua.LUA_TBOOLEAN:
+      out.push(lua.lua_toboolean(L, idx) ? 'true' : 'false');
+      return;
+    case lua.LUA_TNIL:
+      out.push('null');
+      return;
+    case lua.LUA_TLIGHTUSERDATA:
+      if (isCjsonNull(L, idx)) {
+        out.push('null');
+        return;
+      }
+      break;
+    case lua.LUA_TTABLE: {
+      if (depth + 1 > 1000) raise(L, `Cannot serialise, excessive nesting (${depth + 1})`);
+      lauxlib.luaL_checkstack(L, 6, null);
+      const length = jsonArrayLength(L, idx);
+      if (length > 0) {
+        out.push('[');
+        for (let i = 1; i <= length; i++) {
+          if (i > 1) out.push(',');
+          lua.lua_rawgeti(L, idx, i);
+          jsonEncode(L, lua.lua_gettop(L), depth + 1, out);
+          lua.lua_pop(L, 1);
+        }
+        out.push(']');
+        return;
+      }
+      out.push('{');
+      let first = true;
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, idx) !== 0) {
+        if (!first) out.push(',');
+        first = false;
+        const keyType = lua.lua_type(L, -2);
+        if (keyType === lua.LUA_TSTRING) {
+          jsonEncode(L, lua.lua_gettop(L) - 1, depth + 1, out);
+        } else if (keyType === lua.LUA_TNUMBER) {
+          out.push(`"${formatG14(lua.lua_tonumber(L, -2))}"`);
+        } else {
+          raise(L, 'Cannot serialise table: table key must be a number or string');
+        }
+        out.push(':');
+        jsonEncode(L, lua.lua_gettop(L), depth + 1, out);
+        lua.lua_pop(L, 1);
+      }
+      out.push('}');
+      return;
+    }
+  }
+  raise(
+    L,
+    `Cannot serialise ${lua.lua_typename(L, lua.lua_type(L, idx)).toString()}: type not supported`,
+  );
+}
+
+/** A JSON decoder over bytes, as lua-cjson: strings stay bytes, \u escapes become UTF-8. */
+class JsonDecoder {
+  private i = 0;
+  constructor(
+    private readonly L: L,
+    private readonly s: Uint8Array,
+  ) {}
+
+  decode(): void {
+    this.value(0);
+    this.ws();
+    if (this.i < this.s.length) this.fail('the end', this.tokenName());
+  }
+
+  private fail(expected: string, found: string): never {
+    raise(this.L, `Expected ${expected} but found ${found} at character ${this.i + 1}`);
+  }
+
+  private tokenName(): string {
+    const c = this.s[this.i];
+    if (c === undefined) return 'T_END';
+    if (c === 0x7b || c === 0x5b || c === 0x7d || c === 0x5d || c === 0x3a || c === 0x2c)
+      return `'${String.fromCharCode(c)}'`;
+    return 'invalid token';
+  }
+
+  private ws(): void {
+    while (this.i < this.s.length) {
+      const c = this.s[this.i]!;
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.i++;
+      else break;
+    }
+  }
+
+  private value(depth: number): void {
+    const L = this.L;
+    this.ws();
+    const c = this.s[this.i];
+    if (c === 0x7b || c === 0x5b) {
+      if (depth + 1 > 1000)
+        raise(L, `Found too many nested data structures (${depth + 1}) at character ${this.i + 1}`);
+      lauxlib.luaL_checkstack(L, 4, null);
+    }
+    if (c === 0x7b) {
+      this.i++;
+      lua.lua_newtable(L);
+      this.ws();
+      if (this.s[this.i] === 0x7d) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        this.ws();
+        if (this.s[this.i] !== 0x22) this.fail('object key string', this.tokenName());
+        this.string();
+        this.ws();
+        if (this.s[this.i] !== 0x3a) this.fail('colon', this.tokenName());
+        this.i++;
+        this.value(depth + 1);
+        lua.lua_rawset(L, -3);
+        this.ws();
+        const d = this.s[this.i];
+        if (d === 0x2c) {
+          this.i++;
+          continue;
+        }
+        if (d === 0x7d) {
+          this.i++;
+          return;
+        }
+        this.fail('comma or object end', this.tokenName());
+      }
+    }
+    if (c === 0x5b) {
+      this.i++;
+      lua.lua_newtable(L);
+      this.ws();
+      if (this.s[this.i] === 0x5d) {
+        this.i++;
+        return;
+      }
+      for (let n = 1; ; n++) {
+        this.value(depth + 1);
+        lua.lua_rawseti(L, -2, n);
+        this.ws();
+        const d = this.s[this.i];
+        if (d === 0x2c) {
+          this.i++;
+          continue;
+        }
+        if (d === 0x5d) {
+          this.i++;
+          return;
+        }
+        this.fail('comma or array end', this.tokenName());
+      }
+    }
+    if (c === 0x22) {
+      this.string();
+      return;
+    }
+    const rest = Buffer.from(this.s.buffer, this.s.byteOffset + this.i, this.s.length - this.i)
+      .subarray(0, 400)
+      .toString('latin1');
+    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(rest);
+    if (number !== null && number[0] !== '' && number[0] !== '-') {
+      lua.lua_pushnumber(L, Number(number[0]));
+      this.i += number[0].length;
+      return;
+    }
+    for (const [word, push] of [
+      ['true', () => lua.lua_pushboolean(L, true)],
+      ['false', () => lua.lua_pushboolean(L, false)],
+      ['null', () => lua.lua_pushlightuserdata(L, null)],
+    ] as const) {
+      if (rest.startsWith(word)) {
+        push();
+        this.i += word.length;
+        return;
+      }
+    }
+    this.fail('value', this.tokenName());
+  }
+
+  private string(): void {
+    const start = this.i;
+    this.i++;
+    const out: number[] = [];
+    for (;;) {
+      const c = this.s[this.i];
+      if (c === undefined) {
+        this.i = start;
+        this.fail('value', 'invalid token');
+      }
+      this.i++;
+      if (c === 0x22) break;
+      if (c !== 0x5c) {
+        out.push(c);
+        continue;
+      }
+      const e = this.s[this.i++];
+      const simple: Record<number, number> = {
+        34: 0x22,
+        92: 0x5c,
+        47: 0x2f,
+        98: 8,
+        102: 12,
+        110: 10,
+        114: 13,
+        116: 9,
+      };
+      if (e !== undefined && simple[e] !== undefined) {
+        out.push(simple[e]!);
+      } else if (e === 0x75) {
+        let code = this.hex4();
+        if (
+          code >= 0xd800 &&
+          code <= 0xdbff &&
+          this.s[this.i] === 0x5c &&
+          this.s[this.i + 1] === 0x75
+        ) {
+          this.i += 2;
+          const low = this.hex4();
+          code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        }
+        for (const b of Buffer.from(String.fromCodePoint(code), 'utf8')) out.push(b);
+      } else {
+        this.i = start;
+        this.fail('value', 'invalid token');
+      }
+    }
+    lua.lua_pushstring(this.L, Uint8Array.from(out));
+  }
+
+  private hex4(): number {
+    const text = Buffer.from(this.s.subarray(this.i, this.i + 4)).toString('latin1');
+    if (!/^[0-9a-fA-F]{4}$/.test(text)) this.fail('value', 'invalid token');
+    this.i += 4;
+    return Number.parseInt(text, 16);
+  }
+}
+
+export const cjson: Record<string, (L: L) => number> = {
+  encode(L) {
+    if (lua.lua_gettop(L) !== 1) raise(L, "bad argument #1 to 'encode' (expected 1 argument)");
+    const out: string[] = [];
+    jsonEncode(L, 1, 0, out);
+    lua.lua_pushstring(L, Uint8Array.from(Buffer.from(out.join(''), 'latin1')));
+    return 1;
+  },
+  decode(L) {
+    if (lua.lua_gettop(L) !== 1) raise(L, "bad argument #1 to 'decode' (expected 1 argument)");
+    const text: Uint8Array = lauxlib.luaL_checklstring(L, 1);
+    new JsonDecoder(L, text).decode();
+    return 1;
+  },
+};
+
+// ---------------------------------------------------------------- bit (LuaBitOp)
+
+/** LuaBitOp's argument: the number rounded to an integer, its low 32 bits as a signed int. */
+function bitArg(L: L, i: number): number {
+  const n: number = lauxlib.luaL_checknumber(L, i);
+  // LuaBitOp adds 2^52+2^51 to round (ties to even) and keeps the low 32 bits.
+  let r = Math.round(n);
+  if (Math.abs(n % 1) === 0.5 && r % 2 !== 0) r -= 1;
+  return r | 0;
+}
+
+function pushBit(L: L, n: number): number {
+  lua.lua_pushnumber(L, n | 0);
+  return 1;
+}
+
+function variadic(op: (a: number, b: number) => number): (L: L) => number {
+  return (L) => {
+    let acc = bitArg(L, 1);
+    for (let i = lua.lua_gettop(L); i > 1; i--) acc = op(acc, bitArg(L, i));
+    return pushBit(L, acc);
+  };
+}
+
+export const bit: Record<string, (L: L) => number> = {
+  tobit: (L) => pushBit(L, bitArg(L, 1)),
+  bnot: (L) => pushBit(L, ~bitArg(L, 1)),
+  band: variadic((a, b) => a & b),
+  bor: variadic((a, b) => a | b),
+  bxor: variadic((a, b) => a ^ b),
+  lshift: (L) => pushBit(L, bitArg(L, 1) << (bitArg(L, 2) & 31)),
+  rshift: (L) => pushBit(L, bitArg(L, 1) >>> (bitArg(L, 2) & 31)),
+  arshift: (L) => pushBit(L, bitArg(L, 1) >> (bitArg(L, 2) & 31)),
+  rol: (L) => {
+    const x = bitArg(L, 1);
+    const n = bitArg(L, 2) & 31;
+    return pushBit(L, (x << n) | (x >>> (32 - n)));
+  },
+  ror: (L) => {
+    const x = bitArg(L, 1);
+    const n = bitArg(L, 2) & 31;
+    return pushBit(L, (x >>> n) | (x << (32 - n)));
+  },
+  bswap: (L) => {
+    const x = bitArg(L, 1);
+    return pushBit(
+      L,
+      ((x >>> 24) & 0xff) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | ((x & 0xff) << 24),
+    );
+  },
+  tohex: (L) => {
+    let x = bitArg(L, 1);
+    let n = lua.lua_isnoneornil(L, 2) ? 8 : bitArg(L, 2);
+    let digits = '0123456789abcdef';
+    if (n < 0) {
+      n = -n;
+      digits = '0123456789ABCDEF';
+    }
+    if (n > 8) n = 8;
+    let out = '';
+    for (let i = n; i > 0; i--) {
+      out = digits[x & 15]! + out;
+      x >>>= 4;
+    }
+    lua.lua_pushstring(L, toLuaString(out));
+    return 1;
+  },
+};
+
+// ---------------------------------------------------------------- cmsgpack
+
+const MAX_NESTING = 16;
+
+class Bytes {
+  parts: number[] = [];
+  u8(b: number) {
+    this.parts.push(b & 0xff);
+  }
+  be(n: number, bytes: number) {
+    for (let i = bytes - 1; i >= 0; i--)
+      this.parts.push(Number((BigInt(n) >> BigInt(i * 8)) & 0xffn));
+  }
+  raw(bytes: Uint8Array) {
+    for (const b of bytes) this.parts.push(b);
+  }
+}
+
+function msgpackTableIsArray(L: L, idx: number): { array: boolean; count: number } {
+  let count = 0;
+  let max = 0;
+  let array = true;
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, idx) !== 0) {
+    lua.lua_pop(L, 1);
+    count++;
+    if (lua.lua_type(L, -1) === lua.LUA_TNUMBER) {
+      const k = lua.lua_tonumber(L, -1);
+      if (Number.isInteger(k) && k >= 1) {
+        if (k > max) max = k;
+        continue;
+      }
+    }
+    array = false;
+  }
+  return { array: array && max === count, count };
+}
+
+function msgpackEncode(L: L, idx: number, level: number, out: Bytes): void {
+  const type = lua.lua_type(L, idx);
+  if (type === lua.LUA_TSTRING) {
+    const s: Uint8Array = lua.lua_tolstring(L, idx);
+    const n = s.length;
+    if (n < 32) out.u8(0xa0 | n);
+    else if (n <= 0xff) {
+      out.u8(0xd9);
+      out.u8(n);
+    } else if (n <= 0xffff) {
+      out.u8(0xda);
+      out.be(n, 2);
+    } else {
+      out.u8(0xdb);
+      out.be(n, 4);
+    }
+    out.raw(s);
+  } else if (type === lua.LUA_TBOOLEAN) {
+    out.u8(lua.lua_toboolean(L, idx) ? 0xc3 : 0xc2);
+  } else if (type === lua.LUA_TNUMBER) {
+    const n: number = lua.lua_tonumber(L, idx);
+    if (Number.isFinite(n) && Number.isInteger(n) && Math.abs(n) < 2 ** 63) msgpackInt(n, out);
+    else if (Math.fround(n) === n || Number.isNaN(n)) {
+      if (Number.isNaN(n)) {
+        out.u8(0xcb);
+        const b = Buffer.alloc(8);
+        b.writeDoubleBE(n);
+        out.raw(b);
+      } else {
+        out.u8(0xca);
+        const b = Buffer.alloc(4);
+        b.writeFloatBE(n);
+        out.raw(b);
+      }
+    } else {
+      out.u8(0xcb);
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(n);
+      out.raw(b);
+    }
+  } else if (type === lua.LUA_TTABLE && level < MAX_NESTING) {
+    lauxlib.luaL_checkstack(L, 4, null);
+    const { array, count } = msgpackTableIsArray(L, idx);
+    if (array) {
+      header(out, count, 0x90, 0xdc, 0xdd);
+      for (let i = 1; i <= count; i++) {
+        lua.lua_rawgeti(L, idx, i);
+        msgpackEncode(L, lua.lua_gettop(L), level + 1, out);
+        lua.lua_pop(L, 1);
+      }
+    } else {
+      header(out, count, 0x80, 0xde, 0xdf);
+      lua.lua_pushnil(L);
+      while (lua.lua_next(L, idx) !== 0) {
+        const top = lua.lua_gettop(L);
+        msgpackEncode(L, top - 1, level + 1, out);
+        msgpackEncode(L, top, level + 1, out);
+        lua.lua_pop(L, 1);
+      }
+    }
+  } else {
+    out.u8(0xc0); // nil, and what lua-cmsgpack writes for functions, userdata, deep nesting
+  }
+}
+
+function header(out: Bytes, n: number, fix: number, b16: number, b32: number): void {
+  if (n <= 15) out.u8(fix | n);
+  else if (n <= 0xffff) {
+    out.u8(b16);
+    out.be(n, 2);
+  } else {
+    out.u8(b32);
+    out.be(n, 4);
+  }
+}
+
+function msgpackInt(n: number, out: Bytes): void {
+  if (n >= 0) {
+    if (n <= 127) out.u8(n);
+    else if (n <= 0xff) {
+      out.u8(0xcc);
+      out.u8(n);
+    } else if (n <= 0xffff) {
+      out.u8(0xcd);
+      out.be(n, 2);
+    } else if (n <= 0xffffffff) {
+      out.u8(0xce);
+      out.be(n, 4);
+    } else {
+      out.u8(0xcf);
+      out.be(n, 8);
+    }
+  } else if (n >= -32) out.u8(0xe0 | (n + 32));
+  else if (n >= -128) {
+    out.u8(0xd0);
+    out.u8(n);
+  } else if (n >= -32768) {
+    out.u8(0xd1);
+    out.be(n & 0xffff, 2);
+  } else if (n >= -2147483648) {
+    out.u8(0xd2);
+    out.be(n >>> 0, 4);
+  } else {
+    out.u8(0xd3);
+    out.be(Number(BigInt.asUintN(64, BigInt(n))), 8);
+  }
+}
+
+class MsgpackDecoder {
+  i = 0;
+  constructor(
+    private readonly L: L,
+    private readonly s: Buffer,
+  ) {}
+
+  private need(n: number): void {
+    if (this.i + n > this.s.length) raise(this.L, 'Missing bytes in input.');
+  }
+
+  decode(): void {
+    const L = this.L;
+    const s = this.s;
+    this.need(1);
+    const c = s[this.i++]!;
+    lauxlib.luaL_checkstack(L, 4, null);
+    if (c <= 0x7f) lua.lua_pushnumber(L, c);
+    else if (c >= 0xe0) lua.lua_pushnumber(L, c - 256);
+    else if ((c & 0xe0) === 0xa0) this.str(c & 0x1f);
+    else if ((c & 0xf0) === 0x90) this.array(c & 0x0f);
+    else if ((c & 0xf0) === 0x80) this.map(c & 0x0f);
+    else {
+      switch (c) {
+        case 0xc0:
+          lua.lua_pushnil(L);
+          return;
+        case 0xc2:
+          lua.lua_pushboolean(L, false);
+          return;
+        case 0xc3:
+          lua.lua_pushboolean(L, true);
+          return;
+        case 0xca:
+          this.need(4);
+          lua.lua_pushnumber(L, s.readFloatBE(this.i));
+          this.i += 4;
+          return;
+        case 0xcb:
+          this.need(8);
+          lua.lua_pushnumber(L, s.readDoubleBE(this.i));
+          this.i += 8;
+          return;
+        case 0xcc:
+          this.num(1, (o) => s.readUInt8(o));
+          return;
+        case 0xcd:
+          this.num(2, (o) => s.readUInt16BE(o));
+          return;
+        case 0xce:
+          this.num(4, (o) => s.readUInt32BE(o));
+          return;
+        case 0xcf:
+          this.num(8, (o) => Number(s.readBigUInt64BE(o)));
+          return;
+        case 0xd0:
+          this.num(1, (o) => s.readInt8(o));
+          return;
+        case 0xd1:
+          this.num(2, (o) => s.readInt16BE(o));
+          return;
+        case 0xd2:
+          this.num(4, (o) => s.readInt32BE(o));
+          return;
+        case 0xd3:
+          this.num(8, (o) => Number(s.readBigInt64BE(o)));
+          return;
+        case 0xc4:
+        case 0xd9:
+          this.need(1);
+          this.str(s[this.i++]!);
+          return;
+        case 0xc5:
+        case 0xda:
+          this.need(2);
+          this.i += 2;
+          this.str(s.readUInt16BE(this.i - 2));
+          return;
+        case 0xc6:
+        case 0xdb:
+          this.need(4);
+          this.i += 4;
+          this.str(s.readUInt32BE(this.i - 4));
+          return;
+        case 0xdc:
+          this.need(2);
+          this.i += 2;
+          this.array(s.readUInt16BE(this.i - 2));
+          return;
+        case 0xdd:
+          this.need(4);
+          this.i += 4;
+          this.array(s.readUInt32BE(this.i - 4));
+          return;
+        case 0xde:
+          this.need(2);
+          this.i += 2;
+          this.map(s.readUInt16BE(this.i - 2));
+          return;
+        case 0xdf:
+          this.need(4);
+          this.i += 4;
+          this.map(s.readUInt32BE(this.i - 4));
+          return;
+        default:
+          raise(L, 'Bad data format in input.');
+      }
+    }
+  }
+
+  private num(n: number, read: (offset: number) => number): void {
+    this.need(n);
+    lua.lua_pushnumber(this.L, read(this.i));
+    this.i += n;
+  }
+
+  private str(n: number): void {
+    this.need(n);
+    lua.lua_pushstring(this.L, Uint8Array.from(this.s.subarray(this.i, this.i + n)));
+    this.i += n;
+  }
+
+  private array(n: number): void {
+    lua.lua_newtable(this.L);
+    for (let i = 1; i <= n; i++) {
+      this.decode();
+      lua.lua_rawseti(this.L, -2, i);
+    }
+  }
+
+  private map(n: number): void {
+    lua.lua_newtable(this.L);
+    for (let i = 0; i < n; i++) {
+      this.decode();
+      this.decode();
+      if (lua.lua_isnil(this.L, -2)) lua.lua_pop(this.L, 2);
+      else lua.lua_rawset(this.L, -3);
+    }
+  }
+}
+
+function msgpackUnpack(L: L, limit: number, offset: number, withOffset: boolean): number {
+  const bytes: Uint8Array = lauxlib.luaL_checklstring(L, 1);
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const decoder = new MsgpackDecoder(L, s);
+  decoder.i = offset;
+  let count = 0;
+  if (withOffset) lua.lua_pushnil(L); // placeholder for the offset, set below
+  while (decoder.i < s.length && (limit <= 0 || count < limit)) {
+    decoder.decode();
+    count++;
+  }
+  if (withOffset) {
+    const next = decoder.i < s.length ? decoder.i : -1;
+    lua.lua_pushnumber(L, next);
+    lua.lua_replace(L, -(count + 2));
+    return count + 1;
+  }
+  return count;
+}
+
+export const cmsgpack: Record<string, (L: L) => number> = {
+  pack(L) {
+    const n = lua.lua_gettop(L);
+    if (n === 0) lauxlib.luaL_argerror(L, 0, toLuaString('MessagePack pack needs input.'));
+    const out = new Bytes();
+    for (let i = 1; i <= n; i++) msgpackEncode(L, i, 0, out);
+    lua.lua_pushstring(L, Uint8Array.from(out.parts));
+    return 1;
+  },
+  unpack: (L) => msgpackUnpack(L, 0, 0, false),
+  unpack_one: (L) => msgpackUnpack(L, 1, lauxlib.luaL_optinteger(L, 2, 0), true),
+  unpack_limit: (L) =>
+    msgpackUnpack(L, lauxlib.luaL_checkinteger(L, 2), lauxlib.luaL_optinteger(L, 3, 0), true),
+};

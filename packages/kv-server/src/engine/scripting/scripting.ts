@@ -1,0 +1,309 @@
+// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO and SCRIPT: the script cache, shebang flags, and the
+// busy-script protocol. A script normally runs to completion inside the command (synchronous
+// and atomic like every command). Past busy-reply-threshold, a script started through
+// `executeCommand` (the RESP and REST surfaces) yields to the event loop between slices: the
+// data stays untouched by anyone else (every other command gets BUSY), and SCRIPT KILL can stop
+// it, as in Redis.
+
+import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
+import { ERRORS, ErrorReply, err, fail, OK, type Reply } from '../reply.ts';
+import { LuaVM, type RunContext, sha1 } from './vm.ts';
+
+export interface ScriptingOptions {
+  /** busy-reply-threshold / lua-time-limit in ms (Redis: 5000). */
+  busyThresholdMs?: number;
+}
+
+interface CachedScript {
+  ref: number;
+  readOnly: boolean;
+  /** Loaded by EVAL rather than SCRIPT LOAD: these are evicted first past the cap. */
+  fromEval: boolean;
+}
+
+/** Redis 7.4 caps EVAL-loaded scripts at 500 so a client generating scripts cannot grow memory. */
+const EVAL_SCRIPTS_CAP = 500;
+
+const BUSY =
+  'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+
+export class Scripting {
+  private vmInstance: LuaVM | undefined;
+  readonly scripts = new Map<string, CachedScript>();
+  busyThresholdMs: number;
+  /** The script that yielded past the threshold and is still running. */
+  private pending: RunContext | undefined;
+
+  constructor(options: ScriptingOptions = {}) {
+    // KV_LUA_TIME_LIMIT_MS lets tests (and a curious learner) use a small threshold.
+    const fromEnv = Number(process.env.KV_LUA_TIME_LIMIT_MS);
+    this.busyThresholdMs =
+      options.busyThresholdMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 5000);
+  }
+
+  get vm(): LuaVM {
+    // The VM is created on the first script: a server that never runs Lua never pays for it.
+    // The VM reads busyThresholdMs from here on each check, so a later change applies at once.
+    this.vmInstance ??= new LuaVM(this);
+    return this.vmInstance;
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Compiles (or finds) a script by body; its sha, or an error reply. */
+  load(body: Buffer, fromEval: boolean): { sha: string; script: CachedScript } | ErrorReply {
+    const sha = sha1(body);
+    const cached = this.scripts.get(sha);
+    if (cached !== undefined) {
+      if (!fromEval) cached.fromEval = false;
+      return { sha, script: cached };
+    }
+    const flags = shebang(body);
+    if (flags instanceof ErrorReply) return flags;
+    const ref = this.vm.compile(flags.code);
+    if (typeof ref === 'string') return err(`ERR Error compiling script (new function): ${ref}`);
+    const script = { ref, readOnly: flags.noWrites, fromEval };
+    if (fromEval) this.evictEvalScripts();
+    this.scripts.set(sha, script);
+    return { sha, script };
+  }
+
+  private evictEvalScripts(): void {
+    let count = 0;
+    for (const s of this.scripts.values()) if (s.fromEval) count++;
+    if (count < EVAL_SCRIPTS_CAP) return;
+    for (const [sha, s] of this.scripts) {
+      if (!s.fromEval) continue;
+      this.scripts.delete(sha);
+      this.vm.release(s.ref);
+      break;
+    }
+  }
+
+  flush(): void {
+    for (const s of this.scripts.values()) this.vm.release(s.ref);
+    this.scripts.clear();
+  }
+
+  /** SCRIPT KILL. */
+  kill(): Reply {
+    const running = this.pending;
+    if (running === undefined) return err('NOTBUSY No scripts in execution right now.');
+    if (running.wrote) {
+      return err(
+        'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+      );
+    }
+    running.killed = true;
+    return OK;
+  }
+
+  /**
+   * Runs EVAL-family argv. `yieldable`: the caller can wait for a Promise, so a slow script may
+   * yield to the event loop (others get BUSY meanwhile).
+   */
+  eval(
+    engine: Engine,
+    caller: Session,
+    argv: Buffer[],
+    bySha: boolean,
+    readOnly: boolean,
+    yieldable: boolean,
+  ): Reply | Promise<Reply> {
+    const numkeysText = argv[2]!.toString('latin1');
+    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(Number(numkeysText)))
+      return err(ERRORS.notInteger);
+    const numkeys = Number(numkeysText);
+    if (numkeys > argv.length - 3)
+      return err("ERR Number of keys can't be greater than number of args");
+    if (numkeys < 0) return err("ERR Number of keys can't be negative");
+    let found: CachedScript | undefined;
+    let sha: string;
+    if (bySha) {
+      sha = argv[1]!.toString('latin1').toLowerCase();
+      found = this.scripts.get(sha);
+      if (found === undefined) return err('NOSCRIPT No matching script. Please use EVAL.');
+    } else {
+      const loaded = this.load(argv[1]!, true);
+      if (loaded instanceof ErrorReply) return loaded;
+      sha = loaded.sha;
+      found = loaded.script;
+    }
+    const session = engine.createSession(true);
+    const context: RunContext = {
+      engine,
+      session,
+      readOnly: readOnly || found.readOnly,
+      name: sha,
+      resp: 2,
+      started: performance.now(),
+      wrote: false,
+      killed: false,
+      yieldable,
+      sliceStarted: 0,
+    };
+    // The script runs on the caller's database, and redis.setresp decides the reply types.
+    const callerDb = (caller as unknown as { dbIndex?: number }).dbIndex;
+    if (callerDb !== undefined) (session as unknown as { dbIndex: number }).dbIndex = callerDb;
+    Object.defineProperty(session, 'protocol', { get: () => context.resp });
+    const keys = argv.slice(3, 3 + numkeys);
+    const args = argv.slice(3 + numkeys);
+    const vm = this.vm;
+    const reply = vm.start(found.ref, keys, args, context);
+    engine.closeSession(session);
+    if (reply !== undefined) return reply;
+    // Past the threshold: finish it slice by slice, every other client answered BUSY meanwhile.
+    this.pending = context;
+    return new Promise<Reply>((resolve) => {
+      const step = () => {
+        const done = vm.resume();
+        if (done === undefined) {
+          setImmediate(step);
+          return;
+        }
+        this.pending = undefined;
+        resolve(done);
+      };
+      setImmediate(step);
+    });
+  }
+
+  /** What a command sent while a script is busy gets: SCRIPT KILL works, the rest is BUSY. */
+  whileBusy(argv: Buffer[]): Reply | undefined {
+    if (this.pending === undefined) return undefined;
+    const name = argv[0]?.toString('latin1').toLowerCase();
+    const sub = argv[1]?.toString('latin1').toLowerCase();
+    if (name === 'script' && sub === 'kill' && argv.length === 2) return this.kill();
+    return err(BUSY);
+  }
+}
+
+const states = new WeakMap<Engine, Scripting>();
+
+/** The engine's scripting state (created on first use). */
+export function scriptingOf(engine: Engine, options?: ScriptingOptions): Scripting {
+  let state = states.get(engine);
+  if (state === undefined) {
+    state = new Scripting(options);
+    states.set(engine, state);
+  } else if (options?.busyThresholdMs !== undefined) {
+    state.busyThresholdMs = options.busyThresholdMs;
+  }
+  return state;
+}
+
+const EVAL_NAMES: Record<string, { bySha: boolean; readOnly: boolean }> = {
+  eval: { bySha: false, readOnly: false },
+  evalsha: { bySha: true, readOnly: false },
+  eval_ro: { bySha: false, readOnly: true },
+  evalsha_ro: { bySha: true, readOnly: true },
+};
+
+/**
+ * Called by the RESP and REST surfaces before `engine.execute`: while a slow script runs, every
+ * command but SCRIPT KILL gets BUSY; EVAL and friends run here, where a slow script may finish
+ * asynchronously. Undefined for anything else (the caller runs it as usual).
+ */
+export function scriptCommand(
+  engine: Engine,
+  session: Session,
+  argv: Buffer[],
+): Reply | Promise<Reply> | undefined {
+  const state = states.get(engine);
+  if (state?.busy) {
+    const reply = state.whileBusy(argv);
+    if (reply !== undefined) return reply;
+  }
+  if (argv.length < 3 || session.inMulti) return undefined;
+  const kind = EVAL_NAMES[argv[0]!.toString('latin1').toLowerCase()];
+  if (kind === undefined) return undefined;
+  return scriptingOf(engine).eval(engine, session, argv, kind.bySha, kind.readOnly, true);
+}
+
+/** `#!lua flags=...` on the first line: the flags, and the code with that line blanked. */
+function shebang(body: Buffer): { code: Buffer; noWrites: boolean } | ErrorReply {
+  if (body[0] !== 0x23 || body[1] !== 0x21) return { code: body, noWrites: false };
+  let end = body.indexOf(0x0a);
+  if (end < 0) end = body.length;
+  const line = body.subarray(0, end).toString('latin1');
+  const parts = line.split(' ').filter((p) => p !== '');
+  if (parts[0] !== '#!lua')
+    return err(`ERR Unexpected engine in script shebang: ${parts[0]!.slice(2)}`);
+  let noWrites = false;
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return err(`ERR Unknown lua shebang option: ${part}`);
+    for (const flag of part.slice(6).split(',')) {
+      if (flag === '') continue;
+      if (flag === 'no-writes') noWrites = true;
+      else if (!['allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'].includes(flag))
+        return err(`ERR Unexpected flag in script shebang: ${flag}`);
+    }
+  }
+  // Blank the shebang line but keep its newline, so error line numbers match the source.
+  return { code: body.subarray(end), noWrites };
+}
+
+function evalSpec(name: string): CommandSpec {
+  const kind = EVAL_NAMES[name]!;
+  return {
+    name,
+    arity: -3,
+    handler: ({ engine, session }: CommandContext, argv) =>
+      // Inside MULTI/EXEC (or any caller that needs a reply now) the script runs to the end.
+      scriptingOf(engine).eval(engine, session, argv, kind.bySha, kind.readOnly, false) as Reply,
+  };
+}
+
+function script({ engine }: CommandContext, argv: Buffer[]): Reply {
+  const state = scriptingOf(engine);
+  const sub = argv[1]!.toString('latin1').toLowerCase();
+  if (sub === 'load' && argv.length === 3) {
+    const loaded = state.load(argv[2]!, false);
+    return loaded instanceof ErrorReply ? loaded : Buffer.from(loaded.sha);
+  }
+  if (sub === 'exists' && argv.length >= 3) {
+    return argv
+      .slice(2)
+      .map((sha) => (state.scripts.has(sha.toString('latin1').toLowerCase()) ? 1 : 0));
+  }
+  if (sub === 'flush' && argv.length <= 3) {
+    const mode = argv[2]?.toString('latin1').toLowerCase();
+    if (mode !== undefined && mode !== 'async' && mode !== 'sync')
+      fail('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+    state.flush();
+    return OK;
+  }
+  if (sub === 'kill' && argv.length === 2) return state.kill();
+  if (sub === 'help' && argv.length === 2) {
+    return [
+      'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+      'EXISTS <sha1> [<sha1> ...]',
+      '    Return information about the existence of the scripts in the script cache.',
+      'FLUSH [ASYNC|SYNC]',
+      '    Flush the Lua scripts cache. Very dangerous on replicas.',
+      '    When called without the optional mode argument, the behavior is determined by the',
+      '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+      '    * ASYNC: Asynchronously flush the scripts cache.',
+      '    * SYNC: Synchronously flush the scripts cache.',
+      'KILL',
+      '    Kill the currently executing Lua script.',
+      'LOAD <script>',
+      '    Load a script into the scripts cache without executing it.',
+      'HELP',
+      '    Prints this help.',
+    ].map((line) => Buffer.from(line));
+  }
+  return err(
+    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try SCRIPT HELP.`,
+  );
+}
+
+export const scriptingCommands: CommandSpec[] = [
+  evalSpec('eval'),
+  evalSpec('evalsha'),
+  evalSpec('eval_ro'),
+  evalSpec('evalsha_ro'),
+  { name: 'script', arity: -2, handler: script },
+];

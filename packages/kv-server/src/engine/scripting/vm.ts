@@ -1,0 +1,747 @@
+// One Lua VM (fengari) set up as Redis 7 sets up its scripting Lua: the Lua 5.1 globals a Redis
+// script expects (bridged where 5.3 differs), the `redis` API, cjson/cmsgpack/bit, no host
+// access, read-only globals, and Redis's error handler. Scripts run in a coroutine with a count
+// hook, so a script past the busy threshold can hand the event loop back (see Scripting).
+
+import { createHash } from 'node:crypto';
+import type { Engine, Session } from '../engine.ts';
+import {
+  BoolReply,
+  DoubleReply,
+  ErrorReply,
+  MapReply,
+  NULL_ARRAY,
+  PushReply,
+  type Reply,
+  SetReply,
+  SimpleString,
+  toResp2,
+  VerbatimReply,
+} from '../reply.ts';
+import { bit, cjson, cmsgpack, registerLib } from './libs.ts';
+import { type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
+
+/** What one running script needs for redis.call and for its error texts. */
+export interface RunContext {
+  engine: Engine;
+  /** The script's own session (the caller's db; never in MULTI). */
+  session: Session;
+  /** EVAL_RO / FCALL_RO, or the no-writes flag. */
+  readOnly: boolean;
+  /** The sha1 (EVAL) or the function name (FCALL), as error texts name it. */
+  name: string;
+  /** redis.setresp: how replies of redis.call are converted. */
+  resp: 2 | 3;
+  /** When the script started (performance.now()). */
+  started: number;
+  /** The script has run a write command: SCRIPT KILL must refuse (UNKILLABLE). */
+  wrote: boolean;
+  killed: boolean;
+  /** The hook may yield to the event loop (the caller can wait for a Promise). */
+  yieldable: boolean;
+  /** Start of the current slice between two yields. */
+  sliceStarted: number;
+}
+
+/** Commands a script may not call, as Redis 7 flags them `noscript`. */
+const NOSCRIPT = new Set([
+  'eval',
+  'evalsha',
+  'eval_ro',
+  'evalsha_ro',
+  'fcall',
+  'fcall_ro',
+  'script',
+  'function',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
+  'client',
+  'hello',
+  'auth',
+  'reset',
+  'quit',
+  'monitor',
+  'shutdown',
+  'config',
+  'debug',
+  'save',
+  'bgsave',
+  'bgrewriteaof',
+  'sync',
+  'psync',
+  'replconf',
+  'slaveof',
+  'replicaof',
+  'failover',
+  'acl',
+]);
+
+// Runs after the libraries are loaded: the Lua 5.1 names Lua 5.3 dropped, the removals, Redis's
+// error handler, and the read-only globals. Returns the sandbox environment and the handler.
+const BOOTSTRAP = `
+local G = _G
+local getinfo = debug.getinfo
+local error, type, tostring_unused, select, setmetatable, next, rawset = error, type, tostring, select, setmetatable, next, rawset
+local format, floor, ceil, huge, unpack = string.format, math.floor, math.ceil, math.huge, table.unpack
+local _load = load
+
+-- Lua 5.1 names (Redis runs Lua 5.1): bridged to their 5.3 equivalents.
+G.unpack = unpack
+table.getn = function(t) return #t end
+table.maxn = function(t) local m = 0 for k in next, t do if type(k) == 'number' and k > m then m = k end end return m end
+math.pow = function(a, b) return a ^ b end
+math.mod = math.fmod
+math.log10 = function(x) return math.log(x, 10) end
+math.ldexp = function(m, e) return m * 2.0 ^ e end
+math.frexp = function(x)
+  if x == 0 or x ~= x or x == huge or x == -huge then return x, 0 end
+  local e = floor(math.log(math.abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
+  return m, e
+end
+math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+-- math.floor/ceil return integers in 5.3: kept as floats so later arithmetic stays double.
+local mfloor, mceil = math.floor, math.ceil
+math.floor = function(x) return mfloor(x) + 0.0 end
+math.ceil = function(x) return mceil(x) + 0.0 end
+-- tostring goes through fengari's own formatting (3.0); concatenation uses the %.14g patch.
+local _tostring = tostring
+G.tostring = function(v) if type(v) == 'number' then return v .. '' end return _tostring(v) end
+G.gcinfo = function() return floor(collectgarbage('count')) end
+-- %d takes any number and truncates it, as Lua 5.1's string.format does (5.3 refuses 3.5, and
+-- fengari's integers are 32-bit): such a conversion is printed with %.0f of the truncated value.
+string.format = function(fmt, ...)
+  if type(fmt) ~= 'string' then return format(fmt, ...) end
+  local n = select('#', ...)
+  local args = {...}
+  local i = 0
+  local changed = false
+  local newfmt = fmt:gsub('%%([-+ #0]*%d*)(%.?%d*)([%a%%])', function(flags, prec, conv)
+    if conv == '%' then return nil end
+    i = i + 1
+    local v = args[i]
+    if conv == 's' and type(v) == 'number' then
+      args[i] = v .. ''
+      changed = true
+    elseif (conv == 'd' or conv == 'i') and type(v) == 'number' and v == v and v ~= huge and v ~= -huge then
+      args[i] = v >= 0 and floor(v) or ceil(v)
+      changed = true
+      return '%' .. flags .. '.0f'
+    end
+  end)
+  if not changed then return format(fmt, ...) end
+  return format(newfmt, unpack(args, 1, n))
+end
+
+-- No host access: no files, no modules, no debug.
+G.dofile, G.loadfile, G.require, G.package, G.os, G.io, G.debug, G.utf8, G.print = nil, nil, nil, nil, nil, nil, nil, nil, nil
+
+local protected = setmetatable({}, {__mode = 'k'})
+local function readonly_error() error('Attempt to modify a readonly table', 2) end
+local function readonly(t)
+  local proxy = setmetatable({}, {
+    __index = t, __newindex = readonly_error, __metatable = false,
+    __pairs = function() return next, t, nil end, __len = function() return #t end,
+  })
+  protected[proxy] = true
+  return proxy
+end
+G.rawset = function(t, k, v)
+  if protected[t] then error('Attempt to modify a readonly table', 2) end
+  return rawset(t, k, v)
+end
+for _, name in next, {'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit'} do
+  G[name] = readonly(G[name])
+end
+getmetatable('').__metatable = false
+
+local env = readonly(G)
+G._G = env
+G.load = function(chunk, name, mode, e) return _load(chunk, name, 't', e or env) end
+G.loadstring = function(s, name) return _load(s, name, 't', env) end
+setmetatable(G, {__index = function(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end, __metatable = false})
+
+-- Redis's __redis__err__handler: every error becomes a table {err=, source=, line=}.
+local function handler(err)
+  -- Redis takes the caller of the C function that raised; here library and bootstrap code
+  -- (JS functions, this file) is skipped the same way, up to the script's own frame.
+  local i
+  for level = 2, 12 do
+    i = getinfo(level, 'nSl')
+    if i == nil or ((i.what == 'Lua' or i.what == 'main') and i.source ~= '=bootstrap') then break end
+  end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if i then err.source = i.source; err.line = i.currentline end
+  return err
+end
+local xpcall = xpcall
+local function runner(f, h) return xpcall(f, h) end
+return env, handler, runner
+`;
+
+export interface VmOptions {
+  /** busy-reply-threshold (lua-time-limit): past it a script yields to let others get BUSY. */
+  busyThresholdMs: number;
+  /** Lua instructions between two checks of the clock. */
+  hookInstructions?: number;
+  /** Length of one slice of a busy script between two yields to the event loop. */
+  sliceMs?: number;
+}
+
+export class LuaVM {
+  readonly L: LuaState;
+  private readonly globalsRef: number;
+  private readonly handlerRef: number;
+  private readonly runnerRef: number;
+  current: RunContext | undefined;
+  /** The coroutine of a script that yielded (busy), with its registry ref. */
+  private thread: { co: LuaState; ref: number } | undefined;
+
+  constructor(private readonly options: VmOptions) {
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    for (const [name, open] of [
+      ['_G', lualib.luaopen_base],
+      ['table', lualib.luaopen_table],
+      ['string', lualib.luaopen_string],
+      ['math', lualib.luaopen_math],
+      ['coroutine', lualib.luaopen_coroutine],
+      ['debug', lualib.luaopen_debug],
+    ] as const) {
+      lauxlib.luaL_requiref(L, toLuaString(name), open, 1);
+      lua.lua_pop(L, 1);
+    }
+    this.installRedis();
+    registerLib(L, 'cjson', cjson);
+    lua.lua_getglobal(L, toLuaString('cjson'));
+    lua.lua_pushlightuserdata(L, null);
+    lua.lua_setfield(L, -2, toLuaString('null'));
+    lua.lua_pop(L, 1);
+    registerLib(L, 'cmsgpack', cmsgpack);
+    registerLib(L, 'bit', bit);
+
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    this.globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    if (lauxlib.luaL_loadbuffer(L, toLuaString(BOOTSTRAP), null, toLuaString('=bootstrap')) !== 0)
+      throw new Error(`Lua bootstrap: ${lua.lua_tojsstring(L, -1)}`);
+    lua.lua_call(L, 0, 3);
+    this.runnerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    // New chunks get the read-only environment as their _ENV.
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_sethook(
+      L,
+      (hl: LuaState) => this.hook(hl),
+      lua.LUA_MASKCOUNT,
+      options.hookInstructions ?? 10_000,
+    );
+  }
+
+  /** Compiles a script body; a registry ref to the function, or the compile error text. */
+  compile(body: Buffer, chunkName = '@user_script'): number | string {
+    const L = this.L;
+    if (lauxlib.luaL_loadbuffer(L, Uint8Array.from(body), null, toLuaString(chunkName)) !== 0) {
+      const message: string = lua.lua_tojsstring(L, -1);
+      lua.lua_pop(L, 1);
+      // Lua 5.1 quotes the end-of-input token in syntax errors; 5.3 does not.
+      return message.replace(/ near <eof>$/, " near '<eof>'");
+    }
+    return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  }
+
+  release(ref: number): void {
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+  }
+
+  /**
+   * Starts a compiled script with KEYS and ARGV (or, for functions, with `keys` and `args` as its
+   * two arguments). Returns its reply, or undefined when it yielded (see `resume`).
+   */
+  start(
+    ref: number,
+    keys: Buffer[],
+    args: Buffer[],
+    context: RunContext,
+    asArgs = false,
+  ): Reply | undefined {
+    const L = this.L;
+    this.current = context;
+    const co = lua.lua_newthread(L);
+    const threadRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.thread = { co, ref: threadRef };
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.runnerRef);
+    if (asArgs) {
+      // function(keys, args) for FCALL: a wrapper closure passes them.
+      lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
+      pushArray(co, keys);
+      pushArray(co, args);
+      lua.lua_pushcclosure(
+        co,
+        (T: LuaState) => {
+          lua.lua_pushvalue(T, lua.lua_upvalueindex(1));
+          lua.lua_pushvalue(T, lua.lua_upvalueindex(2));
+          lua.lua_pushvalue(T, lua.lua_upvalueindex(3));
+          lua.lua_callk(T, 2, 1, 0, () => 1);
+          return 1;
+        },
+        3,
+      );
+    } else {
+      lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.globalsRef);
+      pushArray(co, keys);
+      lua.lua_setfield(co, -2, toLuaString('KEYS'));
+      pushArray(co, args);
+      lua.lua_setfield(co, -2, toLuaString('ARGV'));
+      lua.lua_pop(co, 1);
+      lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
+    }
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.handlerRef);
+    return this.step(2);
+  }
+
+  /** Runs a yielded script for another slice; its reply, or undefined if it yielded again. */
+  resume(): Reply | undefined {
+    return this.step(0);
+  }
+
+  get running(): boolean {
+    return this.thread !== undefined;
+  }
+
+  private step(nargs: number): Reply | undefined {
+    const { co, ref } = this.thread!;
+    const context = this.current!;
+    context.sliceStarted = performance.now();
+    const status = lua.lua_resume(co, this.L, nargs);
+    if (status === lua.LUA_YIELD) return undefined;
+    let reply: Reply;
+    if (status !== lua.LUA_OK) {
+      reply = new ErrorReply(
+        `ERR Error running script (call to ${context.name}): @user_script ${lua.lua_tojsstring(co, -1)}`,
+      );
+    } else if (lua.lua_toboolean(co, 1)) {
+      reply = luaToReply(co, 2, context, 0);
+    } else {
+      reply = errorFromTable(co, 2, context.name);
+    }
+    lua.lua_settop(co, 0);
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+    this.thread = undefined;
+    this.current = undefined;
+    return reply;
+  }
+
+  private hook(hl: LuaState): void {
+    const context = this.current;
+    if (context === undefined) return;
+    if (context.killed) {
+      // Raised again on every line, so a pcall in the script cannot swallow it.
+      lua.lua_sethook(hl, (h: LuaState) => this.hook(h), lua.LUA_MASKCOUNT | lua.LUA_MASKLINE, 1);
+      pushErrorTable(hl, 'ERR Script killed by user with SCRIPT KILL...');
+      lua.lua_error(hl);
+      return;
+    }
+    if (!context.yieldable || hl !== this.thread?.co) return;
+    const now = performance.now();
+    if (now - context.started < this.options.busyThresholdMs) return;
+    if (now - context.sliceStarted < (this.options.sliceMs ?? 20)) return;
+    if (lua.lua_isyieldable(hl)) lua.lua_yield(hl, 0);
+  }
+
+  private installRedis(): void {
+    const L = this.L;
+    const fns: Record<string, (L: LuaState) => number> = {
+      call: (T) => this.redisCall(T, true),
+      pcall: (T) => this.redisCall(T, false),
+      error_reply: (T) => {
+        if (lua.lua_gettop(T) !== 1 || lua.lua_type(T, -1) !== lua.LUA_TSTRING) {
+          pushErrorTable(T, 'wrong number or type of arguments');
+          return 1;
+        }
+        const text = Buffer.from(lua.lua_tolstring(T, -1)).toString('latin1');
+        pushErrorTable(T, text.startsWith('-') ? text : `-${text}`);
+        return 1;
+      },
+      status_reply: (T) => {
+        if (lua.lua_gettop(T) !== 1 || lua.lua_type(T, -1) !== lua.LUA_TSTRING) {
+          pushErrorTable(T, 'wrong number or type of arguments');
+          return 1;
+        }
+        lua.lua_newtable(T);
+        lua.lua_pushvalue(T, 1);
+        lua.lua_setfield(T, -2, toLuaString('ok'));
+        return 1;
+      },
+      sha1hex: (T) => {
+        if (lua.lua_gettop(T) !== 1) {
+          raiseTable(T, 'wrong number of arguments');
+        }
+        const s: Uint8Array = lua.lua_tolstring(T, 1) ?? new Uint8Array();
+        lua.lua_pushstring(T, toLuaString(sha1(Buffer.from(s))));
+        return 1;
+      },
+      log: (T) => {
+        if (lua.lua_gettop(T) < 2) raiseTable(T, 'redis.log() requires two arguments or more.');
+        if (!lua.lua_isnumber(T, 1)) raiseTable(T, 'First argument must be a number (log level).');
+        const level = lua.lua_tonumber(T, 1);
+        if (level < 0 || level > 3) raiseTable(T, 'Invalid debug level.');
+        return 0; // the local server keeps no log file; accepted and dropped
+      },
+      setresp: (T) => {
+        if (lua.lua_gettop(T) !== 1) raiseTable(T, 'redis.setresp() requires one argument.');
+        const resp = lua.lua_tonumber(T, -1);
+        if (resp !== 2 && resp !== 3) raiseTable(T, 'RESP version must be 2 or 3.');
+        this.current!.resp = resp;
+        return 0;
+      },
+      set_repl: (T) => {
+        if (lua.lua_gettop(T) !== 1) raiseTable(T, 'redis.set_repl() requires one argument.');
+        const flags = lua.lua_tonumber(T, -1);
+        if (!Number.isInteger(flags) || flags < 0 || flags > 3)
+          raiseTable(
+            T,
+            'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.',
+          );
+        return 0;
+      },
+      replicate_commands: (T) => {
+        lua.lua_pushboolean(T, true);
+        return 1;
+      },
+      breakpoint: (T) => {
+        lua.lua_pushboolean(T, false);
+        return 1;
+      },
+      debug: () => 0,
+    };
+    lua.lua_createtable(L, 0, 32);
+    for (const [key, fn] of Object.entries(fns)) {
+      lua.lua_pushcfunction(L, fn);
+      lua.lua_setfield(L, -2, toLuaString(key));
+    }
+    const constants: Record<string, number | string> = {
+      LOG_DEBUG: 0,
+      LOG_VERBOSE: 1,
+      LOG_NOTICE: 2,
+      LOG_WARNING: 3,
+      REPL_NONE: 0,
+      REPL_AOF: 1,
+      REPL_SLAVE: 2,
+      REPL_REPLICA: 2,
+      REPL_ALL: 3,
+      REDIS_VERSION: '7.0.0',
+      REDIS_VERSION_NUM: 0x070000,
+    };
+    for (const [key, value] of Object.entries(constants)) {
+      if (typeof value === 'number') lua.lua_pushnumber(L, value);
+      else lua.lua_pushstring(L, toLuaString(value));
+      lua.lua_setfield(L, -2, toLuaString(key));
+    }
+    lua.lua_setglobal(L, toLuaString('redis'));
+  }
+
+  /** redis.call (raise) / redis.pcall (return {err=...}). */
+  private redisCall(T: LuaState, raise: boolean): number {
+    const context = this.current!;
+    const fail = (message: string): number => {
+      pushErrorTable(T, message);
+      if (raise) lua.lua_error(T);
+      return 1;
+    };
+    const argc = lua.lua_gettop(T);
+    if (argc === 0) return fail('Please specify at least one argument for this redis lib call');
+    const argv: Buffer[] = [];
+    for (let i = 1; i <= argc; i++) {
+      const type = lua.lua_type(T, i);
+      if (type !== lua.LUA_TSTRING && type !== lua.LUA_TNUMBER)
+        return fail('Lua redis lib command arguments must be strings or integers');
+      argv.push(Buffer.from(lua.lua_tolstring(T, i)));
+    }
+    const name = argv[0]!.toString('latin1').toLowerCase();
+    const spec = context.engine.command(name);
+    if (spec === undefined) return fail('Unknown Redis command called from script');
+    if (spec.arity >= 0 ? argv.length !== spec.arity : argv.length < -spec.arity)
+      return fail('Wrong number of args calling Redis command from script');
+    const flags = (spec as { flags?: string[] }).flags;
+    if (NOSCRIPT.has(name) || flags?.includes('noscript'))
+      return fail('This Redis command is not allowed from script');
+    if (name === 'xread' || name === 'xreadgroup') {
+      if (argv.some((a) => a.toString('latin1').toLowerCase() === 'block'))
+        return fail(`${name} command is not allowed with BLOCK option from scripts`);
+    }
+    const writes = spec.write === true || flags?.includes('write') === true;
+    if (writes && context.readOnly)
+      return fail('Write commands are not allowed from read-only scripts.');
+    let reply = context.engine.execute(context.session, argv);
+    if (writes) context.wrote = true;
+    if (reply instanceof ErrorReply) {
+      return fail(`-${reply.message}`);
+    }
+    if (context.resp === 2) reply = deepResp2(reply);
+    lauxlib.luaL_checkstack(T, 4, null);
+    pushReply(T, reply, context.resp);
+    return 1;
+  }
+}
+
+export function sha1(body: Buffer): string {
+  return createHash('sha1').update(body).digest('hex');
+}
+
+function pushArray(T: LuaState, items: Buffer[]): void {
+  lua.lua_createtable(T, items.length, 0);
+  for (let i = 0; i < items.length; i++) {
+    lua.lua_pushstring(T, Uint8Array.from(items[i]!));
+    lua.lua_rawseti(T, -2, i + 1);
+  }
+}
+
+/** Redis's luaPushErrorBuff: `-CODE msg` keeps its code, anything else gets `ERR`. */
+function pushErrorTable(T: LuaState, text: string): void {
+  let message: string;
+  if (text.startsWith('-')) {
+    const space = text.indexOf(' ');
+    message = space < 0 ? `ERR ${text.slice(1)}` : text.slice(1);
+  } else {
+    message = `ERR ${text}`;
+  }
+  message = message.replace(/[\r\n]+$/, '');
+  lua.lua_createtable(T, 0, 1);
+  lua.lua_pushstring(T, Uint8Array.from(Buffer.from(message, 'latin1')));
+  lua.lua_setfield(T, -2, toLuaString('err'));
+}
+
+function raiseTable(T: LuaState, text: string): never {
+  pushErrorTable(T, text);
+  lua.lua_error(T);
+  throw new Error('unreachable');
+}
+
+function deepResp2(reply: Reply): Reply {
+  const flat = toResp2(reply);
+  if (Array.isArray(flat)) return flat.map(deepResp2);
+  return flat;
+}
+
+function str(T: LuaState, text: string | Buffer): void {
+  lua.lua_pushstring(
+    T,
+    Uint8Array.from(typeof text === 'string' ? Buffer.from(text, 'latin1') : text),
+  );
+}
+
+/** An engine reply as the Lua value Redis gives a script (RESP2 rules, or RESP3 with setresp(3)). */
+function pushReply(T: LuaState, reply: Reply, resp: 2 | 3): void {
+  lauxlib.luaL_checkstack(T, 4, null);
+  if (reply === null) {
+    if (resp === 3) lua.lua_pushnil(T);
+    else lua.lua_pushboolean(T, false);
+  } else if (reply === NULL_ARRAY) {
+    if (resp === 3) lua.lua_pushnil(T);
+    else lua.lua_pushboolean(T, false);
+  } else if (typeof reply === 'number') {
+    lua.lua_pushnumber(T, reply);
+  } else if (typeof reply === 'bigint') {
+    lua.lua_pushnumber(T, Number(reply));
+  } else if (Buffer.isBuffer(reply)) {
+    str(T, reply);
+  } else if (Array.isArray(reply) || reply instanceof PushReply) {
+    const items = Array.isArray(reply) ? reply : reply.items;
+    lua.lua_createtable(T, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      pushReply(T, items[i]!, resp);
+      lua.lua_rawseti(T, -2, i + 1);
+    }
+  } else if (reply instanceof SimpleString) {
+    lua.lua_createtable(T, 0, 1);
+    str(T, reply.value);
+    lua.lua_setfield(T, -2, toLuaString('ok'));
+  } else if (reply instanceof ErrorReply) {
+    lua.lua_createtable(T, 0, 1);
+    str(T, reply.message);
+    lua.lua_setfield(T, -2, toLuaString('err'));
+  } else if (reply instanceof MapReply) {
+    lua.lua_createtable(T, 0, 1);
+    lua.lua_createtable(T, 0, reply.entries.length);
+    for (const [k, v] of reply.entries) {
+      pushReply(T, k, resp);
+      pushReply(T, v, resp);
+      lua.lua_settable(T, -3);
+    }
+    lua.lua_setfield(T, -2, toLuaString('map'));
+  } else if (reply instanceof SetReply) {
+    lua.lua_createtable(T, 0, 1);
+    lua.lua_createtable(T, 0, reply.items.length);
+    for (const item of reply.items) {
+      pushReply(T, item, resp);
+      lua.lua_pushboolean(T, true);
+      lua.lua_settable(T, -3);
+    }
+    lua.lua_setfield(T, -2, toLuaString('set'));
+  } else if (reply instanceof DoubleReply) {
+    lua.lua_createtable(T, 0, 1);
+    lua.lua_pushnumber(T, reply.value);
+    lua.lua_setfield(T, -2, toLuaString('double'));
+  } else if (reply instanceof BoolReply) {
+    lua.lua_pushboolean(T, reply.value);
+  } else if (reply instanceof VerbatimReply) {
+    lua.lua_createtable(T, 0, 1);
+    lua.lua_createtable(T, 0, 2);
+    str(T, reply.text);
+    lua.lua_setfield(T, -2, toLuaString('string'));
+    str(T, reply.format);
+    lua.lua_setfield(T, -2, toLuaString('format'));
+    lua.lua_setfield(T, -2, toLuaString('verbatim_string'));
+  } else {
+    lua.lua_pushnil(T);
+  }
+}
+
+const INT64_MIN = -(2n ** 63n);
+
+/** Lua number -> integer reply: C's (long long) cast (out of range, NaN and inf give INT64_MIN). */
+function numberToInteger(n: number): number | bigint {
+  if (!Number.isFinite(n) || n >= 2 ** 63 || n < -(2 ** 63)) return INT64_MIN;
+  const t = Math.trunc(n);
+  return Number.isSafeInteger(t) ? (t === 0 ? 0 : t) : BigInt(t);
+}
+
+function field(T: LuaState, idx: number, name: string): number {
+  lua.lua_pushstring(T, toLuaString(name));
+  return lua.lua_rawget(T, idx);
+}
+
+/** A script's return value as a reply, by Redis's rules (luaReplyToRedisReply). */
+function luaToReply(T: LuaState, idx: number, context: RunContext, depth: number): Reply {
+  const abs = lua.lua_absindex(T, idx);
+  switch (lua.lua_type(T, abs)) {
+    case lua.LUA_TSTRING:
+      return Buffer.from(lua.lua_tolstring(T, abs));
+    case lua.LUA_TBOOLEAN:
+      if (context.resp === 3 && !lua.lua_toboolean(T, abs)) return new BoolReply(false, null);
+      return lua.lua_toboolean(T, abs) ? 1 : null;
+    case lua.LUA_TNUMBER:
+      return numberToInteger(lua.lua_tonumber(T, abs));
+    case lua.LUA_TTABLE: {
+      if (depth > 200 || !lua.lua_checkstack(T, 4))
+        return new ErrorReply('ERR reached lua stack limit');
+      try {
+        if (field(T, abs, 'err') === lua.LUA_TSTRING) {
+          return new ErrorReply(
+            Buffer.from(lua.lua_tolstring(T, -1))
+              .toString('latin1')
+              .replace(/[\r\n]/g, ' '),
+          );
+        }
+        lua.lua_pop(T, 1);
+        if (field(T, abs, 'ok') === lua.LUA_TSTRING) {
+          const text = Buffer.from(lua.lua_tolstring(T, -1)).toString('latin1');
+          return new SimpleString(text.replace(/[\r\n]/g, ' '));
+        }
+        lua.lua_pop(T, 1);
+        if (field(T, abs, 'double') === lua.LUA_TNUMBER) {
+          const n = lua.lua_tonumber(T, -1);
+          return new DoubleReply(n, Buffer.from(formatDouble(n)));
+        }
+        lua.lua_pop(T, 1);
+        if (field(T, abs, 'map') === lua.LUA_TTABLE) {
+          const entries: [Reply, Reply][] = [];
+          const map = lua.lua_gettop(T);
+          lua.lua_pushnil(T);
+          while (lua.lua_next(T, map) !== 0) {
+            const v = luaToReply(T, -1, context, depth + 1);
+            const k = luaToReply(T, -2, context, depth + 1);
+            entries.push([k, v]);
+            lua.lua_pop(T, 1);
+          }
+          return new MapReply(entries);
+        }
+        lua.lua_pop(T, 1);
+        if (field(T, abs, 'set') === lua.LUA_TTABLE) {
+          const items: Reply[] = [];
+          const set = lua.lua_gettop(T);
+          lua.lua_pushnil(T);
+          while (lua.lua_next(T, set) !== 0) {
+            items.push(luaToReply(T, -2, context, depth + 1));
+            lua.lua_pop(T, 1);
+          }
+          return new SetReply(items);
+        }
+        lua.lua_pop(T, 1);
+        lua.lua_pushnil(T); // keeps the pops below uniform
+        const items: Reply[] = [];
+        for (let i = 1; ; i++) {
+          if (lua.lua_rawgeti(T, abs, i) === lua.LUA_TNIL) {
+            lua.lua_pop(T, 1);
+            break;
+          }
+          items.push(luaToReply(T, -1, context, depth + 1));
+          lua.lua_pop(T, 1);
+        }
+        return items;
+      } finally {
+        lua.lua_settop(T, abs);
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+function formatDouble(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  return String(n);
+}
+
+/** The error reply of a script that raised: `msg script: <name>, on <source>:<line>.` */
+function errorFromTable(T: LuaState, idx: number, name: string): ErrorReply {
+  if (lua.lua_type(T, idx) !== lua.LUA_TTABLE) {
+    return new ErrorReply(
+      `ERR Error running script (call to ${name}): ${lua.lua_tojsstring(T, idx)}`,
+    );
+  }
+  let message: string | undefined;
+  if (field(T, idx, 'err') === lua.LUA_TSTRING)
+    message = Buffer.from(lua.lua_tolstring(T, -1)).toString('latin1');
+  lua.lua_pop(T, 1);
+  if (message === undefined) {
+    // Redis 7.0 crashes on error({}) without an `err` field; later versions answer like this.
+    return new ErrorReply(
+      `ERR Error running script (call to ${name}): the error object is a table without 'err'`,
+    );
+  }
+  let source: string | undefined;
+  let line: number | undefined;
+  if (field(T, idx, 'source') === lua.LUA_TSTRING) source = lua.lua_tojsstring(T, -1);
+  lua.lua_pop(T, 1);
+  if (field(T, idx, 'line') === lua.LUA_TNUMBER) line = lua.lua_tonumber(T, -1);
+  lua.lua_pop(T, 1);
+  const where =
+    source !== undefined && line !== undefined ? ` script: ${name}, on ${source}:${line}.` : '';
+  return new ErrorReply(`${message}${where}`.replace(/[\r\n]/g, ' '));
+}
