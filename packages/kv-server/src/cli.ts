@@ -1,7 +1,9 @@
 // `kv-server`: runs the local Upstash-compatible REST server and Redis-protocol server from a
 // terminal. Flags win over environment variables, which win over the defaults.
 
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { type KvServerOptions, startKvServer } from './server.ts';
 
 // The local stack's ports (LOCAL_STACK in @workshop/db), so a bare `kv-server` is what the
@@ -23,7 +25,21 @@ Options (environment variable in brackets):
   --snapshot-interval <s>   also save every <s> seconds (with --snapshot)
   --forward-to <url>        forward REST to a real Redis/Valkey instead of the in-memory engine,
                             e.g. redis://127.0.0.1:6379/0 [KV_FORWARD_TO]
-  -h, --help                show this help
+  --allow-host <name>       REST: also accept requests addressed to this host name (repeat it;
+                            * = any). Loopback names and the server's own addresses always work.
+  --allow-origin <origin>   REST: let web pages from this origin call it, e.g.
+                            http://localhost:5173 (repeat it). Default: no web page may.
+
+Limits (Redis's names; sizes take Redis units: 64mb, 1gb, 512k):
+  --maxclients <n>                  connections per port (default ${DEFAULT_LIMITS.maxClients})
+  --timeout <s>                     close RESP connections idle this long (default 0 = never)
+  --request-timeout <s>             close a connection whose request stays incomplete this long
+                                    (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000}; 0 = never)
+  --proto-max-bulk-len <size>       largest RESP bulk string (default 512mb)
+  --client-query-buffer-limit <size>  unparsed input per RESP connection (default 64mb)
+  --max-buffered <size>             unfinished input held across all connections of one port
+                                    (RESP input, REST bodies; default 256mb)
+  -h, --help                        show this help
 
 Stop it with Ctrl+C (the snapshot, if any, is saved first).`;
 
@@ -38,6 +54,76 @@ function port(value: string, name: string): number {
     );
   }
   return n;
+}
+
+/** A size in Redis's units: 1k = 1000, 1kb = 1024, and so on for m/mb and g/gb. */
+export function parseSize(value: string, name: string): number {
+  const match = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(value.trim());
+  const units: Record<string, number> = {
+    b: 1,
+    k: 1000,
+    kb: 1024,
+    m: 1000 ** 2,
+    mb: 1024 ** 2,
+    g: 1000 ** 3,
+    gb: 1024 ** 3,
+  };
+  const n = match ? Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]! : Number.NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(
+      `${name} must be a size such as 64mb, 1gb or 65536 (bytes), got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function count(value: string, name: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(
+      `${name} must be a whole number of at least ${min}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function seconds(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(
+      `${name} must be a number of seconds (0 = never), got ${JSON.stringify(value)}`,
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+function readLimits(v: ReturnType<typeof readFlags>): Partial<ServerLimits> {
+  const limits: Partial<ServerLimits> = {};
+  if (v.maxclients !== undefined) limits.maxClients = count(v.maxclients, '--maxclients', 1);
+  if (v.timeout !== undefined) limits.idleTimeoutMs = seconds(v.timeout, '--timeout');
+  if (v['request-timeout'] !== undefined) {
+    limits.requestTimeoutMs = seconds(v['request-timeout'], '--request-timeout');
+  }
+  if (v['proto-max-bulk-len'] !== undefined) {
+    limits.protoMaxBulkLen = parseSize(v['proto-max-bulk-len'], '--proto-max-bulk-len');
+  }
+  if (v['client-query-buffer-limit'] !== undefined) {
+    limits.queryBufferLimit = parseSize(
+      v['client-query-buffer-limit'],
+      '--client-query-buffer-limit',
+    );
+  }
+  if (v['max-buffered'] !== undefined) {
+    limits.maxBufferedBytes = parseSize(v['max-buffered'], '--max-buffered');
+  }
+  return limits;
+}
+
+/** Whether an address to bind only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 function readFlags(argv: string[]) {
@@ -59,8 +145,8 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): KvServerOptions | 'he
   if (interval !== undefined && !snapshotFile) {
     throw new UsageError('--snapshot-interval needs --snapshot <file> (or KV_SNAPSHOT)');
   }
-  const seconds = interval === undefined ? undefined : Number(interval);
-  if (seconds !== undefined && !(seconds > 0)) {
+  const intervalSeconds = interval === undefined ? undefined : Number(interval);
+  if (intervalSeconds !== undefined && !(intervalSeconds > 0)) {
     throw new UsageError(
       `--snapshot-interval must be a number of seconds above 0, got ${JSON.stringify(interval)}`,
     );
@@ -81,7 +167,13 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): KvServerOptions | 'he
     password: v.password ?? env.KV_PASSWORD,
     forwardTo: forwardTo || undefined,
     snapshotFile: snapshotFile || undefined,
-    snapshotIntervalMs: seconds === undefined ? undefined : seconds * 1000,
+    snapshotIntervalMs: intervalSeconds === undefined ? undefined : intervalSeconds * 1000,
+    limits: readLimits(v),
+    allowHosts: v['allow-host']?.flatMap((h) => h.split(',')).filter((h) => h.trim() !== ''),
+    allowOrigins: v['allow-origin']
+      ?.flatMap((o) => o.split(','))
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter((o) => o !== ''),
   };
 }
 
@@ -94,6 +186,14 @@ const OPTIONS = {
   snapshot: { type: 'string' },
   'snapshot-interval': { type: 'string' },
   'forward-to': { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
+  'allow-origin': { type: 'string', multiple: true },
+  maxclients: { type: 'string' },
+  timeout: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'proto-max-bulk-len': { type: 'string' },
+  'client-query-buffer-limit': { type: 'string' },
+  'max-buffered': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -134,6 +234,17 @@ async function main(): Promise<void> {
   console.log(
     `  e.g. UPSTASH_REDIS_REST_URL=${server.restUrl} UPSTASH_REDIS_REST_TOKEN=${server.token}`,
   );
+  if (!isLoopbackHost(options.host ?? '127.0.0.1') && !options.password && server.respUrl) {
+    console.log(
+      [
+        '',
+        '  !!! WARNING: the Redis port listens on a non-loopback address WITHOUT a password.',
+        `  !!! Anyone who can reach ${options.host} can read, change or delete every key.`,
+        '  !!! Set --password <p> (KV_PASSWORD), or bind to 127.0.0.1.',
+        '',
+      ].join('\n'),
+    );
+  }
   if (server.mode === 'forward') {
     // Say now if the backend is not there, rather than at the first request.
     const res = await fetch(`${server.restUrl}/ping`, {
