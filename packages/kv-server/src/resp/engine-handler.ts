@@ -4,10 +4,13 @@
 
 import type { Engine } from '../engine/engine.ts';
 import { ErrorReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
+import { leaveSession, runCommand } from '../engine/run-command.ts';
 import type { ConnectionInfo, RespConnectionHandler } from './server.ts';
 
 export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnectionHandler {
   const session = engine.createSession(true);
+  // Pub/sub messages and MONITOR lines reach the connection through its ClientInfo.
+  session.client = info;
   return {
     execute(argv) {
       const name = argv[0]!.toString('latin1').toLowerCase();
@@ -18,12 +21,14 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
           return command(engine, argv);
         if (name === 'config' && engine.command('config') === undefined) return config(argv);
       }
-      return engine.execute(session, argv);
+      // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
+      return runCommand(engine, session, argv);
     },
     get closeRequested() {
       return session.closeRequested;
     },
     close() {
+      leaveSession(engine, session);
       engine.closeSession(session);
     },
   };
