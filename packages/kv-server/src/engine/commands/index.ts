@@ -12,6 +12,7 @@ import { listCommands } from './lists.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { serverCommands } from './server.ts';
 import { setCommands } from './sets.ts';
+import { streamCommands } from './streams.ts';
 import { stringCommands } from './strings.ts';
 import { transactionCommands } from './transactions.ts';
 import { zsetCommands } from './zsets.ts';
@@ -26,6 +27,7 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...setCommands,
   ...zsetCommands,
+  ...streamCommands,
   ...scriptingCommands,
   ...bitmapCommands,
   ...pubsubCommands,
