@@ -237,6 +237,10 @@ function shebang(body: Buffer): { code: Buffer; noWrites: boolean } | ErrorReply
     for (const flag of part.slice(6).split(',')) {
       if (flag === '') continue;
       if (flag === 'no-writes') noWrites = true;
+      // Upstash's own flag (@upstash/ratelimit sends it): lock only the script's KEYS. Redis
+      // refuses it; this engine accepts it, as Upstash does, and runs the script atomically as
+      // every script (a stronger guarantee than key locking).
+      else if (flag === 'allow-key-locking') continue;
       else if (!['allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'].includes(flag))
         return err(`ERR Unexpected flag in script shebang: ${flag}`);
     }
