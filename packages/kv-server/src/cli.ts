@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { type KvServerOptions, startKvServer } from './server.ts';
+import { SnapshotSaveError } from './snapshot-lock.ts';
 
 // The local stack's ports (LOCAL_STACK in @workshop/db), so a bare `kv-server` is what the
 // lessons expect to find.
@@ -264,6 +265,15 @@ async function main(): Promise<void> {
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
+        if (error instanceof SnapshotSaveError) {
+          // Exiting now would lose every key: stay up, say so, and retry at the next signal.
+          console.error(`\nkv-server: ${error.message}`);
+          console.error(
+            `kv-server: still running (no longer serving). Press Ctrl+C again to retry the save; kill -9 ${process.pid} quits WITHOUT saving.\n`,
+          );
+          stopping = false;
+          return;
+        }
         console.error(`kv-server: could not stop cleanly: ${(error as Error).message}`);
         process.exit(1);
       },

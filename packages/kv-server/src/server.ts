@@ -16,6 +16,7 @@ import {
 } from './resp/server.ts';
 import { type CommandBackend, engineBackend } from './rest/backend.ts';
 import { createRestServer } from './rest/server.ts';
+import { checkSnapshotFolder, lockSnapshot, SnapshotSaveError } from './snapshot-lock.ts';
 
 export interface KvServerOptions {
   /** Interface to bind; default 127.0.0.1 (loopback only). */
@@ -99,7 +100,12 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
         respServer ? closeServer(respServer) : undefined,
       ]);
       await core.close();
-    })();
+    })().catch((error: unknown) => {
+      // A failed final save (SnapshotSaveError): the data is still in memory; closing again
+      // retries the save instead of answering with the same failure.
+      closing = undefined;
+      throw error;
+    });
     return closing;
   };
 
@@ -111,6 +117,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
         : undefined;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     started.value = true;
+    core.onListening?.({ restPort, respPort: boundResp });
     return {
       mode: core.mode,
       token,
@@ -132,6 +139,8 @@ interface Core {
   mode: KvServer['mode'];
   backend: CommandBackend;
   createHandler: (info: ConnectionInfo) => RespConnectionHandler;
+  /** Both ports are bound (the snapshot lock records them). */
+  onListening?(ports: { restPort: number; respPort?: number }): void;
   close(): Promise<void> | void;
 }
 
@@ -153,9 +162,21 @@ function engineCore(
   const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
   const file = options.snapshotFile;
   let saveOnClose: (() => Promise<void>) | undefined;
+  let lock: ReturnType<typeof lockSnapshot> | undefined;
   if (file) {
-    // A damaged file stops the start (SnapshotError says what to do); a missing one is a fresh start.
-    const loaded = loadSnapshot(engine, file);
+    // A folder where no save could succeed, or a file another kv-server is using, stops the
+    // start (the message names the fix). A damaged file stops it too (SnapshotError says what
+    // to do); a missing one is a fresh start.
+    checkSnapshotFolder(file);
+    const taken = lockSnapshot(file);
+    lock = taken;
+    let loaded: number | undefined;
+    try {
+      loaded = loadSnapshot(engine, file);
+    } catch (error) {
+      taken.release();
+      throw error;
+    }
     log?.(
       loaded === undefined
         ? `kv-server: no snapshot at ${file} yet, starting empty`
@@ -175,9 +196,19 @@ function engineCore(
     timer.unref();
     saveOnClose = async () => {
       clearInterval(timer);
-      // Not started (port in use): another kv-server may be running on this file.
-      if (!started.value) return;
-      const keys = await save();
+      // Not started (port in use): nothing was served, the file stays as it was.
+      if (!started.value) {
+        taken.release();
+        return;
+      }
+      let keys: number;
+      try {
+        keys = await save();
+      } catch (error) {
+        // Keep the lock and the data: the caller reports it, and closing again retries.
+        throw new SnapshotSaveError(file, engine.db.size, error as Error);
+      }
+      taken.release();
       log?.(`kv-server: saved ${keys} keys to ${file}`);
     };
   }
@@ -186,6 +217,7 @@ function engineCore(
     mode: 'engine',
     backend: engineBackend(engine),
     createHandler: (info) => engineHandler(engine, info),
+    onListening: (ports) => lock?.record(ports),
     async close() {
       await saveOnClose?.();
       engine.stop();
