@@ -64,6 +64,11 @@ export class BackendConnection {
    * replies to a command, so they must not be paired with one.
    */
   onPush: ((reply: PushReply) => void) | undefined;
+  /**
+   * Relay mode (pub/sub, MONITOR): every reply goes here, in order, instead of being paired with
+   * a command. Once subscribed, the backend answers a command with any number of replies.
+   */
+  relay: ((reply: Reply) => void) | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -110,6 +115,12 @@ export class BackendConnection {
 
   get alive(): boolean {
     return this.failure === undefined;
+  }
+
+  /** Sends a command whose replies go to `relay`. */
+  write(argv: readonly Buffer[]): void {
+    if (this.failure) throw this.failure;
+    this.socket.write(encodeCommand(argv));
   }
 
   send(argv: readonly Buffer[]): Promise<Reply> {
@@ -168,7 +179,8 @@ export class BackendConnection {
     this.decoder.push(chunk);
     try {
       for (let reply = this.decoder.next(); reply !== undefined; reply = this.decoder.next()) {
-        if (reply instanceof PushReply && this.onPush !== undefined) this.onPush(reply);
+        if (this.relay !== undefined && this.waiters.length === 0) this.relay(reply);
+        else if (reply instanceof PushReply && this.onPush !== undefined) this.onPush(reply);
         else this.waiters.shift()?.resolve(reply);
       }
     } catch (error) {

@@ -1,13 +1,16 @@
 // The RESP surface in forwarding mode: each client connection gets a backend connection of its
-// own, so MULTI/EXEC, WATCH and SELECT keep working. Only what would desynchronise our
-// request/reply pairing (pub/sub, MONITOR, CLIENT REPLY) is refused.
+// own, so MULTI/EXEC, WATCH and SELECT keep working. Pub/sub and MONITOR switch that connection
+// to relay mode: from then on commands go to the backend as they come and every backend reply
+// (confirmations, messages, MONITOR lines, answers) is written back in order, unpaired. Only
+// CLIENT REPLY, which would desynchronise the pairing before that, is refused.
 
 import { ErrorReply, type Reply } from '../engine/reply.ts';
-import type { ConnectionInfo, RespConnectionHandler } from '../resp/server.ts';
+import { type ConnectionInfo, NO_REPLY, type RespConnectionHandler } from '../resp/server.ts';
 import type { ForwardBackend } from './backend.ts';
 import { BackendConnection } from './connection.ts';
 
-const PUSH_COMMANDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'monitor', 'reset']);
+/** Commands after which the backend may send replies nobody asked for. */
+const RELAY_COMMANDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'monitor']);
 
 export function forwardHandler(
   backend: ForwardBackend,
@@ -16,6 +19,8 @@ export function forwardHandler(
   const scripts = backend.scripts;
   let connection: Promise<BackendConnection> | undefined;
   let closed = false;
+  /** In relay mode (see the file comment). */
+  let relaying = false;
   /** The HELLO this client chose, replayed on a reopened backend connection. */
   let helloArgv: Buffer[] | undefined;
   const open = async (): Promise<BackendConnection> => {
@@ -66,7 +71,7 @@ export function forwardHandler(
     async execute(argv): Promise<Reply> {
       const name = argv[0]!.toString('latin1').toLowerCase();
       const sub = argv[1]?.toString('latin1').toLowerCase();
-      if (PUSH_COMMANDS.has(name) || (name === 'client' && sub === 'reply')) {
+      if (name === 'client' && sub === 'reply' && !relaying) {
         return new ErrorReply(
           `ERR '${name}' is not supported by kv-server in forwarding mode: connect to ${backend.target.display} directly for it`,
         );
@@ -78,12 +83,28 @@ export function forwardHandler(
         return new ErrorReply((error as Error).message);
       }
       if (closed) c.close();
+      if (info !== undefined && (relaying || RELAY_COMMANDS.has(name))) {
+        if (!relaying) {
+          relaying = true;
+          c.relay = (reply) => info.push(reply);
+        }
+        try {
+          c.write(argv);
+        } catch (error) {
+          return new ErrorReply((error as Error).message);
+        }
+        return NO_REPLY;
+      }
       const { argv: rewritten, replySha } = scripts.rewrite(argv);
       try {
         return scripts.fixReply(await c.send(rewritten), replySha);
       } catch (error) {
         return new ErrorReply((error as Error).message);
       }
+    },
+    /** A subscribed connection stays quiet on purpose: the idle timeout spares it, as in Redis. */
+    get idleExempt() {
+      return relaying;
     },
     close() {
       closed = true;

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientInfo } from '../engine/clients.ts';
-import { ErrorReply, MapReply, OK, type Reply } from '../engine/reply.ts';
+import { ErrorReply, MapReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
 import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
 import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
 import {
@@ -17,6 +17,12 @@ import {
   RespProtocolError,
   UNAUTHENTICATED_RESP_LIMITS,
 } from './codec.ts';
+
+/**
+ * What a handler returns for a command it answered some other way (a forwarding connection in
+ * pub/sub relay mode writes the backend's replies through ClientInfo.push): nothing is written.
+ */
+export const NO_REPLY: Reply = new SimpleString('kv-server: no reply');
 
 /** Runs the commands of one connection. */
 export interface RespConnectionHandler {
@@ -250,7 +256,7 @@ export function createRespServer(options: RespServerOptions): Server {
     };
 
     const after = (reply: Reply) => {
-      writer.write(reply);
+      if (reply !== NO_REPLY) writer.write(reply);
       if (handler.closeRequested) ending = true;
     };
 
