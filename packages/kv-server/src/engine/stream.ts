@@ -12,6 +12,7 @@
 // An ID is one bigint: ms << 64 | seq, so IDs compare and sort as numbers.
 
 import { type Collection, collectionRestorers } from './database.ts';
+import { ARRAY_SLOT_BYTES, MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from './memory.ts';
 import { parseInt64 } from './parse.ts';
 
 export type StreamId = bigint;
@@ -258,12 +259,17 @@ export class ConsumerGroup {
   }
 }
 
-/** Approximate bytes of one entry in this process: the object, its array and its strings. */
+/** Bytes of one entry in this process: its object, its ID (a bigint), its array and strings. */
 function entryBytes(fields: string[]): number {
-  let bytes = 64 + 16 + fields.length * 8;
-  for (const f of fields) bytes += 16 + Math.ceil(f.length / 8) * 8;
+  let bytes = OBJECT_BYTES + BIGINT_BYTES + 16 + fields.length * ARRAY_SLOT_BYTES;
+  for (const f of fields) bytes += stringBytes(f);
   return bytes;
 }
+
+/** A 128-bit bigint (an ID): header plus two 64-bit digits. */
+const BIGINT_BYTES = 32;
+/** A pending entry: its object, and its ID in the group's and the consumer's ordered maps. */
+const NACK_BYTES = OBJECT_BYTES + 2 * (MAP_ENTRY_BYTES + ARRAY_SLOT_BYTES + BIGINT_BYTES);
 
 export class StreamValue implements Collection {
   readonly typeName = 'stream';
@@ -285,11 +291,21 @@ export class StreamValue implements Collection {
 
   /** What this stream costs in memory, roughly: entries, nodes and the groups' PELs. */
   memoryUsage(): number {
-    let bytes = 128 + this.entryMemory + this.nodes.length * 96;
+    let bytes = OBJECT_BYTES + this.entryMemory + this.nodes.length * (OBJECT_BYTES + 32);
+    // Groups are few (one per application reading the stream): this loop stays short.
     for (const group of this.groups.values()) {
-      bytes += 128 + group.pel.size * 96 + group.consumers.size * 128;
+      bytes += OBJECT_BYTES + MAP_ENTRY_BYTES + stringBytes(group.name);
+      bytes += group.pel.size * NACK_BYTES;
+      bytes += group.consumers.size * (OBJECT_BYTES * 2 + MAP_ENTRY_BYTES);
     }
     return bytes;
+  }
+
+  /** Adds a node rebuilt from a snapshot, with its live entries' memory. */
+  adoptNode(node: StreamNode): void {
+    this.nodes.push(node);
+    this.length += node.live;
+    for (const e of node.entries) if (!e.deleted) this.entryMemory += entryBytes(e.fields);
   }
 
   /** streamAppendItem after the ID checks: into the tail node if it has room, else a new one. */
@@ -545,8 +561,7 @@ collectionRestorers.set('stream', (data) => {
         node.deletedCount++;
       }
     }
-    stream.nodes.push(node);
-    stream.length += node.live;
+    stream.adoptNode(node);
   }
   stream.lastId = unformatId(snap.lastId);
   stream.firstId = unformatId(snap.firstId);

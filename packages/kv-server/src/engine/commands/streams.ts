@@ -2,6 +2,7 @@
 // XAUTOCLAIM), XINFO and XSETID, with Redis 7.0's replies, error texts and argument order
 // (t_stream.c: which argument is checked first decides which error a bad call gets).
 
+import { blockingOf } from '../blocking.ts';
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec, Session } from '../engine.ts';
 import { integerReply, parseInt64 } from '../parse.ts';
@@ -9,6 +10,7 @@ import {
   bulk,
   cText,
   ERRORS,
+  err,
   fail,
   latin1,
   MapReply,
@@ -469,7 +471,12 @@ function parseRead(argv: Buffer[], xreadgroup: boolean): ReadArgs {
       const t = parseInt64(argv[i]!);
       if (t === undefined) fail('ERR timeout is not an integer or out of range');
       if (t < 0n) fail('ERR timeout is negative');
-      out.timeoutMs = Number(t);
+      // Redis adds the timeout to the current time in a long long.
+      if (t > 0n && t > 9223372036854775807n - BigInt(Date.now())) {
+        fail('ERR timeout is out of range');
+      }
+      // Beyond what a timer holds (~24.8 days) the wait is, in practice, forever (0).
+      out.timeoutMs = t > 2147483647n ? 0 : Number(t);
     } else if (is(o, 'count') && moreargs) {
       i++;
       const c = int64(argv[i]!);
@@ -592,7 +599,62 @@ function xreadGeneric(ctx: CommandContext, argv: Buffer[], xreadgroup: boolean):
     served.push([args.keys[i]!, entries]);
   }
   if (served.length) return readReply(session, served);
+  if (args.timeoutMs !== undefined) blockRead(ctx, argv, args, ids);
   return NULL_ARRAY;
+}
+
+/**
+ * XREAD / XREADGROUP BLOCK with nothing to answer yet: waits for entries after the IDs (for
+ * `>`, after the group's last delivered ID at the time of the write). Inside MULTI or a script
+ * it answers nil at once, as Redis does. A write wakes the client with the one stream it wrote.
+ */
+function blockRead(ctx: CommandContext, argv: Buffer[], args: ReadArgs, ids: StreamId[]): void {
+  const blocking = blockingOf(ctx.engine);
+  if (!blocking.canBlock(ctx.session, argv)) return;
+  const { db, session } = ctx;
+  const keys = args.keys.map(latin1);
+  const groupName = args.group === undefined ? undefined : latin1(args.group);
+  const serve = (key: string): Reply | undefined => {
+    const i = keys.indexOf(key);
+    if (i < 0) return undefined;
+    const value = db.lookup(key);
+    // A key that is missing or of another type now: keep waiting, as Redis does.
+    if (!(value instanceof StreamValue)) return undefined;
+    const stream = value;
+    const now = db.now();
+    if (groupName === undefined) {
+      const gt = ids[i]!;
+      if (stream.length === 0 || stream.lastValidId() <= gt) return undefined;
+      const entries = stream.range(incrId(gt), MAX_ID, args.count).map(entryReply);
+      return readReply(session, [[args.keys[i]!, entries]]);
+    }
+    const group = stream.groups.get(groupName);
+    if (group === undefined) {
+      return err('NOGROUP the consumer group this client was blocked on no longer exists');
+    }
+    if (stream.length === 0 || stream.lastValidId() <= group.lastId) return undefined;
+    const name = latin1(args.consumer!);
+    const consumer = lookupConsumer(group, name, now) ?? createConsumer(group, name, now);
+    consumer.seenTime = now;
+    const entries = deliver(
+      stream,
+      group,
+      consumer,
+      incrId(group.lastId),
+      args.count,
+      args.noack,
+      now,
+    );
+    db.modified(key, stream);
+    return readReply(session, [[args.keys[i]!, entries]]);
+  };
+  blocking.block(session, {
+    db: session.dbIndex,
+    keys: [...new Set(keys)],
+    timeoutMs: args.timeoutMs ?? 0,
+    timeoutReply: NULL_ARRAY,
+    serve,
+  });
 }
 
 /** XREAD's reply: [[key, entries], ...] in RESP2, a map key -> entries in RESP3. */
