@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engine/reply.ts';
+import {
+  ErrorReply,
+  NULL_ARRAY,
+  type Reply,
+  SimpleString,
+  toResp2,
+} from '../../src/engine/reply.ts';
 import { isProcessAlive } from '../../src/engine/snapshot.ts';
 import { encodeCommand, ReplyDecoder } from '../../src/resp/codec.ts';
 import { UNKNOWN_COMMAND_HINT } from '../../src/server.ts';
@@ -141,7 +147,17 @@ export function toBuffer(arg: Arg): Buffer {
 }
 
 /** A readable, type-preserving form of a reply for assertions and failure messages. */
+/**
+ * A reply as a RESP2 connection receives it: the engine may answer with RESP3 types (a map, a
+ * double) that the RESP2 writer sends in their RESP2 form; Redis's RESP2 replies decode to those.
+ */
+export function resp2Form(reply: Reply): Reply {
+  const flat = toResp2(reply);
+  return Array.isArray(flat) ? flat.map(resp2Form) : flat;
+}
+
 export function show(reply: Reply): unknown {
+  reply = toResp2(reply);
   if (reply === null) return '$nil';
   if (reply === NULL_ARRAY) return '*nil';
   if (reply instanceof SimpleString) return `+${reply.value}`;
@@ -331,7 +347,7 @@ export function useDifferential(): Differential {
         const run = steps.slice(i, j);
         const c = await connection(conn);
         for (const s of run)
-          engineReplies.push(api.engine.execute(api.session(conn), s.cmd.map(toBuffer)));
+          engineReplies.push(resp2Form(api.engine.execute(api.session(conn), s.cmd.map(toBuffer))));
         redisReplies.push(...(await c.pipeline(run.map((s) => s.cmd))));
         i = j;
       }

@@ -5,7 +5,7 @@ import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { incrByFloat, int64Arg, integerReply, isLongDouble, parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
+import { bulk, ERRORS, fail, latin1, MapReply, OK, type Reply } from '../reply.ts';
 import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
 
 // Redis keeps a small hash as a listpack (fields in insertion order, HSCAN returns all at once)
@@ -141,7 +141,7 @@ function hincrbyfloat(db: Database, argv: Buffer[]): Reply {
 }
 
 /** HRANDFIELD key [count [WITHVALUES]]: a negative count allows repeats. */
-function hrandfield(db: Database, argv: Buffer[]): Reply {
+function hrandfield(db: Database, argv: Buffer[], resp3 = false): Reply {
   const key = latin1(argv[1]!);
   if (argv.length === 2) {
     const hash = lookupHash(db, key);
@@ -152,8 +152,12 @@ function hrandfield(db: Database, argv: Buffer[]): Reply {
   if (hash === undefined || count === 0) return [];
   const out: Reply[] = [];
   for (const [field, value] of randomPicks([...hash.fields], count)) {
-    out.push(bulk(field));
-    if (withValues) out.push(bulk(value));
+    // RESP3: [field, value] pairs; RESP2: one flat array.
+    if (withValues && resp3) out.push([bulk(field), bulk(value)]);
+    else {
+      out.push(bulk(field));
+      if (withValues) out.push(bulk(value));
+    }
   }
   return out;
 }
@@ -207,11 +211,12 @@ export const hashCommands: CommandSpec[] = [
     name: 'hgetall',
     arity: 2,
     handler: ({ db }, argv) => {
-      const out: Reply[] = [];
+      // A map in RESP3, a flat [field, value, ...] array in RESP2.
+      const out: [Reply, Reply][] = [];
       for (const [field, value] of lookupHash(db, latin1(argv[1]!))?.fields ?? []) {
-        out.push(bulk(field), bulk(value));
+        out.push([bulk(field), bulk(value)]);
       }
-      return out;
+      return new MapReply(out);
     },
   },
   {
@@ -277,5 +282,9 @@ export const hashCommands: CommandSpec[] = [
         reply: ([field, value]) => [bulk(field), bulk(value)],
       }),
   },
-  { name: 'hrandfield', arity: -2, handler: ({ db }, argv) => hrandfield(db, argv) },
+  {
+    name: 'hrandfield',
+    arity: -2,
+    handler: ({ db, session }, argv) => hrandfield(db, argv, session.protocol === 3),
+  },
 ];

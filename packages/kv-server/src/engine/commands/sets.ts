@@ -5,7 +5,7 @@ import { type Collection, collectionRestorers } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { ARRAY_SLOT_BYTES, MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { bulk, ERRORS, fail, latin1, type Reply, SetReply } from '../reply.ts';
 import {
   integerAtLeast,
   keyword,
@@ -116,11 +116,16 @@ function spop(db: Database, argv: Buffer[]): Reply {
   }
   const count = integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE);
   const set = lookupSet(db, key);
-  if (set === undefined || count === 0) return [];
-  const popped = randomPicks([...set.values()], count);
+  // A set in RESP3 (Redis's addReplySetLen), an array in RESP2.
+  if (set === undefined || count === 0) return new SetReply([]);
+  // Popping everything replies as SMEMBERS would (Redis runs its union code): an intset in order.
+  const popped =
+    count >= set.size
+      ? [...(set.intset ? sortedMembers(set) : set.values())]
+      : randomPicks([...set.values()], count);
   for (const member of popped) set.delete(member);
   db.modified(key, set);
-  return popped.map(bulk);
+  return new SetReply(popped.map(bulk));
 }
 
 function srandmember(db: Database, argv: Buffer[]): Reply {
@@ -178,8 +183,9 @@ function difference(sets: (SetValue | undefined)[]): SetValue {
  * numeric order: do the same, so small integer sets read (and compare) like Redis's.
  */
 function membersReply(set: SetValue | undefined): Reply {
-  if (set === undefined) return [];
-  return [...(set.intset ? sortedMembers(set) : set.values())].map(bulk);
+  // SMEMBERS, SINTER, SUNION, SDIFF: a set in RESP3, an array in RESP2.
+  if (set === undefined) return new SetReply([]);
+  return new SetReply([...(set.intset ? sortedMembers(set) : set.values())].map(bulk));
 }
 
 function sortedMembers(set: SetValue): IterableIterator<string> {

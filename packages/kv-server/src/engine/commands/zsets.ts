@@ -6,7 +6,7 @@ import { type Collection, collectionRestorers, type Value } from '../database.ts
 import type { CommandSpec } from '../engine.ts';
 import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { formatDouble, integerArg, parseDouble, parseStrtod } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
+import { bulk, DoubleReply, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import {
   integerAtLeast,
   keyword,
@@ -269,7 +269,13 @@ function scoreText(score: number): string {
   return Object.is(score, -0) ? '-0' : formatDouble(score);
 }
 
-function scoreReply(score: number): Buffer {
+/** A score as Redis's addReplyDouble sends it: a double in RESP3, its text as a bulk in RESP2. */
+function scoreReply(score: number): DoubleReply {
+  return new DoubleReply(score, bulk(scoreText(score)));
+}
+
+/** ZSCAN's scores are bulk strings in both protocols (the scan reply is strings only). */
+function scoreBulk(score: number): Buffer {
   return bulk(scoreText(score));
 }
 
@@ -277,7 +283,12 @@ function* toPairs(entries: Iterable<Entry>): IterableIterator<[string, number]> 
   for (const e of entries) yield [e.member, e.score];
 }
 
-function withScores(entries: readonly Entry[], scores: boolean): Reply[] {
+/**
+ * Members, or members and scores: flat `[m1, s1, m2, s2]` in RESP2, `[[m1, s1], [m2, s2]]` pairs
+ * in RESP3 (Redis 7's reply for WITHSCORES, ZPOPMIN with a count, ZRANDMEMBER ...).
+ */
+function withScores(entries: readonly Entry[], scores: boolean, resp3 = false): Reply[] {
+  if (scores && resp3) return entries.map((e) => [bulk(e.member), scoreReply(e.score)]);
   const out: Reply[] = [];
   for (const entry of entries) {
     out.push(bulk(entry.member));
@@ -399,7 +410,7 @@ interface RangeCommand {
 }
 
 /** Redis's zrangeGenericCommand: ZRANGE and its older forms, and ZRANGESTORE. */
-function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
+function zrange(db: Database, argv: Buffer[], command: RangeCommand, resp3 = false): Reply {
   const { keyIndex, store } = command;
   let type = command.type;
   let rev = command.rev;
@@ -454,7 +465,7 @@ function zrange(db: Database, argv: Buffer[], command: RangeCommand): Reply {
       : type === 'rank'
         ? window(zset, span(zset), rev, 0, -1)
         : window(zset, span(zset), rev, offset, limit);
-  if (!store) return withScores(entries, scores);
+  if (!store) return withScores(entries, scores, resp3);
   const destination = latin1(argv[1]!);
   if (entries.length === 0) {
     db.delete(destination);
@@ -606,7 +617,7 @@ interface SetOpCommand {
 }
 
 /** Redis's zunionInterDiffGenericCommand. */
-function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
+function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand, resp3 = false): Reply {
   const { op, numkeysIndex, store, cardinalityOnly } = command;
   const name = latin1(argv[0]!).toLowerCase();
   const count = integerArg(argv[numkeysIndex]!);
@@ -694,7 +705,7 @@ function zsetOp(db: Database, argv: Buffer[], command: SetOpCommand): Reply {
     else db.set(destination, zset);
     return zset.size;
   }
-  return withScores(zset.range(0, zset.size), scoresWanted);
+  return withScores(zset.range(0, zset.size), scoresWanted, resp3);
 }
 
 function doubleOrFail(arg: Buffer, message: string): number {
@@ -713,13 +724,18 @@ function setOpCommand(
     name,
     arity: store ? -4 : -3,
     write: store,
-    handler: ({ db }, argv) =>
-      zsetOp(db, argv, { op, numkeysIndex: store ? 2 : 1, store, cardinalityOnly }),
+    handler: ({ db, session }, argv) =>
+      zsetOp(
+        db,
+        argv,
+        { op, numkeysIndex: store ? 2 : 1, store, cardinalityOnly },
+        session.protocol === 3,
+      ),
   };
 }
 
 /** ZRANDMEMBER key [count [WITHSCORES]]: a negative count allows repeats. */
-function zrandmember(db: Database, argv: Buffer[]): Reply {
+function zrandmember(db: Database, argv: Buffer[], resp3 = false): Reply {
   const key = latin1(argv[1]!);
   if (argv.length === 2) {
     const zset = lookupZSet(db, key);
@@ -731,10 +747,10 @@ function zrandmember(db: Database, argv: Buffer[]): Reply {
   const { count, withFlag } = randomCountArgs(argv, 'withscores');
   const zset = lookupZSet(db, key);
   if (zset === undefined || count === 0) return [];
-  return withScores(randomPicks(zset.range(0, zset.size), count), withFlag);
+  return withScores(randomPicks(zset.range(0, zset.size), count), withFlag, resp3);
 }
 
-function zpop(db: Database, argv: Buffer[], max: boolean): Reply {
+function zpop(db: Database, argv: Buffer[], max: boolean, resp3 = false): Reply {
   if (argv.length > 3) fail(ERRORS.syntax);
   let count = 1;
   if (argv.length === 3) {
@@ -748,7 +764,8 @@ function zpop(db: Database, argv: Buffer[], max: boolean): Reply {
     ? zset.deleteRange(zset.size - n, zset.size).reverse()
     : zset.deleteRange(0, n);
   db.modified(key, zset);
-  return withScores(removed, true);
+  // RESP3: pairs when a count was given, one flat [member, score] without (Redis 7.0).
+  return withScores(removed, true, resp3 && argv.length === 3);
 }
 
 function zremrange(db: Database, argv: Buffer[], type: RangeType): Reply {
@@ -792,7 +809,7 @@ function rangeCommand(name: string, arity: number, command: RangeCommand): Comma
     name,
     arity,
     write: command.store,
-    handler: ({ db }, argv) => zrange(db, argv, command),
+    handler: ({ db, session }, argv) => zrange(db, argv, command, session.protocol === 3),
   };
 }
 
@@ -823,7 +840,11 @@ export const zsetCommands: CommandSpec[] = [
   setOpCommand('zinterstore', 'inter', true),
   setOpCommand('zdiffstore', 'diff', true),
   setOpCommand('zintercard', 'inter', false, true),
-  { name: 'zrandmember', arity: -2, handler: ({ db }, argv) => zrandmember(db, argv) },
+  {
+    name: 'zrandmember',
+    arity: -2,
+    handler: ({ db, session }, argv) => zrandmember(db, argv, session.protocol === 3),
+  },
   { name: 'zadd', arity: -4, write: true, handler: ({ db }, argv) => zadd(db, argv, false) },
   { name: 'zincrby', arity: 4, write: true, handler: ({ db }, argv) => zadd(db, argv, true) },
   {
@@ -913,8 +934,18 @@ export const zsetCommands: CommandSpec[] = [
     write: true,
     handler: ({ db }, argv) => zremrange(db, argv, 'lex'),
   },
-  { name: 'zpopmin', arity: -2, write: true, handler: ({ db }, argv) => zpop(db, argv, false) },
-  { name: 'zpopmax', arity: -2, write: true, handler: ({ db }, argv) => zpop(db, argv, true) },
+  {
+    name: 'zpopmin',
+    arity: -2,
+    write: true,
+    handler: ({ db, session }, argv) => zpop(db, argv, false, session.protocol === 3),
+  },
+  {
+    name: 'zpopmax',
+    arity: -2,
+    write: true,
+    handler: ({ db, session }, argv) => zpop(db, argv, true, session.protocol === 3),
+  },
   {
     name: 'zscan',
     arity: -3,
@@ -924,7 +955,7 @@ export const zsetCommands: CommandSpec[] = [
         // Map iterators survive changes between calls; the sorted array's would not.
         items: (zset) => (zset.compact ? toPairs(zset.values()) : zset.scores.entries()),
         name: ([member]) => member,
-        reply: ([member, score]) => [bulk(member), scoreReply(score)],
+        reply: ([member, score]) => [bulk(member), scoreBulk(score)],
       }),
   },
 ];
