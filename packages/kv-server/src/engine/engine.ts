@@ -4,6 +4,8 @@
 import { blockingOf } from './blocking.ts';
 import { type ClientInfo, ClientRegistry } from './clients.ts';
 import { Database } from './database.ts';
+import { memoryGate } from './evict.ts';
+import { MemoryAccountant } from './memory.ts';
 import {
   CommandError,
   cText,
@@ -124,9 +126,12 @@ export class Engine {
   readonly startedAt: number;
   private readonly expiryIntervalMs: number;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** used_memory, the maxmemory settings, the LRU clock and keyspace stats, for all databases. */
+  readonly memory: MemoryAccountant;
 
   constructor(options: EngineOptions = {}) {
     const now = options.now ?? Date.now;
+    this.memory = new MemoryAccountant(now());
     this.databases = Array.from({ length: DATABASE_COUNT }, (_, index) => {
       // The slot follows the database when SWAPDB moves it to another index.
       const slot = { index };
@@ -134,6 +139,7 @@ export class Engine {
         now,
         onModified: (key) => this.touchWatchers(watchKey(slot.index, key)),
         watchedKeys: () => this.watchedKeysOf(slot.index),
+        memory: this.memory,
       });
       this.slots.set(db, slot);
       return db;
@@ -225,6 +231,14 @@ export class Engine {
         return err(`EXECABORT Transaction discarded because of: ${message}`);
       }
       return err(`ERR ${message}`);
+    }
+    if (this.memory.maxmemory > 0) {
+      // Evict first, then refuse what may grow memory if still over the limit (evict.ts).
+      const oom = memoryGate(this, spec, session);
+      if (oom !== undefined) {
+        if (session.inMulti) session.multiFailed = true;
+        return oom;
+      }
     }
     if (session.inMulti && !spec.transactionControl) {
       session.queue.push(argv);
@@ -341,8 +355,14 @@ export class Engine {
   }
 
   private run(spec: CommandSpec, session: Session, argv: Buffer[]): Reply {
+    const db = this.databases[session.dbIndex]!;
+    const memory = this.memory;
+    // The LRU clock every key access is stamped with, and the stats INFO reports.
+    memory.tick(db.now());
+    memory.commandsProcessed++;
+    memory.countReads = spec.write !== true;
     try {
-      return spec.handler({ engine: this, db: this.databases[session.dbIndex]!, session }, argv);
+      return spec.handler({ engine: this, db, session }, argv);
     } catch (error) {
       if (error instanceof CommandError) return error.reply;
       // A bug or a JS limit (a string past V8's maximum length): answer, never crash the server.

@@ -37,6 +37,8 @@ export const LRU_CLOCK_MAX = (1 << 24) - 1;
 export const LRU_CLOCK_RESOLUTION_MS = 1000;
 // Redis's LFU data in the same 24 bits (src/evict.c): 16 bits of minutes, 8 bits of counter.
 export const LFU_INIT_VAL = 5;
+const OPS_SAMPLES = 16;
+const OPS_SAMPLE_MS = 100;
 
 export type MaxmemoryPolicy =
   | 'noeviction'
@@ -86,9 +88,17 @@ export class MemoryAccountant {
   keyspaceMisses = 0;
   expiredKeys = 0;
   evictedKeys = 0;
+  /** INFO stats: commands run (each command of an EXEC too, as Redis's call() counts them). */
+  commandsProcessed = 0;
+  /** instantaneous_ops_per_sec: Redis samples every 100 ms and averages the last 16. */
+  private readonly opsSamples = new Array<number>(OPS_SAMPLES).fill(0);
+  private opsSampleIndex = 0;
+  private opsSampleTime = 0;
+  private opsSampleCount = 0;
 
   constructor(now: number = Date.now()) {
     this.tick(now);
+    this.opsSampleTime = now;
   }
 
   get used(): number {
@@ -103,9 +113,35 @@ export class MemoryAccountant {
     }
   }
 
+  /** Called before each command with the time: refreshes the clock, counts the command. */
   tick(nowMs: number): void {
     this.lruClock = Math.floor(nowMs / LRU_CLOCK_RESOLUTION_MS) & LRU_CLOCK_MAX;
     this.minutes = Math.floor(nowMs / 60_000) & 65535;
+    if (nowMs - this.opsSampleTime >= OPS_SAMPLE_MS) this.sampleOps(nowMs);
+  }
+
+  /**
+   * Takes the ops/sec samples due by `nowMs`: lazily, from the command path and INFO, instead of
+   * a timer (an idle server takes none; the intervals it missed count as zero).
+   */
+  sampleOps(nowMs: number): void {
+    const elapsed = nowMs - this.opsSampleTime;
+    if (elapsed < OPS_SAMPLE_MS) return;
+    const rate = ((this.commandsProcessed - this.opsSampleCount) * 1000) / elapsed;
+    // The whole gap at the average rate, one sample per 100 ms, at most a full ring.
+    const samples = Math.min(OPS_SAMPLES, Math.floor(elapsed / OPS_SAMPLE_MS));
+    for (let i = 0; i < samples; i++) {
+      this.opsSamples[this.opsSampleIndex] = rate;
+      this.opsSampleIndex = (this.opsSampleIndex + 1) % OPS_SAMPLES;
+    }
+    this.opsSampleTime = nowMs;
+    this.opsSampleCount = this.commandsProcessed;
+  }
+
+  get instantaneousOps(): number {
+    let sum = 0;
+    for (const sample of this.opsSamples) sum += sample;
+    return Math.round(sum / OPS_SAMPLES);
   }
 
   setPolicy(policy: MaxmemoryPolicy): void {
@@ -152,6 +188,9 @@ export class MemoryAccountant {
     this.keyspaceMisses = 0;
     this.expiredKeys = 0;
     this.evictedKeys = 0;
+    this.commandsProcessed = 0;
+    this.opsSampleCount = 0;
+    this.opsSamples.fill(0);
     this.peak = this.used;
   }
 }

@@ -4,9 +4,11 @@ import type { CommandSpec } from '../engine.ts';
 import { scriptingCommands } from '../scripting/scripting.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
+import { configCommands } from './config.ts';
 import { databaseCommands } from './databases.ts';
 import { hashCommands } from './hashes.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
+import { infoCommands } from './info.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
 import { pubsubCommands } from './pubsub.ts';
@@ -19,6 +21,8 @@ import { zsetCommands } from './zsets.ts';
 
 export const allCommands: CommandSpec[] = [
   ...serverCommands,
+  ...configCommands,
+  ...infoCommands,
   ...databaseCommands,
   ...keyspaceCommands,
   ...stringCommands,

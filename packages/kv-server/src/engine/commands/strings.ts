@@ -3,6 +3,7 @@
 // per byte), so every command is binary-safe.
 
 import type { CommandContext, CommandSpec } from '../engine.ts';
+import { checkGrowth } from '../evict.ts';
 import { incrByFloat, int64Arg, integerReply, parseInt64 } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
 
@@ -183,6 +184,7 @@ function setrange(ctx: CommandContext, argv: Buffer[]): Reply {
   if (current !== undefined && patch.length === 0) return current.length;
   if (offsetBig + BigInt(patch.length) > BigInt(MAX_STRING_BYTES)) checkStringLength(Infinity);
   const offset = Number(offsetBig);
+  checkGrowth(ctx.db, offset + patch.length - (current?.length ?? 0));
   const base = current ?? '';
   const padded = base.length < offset ? base + '\0'.repeat(offset - base.length) : base;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
@@ -256,6 +258,7 @@ export const stringCommands: CommandSpec[] = [
       const key = latin1(argv[1]!);
       const current = ctx.db.lookupString(key) ?? '';
       checkStringLength(current.length + argv[2]!.length);
+      checkGrowth(ctx.db, argv[2]!.length);
       const next = current + latin1(argv[2]!);
       ctx.db.set(key, next, true);
       return next.length;
