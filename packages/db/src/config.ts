@@ -1,15 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 
-/** Where the local stack (`pnpm stack`) listens. `.env.example` documents the same values. */
+/**
+ * Where the local stack (`pnpm stack`) listens. `.env.example` documents the same values. Its
+ * REST token is not here: it is random, made on first use (see localStackToken).
+ */
 export const LOCAL_STACK = {
   host: '127.0.0.1',
   postgresPort: 54329,
   restPort: 8079,
   respPort: 6479,
-  token: 'workshop-local-token',
 } as const;
 
 export const LOCAL_DATABASE_URL = `postgres://postgres@${LOCAL_STACK.host}:${LOCAL_STACK.postgresPort}/postgres`;
@@ -37,6 +40,53 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The learner's `.env`, next to `.env.example` at the repository root. */
 export const ENV_FILE = join(REPO_ROOT, '.env');
+
+/**
+ * The local stack's REST token, one per checkout (also when WORKSHOP_DATA_DIR moves the data, so
+ * every command of this checkout agrees on it). `.data/` is git-ignored.
+ */
+export const LOCAL_TOKEN_FILE = join(REPO_ROOT, '.data', 'kv-token');
+
+/**
+ * The local stack's REST token: read from LOCAL_TOKEN_FILE, or generated into it on first use.
+ * A fixed, published token would let any web page that knows it write to the learner's stack.
+ * Two processes starting at once agree: the file is created whole or not at all (a linked temp
+ * file), and the loser reads the winner's token.
+ */
+export function localStackToken(file: string = LOCAL_TOKEN_FILE): string {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const existing = readToken(file);
+    if (existing) return existing;
+    const token = randomBytes(24).toString('base64url');
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(temp, `${token}\n`, { mode: 0o600 });
+      linkSync(temp, file);
+      return token;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new ConfigError(
+          `Could not create the local stack's token file ${file} (${(error as Error).message}): make its folder writable, or set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN.`,
+        );
+      }
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+  throw new ConfigError(`${file} is empty: delete it, and a new token is made at the next start.`);
+}
+
+function readToken(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(
+      `${file} could not be read (${(error as Error).message}): fix or delete it.`,
+    );
+  }
+}
 
 export interface LoadConfigOptions {
   /** The `.env` file to read (default: the repository root's); `false` reads none. */
@@ -91,7 +141,7 @@ export function loadConfig(
     upstash:
       restUrl !== undefined && restToken !== undefined
         ? { url: restUrl.replace(/\/+$/, ''), token: restToken, source: 'env' }
-        : { url: LOCAL_UPSTASH_URL, token: LOCAL_STACK.token, source: 'local' },
+        : { url: LOCAL_UPSTASH_URL, token: localStackToken(), source: 'local' },
     valkeyUrl: valkeyUrl ?? LOCAL_VALKEY_URL,
     valkeySource: valkeyUrl === undefined ? 'local' : 'env',
   };

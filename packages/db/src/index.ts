@@ -21,10 +21,12 @@ export {
   ENV_FILE,
   LOCAL_DATABASE_URL,
   LOCAL_STACK,
+  LOCAL_TOKEN_FILE,
   LOCAL_UPSTASH_URL,
   LOCAL_VALKEY_URL,
   type LoadConfigOptions,
   loadConfig,
+  localStackToken,
   REPO_ROOT,
   type WorkshopConfig,
 } from './config.ts';

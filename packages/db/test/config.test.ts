@@ -10,6 +10,7 @@ import {
   LOCAL_UPSTASH_URL,
   LOCAL_VALKEY_URL,
   loadConfig,
+  localStackToken,
   REPO_ROOT,
 } from '../src/index.ts';
 
@@ -42,7 +43,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       databaseUrl: LOCAL_DATABASE_URL,
       databaseSource: 'embedded',
-      upstash: { url: LOCAL_UPSTASH_URL, token: LOCAL_STACK.token, source: 'local' },
+      upstash: { url: LOCAL_UPSTASH_URL, token: localStackToken(), source: 'local' },
       valkeyUrl: LOCAL_VALKEY_URL,
       valkeySource: 'local',
     });
@@ -169,7 +170,9 @@ describe('.env.example', () => {
   it('documents the local stack defaults that LOCAL_STACK defines', () => {
     expect(text).toContain(LOCAL_DATABASE_URL);
     expect(text).toContain(`UPSTASH_REDIS_REST_URL=${LOCAL_UPSTASH_URL}`);
-    expect(text).toContain(`UPSTASH_REDIS_REST_TOKEN=${LOCAL_STACK.token}`);
+    // The local token is random: the example says where it is, never a value.
+    expect(text).toContain('.data/kv-token');
+    expect(text).not.toContain('workshop-local-token');
     expect(text).toContain(LOCAL_VALKEY_URL);
   });
 
@@ -185,5 +188,17 @@ describe('.env.example', () => {
       expect(at, name).toBeGreaterThan(0);
       expect(lines[at - 1], name).toMatch(/^#/);
     }
+  });
+});
+
+describe('localStackToken', () => {
+  it('makes a random token on first use, keeps it, and never the published one', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'token-'));
+    const file = join(folder, 'data', 'kv-token');
+    const token = localStackToken(file);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(readFileSync(file, 'utf8').trim()).toBe(token);
+    expect(localStackToken(file)).toBe(token);
+    expect(localStackToken(join(folder, 'other', 'kv-token'))).not.toBe(token);
   });
 });

@@ -20,7 +20,7 @@ export class UserError extends Error {
 
 export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise<WorkshopContext> {
   const root = findRepoRoot(env);
-  const { loadConfig, ConfigError, LOCAL_STACK } = await import('@workshop/db');
+  const { loadConfig, ConfigError, LOCAL_STACK, localStackToken } = await import('@workshop/db');
   const envFile = join(root, '.env');
   try {
     return {
@@ -29,7 +29,8 @@ export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise
       envFile,
       config: loadConfig(env, { envFile }),
       ports: stackPorts(LOCAL_STACK, env),
-      token: LOCAL_STACK.token,
+      // Random, made on first use and kept in .data/kv-token: never a published one.
+      token: localStackToken(),
     };
   } catch (error) {
     if (error instanceof ConfigError) throw new UserError(error.message);

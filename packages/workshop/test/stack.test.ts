@@ -10,7 +10,7 @@ import {
   createPool,
   createUpstashClient,
   getArticle,
-  LOCAL_STACK,
+  localStackToken,
 } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataFolder, runCli, startCli, stopLeftovers, tableUrls, temporaryFolder } from './cli.ts';
@@ -43,7 +43,7 @@ describe.sequential('workshop stack', SLOW, () => {
     await createArticle(pool, { slug, title: 'Survives', body: 'a restart', author: 'test' });
     await pool.end();
     const kv = (url: string) =>
-      createUpstashClient({ upstash: { url, token: LOCAL_STACK.token, source: 'local' } });
+      createUpstashClient({ upstash: { url, token: localStackToken(), source: 'local' } });
     await kv(urls.rest).set('survives', 'a restart too');
     await stopWithCtrlC(first);
 

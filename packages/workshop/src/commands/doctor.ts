@@ -108,13 +108,15 @@ async function checkUpstash(
   if (upstash.source === 'local') {
     if (stack?.restPort === undefined) {
       return pass(
-        'Upstash: the local kv-server (no UPSTASH_REDIS_REST_URL); `pnpm stack` or `pnpm lesson <n>` starts it',
+        `Upstash: the local kv-server (no UPSTASH_REDIS_REST_URL); \`pnpm stack\` or \`pnpm lesson <n>\` starts it; ${tokenNote(upstash.token)}`,
       );
     }
     const url = `http://${stack.host}:${stack.restPort}`;
     const result = await probeUpstash({ ...upstash, url });
     return result.ok
-      ? pass(`Upstash: the local kv-server, running at ${url} (${owner(stack)})`)
+      ? pass(
+          `Upstash: the local kv-server, running at ${url} (${owner(stack)}); ${tokenNote(upstash.token)}`,
+        )
       : fail(`Upstash: ${result.detail}`);
   }
   const result = await probeUpstash(upstash);
@@ -233,4 +235,9 @@ export async function run(args: string[]): Promise<number> {
       : `\n${problems} problem${problems > 1 ? 's' : ''} to fix (see ✗ above).`,
   );
   return problems === 0 ? 0 : 1;
+}
+
+/** The local stack's token is random (see localStackToken): say what it is and where it lives. */
+function tokenNote(token: string): string {
+  return `token ${token} (kept in .data/kv-token)`;
 }
