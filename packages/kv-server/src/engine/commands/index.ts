@@ -6,6 +6,7 @@ import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
 import { configCommands } from './config.ts';
 import { databaseCommands } from './databases.ts';
+import { geoCommands } from './geo.ts';
 import { hashCommands } from './hashes.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 import { infoCommands } from './info.ts';
@@ -37,4 +38,5 @@ export const allCommands: CommandSpec[] = [
   ...pubsubCommands,
   ...blockingCommands,
   ...hyperloglogCommands,
+  ...geoCommands,
 ];
