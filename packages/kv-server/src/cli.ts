@@ -3,6 +3,8 @@
 
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { memtoull } from './engine/commands/config.ts';
+import { MAXMEMORY_POLICIES } from './engine/memory.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { type KvServerOptions, startKvServer } from './server.ts';
 import { SnapshotSaveError } from './snapshot-lock.ts';
@@ -40,6 +42,12 @@ Limits (Redis's names; sizes take Redis units: 64mb, 1gb, 512k):
   --client-query-buffer-limit <size>  unparsed input per RESP connection (default 64mb)
   --max-buffered <size>             unfinished input held across all connections of one port
                                     (RESP input, REST bodies; default 256mb)
+  --maxmemory <size>                engine: memory limit for the data, as Redis's maxmemory
+                                    [KV_MAXMEMORY] (default 0 = none; the local stack sets one)
+  --maxmemory-policy <policy>       what happens at the limit [KV_MAXMEMORY_POLICY]: noeviction
+                                    (writes get an OOM error, the default), allkeys-lru,
+                                    allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu,
+                                    volatile-random, volatile-ttl
   -h, --help                        show this help
 
 Stop it with Ctrl+C (the snapshot, if any, is saved first).`;
@@ -120,6 +128,26 @@ function readLimits(v: ReturnType<typeof readFlags>): Partial<ServerLimits> {
   return limits;
 }
 
+/** --maxmemory and --maxmemory-policy, checked as CONFIG SET checks them. */
+function readMemory(
+  v: ReturnType<typeof readFlags>,
+  env: NodeJS.ProcessEnv,
+): Pick<KvServerOptions, 'maxmemory' | 'maxmemoryPolicy'> {
+  const maxmemory = v.maxmemory ?? env.KV_MAXMEMORY;
+  const policy = (v['maxmemory-policy'] ?? env.KV_MAXMEMORY_POLICY)?.toLowerCase();
+  if (maxmemory !== undefined && memtoull(maxmemory) === undefined) {
+    throw new UsageError(
+      `--maxmemory / KV_MAXMEMORY must be a size such as 256mb, 1gb or 0 (no limit), got ${JSON.stringify(maxmemory)}`,
+    );
+  }
+  if (policy !== undefined && !(MAXMEMORY_POLICIES as readonly string[]).includes(policy)) {
+    throw new UsageError(
+      `--maxmemory-policy / KV_MAXMEMORY_POLICY must be one of ${MAXMEMORY_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
+    );
+  }
+  return { maxmemory, maxmemoryPolicy: policy };
+}
+
 /** Whether an address to bind only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -170,6 +198,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): KvServerOptions | 'he
     snapshotFile: snapshotFile || undefined,
     snapshotIntervalMs: intervalSeconds === undefined ? undefined : intervalSeconds * 1000,
     limits: readLimits(v),
+    ...readMemory(v, env),
     allowHosts: v['allow-host']?.flatMap((h) => h.split(',')).filter((h) => h.trim() !== ''),
     allowOrigins: v['allow-origin']
       ?.flatMap((o) => o.split(','))
@@ -195,6 +224,8 @@ const OPTIONS = {
   'proto-max-bulk-len': { type: 'string' },
   'client-query-buffer-limit': { type: 'string' },
   'max-buffered': { type: 'string' },
+  maxmemory: { type: 'string' },
+  'maxmemory-policy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import { attachServerFacts, configure } from './engine/commands/config.ts';
+import type { Engine } from './engine/engine.ts';
 import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
@@ -37,6 +39,13 @@ export interface KvServerOptions {
   snapshotIntervalMs?: number;
   /** maxclients, timeouts, query-buffer and buffered-bytes limits (DEFAULT_LIMITS for the rest). */
   limits?: Partial<ServerLimits>;
+  /**
+   * Engine mode: Redis's `maxmemory`, in bytes or with Redis's units ('256mb', '1gb'); 0 = no
+   * limit (the default, as in Redis). CONFIG SET maxmemory changes it at run time.
+   */
+  maxmemory?: number | string;
+  /** Engine mode: Redis's `maxmemory-policy` (default noeviction). */
+  maxmemoryPolicy?: string;
   /** REST: Host names accepted besides loopback names and the server's own addresses (`*`: any). */
   allowHosts?: string[];
   /** REST: origins whose web pages may call the server (CORS); none by default. */
@@ -118,6 +127,8 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
     const urlHost = host.includes(':') ? `[${host}]` : host;
     started.value = true;
     core.onListening?.({ restPort, respPort: boundResp });
+    // CONFIG GET/SET timeout, maxclients ... read and change these live limits.
+    if (core.engine) attachServerFacts(core.engine, { limits, port: boundResp ?? 0, bind: host });
     return {
       mode: core.mode,
       token,
@@ -141,6 +152,8 @@ interface Core {
   createHandler: (info: ConnectionInfo) => RespConnectionHandler;
   /** Both ports are bound (the snapshot lock records them). */
   onListening?(ports: { restPort: number; respPort?: number }): void;
+  /** The engine, in engine mode (CONFIG reads the server's limits through it). */
+  engine?: Engine;
   close(): Promise<void> | void;
 }
 
@@ -160,6 +173,13 @@ function engineCore(
   started: { value: boolean },
 ): Core {
   const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
+  // Before the snapshot loads: a limit too small for it then shows at once (OOM on writes).
+  configure(engine, {
+    ...(options.maxmemory === undefined ? {} : { maxmemory: String(options.maxmemory) }),
+    ...(options.maxmemoryPolicy === undefined
+      ? {}
+      : { 'maxmemory-policy': options.maxmemoryPolicy }),
+  });
   const file = options.snapshotFile;
   let saveOnClose: (() => Promise<void>) | undefined;
   let lock: ReturnType<typeof lockSnapshot> | undefined;
@@ -215,6 +235,7 @@ function engineCore(
   engine.startExpiryCycle();
   return {
     mode: 'engine',
+    engine,
     backend: engineBackend(engine),
     createHandler: (info) => engineHandler(engine, info),
     onListening: (ports) => lock?.record(ports),

@@ -1,7 +1,8 @@
 // A RESP connection served by the engine: one Session per connection (MULTI/EXEC/WATCH state),
-// plus the connection-level commands clients send on connect (CLIENT SETNAME/SETINFO, COMMAND,
-// CONFIG GET) that are about the connection or the server rather than the data.
+// plus the connection-level commands clients send on connect (CLIENT SETNAME/SETINFO, COMMAND)
+// that are about the connection rather than the data. CONFIG and INFO are engine commands.
 
+import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ErrorReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
@@ -9,6 +10,8 @@ import type { ConnectionInfo, RespConnectionHandler } from './server.ts';
 
 export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnectionHandler {
   const session = engine.createSession(true);
+  // INFO's connected_clients and total_connections_received.
+  connectionOpened(engine);
   // Pub/sub messages and MONITOR lines reach the connection through its ClientInfo.
   session.client = info;
   return {
@@ -19,7 +22,6 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
         if (name === 'client') return client(argv, info);
         if (name === 'command' && engine.command('command') === undefined)
           return command(engine, argv);
-        if (name === 'config' && engine.command('config') === undefined) return config(argv);
       }
       // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
       return runCommand(engine, session, argv);
@@ -28,6 +30,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
       return session.closeRequested;
     },
     close() {
+      connectionClosed(engine);
       leaveSession(engine, session);
       engine.closeSession(session);
     },
@@ -92,21 +95,4 @@ function command(engine: Engine, argv: Buffer[]): Reply {
   if (sub === 'docs') return [];
   if (sub === 'list') return engine.commandNames().map((name) => Buffer.from(name));
   return new ErrorReply(`ERR unknown subcommand '${sub}'. Try COMMAND HELP.`);
-}
-
-/** CONFIG GET for the two settings redis-benchmark reads; this server has no persistence config. */
-function config(argv: Buffer[]): Reply {
-  const sub = argv[1]?.toString('latin1').toLowerCase();
-  if (sub !== 'get') {
-    return new ErrorReply(
-      `ERR CONFIG ${sub ?? ''} is not supported by kv-server (only CONFIG GET)`,
-    );
-  }
-  const known: Record<string, string> = { save: '', appendonly: 'no' };
-  const out: Reply[] = [];
-  for (const pattern of argv.slice(2)) {
-    const value = known[pattern.toString('latin1').toLowerCase()];
-    if (value !== undefined) out.push(Buffer.from(pattern), Buffer.from(value));
-  }
-  return out;
 }

@@ -7,7 +7,17 @@ import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { evictorOf } from '../evict.ts';
 import { globMatch } from '../glob.ts';
 import { MAXMEMORY_POLICIES, type MaxmemoryPolicy } from '../memory.ts';
-import { err, fail, latin1, MapReply, OK, type Reply, SimpleString } from '../reply.ts';
+import {
+  CommandError,
+  ErrorReply,
+  err,
+  fail,
+  latin1,
+  MapReply,
+  OK,
+  type Reply,
+  SimpleString,
+} from '../reply.ts';
 
 /**
  * The network limits of the server around the engine (src/limits.ts's ServerLimits, owned by
@@ -478,3 +488,23 @@ export const configCommands: CommandSpec[] = [
     handler: config,
   },
 ];
+
+/**
+ * Applies settings at start (startKvServer's `maxmemory`, `maxmemoryPolicy`) with CONFIG SET's
+ * checks: all or nothing, an Error with Redis's reason when a value is not valid.
+ */
+export function configure(engine: Engine, settings: Record<string, string>): void {
+  const argv = [Buffer.from('config'), Buffer.from('set')];
+  for (const [name, value] of Object.entries(settings)) {
+    argv.push(Buffer.from(name, 'latin1'), Buffer.from(value, 'latin1'));
+  }
+  if (argv.length === 2) return;
+  try {
+    configSet({ engine, db: engine.db, session: engine.createSession() }, argv);
+  } catch (error) {
+    if (error instanceof CommandError && error.reply instanceof ErrorReply) {
+      throw new Error(error.reply.message.replace(/^ERR /, ''));
+    }
+    throw error;
+  }
+}
