@@ -101,7 +101,7 @@ export function randomStreamCommand(rng: Rng): Step {
   const key = pick(rng, weighKeys(STREAM_KEYS));
   const group = pick(rng, GROUPS);
   const consumer = pick(rng, CONSUMERS);
-  const r = int(rng, 0, 21);
+  const r = int(rng, 0, 22);
   switch (r) {
     case 0:
     case 1:
@@ -196,6 +196,19 @@ export function randomStreamCommand(rng: Rng): Step {
         : step(['XINFO', 'CONSUMERS', key, group], timesClose(1000));
     case 20:
       return step(['XINFO', 'STREAM', key, ...(rng() < 0.4 ? ['FULL'] : [])], timesClose(1000));
+    case 22: {
+      // The generic key commands on streams: a stream moves, expires and goes like any value.
+      const other = pick(rng, STREAM_KEYS);
+      return pick(rng, [
+        step(['RENAME', key, other]),
+        step(['RENAMENX', key, other]),
+        step(['DEL', key]),
+        step(['PEXPIRE', key, '100000']),
+        step(['PERSIST', key]),
+        step(['EXISTS', key]),
+        step(['TYPE', key]),
+      ]);
+    }
     default: {
       const opts: string[] = [];
       if (rng() < 0.3) opts.push('ENTRIESADDED', String(int(rng, -1, 12)));

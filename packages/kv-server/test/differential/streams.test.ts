@@ -158,6 +158,26 @@ describeDifferential('differential: streams', () => {
       ['XINFO', 'STREAM', 'mixed'],
     ]));
 
+  it('XINFO radix-tree-keys and -nodes as nodes come and go', () => {
+    const steps: Step[] = [];
+    // IDs spread over many magnitudes, so node keys share prefixes of every length.
+    for (let i = 1; i <= 1200; i++) {
+      const ms = i < 600 ? i : i * 7919 + (i % 3) * 2 ** 40;
+      steps.push({ cmd: ['XADD', 's', `${ms}-${i % 5}`, 'f', String(i)] });
+    }
+    const info = { cmd: ['XINFO', 'STREAM', 's'] };
+    steps.push(info);
+    // Empty whole nodes from the middle, then trim from the front.
+    for (let i = 301; i <= 400; i++) {
+      const ms = i < 600 ? i : i * 7919 + (i % 3) * 2 ** 40;
+      steps.push({ cmd: ['XDEL', 's', `${ms}-${i % 5}`] });
+    }
+    steps.push(info, { cmd: ['XTRIM', 's', 'MAXLEN', '~', '700'] }, info);
+    steps.push({ cmd: ['XTRIM', 's', 'MAXLEN', '=', '333'] }, info);
+    steps.push({ cmd: ['XTRIM', 's', 'MAXLEN', '0'] }, info);
+    return diff.expectSame(steps);
+  });
+
   it('XDEL, tombstones and XRANGE/XREVRANGE with exclusive ranges and COUNT', () =>
     diff.expectSame([
       ...adds('s', 6),
