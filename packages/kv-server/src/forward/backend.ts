@@ -29,6 +29,20 @@ const BLOCKING = new Set([
   'waitaof',
 ]);
 
+/** XREAD / XREADGROUP hold their connection only with a BLOCK option (before STREAMS). */
+function streamReadBlocks(name: string, argv: Buffer[]): boolean {
+  if (name !== 'xread' && name !== 'xreadgroup') return false;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!.toString('latin1').toLowerCase();
+    if (word === 'streams') return false;
+    if (word === 'block') return true;
+    // Skip the values: a group or consumer may be named "block".
+    if (word === 'group') i += 2;
+    else if (word === 'count') i++;
+  }
+  return false;
+}
+
 export class ForwardBackend implements CommandBackend {
   readonly target: BackendTarget;
   readonly scripts = new ScriptRewriter();
@@ -50,7 +64,7 @@ export class ForwardBackend implements CommandBackend {
   async command(argv: Buffer[]): Promise<Reply> {
     const { argv: rewritten, replySha } = this.scripts.rewrite(argv);
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
-    if (BLOCKING.has(name)) {
+    if (BLOCKING.has(name) || streamReadBlocks(name, argv)) {
       return this.withDedicated(async (connection) => connection.send(rewritten));
     }
     const connection = await this.acquire();
