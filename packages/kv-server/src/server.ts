@@ -50,6 +50,8 @@ export interface KvServerOptions {
   allowHosts?: string[];
   /** REST: origins whose web pages may call the server (CORS); none by default. */
   allowOrigins?: string[];
+  /** REST pub/sub event streams: a keep-alive comment this often (default 15 s; 0 = none). */
+  sseKeepAliveMs?: number;
   log?: (line: string) => void;
 }
 
@@ -89,6 +91,7 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
     limits,
     allowHosts: options.allowHosts,
     allowOrigins: options.allowOrigins,
+    sseKeepAliveMs: options.sseKeepAliveMs,
     log,
   });
   const respServer =

@@ -2,8 +2,10 @@
 // pipelines share a small pool of connections (connection-state commands are refused before
 // they get here); each `/multi-exec` and each blocking command gets a connection of its own.
 
+import { DEFAULT_PUBSUB_LIMITS } from '../engine/pubsub.ts';
 import { ErrorReply, type Reply, SimpleString } from '../engine/reply.ts';
 import { type CommandBackend, explainAbort } from '../rest/backend.ts';
+import type { EventSink, StreamKind } from '../rest/sse.ts';
 import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
 
@@ -61,11 +63,15 @@ export class ForwardBackend implements CommandBackend {
     this.retryAfterMs = options.retryAfterMs ?? 1000;
   }
 
-  async command(argv: Buffer[]): Promise<Reply> {
+  async command(argv: Buffer[], signal?: AbortSignal): Promise<Reply> {
     const { argv: rewritten, replySha } = this.scripts.rewrite(argv);
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
     if (BLOCKING.has(name) || streamReadBlocks(name, argv)) {
-      return this.withDedicated(async (connection) => connection.send(rewritten));
+      return this.withDedicated(async (connection) => {
+        // The REST client went away: closing the connection ends the wait on the backend too.
+        signal?.addEventListener('abort', () => connection.close(), { once: true });
+        return connection.send(rewritten);
+      });
     }
     const connection = await this.acquire();
     return this.scripts.fixReply(await connection.send(rewritten), replySha);
@@ -102,6 +108,32 @@ export class ForwardBackend implements CommandBackend {
       if (!Array.isArray(exec)) return exec;
       return exec.map((reply, i) => this.scripts.fixReply(reply, rewrites[i]?.replySha));
     });
+  }
+
+  /**
+   * `/subscribe`, `/psubscribe`, `/monitor` over SSE: a backend connection of its own per stream,
+   * in relay mode, each reply an event. Closed when the client aborts the request.
+   */
+  async stream(kind: StreamKind, names: Buffer[], sink: EventSink): Promise<() => void> {
+    const connection = await this.open();
+    this.dedicated.add(connection);
+    const stop = () => {
+      this.dedicated.delete(connection);
+      connection.close();
+    };
+    const limit = DEFAULT_PUBSUB_LIMITS.hardBytes;
+    connection.relay = (reply) => {
+      sink.send(
+        reply instanceof SimpleString && kind === 'monitor' && reply.value === 'OK'
+          ? Buffer.from('"OK"')
+          : reply,
+      );
+      // A client that does not read: cut it off, as the engine does (the backend stops too).
+      if (sink.pendingBytes() > limit) sink.close();
+    };
+    connection.onClosed = () => sink.close();
+    connection.write([Buffer.from(kind), ...names]);
+    return stop;
   }
 
   knows(): boolean {

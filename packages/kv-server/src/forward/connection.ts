@@ -69,6 +69,8 @@ export class BackendConnection {
    * a command. Once subscribed, the backend answers a command with any number of replies.
    */
   relay: ((reply: Reply) => void) | undefined;
+  /** Called once when the connection fails or closes (a relay's stream ends with it). */
+  onClosed: (() => void) | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -192,6 +194,7 @@ export class BackendConnection {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    this.onClosed?.();
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
 

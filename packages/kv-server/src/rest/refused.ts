@@ -13,6 +13,11 @@ const ADVICE: Record<string, string> = {
   select: 'choose the database in the server URL instead (redis://host:port/db)',
   hello: 'the REST surface always speaks RESP2 shapes as JSON',
   auth: 'REST requests authenticate with the bearer token instead',
+  subscribe:
+    'use the Server-Sent Events route POST /subscribe/<channel> (redis.subscribe() in @upstash/redis), or the RESP port',
+  psubscribe:
+    'use the Server-Sent Events route POST /psubscribe/<pattern> (redis.psubscribe() in @upstash/redis), or the RESP port',
+  monitor: 'use the Server-Sent Events route POST /monitor, or the RESP port',
 };
 
 const STATEFUL = new Set([

@@ -16,6 +16,7 @@ import { createLimits, type ServerLimits } from '../limits.ts';
 import { BackendUnavailableError, type CommandBackend } from './backend.ts';
 import { replyToJson } from './json.ts';
 import { refusal } from './refused.ts';
+import { openEventStream, type StreamKind } from './sse.ts';
 
 export interface RestServerOptions {
   token: string;
@@ -33,6 +34,8 @@ export interface RestServerOptions {
   allowHosts?: readonly string[];
   /** Origins (`http://localhost:5173`) whose pages may call the server (`--allow-origin`). */
   allowOrigins?: readonly string[];
+  /** Pub/sub event streams (rest/sse.ts): a keep-alive comment this often; 0 = none. */
+  sseKeepAliveMs?: number;
   log?: (line: string) => void;
 }
 
@@ -237,6 +240,15 @@ export function createRestServer(options: RestServerOptions): Server {
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
     const path = admitted.path.replace(/\/+$/, '') || '/';
 
+    // Pub/sub over Server-Sent Events: the whole rest of the path is the channel or pattern
+    // (@upstash/redis puts it there unencoded, slashes included).
+    const stream = /^\/(subscribe|psubscribe)\/(.+)$/.exec(admitted.path);
+    if (stream !== null || path === '/monitor') {
+      const kind = (stream?.[1] ?? 'monitor') as StreamKind;
+      await openStream(req, res, kind, stream ? [percentDecode(stream[2]!)] : []);
+      return;
+    }
+
     if (path === '/') {
       const argv = toArgv(parseJson(body), 'the body');
       checkRefused(argv);
@@ -268,8 +280,28 @@ export function createRestServer(options: RestServerOptions): Server {
     }
   }
 
+  /** An event stream (rest/sse.ts): open until the client aborts the request. */
+  async function openStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: StreamKind,
+    names: Buffer[],
+  ): Promise<void> {
+    let stop: (() => void) | undefined;
+    let gone = false;
+    const sink = openEventStream(req, res, options.sseKeepAliveMs ?? 15_000, () => {
+      gone = true;
+      stop?.();
+    });
+    stop = await options.backend.stream(kind, names, sink);
+    if (gone) stop();
+  }
+
   async function sendSingle(res: ServerResponse, argv: Buffer[], base64: boolean): Promise<void> {
-    const reply: Reply = await options.backend.command(argv);
+    // A blocking command (BLPOP) gives up when the client goes away.
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    const reply: Reply = await options.backend.command(argv, aborted.signal);
     sendRaw(res, reply instanceof ErrorReply ? 400 : 200, replyToJson(reply, base64));
   }
 

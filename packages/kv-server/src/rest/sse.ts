@@ -1,0 +1,148 @@
+// Upstash's pub/sub over HTTP: `POST /subscribe/<channel>`, `POST /psubscribe/<pattern>` and
+// `POST /monitor` answer with a Server-Sent Events stream that stays open. One event per Redis
+// reply, its fields joined by commas, exactly what @upstash/redis parses (and @upstash/realtime,
+// which waits for the `subscribe` confirmation before its subscribe() resolves):
+//
+//   data: subscribe,<channel>,<count>
+//   data: message,<channel>,<payload>
+//   data: pmessage,<pattern>,<channel>,<payload>
+//   data: "OK"                        (MONITOR, then one line per command)
+//   : keepalive                       (a comment every `keepAliveMs`: clients skip it)
+//
+// Payloads go out raw (never base64). A line break would end the event early, so CR and LF in a
+// payload are sent as spaces: a JSON payload (what @upstash/redis publishes) stays the same JSON,
+// since raw line breaks can only be whitespace there. The stream ends when the client aborts the
+// request (the subscription is dropped at once) or when its unsent output passes the pub/sub
+// output limit.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine.ts';
+import { pubsubOf, Subscriber } from '../engine/pubsub.ts';
+import { PushReply, type Reply, SimpleString } from '../engine/reply.ts';
+
+export type StreamKind = 'subscribe' | 'psubscribe' | 'monitor';
+
+/** Where a backend writes the events of one stream. */
+export interface EventSink {
+  /** One event: the fields of a Redis reply (a push or array), joined by commas. */
+  send(reply: Reply): void;
+  /** Bytes written and not yet sent to the client. */
+  pendingBytes(): number;
+  /** Ends the stream (output limit reached, backend gone). */
+  close(): void;
+}
+
+/** The bytes of one field: strings as they are, numbers as text, nil as empty. */
+function field(reply: Reply): Buffer {
+  if (Buffer.isBuffer(reply)) return reply;
+  if (typeof reply === 'number' || typeof reply === 'bigint') return Buffer.from(String(reply));
+  if (reply instanceof SimpleString) return Buffer.from(reply.value, 'latin1');
+  if (reply === null) return Buffer.alloc(0);
+  return Buffer.from(String(reply));
+}
+
+/** `data: a,b,c` for a reply; a status (a MONITOR line) is sent as its text. */
+export function eventLine(reply: Reply): Buffer {
+  const items: Reply[] =
+    reply instanceof PushReply ? reply.items : Array.isArray(reply) ? reply : [reply];
+  const parts: Buffer[] = [];
+  for (const item of items) {
+    if (parts.length > 0) parts.push(COMMA);
+    parts.push(field(item));
+  }
+  const body = Buffer.concat(parts);
+  // Line breaks would split the event (see the file comment): they become spaces.
+  for (let i = 0; i < body.length; i++) if (body[i] === 0x0a || body[i] === 0x0d) body[i] = 0x20;
+  return Buffer.concat([DATA, body, END]);
+}
+
+const DATA = Buffer.from('data: ');
+const COMMA = Buffer.from(',');
+const END = Buffer.from('\n\n');
+
+/**
+ * Sends the event-stream headers and returns the sink for `res`. `onClose` runs once, when the
+ * client goes away or the stream is ended.
+ */
+export function openEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  keepAliveMs: number,
+  onClose: () => void,
+): EventSink {
+  // The headers go out with the first event (the subscribe confirmation), so a backend that
+  // cannot subscribe still gets an ordinary JSON error response.
+  const head = () => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      // Proxies (nginx) would otherwise hold events back.
+      'X-Accel-Buffering': 'no',
+    });
+  };
+  req.socket.setNoDelay(true);
+  // An open stream is not idle: no socket timeout may end it.
+  req.socket.setTimeout(0);
+  let closed = false;
+  const timer =
+    keepAliveMs > 0
+      ? setInterval(() => {
+          if (res.destroyed) return;
+          head();
+          res.write(': keepalive\n\n');
+        }, keepAliveMs)
+      : undefined;
+  timer?.unref();
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    if (timer !== undefined) clearInterval(timer);
+    onClose();
+  };
+  res.on('close', finish);
+  return {
+    send(reply) {
+      if (closed || res.destroyed) return;
+      head();
+      res.write(eventLine(reply));
+    },
+    pendingBytes: () => res.writableLength,
+    close() {
+      finish();
+      res.destroy();
+    },
+  };
+}
+
+/** The engine side of a stream; returns what unsubscribes it. */
+export function engineEventStream(
+  engine: Engine,
+  kind: StreamKind,
+  names: Buffer[],
+  sink: EventSink,
+): () => void {
+  const hub = pubsubOf(engine);
+  if (kind === 'monitor') {
+    const monitor = (line: SimpleString) => {
+      sink.send(line);
+      if (hub.limits.hardBytes > 0 && sink.pendingBytes() > hub.limits.hardBytes) sink.close();
+    };
+    sink.send(Buffer.from('"OK"'));
+    hub.addMonitor(monitor);
+    return () => hub.removeMonitor(monitor);
+  }
+  const sub = new Subscriber(
+    (reply) => sink.send(reply),
+    () => sink.pendingBytes(),
+    () => sink.close(),
+    hub.limits,
+  );
+  const table = kind === 'psubscribe' ? 'pattern' : 'channel';
+  for (const name of names) {
+    hub.add(sub, table, name.toString('latin1'));
+    sub.deliver(new PushReply([Buffer.from(kind), name, sub.count]));
+  }
+  return () => hub.removeAll(sub);
+}

@@ -1,0 +1,197 @@
+// Upstash's pub/sub routes over Server-Sent Events, with the real clients: @upstash/redis
+// subscribe/psubscribe and @upstash/realtime receive what another client publishes, in engine
+// mode and in forwarding mode (in front of a second kv-server in `pnpm test`, the real Redis
+// under `pnpm test:services`). Also the raw wire format, MONITOR, and blocking commands over REST.
+
+import { Realtime } from '@upstash/realtime';
+import { Redis } from '@upstash/redis';
+import { Redis as Valkey } from 'iovalkey';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Opens an SSE route with fetch and collects its text until aborted. */
+async function openRaw(url: string, path: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${TOKEN}`,
+      Accept: 'text/event-stream',
+      'Cache-Control': 'no-cache',
+    },
+    body: '[]',
+    signal: controller.signal,
+  });
+  let text = '';
+  const reading = (async () => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    res,
+    text: () => text,
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+describe.each([
+  ['engine', () => startEngine({ sseKeepAliveMs: 50 })],
+  ['forwarding', () => startForwarding(undefined, { respPort: 0 })],
+] as const)('pub/sub over SSE (%s)', (mode, start) => {
+  let running: Running;
+  let redis: Redis;
+  const url = () => running.server.restUrl;
+
+  beforeAll(async () => {
+    running = await start();
+    redis = new Redis({ url: url(), token: TOKEN });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  it('@upstash/redis subscribe receives what another client publishes', async () => {
+    const sub = redis.subscribe<{ hello: string }>(['sse:chat']);
+    const got: unknown[] = [];
+    const counts: number[] = [];
+    sub.on('subscribe', (count) => counts.push(count as unknown as number));
+    sub.on('message', ({ channel, message }) => got.push([channel, message]));
+    await until(() => counts.length === 1);
+    expect(counts).toEqual([1]);
+    const publisher = new Redis({ url: url(), token: TOKEN });
+    expect(await publisher.publish('sse:chat', { hello: 'world' })).toBe(1);
+    // A RESP client publishes to the same channels (engine mode: same engine; forwarding:
+    // the backend's).
+    const resp = new Valkey((running.backendUrl ?? running.server.respUrl) as string);
+    await resp.publish('sse:chat', JSON.stringify({ hello: 'from resp' }));
+    resp.disconnect();
+    await until(() => got.length === 2);
+    expect(got).toEqual([
+      ['sse:chat', { hello: 'world' }],
+      ['sse:chat', { hello: 'from resp' }],
+    ]);
+    await sub.unsubscribe();
+    // Aborting the request drops the subscription on the server.
+    await until(() => false, 100).catch(() => {});
+    expect(await publisher.publish('sse:chat', 'nobody')).toBe(0);
+  });
+
+  it('@upstash/redis psubscribe receives pattern messages', async () => {
+    const sub = redis.psubscribe(['sse:room:*']);
+    const got: unknown[] = [];
+    let subscribed = false;
+    sub.on('psubscribe', () => {
+      subscribed = true;
+    });
+    sub.on('pmessage', ({ pattern, channel, message }) => got.push([pattern, channel, message]));
+    await until(() => subscribed);
+    await redis.publish('sse:room:1', { n: 1 });
+    await redis.publish('sse:other', { n: 2 });
+    await until(() => got.length === 1);
+    expect(got).toEqual([['sse:room:*', 'sse:room:1', { n: 1 }]]);
+    await sub.unsubscribe();
+  });
+
+  it('@upstash/realtime subscribe resolves on the confirmation and gets published events', async () => {
+    const realtime = new Realtime({ redis });
+    // No schema: the typed API would want one; the wire behaviour is what is under test.
+    const channel = realtime.channel('sse:rt') as unknown as {
+      subscribe(options: {
+        events: string[];
+        onData: (event: unknown) => void;
+      }): Promise<() => void>;
+    };
+    const events: unknown[] = [];
+    const unsubscribe = await channel.subscribe({
+      events: ['chat.message'],
+      onData: (event: unknown) => events.push(event),
+    });
+    // What realtime's emit publishes after its XADD (the id is the stream entry's).
+    await redis.publish('sse:rt', {
+      id: '1700000000000-0',
+      event: 'chat.message',
+      channel: 'sse:rt',
+      data: { text: 'hi' },
+    });
+    await until(() => events.length === 1);
+    expect(events[0]).toMatchObject({ event: 'chat.message', data: { text: 'hi' } });
+    unsubscribe();
+  });
+
+  it('speaks the wire format: headers, data lines, keep-alive comments, line breaks as spaces', async () => {
+    const stream = await openRaw(url(), '/subscribe/sse:raw%2Fx');
+    expect(stream.res.status).toBe(200);
+    expect(stream.res.headers.get('content-type')).toBe('text/event-stream');
+    await until(() => stream.text().includes('\n\n'));
+    expect(stream.text()).toBe('data: subscribe,sse:raw/x,1\n\n');
+    await redis.publish('sse:raw/x', 'line1\nline2');
+    await until(() => stream.text().includes('message,'));
+    expect(stream.text()).toContain('data: message,sse:raw/x,line1 line2\n\n');
+    if (mode === 'engine') {
+      await until(() => stream.text().includes(': keepalive\n\n'));
+    }
+    await stream.close();
+  });
+
+  it('streams MONITOR', async () => {
+    const stream = await openRaw(url(), '/monitor');
+    await until(() => stream.text().includes('data: "OK"\n\n'));
+    await redis.set('sse:mon', 'v');
+    await until(() => stream.text().includes('"sse:mon"'));
+    expect(stream.text()).toMatch(/data: \d+\.\d{6} \[\d+ [^\]]+\] "set" "sse:mon" "v"\n\n/);
+    await stream.close();
+  });
+
+  it('refuses SUBSCRIBE as a JSON command, naming the SSE route', async () => {
+    const res = await fetch(`${url()}/`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(['subscribe', 'ch']),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain('POST /subscribe/<channel>');
+  });
+
+  it('needs the token on the SSE routes too', async () => {
+    const res = await fetch(`${url()}/subscribe/x`, { method: 'POST', body: '[]' });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^WRONGPASS/);
+  });
+
+  it('runs a blocking command over REST, woken by a push from another client', async () => {
+    const command = async (argv: (string | number)[]) => {
+      const res = await fetch(`${url()}/`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(argv),
+      });
+      return res.json();
+    };
+    await command(['del', 'sse:bq']);
+    const waiting = command(['blpop', 'sse:bq', 5]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await redis.rpush('sse:bq', 'job');
+    expect(await waiting).toEqual({ result: ['sse:bq', 'job'] });
+    expect(await command(['blpop', 'sse:bq', 0.05])).toEqual({ result: null });
+  });
+});
