@@ -9,6 +9,7 @@ import { globMatch } from '../glob.ts';
 import { MAXMEMORY_POLICIES, type MaxmemoryPolicy } from '../memory.ts';
 import {
   CommandError,
+  ERRORS,
   ErrorReply,
   err,
   fail,
@@ -391,9 +392,8 @@ function setFailed(name: string, reason: string): never {
 
 /** CONFIG SET p v [p v ...]: all checked first, then all applied (atomic, as in Redis 7). */
 function configSet(ctx: CommandContext, argv: Buffer[]): Reply {
-  if (argv.length < 4 || argv.length % 2 === 1) {
-    fail("ERR wrong number of arguments for 'config|set' command");
-  }
+  if (argv.length < 4) fail("ERR wrong number of arguments for 'config|set' command");
+  if (argv.length % 2 === 1) fail(ERRORS.syntax);
   const state = stateOf(ctx.engine);
   const changes: { param: Param; value: bigint | string }[] = [];
   for (let i = 2; i < argv.length; i += 2) {
