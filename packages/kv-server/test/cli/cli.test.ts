@@ -134,3 +134,38 @@ it('rejects a bad flag with a usage line', async () => {
   expect(code).toBe(2);
   expect(stderr).toMatch(/--rest-port \/ KV_REST_PORT must be a port number/);
 });
+
+it('takes the limits with Redis units and refuses a bad one with a usage line', async () => {
+  const child = run(['--client-query-buffer-limit', '64 fathoms']);
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/--client-query-buffer-limit must be a size such as 64mb/);
+});
+
+it('warns loudly when the Redis port is bound beyond loopback without a password', async () => {
+  const child = run([
+    '--host',
+    '0.0.0.0',
+    '--rest-port',
+    '0',
+    '--resp-port',
+    '0',
+    '--maxclients',
+    '5',
+    '--client-query-buffer-limit',
+    '1mb',
+  ]);
+  try {
+    const out = await waitFor(child, /Ctrl\+C/);
+    expect(out).toMatch(
+      /WARNING: the Redis port listens on a non-loopback address WITHOUT a password/,
+    );
+  } finally {
+    child.kill('SIGTERM');
+  }
+  await once(child, 'exit');
+});
