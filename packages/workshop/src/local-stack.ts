@@ -7,6 +7,18 @@ import { isPortFree, PortInUseError, type ServiceKey, type StackPorts } from './
 import { probeUpstash } from './probes.ts';
 import { readLock, type StackLock } from './stack-lock.ts';
 
+/**
+ * The local kv-server's memory limit: the stack runs on laptops that do other things, so a
+ * runaway write loop in a lesson must not take gigabytes. 256 MB holds every lesson's data many
+ * times over; noeviction makes the limit visible (writes answer Redis's OOM error) instead of
+ * keys silently vanishing. KV_MAXMEMORY / KV_MAXMEMORY_POLICY change it, and a lesson can
+ * `CONFIG SET maxmemory-policy allkeys-lru` to watch eviction.
+ */
+export const LOCAL_KV_MEMORY = {
+  maxmemory: process.env.KV_MAXMEMORY ?? '256mb',
+  policy: process.env.KV_MAXMEMORY_POLICY ?? 'noeviction',
+};
+
 export interface ServiceRow {
   service: string;
   where: string;
@@ -105,6 +117,8 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
       snapshotFile,
       // Saved on a clean stop; every 30 s too, so a killed stack loses little.
       snapshotIntervalMs: 30_000,
+      maxmemory: LOCAL_KV_MEMORY.maxmemory,
+      maxmemoryPolicy: LOCAL_KV_MEMORY.policy,
     });
     started.push(kv);
     return kv;
