@@ -156,36 +156,49 @@ export interface Nack {
   consumer: Consumer | undefined;
 }
 
-/** A map from stream IDs kept in ID order (Redis keeps PELs in radix trees). */
+/**
+ * A map from stream IDs kept in ID order (Redis keeps PELs in radix trees): parallel sorted
+ * arrays searched by bisection. (A JS Map keyed by bigints is slow here: V8 hashes bigint keys
+ * poorly, and lookups in a 100,000-entry PEL degrade to microseconds each.) Entries are added at
+ * the end in the common case, so inserts are O(1); removals shift the arrays.
+ */
 export class IdMap<V> {
   private readonly keys: StreamId[] = [];
-  private readonly values = new Map<StreamId, V>();
+  private readonly values: V[] = [];
 
   get size(): number {
     return this.keys.length;
   }
 
   get(id: StreamId): V | undefined {
-    return this.values.get(id);
+    const i = this.lowerBound(id);
+    return this.keys[i] === id ? this.values[i] : undefined;
   }
 
   has(id: StreamId): boolean {
-    return this.values.has(id);
+    return this.keys[this.lowerBound(id)] === id;
   }
 
   /** Inserts when absent; false when the ID was already there (raxTryInsert). */
   tryInsert(id: StreamId, value: V): boolean {
-    if (this.values.has(id)) return false;
-    this.values.set(id, value);
     const n = this.keys.length;
-    if (n === 0 || this.keys[n - 1]! < id) this.keys.push(id);
-    else this.keys.splice(this.lowerBound(id), 0, id);
+    if (n === 0 || this.keys[n - 1]! < id) {
+      this.keys.push(id);
+      this.values.push(value);
+      return true;
+    }
+    const i = this.lowerBound(id);
+    if (this.keys[i] === id) return false;
+    this.keys.splice(i, 0, id);
+    this.values.splice(i, 0, value);
     return true;
   }
 
   delete(id: StreamId): boolean {
-    if (!this.values.delete(id)) return false;
-    this.keys.splice(this.lowerBound(id), 1);
+    const i = this.lowerBound(id);
+    if (this.keys[i] !== id) return false;
+    this.keys.splice(i, 1);
+    this.values.splice(i, 1);
     return true;
   }
 
@@ -212,12 +225,30 @@ export class IdMap<V> {
     return this.keys[index];
   }
 
-  /** Entries with id >= `from`, in order (a snapshot of the keys: safe to change the map). */
+  /** Removes every ID `other` holds, in one merge walk of the two sorted key lists. */
+  deleteAll(other: IdMap<unknown>): void {
+    const gone = other.keys;
+    let g = 0;
+    let w = 0;
+    for (let r = 0; r < this.keys.length; r++) {
+      const key = this.keys[r]!;
+      while (g < gone.length && gone[g]! < key) g++;
+      if (g < gone.length && gone[g] === key) continue;
+      this.keys[w] = key;
+      this.values[w] = this.values[r]!;
+      w++;
+    }
+    this.keys.length = w;
+    this.values.length = w;
+  }
+
+  /**
+   * Entries with id >= `from`, in order. The map must not gain or lose entries during the walk
+   * (changing the values it holds is fine).
+   */
   *from(from: StreamId): IterableIterator<[StreamId, V]> {
-    const keys = this.keys.slice(this.lowerBound(from));
-    for (const key of keys) {
-      const value = this.values.get(key);
-      if (value !== undefined) yield [key, value];
+    for (let i = this.lowerBound(from); i < this.keys.length; i++) {
+      yield [this.keys[i]!, this.values[i]!];
     }
   }
 }
@@ -253,7 +284,7 @@ export class ConsumerGroup {
   /** Deletes a consumer and its pending entries (streamDelConsumer); returns how many it had. */
   deleteConsumer(consumer: Consumer): number {
     const pending = consumer.pel.size;
-    for (const [id] of consumer.pel.from(MIN_ID)) this.pel.delete(id);
+    this.pel.deleteAll(consumer.pel);
     this.consumers.delete(consumer.name);
     return pending;
   }

@@ -135,6 +135,23 @@ describe('streams', () => {
     expect(run('XAUTOCLAIM', 's', 'g', 'bob', '0', '0')).toEqual(['$"0-0"', [], ['$"3-1"']]);
   });
 
+  it("DELCONSUMER drops exactly that consumer's pending entries from the group", () => {
+    const { run } = engineFixture();
+    addMany(run, 's', 2000);
+    run('XGROUP', 'CREATE', 's', 'g', '0');
+    for (let i = 0; i < 400; i++) {
+      run('XREADGROUP', 'GROUP', 'g', i % 3 ? 'a' : 'b', 'COUNT', '5', 'STREAMS', 's', '>');
+    }
+    expect(run('XGROUP', 'DELCONSUMER', 's', 'g', 'a')).toBe(':1330');
+    const pending = run('XPENDING', 's', 'g') as unknown[];
+    expect(pending.slice(0, 3)).toEqual([':670', '$"1-1"', '$"2000-1"']);
+    expect(pending[3]).toEqual([['$"b"', '$"670"']]);
+    expect(run('XPENDING', 's', 'g', '-', '+', '2', 'b')).toEqual([
+      ['$"1-1"', '$"b"', ':0', ':1'],
+      ['$"2-1"', '$"b"', ':0', ':1'],
+    ]);
+  });
+
   it('XINFO and XREAD reply with maps on a RESP3 connection', () => {
     const engine = createEngine();
     const session = engine.createSession();
