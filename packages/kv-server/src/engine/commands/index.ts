@@ -15,6 +15,7 @@ import { listCommands } from './lists.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { serverCommands } from './server.ts';
 import { setCommands } from './sets.ts';
+import { sortCommands } from './sort.ts';
 import { streamCommands } from './streams.ts';
 import { stringCommands } from './strings.ts';
 import { transactionCommands } from './transactions.ts';
@@ -39,4 +40,5 @@ export const allCommands: CommandSpec[] = [
   ...blockingCommands,
   ...hyperloglogCommands,
   ...geoCommands,
+  ...sortCommands,
 ];
