@@ -2,6 +2,8 @@
 //   1. redis-benchmark SET/GET/INCR, 50 clients, unpipelined and -P 16 (target: >= 0.5x Redis unpipelined)
 //   2. @upstash/redis -> REST -> engine vs iovalkey -> Redis, sequential calls (target: REST p50 <= 3x TCP p50)
 //   3. memory for 1,000,000 small string keys: engine RSS growth vs Redis used_memory growth (target: <= 3x)
+//   4. the accuracy of the engine's used_memory (what maxmemory acts on) against its own RSS
+//      growth, for 1,000,000 small keys and for 1,000 values of 1 MB (`--memory`: only this)
 // A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a minute or two.
 // BENCH_REDIS_URL picks the Redis to compare with (default redis://127.0.0.1:6379).
 
@@ -131,7 +133,81 @@ async function loadKeys(client: Valkey): Promise<void> {
   }
 }
 
+/** INFO memory's used_memory of a server. */
+async function usedMemory(client: Valkey): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
+}
+
+/**
+ * used_memory growth against RSS growth in a fresh server process: how well the estimate that
+ * maxmemory acts on tracks what the data really costs. `load` writes the data.
+ */
+async function memoryAccuracy(what: string, load: (client: Valkey) => Promise<void>): Promise<Row> {
+  const server = await startServer();
+  const client = new Valkey(server.respUrl);
+  try {
+    await client.ping();
+    await new Promise((r) => setTimeout(r, 500));
+    const rssBefore = rssBytes(server.pid);
+    const usedBefore = await usedMemory(client);
+    await load(client);
+    // Let the server settle (a young-generation GC of the request buffers) before reading RSS.
+    await new Promise((r) => setTimeout(r, 1500));
+    const rssGrowth = rssBytes(server.pid) - rssBefore;
+    const usedGrowth = (await usedMemory(client)) - usedBefore;
+    return {
+      what: `used_memory vs RSS growth, ${what} (MB)`,
+      ours: fmt(usedGrowth / 2 ** 20, 1),
+      redis: `RSS ${fmt(rssGrowth / 2 ** 20, 1)}`,
+      ratio: `${fmt(rssGrowth / usedGrowth, 2)}x`,
+      target: '0.5x-2x',
+    };
+  } finally {
+    client.disconnect();
+    server.stop();
+  }
+}
+
+async function memoryAccuracyRows(): Promise<Row[]> {
+  process.stdout.write('used_memory accuracy: 1,000,000 small keys...\n');
+  const small = await memoryAccuracy(`${fmt(KEYS)} small keys`, loadKeys);
+  process.stdout.write('used_memory accuracy: 1,000 values of 1 MB...\n');
+  const big = await memoryAccuracy('1,000 values of 1 MB', async (client) => {
+    const value = Buffer.alloc(1024 * 1024, 'v');
+    for (let start = 0; start < 1000; start += 10) {
+      const pipeline = client.pipeline();
+      for (let i = start; i < start + 10; i++) pipeline.set(`big:${i}`, value);
+      await pipeline.exec();
+    }
+  });
+  return [small, big];
+}
+
+function printRows(): void {
+  const headers: Row = {
+    what: '',
+    ours: 'kv-server',
+    redis: 'Redis',
+    ratio: 'ratio',
+    target: 'target',
+  };
+  const widths = (Object.keys(headers) as (keyof Row)[]).map((key) =>
+    Math.max(...[headers, ...rows].map((row) => row[key].length)),
+  );
+  const line = (row: Row) =>
+    (Object.keys(headers) as (keyof Row)[])
+      .map((key, i) => (i === 0 ? row[key].padEnd(widths[i]!) : row[key].padStart(widths[i]!)))
+      .join('  ');
+  console.log(`\n${line(headers)}`);
+  for (const row of rows) console.log(line(row));
+}
+
 async function main() {
+  if (process.argv.includes('--memory')) {
+    rows.push(...(await memoryAccuracyRows()));
+    printRows();
+    return;
+  }
   const redisHost = new URL(REDIS_URL).hostname;
   const redisPort = Number(new URL(REDIS_URL).port || 6379);
   const hasBenchmark = await exec('redis-benchmark', ['--version']).then(
@@ -288,23 +364,8 @@ async function main() {
     server.stop();
     redis.disconnect();
   }
-
-  const headers: Row = {
-    what: '',
-    ours: 'kv-server',
-    redis: 'Redis',
-    ratio: 'ratio',
-    target: 'target',
-  };
-  const widths = (Object.keys(headers) as (keyof Row)[]).map((key) =>
-    Math.max(...[headers, ...rows].map((row) => row[key].length)),
-  );
-  const line = (row: Row) =>
-    (Object.keys(headers) as (keyof Row)[])
-      .map((key, i) => (i === 0 ? row[key].padEnd(widths[i]!) : row[key].padStart(widths[i]!)))
-      .join('  ');
-  console.log(`\n${line(headers)}`);
-  for (const row of rows) console.log(line(row));
+  rows.push(...(await memoryAccuracyRows()));
+  printRows();
 }
 
 await main();
