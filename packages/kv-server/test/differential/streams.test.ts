@@ -409,6 +409,27 @@ describeDifferential('differential: streams', () => {
       ['XSETID', 's', '0-1'],
     ]));
 
+  it('COPY copies a stream whole: entries, tombstones, groups and PELs, independent after', () =>
+    diff.expectSame([
+      ...adds('s', 4),
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '2', 'STREAMS', 's', '>'],
+      ['XDEL', 's', '3-1'],
+      ['COPY', 's', 's2'],
+      { cmd: ['XINFO', 'STREAM', 's2', 'FULL'], compare: timesClose(1000) },
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's2', '>'],
+      ['XADD', 's2', '9-1', 'f', 'v'],
+      ['XPENDING', 's', 'g'],
+      ['XPENDING', 's2', 'g'],
+      ['XINFO', 'GROUPS', 's'],
+      ['XINFO', 'GROUPS', 's2'],
+      ['COPY', 's', 's2'],
+      ['COPY', 's', 's2', 'REPLACE'],
+      ['XLEN', 's2'],
+      ['XTRIM', 's2', 'MAXLEN', '~', '0'],
+      ['XLEN', 's2'],
+    ]));
+
   it('random stream command sequences (fixed seeds and one fresh seed)', async () => {
     const fresh = Number(process.env.DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, fresh]) {
