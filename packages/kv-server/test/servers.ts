@@ -13,7 +13,13 @@ export const TOKEN = 'test-token';
  * run in parallel and each flushes its own (test stacks use 1-8, the benchmark 13, the
  * differential suite 15).
  */
-export const FORWARD_DB = { client: 14, forward: 12 } as const;
+export const FORWARD_DB = {
+  client: 14,
+  forward: 12,
+  // Pub/sub and blocking (resp/pubsub, rest/sse, differential/pubsub): shared with the
+  // benchmark, which never runs beside the tests; their keys are prefixed so the files coexist.
+  pubsub: 13,
+} as const;
 
 export interface Running {
   server: KvServer;

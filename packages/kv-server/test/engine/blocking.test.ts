@@ -105,7 +105,7 @@ describe('blocking commands', () => {
     const started = Date.now();
     expect(await a.run('blpop', 'q', '0.05')).toEqual('*nil');
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    expect(await a.run('brpoplpush', 'q', 'd', '0.01')).toEqual('$nil');
+    expect(await a.run('brpoplpush', 'q', 'd', '0.01')).toEqual('*nil');
     expect(a.run('blpop', 'q', 'abc')).toEqual('-ERR timeout is not a float or out of range');
     expect(a.run('blpop', 'q', '-1')).toEqual('-ERR timeout is negative');
     expect(parseTimeout(Buffer.from('0.0001'))).toBe(1);

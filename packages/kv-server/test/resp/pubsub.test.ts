@@ -10,7 +10,7 @@ import { pubsubOf } from '../../src/engine/pubsub.ts';
 import { encodeCommand } from '../../src/resp/codec.ts';
 import { engineHandler } from '../../src/resp/engine-handler.ts';
 import { createRespServer } from '../../src/resp/server.ts';
-import { type Running, startEngine, startForwarding } from '../servers.ts';
+import { FORWARD_DB, type Running, startEngine, startForwarding } from '../servers.ts';
 
 /** A raw connection that collects everything it receives. */
 function rawClient(url: string): Promise<{ socket: Socket; text: () => string }> {
@@ -36,7 +36,7 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 
 describe.each([
   ['engine', () => startEngine()],
-  ['forwarding', () => startForwarding(undefined, { respPort: 0 })],
+  ['forwarding', () => startForwarding(FORWARD_DB.pubsub, { respPort: 0 })],
 ] as const)('pub/sub and blocking over RESP (%s)', (_mode, start) => {
   let running: Running;
   const clients: Valkey[] = [];
@@ -102,15 +102,15 @@ describe.each([
 
   it('wakes a BLPOP with a push from another client, oldest waiter first', async () => {
     const [a, b, pusher] = [client(), client(), client()];
-    await pusher.del('bq');
-    const first = a.blpop('bq', 5);
+    await pusher.del('ps:bq');
+    const first = a.blpop('ps:bq', 5);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const second = b.blpop('bq', 5);
+    const second = b.blpop('ps:bq', 5);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await pusher.rpush('bq', 'one', 'two');
-    expect(await first).toEqual(['bq', 'one']);
-    expect(await second).toEqual(['bq', 'two']);
-    expect(await a.blpop('bq', 0.05)).toBeNull();
+    await pusher.rpush('ps:bq', 'one', 'two');
+    expect(await first).toEqual(['ps:bq', 'one']);
+    expect(await second).toEqual(['ps:bq', 'two']);
+    expect(await a.blpop('ps:bq', 0.05)).toBeNull();
   });
 
   it('shows commands to MONITOR', async () => {

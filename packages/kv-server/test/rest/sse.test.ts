@@ -7,7 +7,7 @@ import { Realtime } from '@upstash/realtime';
 import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -56,7 +56,7 @@ async function openRaw(url: string, path: string) {
 
 describe.each([
   ['engine', () => startEngine({ sseKeepAliveMs: 50 })],
-  ['forwarding', () => startForwarding(undefined, { respPort: 0 })],
+  ['forwarding', () => startForwarding(FORWARD_DB.pubsub, { respPort: 0 })],
 ] as const)('pub/sub over SSE (%s)', (mode, start) => {
   let running: Running;
   let redis: Redis;

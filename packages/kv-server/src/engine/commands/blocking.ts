@@ -35,12 +35,14 @@ function blockOrTimeout(
   ctx: CommandContext,
   argv: Buffer[],
   request: Omit<BlockRequest, 'db'>,
+  /** The answer inside MULTI/EXEC and scripts, when it differs from the timeout reply. */
+  immediate: Reply = request.timeoutReply,
 ): Reply {
   const blocking = blockingOf(ctx.engine);
   if (blocking.canBlock(ctx.session, argv)) {
     blocking.block(ctx.session, { ...request, db: ctx.session.dbIndex });
   }
-  return request.timeoutReply;
+  return immediate;
 }
 
 /** BLPOP / BRPOP key [key ...] timeout */
@@ -80,20 +82,27 @@ function bmove(ctx: CommandContext, argv: Buffer[], rpoplpush: boolean): Reply {
   const destination = latin1(argv[2]!);
   const move = () => call(ctx, 'lmove', [source, destination, from, to]);
   if (holds(ctx.db, source, 'list', true)) return move();
-  return blockOrTimeout(ctx, argv, {
-    keys: [source],
-    timeoutMs,
-    timeoutReply: null,
-    serve: (key) => {
-      if (!holds(ctx.db, key, 'list', false)) return undefined;
-      // A destination of another type: Redis 7 unblocks the client with WRONGTYPE.
-      const target = ctx.db.lookup(destination);
-      if (target !== undefined && typeOf(target) !== 'list') {
-        return new ErrorReply(ERRORS.wrongType);
-      }
-      return move();
+  // Redis 7 quirk, kept: a BLMOVE that times out answers the nil array (*-1), one that cannot
+  // block (MULTI, scripts) the nil string ($-1).
+  return blockOrTimeout(
+    ctx,
+    argv,
+    {
+      keys: [source],
+      timeoutMs,
+      timeoutReply: NULL_ARRAY,
+      serve: (key) => {
+        if (!holds(ctx.db, key, 'list', false)) return undefined;
+        // A destination of another type: Redis 7 unblocks the client with WRONGTYPE.
+        const target = ctx.db.lookup(destination);
+        if (target !== undefined && typeOf(target) !== 'list') {
+          return new ErrorReply(ERRORS.wrongType);
+        }
+        return move();
+      },
     },
-  });
+    null,
+  );
 }
 
 /** BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score]. */

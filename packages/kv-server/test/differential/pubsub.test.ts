@@ -1,0 +1,192 @@
+// Differential: pub/sub replies and blocking commands' wake-up order, byte for byte against a
+// real Redis. These need several connections at once, so unlike harness.ts both sides are
+// servers on TCP: a kv-server (engine) RESP port and the real Redis. Each scenario is a list
+// of steps on named connections; every byte each connection receives is its transcript, and the
+// transcripts must be identical. Keys and channels carry a `dps:` prefix (database 13, see
+// FORWARD_DB in servers.ts), since other suites run beside this one on the same Redis.
+
+import { connect, type Socket } from 'node:net';
+import { serviceUrls } from '@workshop/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { encodeCommand } from '../../src/resp/codec.ts';
+import { FORWARD_DB, type Running, startEngine } from '../servers.ts';
+import { describeDifferential } from './harness.ts';
+
+type Step = { on: string; send: (string | number)[] } | { wait: number };
+
+interface Conn {
+  socket: Socket;
+  received: string;
+}
+
+function open(url: string): Promise<Conn> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: u.hostname, port: Number(u.port || 6379) });
+    const conn: Conn = { socket, received: '' };
+    socket.on('data', (chunk) => {
+      conn.received += chunk.toString('latin1');
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => resolve(conn));
+  });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the steps against one server; returns each connection's transcript. */
+async function transcripts(url: string, steps: Step[]): Promise<Record<string, string>> {
+  const conns = new Map<string, Conn>();
+  const names = [...new Set(steps.flatMap((s) => ('on' in s ? [s.on] : [])))];
+  for (const name of names) {
+    const conn = await open(url);
+    conn.socket.write(encodeCommand(['SELECT', String(FORWARD_DB.pubsub)]));
+    conns.set(name, conn);
+  }
+  await pause(20);
+  for (const conn of conns.values()) conn.received = '';
+  for (const step of steps) {
+    if ('wait' in step) await pause(step.wait);
+    // A short pause after each command so every server has handled it before the next
+    // connection's command arrives: what is compared is the order the test chose.
+    else {
+      conns.get(step.on)!.socket.write(encodeCommand(step.send.map(String)));
+      await pause(15);
+    }
+  }
+  await pause(150);
+  const out: Record<string, string> = {};
+  for (const [name, conn] of conns) {
+    out[name] = conn.received;
+    conn.socket.destroy();
+  }
+  return out;
+}
+
+describeDifferential('pub/sub and blocking, byte for byte against Redis', () => {
+  let kv: Running;
+  const redisUrl = () => serviceUrls().redis;
+
+  beforeAll(async () => {
+    kv = await startEngine();
+  });
+  afterAll(async () => {
+    await kv?.close();
+  });
+
+  async function expectSame(steps: Step[]): Promise<void> {
+    const cleanup: Step[] = [
+      { on: 'cleanup', send: ['DEL', 'dps:q', 'dps:q2', 'dps:d', 'dps:z', 'dps:t', 'dps:mid'] },
+    ];
+    const [ours, theirs] = [
+      await transcripts(kv.server.respUrl as string, [...cleanup, ...steps]),
+      await transcripts(redisUrl(), [...cleanup, ...steps]),
+    ];
+    delete ours.cleanup;
+    delete theirs.cleanup;
+    expect(ours).toEqual(theirs);
+  }
+
+  it('SUBSCRIBE / PSUBSCRIBE / UNSUBSCRIBE replies, messages and the RESP2 subscribed rule', () =>
+    expectSame([
+      { on: 'a', send: ['SUBSCRIBE', 'dps:c1', 'dps:c2'] },
+      { on: 'a', send: ['PSUBSCRIBE', 'dps:p*', 'dps:x?'] },
+      { on: 'a', send: ['SUBSCRIBE', 'dps:c1'] },
+      { on: 'p', send: ['PUBLISH', 'dps:c1', 'hello'] },
+      { on: 'p', send: ['PUBLISH', 'dps:p1', 'pattern'] },
+      { on: 'p', send: ['PUBLISH', 'dps:none', 'nobody'] },
+      { on: 'p', send: ['PUBSUB', 'NUMSUB', 'dps:c1', 'dps:c2', 'dps:none'] },
+      { on: 'p', send: ['PUBSUB', 'CHANNELS', 'dps:c*'] },
+      { on: 'a', send: ['GET', 'dps:k'] },
+      { on: 'a', send: ['PING'] },
+      { on: 'a', send: ['PING', 'hi'] },
+      { on: 'a', send: ['GET'] },
+      { on: 'a', send: ['UNSUBSCRIBE', 'dps:c1'] },
+      { on: 'a', send: ['PUNSUBSCRIBE', 'dps:x?'] },
+      { on: 'a', send: ['PUNSUBSCRIBE', 'dps:p*'] },
+      { on: 'a', send: ['UNSUBSCRIBE', 'dps:c2', 'dps:never'] },
+      { on: 'a', send: ['UNSUBSCRIBE'] },
+      { on: 'a', send: ['PUNSUBSCRIBE'] },
+      { on: 'a', send: ['PING'] },
+      { on: 'a', send: ['SSUBSCRIBE', 'dps:s1'] },
+      { on: 'p', send: ['SPUBLISH', 'dps:s1', 'sharded'] },
+      { on: 'p', send: ['PUBLISH', 'dps:s1', 'not sharded'] },
+      { on: 'p', send: ['PUBSUB', 'SHARDNUMSUB', 'dps:s1'] },
+      { on: 'a', send: ['SUNSUBSCRIBE'] },
+      { on: 'a', send: ['SUNSUBSCRIBE'] },
+      { on: 'p', send: ['PUBSUB', 'NUMPAT', 'extra'] },
+      { on: 'p', send: ['PUBSUB', 'NOPE'] },
+      { on: 'p', send: ['PUBSUB', 'CHANNELS', 'a', 'b'] },
+      { on: 'p', send: ['SUBSCRIBE'] },
+      { on: 'p', send: ['PUBLISH', 'dps:c1'] },
+    ]));
+
+  it('wakes blocked clients first come, first served, after the pushing command', () =>
+    expectSame([
+      { on: 'a', send: ['BLPOP', 'dps:q', '0'] },
+      { on: 'b', send: ['BLPOP', 'dps:q2', 'dps:q', '0'] },
+      { on: 'c', send: ['BRPOP', 'dps:q', '0'] },
+      { on: 'd', send: ['BLMOVE', 'dps:q', 'dps:d', 'LEFT', 'RIGHT', '0'] },
+      { on: 'p', send: ['RPUSH', 'dps:q', 'one', 'two', 'three'] },
+      { on: 'p', send: ['LRANGE', 'dps:q', '0', '-1'] },
+      { on: 'p', send: ['LPUSH', 'dps:q', 'four'] },
+      { on: 'p', send: ['LRANGE', 'dps:d', '0', '-1'] },
+    ]));
+
+  it('serves after MULTI/EXEC, and answers nil at once inside it', () =>
+    expectSame([
+      { on: 'a', send: ['BLPOP', 'dps:q', '0'] },
+      { on: 'p', send: ['MULTI'] },
+      { on: 'p', send: ['RPUSH', 'dps:q', 'x', 'y'] },
+      { on: 'p', send: ['LPOP', 'dps:q'] },
+      { on: 'p', send: ['BLPOP', 'dps:q2', '0'] },
+      { on: 'p', send: ['BRPOPLPUSH', 'dps:q2', 'dps:d', '0'] },
+      { on: 'p', send: ['BZPOPMIN', 'dps:z', '0'] },
+      { on: 'p', send: ['EXEC'] },
+      { on: 'p', send: ['LRANGE', 'dps:q', '0', '-1'] },
+    ]));
+
+  it('keeps waiting through a type change, wakes on the right type; BLMOVE chains', () =>
+    expectSame([
+      { on: 'a', send: ['BLPOP', 'dps:t', '0'] },
+      { on: 'p', send: ['SET', 'dps:t', 'string'] },
+      { on: 'p', send: ['DEL', 'dps:t'] },
+      { on: 'p', send: ['RPUSH', 'dps:t', 'list'] },
+      { on: 'b', send: ['BLMOVE', 'dps:q', 'dps:mid', 'RIGHT', 'LEFT', '0'] },
+      { on: 'c', send: ['BLPOP', 'dps:mid', '0'] },
+      { on: 'p', send: ['RPUSH', 'dps:q', 'v'] },
+      { on: 'p', send: ['EXISTS', 'dps:q', 'dps:mid'] },
+    ]));
+
+  it('sorted sets and the MPOP forms: reply shapes when woken', () =>
+    expectSame([
+      { on: 'a', send: ['BZPOPMIN', 'dps:z', '0'] },
+      { on: 'b', send: ['BZMPOP', '0', '1', 'dps:z', 'MAX', 'COUNT', '5'] },
+      { on: 'c', send: ['BLMPOP', '0', '2', 'dps:q2', 'dps:q', 'RIGHT', 'COUNT', '2'] },
+      { on: 'p', send: ['ZADD', 'dps:z', '1.5', 'm1', '2', 'm2', '3', 'm3'] },
+      { on: 'p', send: ['RPUSH', 'dps:q', 'a', 'b', 'c'] },
+      { on: 'p', send: ['ZRANGE', 'dps:z', '0', '-1', 'WITHSCORES'] },
+    ]));
+
+  it('timeouts and argument errors', () =>
+    expectSame([
+      { on: 'a', send: ['BLPOP', 'dps:q', '0.05'] },
+      { on: 'a', send: ['BRPOPLPUSH', 'dps:q', 'dps:d', '0.01'] },
+      { on: 'a', send: ['BZPOPMAX', 'dps:z', '0.01'] },
+      { on: 'a', send: ['BLMPOP', '0.01', '1', 'dps:q', 'LEFT'] },
+      { wait: 150 },
+      { on: 'b', send: ['BLPOP', 'dps:q', 'abc'] },
+      { on: 'b', send: ['BLPOP', 'dps:q', '-1'] },
+      { on: 'b', send: ['BLPOP', 'dps:q', 'nan'] },
+      { on: 'b', send: ['BLPOP', 'dps:q', 'inf'] },
+      { on: 'b', send: ['BLPOP', 'dps:q', ' 1'] },
+      { on: 'b', send: ['BLMOVE', 'dps:q', 'dps:d', 'UP', 'LEFT', '0'] },
+      { on: 'b', send: ['BLMPOP', '0', '0', 'dps:q', 'LEFT'] },
+      { on: 'b', send: ['BLMPOP', '0', '1', 'dps:q', 'MIDDLE'] },
+      { on: 'b', send: ['BZMPOP', '0', '1', 'dps:z', 'MIN', 'COUNT', '0'] },
+      { on: 'b', send: ['SET', 'dps:t', 'v'] },
+      { on: 'b', send: ['BLPOP', 'dps:t', '0'] },
+      { on: 'b', send: ['BZPOPMIN', 'dps:t', '0'] },
+      { on: 'b', send: ['BLPOP', 'dps:q'] },
+    ]));
+});
