@@ -41,6 +41,8 @@ async function transcripts(url: string, steps: Step[]): Promise<Record<string, s
   for (const name of names) {
     const conn = await open(url);
     conn.socket.write(encodeCommand(['SELECT', String(FORWARD_DB.pubsub)]));
+    // Connections named r3... speak RESP3 (HELLO's own reply, with ids, is not compared).
+    if (name.startsWith('r3')) conn.socket.write(encodeCommand(['HELLO', '3']));
     conns.set(name, conn);
   }
   await pause(20);
@@ -166,6 +168,25 @@ describeDifferential('pub/sub and blocking, byte for byte against Redis', () => 
       { on: 'p', send: ['ZADD', 'dps:z', '1.5', 'm1', '2', 'm2', '3', 'm3'] },
       { on: 'p', send: ['RPUSH', 'dps:q', 'a', 'b', 'c'] },
       { on: 'p', send: ['ZRANGE', 'dps:z', '0', '-1', 'WITHSCORES'] },
+    ]));
+
+  it('RESP3: anything goes while subscribed, messages and confirmations are pushes', () =>
+    expectSame([
+      { on: 'r3a', send: ['SUBSCRIBE', 'dps:c1', 'dps:c2'] },
+      { on: 'r3a', send: ['PSUBSCRIBE', 'dps:p*'] },
+      { on: 'r3a', send: ['GET', 'dps:k'] },
+      { on: 'r3a', send: ['PING'] },
+      { on: 'p', send: ['PUBLISH', 'dps:c1', 'to r3'] },
+      { on: 'p', send: ['PUBLISH', 'dps:p1', 'pattern'] },
+      { on: 'r3a', send: ['PUBLISH', 'dps:c2', 'to itself'] },
+      { on: 'r3a', send: ['BLPOP', 'dps:q', '0.01'] },
+      { wait: 150 },
+      { on: 'r3a', send: ['UNSUBSCRIBE', 'dps:c1', 'dps:c2'] },
+      { on: 'r3a', send: ['PUNSUBSCRIBE'] },
+      { on: 'r3b', send: ['BLPOP', 'dps:q', '0'] },
+      { on: 'r3c', send: ['BZPOPMIN', 'dps:z', '0'] },
+      { on: 'p', send: ['RPUSH', 'dps:q', 'v'] },
+      { on: 'p', send: ['ZADD', 'dps:z', '2.5', 'm'] },
     ]));
 
   it('timeouts and argument errors', () =>
