@@ -41,7 +41,7 @@ Limits (Redis's names; sizes take Redis units: 64mb, 1gb, 512k):
   --proto-max-bulk-len <size>       largest RESP bulk string (default 512mb)
   --client-query-buffer-limit <size>  unparsed input per RESP connection (default 64mb)
   --max-buffered <size>             unfinished input held across all connections of one port
-                                    (RESP input, REST bodies; default 256mb)
+                                    (RESP input, REST bodies; default 128mb)
   --maxmemory <size>                engine: memory limit for the data, as Redis's maxmemory
                                     [KV_MAXMEMORY] (default 0 = none; the local stack sets one)
   --maxmemory-policy <policy>       what happens at the limit [KV_MAXMEMORY_POLICY]: noeviction

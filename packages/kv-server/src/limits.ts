@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   requestTimeoutMs: 30_000,
   protoMaxBulkLen: 512 * MB,
   queryBufferLimit: 64 * MB,
-  maxBufferedBytes: 256 * MB,
+  maxBufferedBytes: 128 * MB,
 };
 
 export function createLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {

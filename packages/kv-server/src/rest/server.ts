@@ -432,6 +432,9 @@ function readBody(
     const stop = (result: undefined | typeof BUSY) => {
       req.off('data', onData);
       chunks.length = 0;
+      // Dropped now (the rest is discarded unread): the budget gets them back at once.
+      release(held);
+      held = 0;
       stopped = true;
       resolve(result);
     };
