@@ -233,6 +233,17 @@ describe('streams', () => {
     expect(await orphan).toBe(
       '-NOGROUP the consumer group this client was blocked on no longer exists',
     );
+    // XREADGROUP's key deleted, or replaced by another type, under a waiting client (as 7.0);
+    // XREAD keeps waiting and is served by a stream created again under the same name.
+    writer('XGROUP', 'CREATE', 's', 'g2', '$');
+    const deleted = grouper('XREADGROUP', 'GROUP', 'g2', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
+    const plain = reader('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
+    writer('DEL', 's');
+    expect(await deleted).toBe('-UNBLOCKED the stream key no longer exists');
+    writer('SET', 's', 'x');
+    writer('DEL', 's');
+    writer('XADD', 's', '9-1', 'f', 'again');
+    expect(await plain).toEqual([['$"s"', [['$"9-1"', ['$"f"', '$"again"']]]]]);
     expect(reader('XREAD', 'BLOCK', '-1', 'STREAMS', 's', '$')).toBe('-ERR timeout is negative');
   });
 

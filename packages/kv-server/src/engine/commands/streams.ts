@@ -618,8 +618,11 @@ function blockRead(ctx: CommandContext, argv: Buffer[], args: ReadArgs, ids: Str
     const i = keys.indexOf(key);
     if (i < 0) return undefined;
     const value = db.lookup(key);
-    // A key that is missing or of another type now: keep waiting, as Redis does.
-    if (!(value instanceof StreamValue)) return undefined;
+    if (!(value instanceof StreamValue)) {
+      // XREAD keeps waiting (the key may come back as a stream); XREADGROUP's group is gone
+      // with the key, which Redis 7.0 reports this way.
+      return groupName === undefined ? undefined : err('UNBLOCKED the stream key no longer exists');
+    }
     const stream = value;
     const now = db.now();
     if (groupName === undefined) {
