@@ -263,6 +263,8 @@ export function createRespServer(options: RespServerOptions): Server {
     /** Runs every complete command buffered so far, in order. */
     const run = () => {
       if (waiting) return;
+      // CONFIG SET proto-max-bulk-len applies to open connections too, as in Redis.
+      if (authenticated) decoder.limits.maxBulkLength = limits.protoMaxBulkLen;
       try {
         while (!ending) {
           // Backpressure: stop while the client is not reading its replies.

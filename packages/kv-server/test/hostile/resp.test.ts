@@ -101,6 +101,16 @@ describe('RESP attacks', () => {
     expect(await respCommand(server.respPort, `*1\r\n$${'9'.repeat(40)}`)).toBe(
       '-ERR Protocol error: too big bulk count string\r\n',
     );
+    // CONFIG SET proto-max-bulk-len applies to a connection already open, as in Redis.
+    const open = await rawConnect(server.respPort);
+    open.socket.write('CONFIG SET proto-max-bulk-len 1048576\r\n');
+    await eventually(() => open.received() === '+OK\r\n', 2000, 'CONFIG SET answered');
+    open.socket.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n');
+    await eventually(() => open.isClosed(), 2000, 'closed over the new limit');
+    expect(open.received()).toBe('+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
+    expect(await respCommand(server.respPort, 'CONFIG SET proto-max-bulk-len 512mb')).toBe(
+      '+OK\r\n',
+    );
     await legitimateClientServed();
   });
 
