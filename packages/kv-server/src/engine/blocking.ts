@@ -98,8 +98,18 @@ export class Blocking {
       let wait = request.timeoutMs;
       if (maxWaitMs > 0 && (wait === 0 || wait > maxWaitMs)) wait = maxWaitMs;
       if (wait > 0) {
-        waiter.timer = setTimeout(() => this.finish(waiter, request.timeoutReply), wait);
-        waiter.timer.unref();
+        // A timer holds at most ~24.8 days: longer waits re-arm until the deadline.
+        const deadline = Date.now() + wait;
+        const arm = () => {
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            this.finish(waiter, request.timeoutReply);
+            return;
+          }
+          waiter.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+          waiter.timer.unref();
+        };
+        arm();
       }
     });
   }
@@ -219,8 +229,7 @@ export function parseTimeout(arg: Buffer): number {
   if (seconds === undefined || Number.isNaN(seconds)) fail(NOT_FLOAT);
   const ms = Math.ceil(seconds * 1000);
   if (ms < 0 || !(ms < 2 ** 63)) fail(NEGATIVE);
-  // Beyond what a timer can hold (~24.8 days) the wait is, in practice, forever.
-  return ms > 2 ** 31 - 1 ? 0 : ms === 0 ? 0 : ms;
+  return ms === 0 ? 0 : ms;
 }
 
 /** Milliseconds for a millisecond timeout argument (XREAD BLOCK): an integer >= 0. */
@@ -229,5 +238,8 @@ export function parseTimeoutMs(arg: Buffer): number {
   if (!/^-?\d+$/.test(text)) fail(NOT_FLOAT.replace('a float', 'an integer'));
   const ms = Number(text);
   if (ms < 0) fail(NEGATIVE);
-  return ms > 2 ** 31 - 1 ? 0 : ms;
+  return ms;
 }
+
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;

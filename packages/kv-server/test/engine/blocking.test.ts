@@ -108,6 +108,11 @@ describe('blocking commands', () => {
     expect(await a.run('brpoplpush', 'q', 'd', '0.01')).toEqual('*nil');
     expect(a.run('blpop', 'q', 'abc')).toEqual('-ERR timeout is not a float or out of range');
     expect(a.run('blpop', 'q', '-1')).toEqual('-ERR timeout is negative');
+    // Longer than one timer can hold (~24.8 days): still a wait, not a timeout or forever.
+    const long = a.run('blpop', 'long', '9999999');
+    expect(await settled(long)).toBe(false);
+    a.run('rpush', 'long', 'v');
+    expect(await long).toEqual(['$"long"', '$"v"']);
     expect(parseTimeout(Buffer.from('0.0001'))).toBe(1);
     expect(parseTimeout(Buffer.from('1.5'))).toBe(1500);
     expect(parseTimeout(Buffer.from('0'))).toBe(0);
