@@ -13,6 +13,8 @@ const require = createRequire(import.meta.url);
 const fengari: any = require('fengari');
 const lobject = require('fengari/src/lobject.js');
 const lstring = require('fengari/src/lstring.js');
+/** CallInfo's "original allowhook" bit (see protectedCall in vm.ts). */
+export const CIST_OAH: number = require('fengari/src/lstate.js').CIST_OAH;
 
 const str2num = lobject.luaO_str2num;
 // biome-ignore lint/suspicious/noExplicitAny: a fengari TValue.

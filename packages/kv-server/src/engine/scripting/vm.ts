@@ -19,7 +19,7 @@ import {
   VerbatimReply,
 } from '../reply.ts';
 import { bit, cjson, cmsgpack, registerLib } from './libs.ts';
-import { type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
+import { CIST_OAH, type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
 
 /** What one running script needs for redis.call and for its error texts. */
 export interface RunContext {
@@ -235,6 +235,13 @@ export class LuaVM {
       lauxlib.luaL_requiref(L, toLuaString(name), open, 1);
       lua.lua_pop(L, 1);
     }
+    // pcall/xpcall replaced: fengari's lua_pcallk never records "hooks were allowed" for an
+    // error caught inside a coroutine, so after the first caught error the count hook stopped
+    // firing for good (no more BUSY slices, no SCRIPT KILL). These set the bit first.
+    lua.lua_pushcfunction(L, protectedCall(false));
+    lua.lua_setglobal(L, toLuaString('pcall'));
+    lua.lua_pushcfunction(L, protectedCall(true));
+    lua.lua_setglobal(L, toLuaString('xpcall'));
     this.installRedis();
     registerLib(L, 'cjson', cjson);
     lua.lua_getglobal(L, toLuaString('cjson'));
@@ -257,7 +264,7 @@ export class LuaVM {
       L,
       (hl: LuaState) => this.hook(hl),
       lua.LUA_MASKCOUNT,
-      options.hookInstructions ?? 10_000,
+      options.hookInstructions ?? 1000,
     );
   }
 
@@ -359,9 +366,15 @@ export class LuaVM {
     const context = this.current;
     if (context === undefined) return;
     if (context.killed) {
+      // Not in the runner's own frame (after xpcall returned): the error must come from inside
+      // the script, where Redis's handler gives it the script's position.
+      const ar = new lua.lua_Debug();
+      if (lua.lua_getstack(hl, 0, ar) && lua.lua_getinfo(hl, toLuaString('S'), ar)) {
+        if (Buffer.from(ar.source ?? []).toString('latin1') === '=bootstrap') return;
+      }
       // Raised again on every line, so a pcall in the script cannot swallow it.
       lua.lua_sethook(hl, (h: LuaState) => this.hook(h), lua.LUA_MASKCOUNT | lua.LUA_MASKLINE, 1);
-      pushErrorTable(hl, 'ERR Script killed by user with SCRIPT KILL...');
+      pushErrorTable(hl, '-ERR Script killed by user with SCRIPT KILL...');
       lua.lua_error(hl);
       return;
     }
@@ -506,6 +519,45 @@ export class LuaVM {
     pushReply(T, reply, context.resp);
     return 1;
   }
+}
+
+function finishProtectedCall(T: LuaState, status: number, extra: number): number {
+  if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
+    lua.lua_pushboolean(T, false);
+    lua.lua_pushvalue(T, -2);
+    return 2;
+  }
+  return lua.lua_gettop(T) - extra;
+}
+
+/** Lua's pcall / xpcall (lbaselib), with the allowhook bit set before the protected call. */
+function protectedCall(withHandler: boolean): (T: LuaState) => number {
+  return (T) => {
+    const state = T as { allowhook: number; ci: { callstatus: number } };
+    if (withHandler) {
+      const n = lua.lua_gettop(T);
+      lauxlib.luaL_checktype(T, 2, lua.LUA_TFUNCTION);
+      lua.lua_pushboolean(T, true);
+      lua.lua_pushvalue(T, 1);
+      lua.lua_rotate(T, 3, 2);
+      if (state.allowhook) state.ci.callstatus |= CIST_OAH;
+      const status = lua.lua_pcallk(T, n - 2, lua.LUA_MULTRET, 2, 2, finishProtectedCall);
+      return finishProtectedCall(T, status, 2);
+    }
+    lauxlib.luaL_checkany(T, 1);
+    lua.lua_pushboolean(T, true);
+    lua.lua_insert(T, 1);
+    if (state.allowhook) state.ci.callstatus |= CIST_OAH;
+    const status = lua.lua_pcallk(
+      T,
+      lua.lua_gettop(T) - 2,
+      lua.LUA_MULTRET,
+      0,
+      0,
+      finishProtectedCall,
+    );
+    return finishProtectedCall(T, status, 0);
+  };
 }
 
 export function sha1(body: Buffer): string {
