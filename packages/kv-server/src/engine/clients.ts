@@ -3,6 +3,7 @@
 // connection (id, addresses, the hooks to write to and close it); the engine handler registers it
 // in `engine.clients` and links it to the connection's Session.
 
+import type { Session } from './engine.ts';
 import type { Reply } from './reply.ts';
 
 /** CLIENT TRACKING state of one connection (see tracking.ts). */
@@ -46,6 +47,10 @@ export class ClientInfo {
   tracking: TrackingState | undefined = undefined;
   /** Flag letters that other parts add (`P` pub/sub, `b` blocked, `x` MULTI ...). */
   readonly extraFlags = new Set<string>();
+  /** The engine session of the connection (engine mode; CLIENT UNBLOCK, pub/sub). */
+  session: Session | undefined = undefined;
+  /** CLIENT REPLY SKIP: the reply after this one is dropped too. */
+  skipNextReply = false;
   /** Set by the surface: closes the connection (CLIENT KILL). */
   kill: () => void = () => {};
   /**

@@ -116,6 +116,8 @@ export class Engine {
   private readonly slots = new Map<Database, { index: number }>();
   /** Every RESP connection (CLIENT LIST, CLIENT KILL, pub/sub). */
   readonly clients = new ClientRegistry();
+  /** Called with (db, key) for every key written, deleted or expired (CLIENT TRACKING). */
+  readonly keyListeners: ((db: number, key: string) => void)[] = [];
   private readonly commands = new Map<string, CommandSpec>();
   /** `db:key` -> sessions watching it. Only watched keys are here, so writes stay cheap. */
   private readonly watchers = new Map<string, Set<Session>>();
@@ -348,6 +350,10 @@ export class Engine {
   private touchWatchers(key: string): void {
     // A write may wake clients blocked on the key (BLPOP ...): served after the command.
     blockingOf(this).signal(key);
+    if (this.keyListeners.length > 0) {
+      const [db, name] = splitWatchKey(key);
+      for (const listener of this.keyListeners) listener(db, name);
+    }
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(key);
     if (set === undefined) return;

@@ -1,12 +1,36 @@
 // A RESP connection served by the engine: one Session per connection (MULTI/EXEC/WATCH state),
-// plus the connection-level commands clients send on connect (CLIENT SETNAME/SETINFO, COMMAND)
-// that are about the connection rather than the data. CONFIG and INFO are engine commands.
+// registered in the connection registry (engine.clients) for CLIENT LIST/KILL, pub/sub and
+// tracking. CLIENT, COMMAND, CONFIG and INFO are engine commands; what is done here is what
+// surrounds every command of a connection: CLIENT PAUSE's gate, the bookkeeping CLIENT LIST
+// shows (last command, idle time, db, MULTI), and remembering the keys a tracking client read.
 
+import { commandInfo, commandKeys } from '../engine/command-docs.ts';
+import { pauseOf } from '../engine/commands/client.ts';
 import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
 import type { Engine } from '../engine/engine.ts';
-import { ErrorReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
+import { ErrorReply, type Reply } from '../engine/reply.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
+import { trackingOf } from '../engine/tracking.ts';
 import type { ConnectionInfo, RespConnectionHandler } from './server.ts';
+
+/** Commands with subcommands: CLIENT LIST shows `cmd=client|list` for them, as Redis does. */
+const CONTAINERS = new Set([
+  'client',
+  'command',
+  'config',
+  'object',
+  'memory',
+  'script',
+  'function',
+  'pubsub',
+  'xinfo',
+  'xgroup',
+  'acl',
+  'latency',
+  'slowlog',
+  'module',
+  'cluster',
+]);
 
 export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnectionHandler {
   const session = engine.createSession(true);
@@ -14,85 +38,62 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
   connectionOpened(engine);
   // Pub/sub messages and MONITOR lines reach the connection through its ClientInfo.
   session.client = info;
+  info.session = session;
+  engine.clients.add(info);
+
+  const run = (argv: Buffer[], name: string): Reply | Promise<Reply> => {
+    const spec = engine.command(name);
+    const sub = argv[1]?.toString('latin1').toLowerCase();
+    info.lastCommand =
+      spec === undefined ? 'NULL' : CONTAINERS.has(name) && sub ? `${name}|${sub}` : name;
+    const tracking = info.tracking === undefined ? undefined : trackingOf(engine);
+    if (tracking !== undefined) tracking.current = info;
+    let reply: Reply | Promise<Reply>;
+    try {
+      // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
+      reply = runCommand(engine, session, argv);
+    } finally {
+      if (tracking !== undefined) tracking.current = undefined;
+    }
+    const state = info.tracking;
+    if (state !== undefined && spec !== undefined && !session.inMulti) {
+      if (!(reply instanceof ErrorReply) && !(reply instanceof Promise)) {
+        const flags = commandInfo(spec)[2];
+        const readonly =
+          flags !== null &&
+          typeof flags === 'object' &&
+          '~' in flags &&
+          flags['~'].some(
+            (f) => typeof f === 'object' && f !== null && '+' in f && f['+'] === 'readonly',
+          );
+        if (readonly) trackingOf(engine).remember(info, commandKeys(spec, argv));
+      }
+      // CLIENT CACHING yes/no applies to the one command after it.
+      if (!(name === 'client' && sub === 'caching')) state.caching = undefined;
+    }
+    info.db = session.dbIndex;
+    info.multi = session.inMulti ? session.queue.length : -1;
+    return reply;
+  };
+
   return {
     execute(argv) {
+      info.lastInteraction = Date.now();
       const name = argv[0]!.toString('latin1').toLowerCase();
-      // Inside MULTI everything is queued by the engine, as Redis does.
-      if (!session.inMulti) {
-        if (name === 'client') return client(argv, info);
-        if (name === 'command' && engine.command('command') === undefined)
-          return command(engine, argv);
-      }
-      // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
-      return runCommand(engine, session, argv);
+      // CLIENT PAUSE: the command waits for the pause to end, then runs.
+      const gate = pauseOf(engine).gate(engine, name);
+      if (gate !== undefined) return gate.then(() => run(argv, name));
+      return run(argv, name);
     },
     get closeRequested() {
       return session.closeRequested;
     },
     close() {
+      engine.clients.remove(info);
+      if (info.tracking !== undefined) trackingOf(engine).disable(info);
       connectionClosed(engine);
       leaveSession(engine, session);
       engine.closeSession(session);
     },
   };
-}
-
-function client(argv: Buffer[], info: ConnectionInfo): Reply {
-  const sub = argv[1]?.toString('latin1').toLowerCase();
-  if (sub === undefined)
-    return new ErrorReply("ERR wrong number of arguments for 'client' command");
-  if (sub === 'setname' && argv.length === 3) {
-    const name = argv[2]!.toString('latin1');
-    if (/[^\x21-\x7e]/.test(name)) {
-      return new ErrorReply(
-        'ERR Client names cannot contain spaces, newlines or special characters.',
-      );
-    }
-    info.name = name === '' ? undefined : name;
-    return OK;
-  }
-  if (sub === 'getname' && argv.length === 2) {
-    return info.name === undefined ? null : Buffer.from(info.name, 'latin1');
-  }
-  if (sub === 'id' && argv.length === 2) return info.id;
-  // Library name/version, eviction and LRU hints: accepted, nothing to do for a local server.
-  if ((sub === 'setinfo' && argv.length === 4) || sub === 'no-evict' || sub === 'no-touch')
-    return OK;
-  return new ErrorReply(
-    `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try CLIENT HELP.`,
-  );
-}
-
-/** Just enough of COMMAND for redis-cli (hints) and redis-benchmark. */
-function command(engine: Engine, argv: Buffer[]): Reply {
-  const sub = argv[1]?.toString('latin1').toLowerCase();
-  const describe = (name: string): Reply => {
-    const spec = engine.command(name);
-    if (spec === undefined) return null;
-    const hasKey = Math.abs(spec.arity) >= 2 && !spec.transactionControl;
-    return [
-      Buffer.from(spec.name),
-      spec.arity,
-      [new SimpleString(spec.write ? 'write' : 'readonly')],
-      hasKey ? 1 : 0,
-      hasKey ? 1 : 0,
-      hasKey ? 1 : 0,
-      [],
-      [],
-      [],
-      [],
-    ];
-  };
-  if (sub === undefined) return engine.commandNames().map(describe);
-  if (sub === 'count') return engine.commandNames().length;
-  if (sub === 'info') {
-    const names =
-      argv.length > 2
-        ? argv.slice(2).map((a) => a.toString('latin1').toLowerCase())
-        : engine.commandNames();
-    return names.map(describe);
-  }
-  if (sub === 'docs') return [];
-  if (sub === 'list') return engine.commandNames().map((name) => Buffer.from(name));
-  return new ErrorReply(`ERR unknown subcommand '${sub}'. Try COMMAND HELP.`);
 }

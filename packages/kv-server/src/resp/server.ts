@@ -256,8 +256,24 @@ export function createRespServer(options: RespServerOptions): Server {
     };
 
     const after = (reply: Reply) => {
-      if (reply !== NO_REPLY) writer.write(reply);
+      if (reply !== NO_REPLY && replyWanted()) writer.write(reply);
       if (handler.closeRequested) ending = true;
+    };
+    /**
+     * CLIENT REPLY OFF drops every reply (its own too); SKIP drops its own and the next one.
+     * ON (set by the command whose reply this is) answers again.
+     */
+    const replyWanted = (): boolean => {
+      if (info.replyMode === 'on') {
+        if (!info.skipNextReply) return true;
+        info.skipNextReply = false;
+        return false;
+      }
+      if (info.replyMode === 'skip') {
+        info.replyMode = 'on';
+        info.skipNextReply = true;
+      }
+      return false;
     };
 
     /** Runs every complete command buffered so far, in order. */

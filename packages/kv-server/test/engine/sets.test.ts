@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SetValue } from '../../src/engine/commands/sets.ts';
 import { collectionRestorers } from '../../src/engine/database.ts';
+import type { SetReply } from '../../src/engine/reply.ts';
 import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 
@@ -150,7 +151,7 @@ describe('set commands', () => {
     const member = Buffer.from([0, 0xff, 0xc3, 0x28]);
     expect(raw('SADD', 's', member)).toBe(1);
     expect(raw('SISMEMBER', 's', member)).toBe(1);
-    expect(((raw('SMEMBERS', 's') as Buffer[])[0] as Buffer).equals(member)).toBe(true);
+    expect(((raw('SMEMBERS', 's') as SetReply).items[0] as Buffer).equals(member)).toBe(true);
   });
 
   it('restores from a snapshot with its members and intset flag', () => {

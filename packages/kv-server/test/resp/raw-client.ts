@@ -48,6 +48,11 @@ export class RawClient {
     return Promise.all(replies);
   }
 
+  /** Sends commands whose replies nobody waits for (CLIENT REPLY OFF ...): any lands in `pushes`. */
+  writeOnly(commands: readonly Arg[][]): void {
+    this.socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
+  }
+
   async call(...argv: Arg[]): Promise<Reply> {
     return (await this.pipeline([argv]))[0] as Reply;
   }

@@ -4,6 +4,7 @@
 import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine.ts';
 import { parseInteger } from '../parse.ts';
 import { cText, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
+import { trackingOf } from '../tracking.ts';
 
 const OUT_OF_RANGE = 'ERR DB index is out of range';
 
@@ -34,6 +35,7 @@ function flushdb(ctx: CommandContext, argv: Buffer[]): Reply {
   flushArgs(argv);
   ctx.db.flush();
   ctx.engine.cursors.clear();
+  trackingOf(ctx.engine).flushed();
   return OK;
 }
 
@@ -41,6 +43,7 @@ function flushall(ctx: CommandContext, argv: Buffer[]): Reply {
   flushArgs(argv);
   for (const db of ctx.engine.databases) db.flush();
   ctx.engine.cursors.clear();
+  trackingOf(ctx.engine).flushed();
   return OK;
 }
 

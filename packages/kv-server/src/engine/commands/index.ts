@@ -4,12 +4,14 @@ import type { CommandSpec } from '../engine.ts';
 import { scriptingCommands } from '../scripting/scripting.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
+import { clientCommands } from './client.ts';
 import { configCommands } from './config.ts';
 import { databaseCommands } from './databases.ts';
 import { geoCommands } from './geo.ts';
 import { hashCommands } from './hashes.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 import { infoCommands } from './info.ts';
+import { introspectionCommands } from './introspection.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
 import { pubsubCommands } from './pubsub.ts';
@@ -41,4 +43,6 @@ export const allCommands: CommandSpec[] = [
   ...hyperloglogCommands,
   ...geoCommands,
   ...sortCommands,
+  ...introspectionCommands,
+  ...clientCommands,
 ];

@@ -1,0 +1,56 @@
+// COMMAND INFO / DOCS / GETKEYS and databases, engine vs real Redis (RESP2 via the harness;
+// the RESP3 forms are in resp3.test.ts).
+
+import { it } from 'vitest';
+import { describeDifferential, useDifferential } from './harness.ts';
+
+const diff = useDifferential();
+
+describeDifferential('differential: COMMAND', () => {
+  it('INFO and DOCS of commands the engine has are Redis 7.0s own', () =>
+    diff.expectSame([
+      ['COMMAND', 'INFO', 'get', 'set', 'zunionstore', 'hgetall', 'nope', 'client', 'command'],
+      ['COMMAND', 'DOCS', 'get', 'set', 'zadd', 'nope'],
+      ['COMMAND', 'DOCS', 'nope'],
+      ['COMMAND', 'NOPE'],
+      ['COMMAND', 'COUNT', 'x'],
+    ]));
+
+  it('GETKEYS and GETKEYSANDFLAGS follow the key specs', () =>
+    diff.expectSame([
+      ['COMMAND', 'GETKEYS', 'get', 'a'],
+      ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'],
+      ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '2', 'x', 'y', 'WEIGHTS', '1', '2'],
+      ['COMMAND', 'GETKEYS', 'lmpop', '2', 'l1', 'l2', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'get'],
+      ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'ping', 'x'],
+      ['COMMAND', 'GETKEYS', 'nope', 'x'],
+      ['COMMAND', 'GETKEYS', 'zunionstore', 'd', 'x', 'a'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b', 'GET'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'lmove', 'a', 'b', 'LEFT', 'RIGHT'],
+    ]));
+});
+
+describeDifferential('differential: databases', () => {
+  it('SELECT MOVE SWAPDB errors', () =>
+    diff.expectSame([
+      ['SELECT', '16'],
+      ['SELECT', '-1'],
+      ['SELECT', 'x'],
+      ['SELECT', '99999999999'],
+      ['SET', 'k', 'v'],
+      // 9 (the client matrix's database) exists on both sides and is flushed before use.
+      ['MOVE', 'k', '9'],
+      ['SELECT', '9'],
+      ['DEL', 'k'],
+      ['MOVE', 'k', '16'],
+      ['MOVE', 'k', 'x'],
+      ['MOVE', 'missing', '3'],
+      ['SWAPDB', '0', 'x'],
+      ['SWAPDB', 'x', '0'],
+      ['SWAPDB', '0', '16'],
+      ['SWAPDB', '-1', '0'],
+    ]));
+});
