@@ -490,3 +490,13 @@ describe('maxmemory policies', () => {
     );
   });
 });
+
+describe('SETBIT growth', () => {
+  it('SETBIT far past the limit answers OOM without allocating', () => {
+    const f = engineFixture();
+    limitTo(f, 4 * 1024 * 1024, 'allkeys-lru');
+    expect(f.run('SETBIT', 'bits', String(32 * 1024 * 1024 * 8), '1')).toBe(OOM);
+    expect(f.run('SETBIT', 'bits', '7', '1')).toBe(':0');
+    expect(f.run('EXISTS', 'bits')).toBe(':1');
+  });
+});

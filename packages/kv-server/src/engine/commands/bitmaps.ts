@@ -19,6 +19,7 @@
 
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
+import { checkGrowth } from '../evict.ts';
 import { parseInt64 } from '../parse.ts';
 import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
@@ -80,6 +81,8 @@ function writable(
   current: string | undefined,
   minLen: number,
 ): CachedBitmap {
+  // maxmemory: growth that cannot fit answers OOM before anything is allocated (evict.ts).
+  checkGrowth(db, minLen - (current?.length ?? 0));
   let map = caches.get(db);
   if (map === undefined) {
     map = new Map();
