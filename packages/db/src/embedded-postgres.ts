@@ -1,19 +1,9 @@
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { LOCAL_STACK, REPO_ROOT } from './config.ts';
-import { isProcessAlive } from './process.ts';
+import { releasePidLock, takePidLock, updatePidLock } from './pid-lock.ts';
 import { migrate, seed } from './schema.ts';
 
 // PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves
@@ -201,86 +191,19 @@ interface DataDirLock {
 /**
  * One process per data folder: two PGlite processes writing one folder would corrupt it, and
  * PGlite's own postmaster.pid cannot tell them apart. The lock file `<dataDir>.lock` holds the
- * owner's pid (and port); a lock whose process is gone is taken over. Every step is atomic
- * (exclusive create, rename), so two processes starting at once cannot both get it.
+ * owner's pid (and port).
  */
 function acquireLock(dataDir: string): DataDirLock {
   const lockFile = `${dataDir}.lock`;
-  mkdirSync(dirname(lockFile), { recursive: true });
-  const write = (content: object) => {
-    const temp = `${lockFile}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(content));
-    renameSync(temp, lockFile); // replaces it in one step: readers never see half a lock
-  };
-  const lock: DataDirLock = {
-    record: (port) => {
-      if (readOwner(lockFile)?.pid === process.pid) write({ pid: process.pid, port });
-    },
-    release: () => {
-      if (readOwner(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
-    },
-  };
-  const inUse = (owner: LockOwner) =>
-    new DataDirLockedError(
+  const owner = takePidLock<{ port?: number }>(lockFile, {});
+  if (owner) {
+    throw new DataDirLockedError(
       `The embedded Postgres data in ${dataDir} is in use by process ${owner.pid}` +
         `${owner.port ? ` (serving port ${owner.port})` : ''}: stop that process (Ctrl-C in its terminal) or connect to it instead.`,
     );
-
-  const deadline = Date.now() + 2000;
-  while (Date.now() < deadline) {
-    try {
-      // Exclusive create: fails when any lock exists. Written complete via a linked temp file.
-      const temp = `${lockFile}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify({ pid: process.pid }));
-      try {
-        linkSync(temp, lockFile);
-        return lock;
-      } finally {
-        rmSync(temp, { force: true });
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = readOwner(lockFile);
-    if (owner === undefined) continue; // released in the meantime
-    if (owner.pid && isProcessAlive(owner.pid)) throw inUse(owner);
-    // Stale. Move it aside under a name of our own, then check that what we moved is the stale
-    // lock and not one another process took a moment ago (if so, put it back).
-    const aside = `${lockFile}.stale-${process.pid}`;
-    try {
-      renameSync(lockFile, aside);
-    } catch {
-      continue; // someone else moved it first
-    }
-    const moved = readOwner(aside);
-    if (moved?.pid && moved.pid !== owner.pid && isProcessAlive(moved.pid)) {
-      try {
-        linkSync(aside, lockFile);
-      } catch {}
-      rmSync(aside, { force: true });
-      throw inUse(moved);
-    }
-    rmSync(aside, { force: true });
   }
-  throw new DataDirLockedError(`Could not take the lock ${lockFile}: delete it and try again.`);
-}
-
-interface LockOwner {
-  pid?: number;
-  port?: number;
-}
-
-/** The lock's owner; {} when the file cannot be parsed (then nobody live owns it); undefined when absent. */
-function readOwner(file: string): LockOwner | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as LockOwner;
-  } catch {
-    return {};
-  }
+  return {
+    record: (port) => updatePidLock(lockFile, { port }),
+    release: () => releasePidLock(lockFile),
+  };
 }

@@ -38,6 +38,13 @@ export {
   type EmbeddedPostgresOptions,
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
+export {
+  type LockContent,
+  readPidLock,
+  releasePidLock,
+  takePidLock,
+  updatePidLock,
+} from './pid-lock.ts';
 export { createPool } from './pool.ts';
-export { isProcessAlive } from './process.ts';
+export { exitOnFatalError, isProcessAlive } from './process.ts';
 export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, seed } from './schema.ts';

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createTemplateDump, isProcessAlive, REPO_ROOT } from '@workshop/db';
+import { createTemplateDump, REPO_ROOT, releasePidLock, takePidLock } from '@workshop/db';
 
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
@@ -52,7 +52,7 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
   const lock = `${file}.lock`;
   const deadline = Date.now() + 120_000;
   while (!existsSync(file)) {
-    if (tryLock(lock)) {
+    if (takePidLock(lock, {}) === undefined) {
       try {
         if (!existsSync(file)) {
           const dump = await createTemplateDump();
@@ -64,7 +64,7 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
           }
         }
       } finally {
-        rmSync(lock, { force: true });
+        releasePidLock(lock);
       }
     } else {
       if (Date.now() > deadline) {
@@ -76,23 +76,6 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
     }
   }
   return file;
-}
-
-/** Takes the lock, or takes over one left by a dead process. */
-function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch {
-    let pid = 0;
-    try {
-      pid = Number(readFileSync(lock, 'utf8').trim());
-    } catch {
-      return false; // released in the meantime: try again
-    }
-    if (!(pid > 0 && isProcessAlive(pid))) rmSync(lock, { force: true });
-    return false;
-  }
 }
 
 export async function loadEmbeddedTemplate(): Promise<Blob> {
