@@ -3,27 +3,12 @@
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import { createObjectStore } from './store.ts';
 import { articleKey, createWiki } from './wiki.ts';
 
-// A service that is not there, or a wrong setting, deserves one line saying what to do next.
-process.on('uncaughtException', (error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & {
-    address?: string;
-    port?: number;
-  };
-  if (code === 'ECONNREFUSED') {
-    console.error(
-      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 1\`, which starts it.`,
-    );
-  } else if (error instanceof ConfigError || error instanceof ServiceError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+// A service that is not there, or a wrong setting, gets one line saying what to do next.
+exitOnFatalError(1);
 
 const config = loadConfig();
 const pool = createPool(config);

@@ -4,34 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  ConfigError,
-  createPool,
-  createUpstashClient,
-  loadConfig,
-  ServiceError,
-} from '@workshop/db';
+import { createPool, createUpstashClient, exitOnFatalError, loadConfig } from '@workshop/db';
 import { connectStore } from './upstash.ts';
 import { articleKey, createWiki } from './wiki.ts';
 import { watchTheWire } from './wire.ts';
 
-// A service that is not there, or a wrong setting, deserves one line saying what to do next.
-process.on('uncaughtException', (error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & {
-    address?: string;
-    port?: number;
-  };
-  if (code === 'ECONNREFUSED') {
-    console.error(
-      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 2\`, which starts it.`,
-    );
-  } else if (error instanceof ConfigError || error instanceof ServiceError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+// A service that is not there, or a wrong setting, gets one line saying what to do next.
+exitOnFatalError(2);
 
 const config = loadConfig();
 const pool = createPool(config);

@@ -3,28 +3,13 @@
 // from Postgres when the cache is down.
 
 import { createServer } from 'node:net';
-import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { connectStore, createUpstashStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
 
-// A service that is not there, or a wrong setting, deserves one line saying what to do next.
-process.on('uncaughtException', (error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & {
-    address?: string;
-    port?: number;
-  };
-  if (code === 'ECONNREFUSED') {
-    console.error(
-      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 3\`, which starts it.`,
-    );
-  } else if (error instanceof ConfigError || error instanceof ServiceError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+// A service that is not there, or a wrong setting, gets one line saying what to do next.
+exitOnFatalError(3);
 
 const config = loadConfig();
 const pool = createPool(config);

@@ -3,7 +3,7 @@
 // the most viewed articles, and a rate limit on creating articles.
 
 import { createServer } from 'node:net';
-import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { race } from './race.ts';
@@ -11,23 +11,8 @@ import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from 
 import { connectStore, createUpstashStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
 
-// A service that is not there, or a wrong setting, deserves one line saying what to do next.
-process.on('uncaughtException', (error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & {
-    address?: string;
-    port?: number;
-  };
-  if (code === 'ECONNREFUSED') {
-    console.error(
-      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 4\`, which starts it.`,
-    );
-  } else if (error instanceof ConfigError || error instanceof ServiceError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+// A service that is not there, or a wrong setting, gets one line saying what to do next.
+exitOnFatalError(4);
 
 const config = loadConfig();
 const pool = createPool(config);
@@ -221,9 +206,6 @@ try {
     console.log(`   ${label.padEnd(40)} ttl afterwards: ${await store.ttl(key)}`);
   }
   console.log('   -1 means the key never expires: with two steps that caller is limited forever.');
-
-  console.log('\nMeasure miss against hit: `pnpm stack` in one terminal, then in another:');
-  console.log('   pnpm --filter @workshop/lesson-04-counters measure');
 } finally {
   await pool.end();
 }

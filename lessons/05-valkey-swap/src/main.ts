@@ -3,7 +3,7 @@
 // through an Upstash-compatible endpoint that forwards to that Valkey.
 
 import { createServer } from 'node:net';
-import { ConfigError, createPool, loadConfig, ServiceError } from '@workshop/db';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
@@ -13,23 +13,8 @@ import { createUpstashStore } from './upstash.ts';
 import { connectValkeyStore, createValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';
 
-// A service that is not there, or a wrong setting, deserves one line saying what to do next.
-process.on('uncaughtException', (error) => {
-  const { code, address, port } = error as NodeJS.ErrnoException & {
-    address?: string;
-    port?: number;
-  };
-  if (code === 'ECONNREFUSED') {
-    console.error(
-      `Postgres does not answer at ${address}:${port}: start the local stack with \`pnpm stack\`, or run this lesson with \`pnpm lesson 5\`, which starts it.`,
-    );
-  } else if (error instanceof ConfigError || error instanceof ServiceError) {
-    console.error(error.message);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+// A service that is not there, or a wrong setting, gets one line saying what to do next.
+exitOnFatalError(5);
 
 const config = loadConfig();
 const pool = createPool(config);
@@ -254,8 +239,6 @@ try {
     await forwarder.close();
   }
   // #endregion forward
-  console.log('\nMeasure miss against hit: `pnpm stack` in one terminal, then in another:');
-  console.log('   pnpm --filter @workshop/lesson-05-valkey-swap measure');
   console.log('\nMeasure TCP against HTTP with the same `pnpm stack` running (or VALKEY_URL set):');
   console.log('   pnpm --filter @workshop/lesson-05-valkey-swap latency');
 } finally {
