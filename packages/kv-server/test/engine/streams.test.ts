@@ -152,6 +152,61 @@ describe('streams', () => {
     ]);
   });
 
+  it('XDELEX and XACKDEL (Redis 8.2): KEEPREF, DELREF, ACKED, per-ID codes, errors', () => {
+    const { run } = engineFixture();
+    const two = () => {
+      run('DEL', 's');
+      run('XADD', 's', '1-0', 'f', 'v');
+      run('XADD', 's', '2-0', 'f', 'v');
+      run('XGROUP', 'CREATE', 's', 'g1', '0');
+      run('XGROUP', 'CREATE', 's', 'g2', '0');
+      run('XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', 's', '>');
+      run('XREADGROUP', 'GROUP', 'g2', 'c2', 'STREAMS', 's', '>');
+    };
+    const none = [':0', '$nil', '$nil', '*nil'];
+    expect(run('XACKDEL', 'nokey', 'g', 'IDS', '2', '1-1', '2-2')).toEqual([':-1', ':-1']);
+    // ACKED: an entry another group still has pending stays (2) until that group acks it too.
+    two();
+    expect(run('XACKDEL', 's', 'g1', 'ACKED', 'IDS', '2', '1-0', '2-0')).toEqual([':2', ':2']);
+    expect(run('XLEN', 's')).toBe(':2');
+    expect(run('XPENDING', 's', 'g1')).toEqual(none);
+    expect(run('XACKDEL', 's', 'g2', 'ACKED', 'IDS', '2', '1-0', '2-0')).toEqual([':1', ':1']);
+    expect(run('XLEN', 's')).toBe(':0');
+    // KEEPREF (the default): deleted, the other group's references stay.
+    two();
+    expect(run('XACKDEL', 's', 'g1', 'IDS', '2', '1-0', '2-0')).toEqual([':1', ':1']);
+    expect(run('XPENDING', 's', 'g2')).toEqual([':2', '$"1-0"', '$"2-0"', [['$"c2"', '$"2"']]]);
+    expect(run('XACKDEL', 's', 'g2', 'KEEPREF', 'IDS', '2', '1-0', '2-0')).toEqual([':1', ':1']);
+    // DELREF: deleted and dropped from every group's PEL.
+    two();
+    expect(run('XACKDEL', 's', 'g1', 'DELREF', 'IDS', '2', '1-0', '2-0')).toEqual([':1', ':1']);
+    expect(run('XPENDING', 's', 'g2')).toEqual(none);
+    expect(run('XACKDEL', 's', 'g2', 'DELREF', 'IDS', '2', '1-0', '2-0')).toEqual([':-1', ':-1']);
+    // XDELEX ACKED: a group that has not been delivered that far yet also keeps an entry.
+    run('DEL', 's');
+    for (let i = 1; i <= 3; i++) run('XADD', 's', `${i}-0`, 'f', 'v');
+    run('XGROUP', 'CREATE', 's', 'early', '1-0');
+    run('XGROUP', 'CREATE', 's', 'late', '3-0');
+    expect(run('XDELEX', 's', 'ACKED', 'IDS', '2', '1-0', '2-0')).toEqual([':1', ':2']);
+    run('XGROUP', 'DESTROY', 's', 'early');
+    expect(run('XDELEX', 's', 'IDS', '2', '2-0', '9-0', 'ACKED')).toEqual([':1', ':-1']);
+    expect(run('XDELEX', 's', 'IDS', '1', '3-0')).toEqual([':1']);
+    const info = run('XINFO', 'STREAM', 's') as unknown[];
+    expect(info[info.indexOf('$"max-deleted-entry-id"') + 1]).toBe('$"3-0"');
+    expect(info[info.indexOf('$"length"') + 1]).toBe(':0');
+    for (const [args, error] of [
+      [['IDS', '0', '1-1'], 'Number of IDs must be a positive integer'],
+      [['IDS', 'abc', '1-1'], 'Number of IDs must be a positive integer'],
+      [['IDS', '3', '1-1', '2-2'], 'The `numids` parameter must match the number of arguments'],
+      [['IDS', '1', '1-1', '2-2'], 'syntax error'],
+      [['KEEPREF', 'DELREF', 'IDS', '1', '1-1'], 'syntax error'],
+      [['IDS', '1', 'x'], 'Invalid stream ID specified as stream command argument'],
+    ] as const) {
+      expect(run('XACKDEL', 's', 'g', ...args)).toBe(`-ERR ${error}`);
+    }
+    expect(run('XDELEX', 's', 'IDS')).toBe("-ERR wrong number of arguments for 'xdelex' command");
+  });
+
   it('XINFO and XREAD reply with maps on a RESP3 connection', () => {
     const engine = createEngine();
     const session = engine.createSession();
