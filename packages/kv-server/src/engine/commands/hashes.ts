@@ -21,6 +21,11 @@ export class HashValue implements Collection {
   compact = true;
   /** Estimated bytes (see memory.ts), kept up to date by `set` and `delete`. */
   private bytes = OBJECT_BYTES;
+  /**
+   * field -> absolute expiry in ms, only for fields that have one (Redis 7.4's hash-field
+   * expiry, see hash-expiry.ts). Undefined for the usual hash without any.
+   */
+  fieldExpires: Map<string, number> | undefined;
 
   constructor(entries: Iterable<[string, string]> = []) {
     this.fields = new Map();
@@ -35,12 +40,23 @@ export class HashValue implements Collection {
     return this.bytes;
   }
 
-  toSnapshot(): { compact: boolean; entries: [string, string][] } {
-    return { compact: this.compact, entries: [...this.fields] };
+  toSnapshot(): { compact: boolean; entries: [string, string][]; expires?: [string, number][] } {
+    const snapshot: ReturnType<HashValue['toSnapshot']> = {
+      compact: this.compact,
+      entries: [...this.fields],
+    };
+    if (this.fieldExpires !== undefined && this.fieldExpires.size > 0) {
+      snapshot.expires = [...this.fieldExpires];
+    }
+    return snapshot;
   }
 
-  /** True when `field` is new. */
-  set(field: string, value: string): boolean {
+  /**
+   * True when `field` is new. Writing a value drops the field's TTL (as HSET does in Redis
+   * 7.4) unless `keepTtl` (HINCRBY, HINCRBYFLOAT, HSETEX KEEPTTL).
+   */
+  set(field: string, value: string, keepTtl = false): boolean {
+    if (!keepTtl) this.fieldExpires?.delete(field);
     const old = this.fields.get(field);
     const isNew = old === undefined;
     this.bytes += isNew
@@ -63,20 +79,45 @@ export class HashValue implements Collection {
     const old = this.fields.get(field);
     if (old === undefined) return false;
     this.fields.delete(field);
+    this.fieldExpires?.delete(field);
     this.bytes -= MAP_ENTRY_BYTES + stringBytes(field) + stringBytes(old);
     return true;
+  }
+
+  /** Deletes the fields whose TTL is at or before `now`; returns how many. */
+  expireFields(now: number): number {
+    if (this.fieldExpires === undefined) return 0;
+    let expired = 0;
+    for (const [field, at] of this.fieldExpires) {
+      if (at <= now && this.delete(field)) expired++;
+    }
+    return expired;
   }
 }
 
 collectionRestorers.set('hash', (data) => {
   const { compact, entries } = data as ReturnType<HashValue['toSnapshot']>;
+  const { expires } = data as ReturnType<HashValue['toSnapshot']>;
   const hash = new HashValue(entries);
   hash.compact = hash.compact && compact;
+  if (expires !== undefined && expires.length > 0) hash.fieldExpires = new Map(expires);
   return hash;
 });
 
-function lookupHash(db: Database, key: string): HashValue | undefined {
-  return db.lookupCollection<HashValue>(key, 'hash');
+/**
+ * The hash at `key`, with its expired fields deleted first (lazy field expiry): a hash whose
+ * last field expired is deleted and reads as missing.
+ */
+export function lookupHash(db: Database, key: string): HashValue | undefined {
+  const hash = db.lookupCollection<HashValue>(key, 'hash');
+  if (hash?.fieldExpires === undefined || hash.fieldExpires.size === 0) return hash;
+  if (hash.expireFields(db.now()) === 0) return hash;
+  if (hash.size === 0) {
+    db.delete(key);
+    return undefined;
+  }
+  db.modified(key, hash);
+  return hash;
 }
 
 function lookupOrCreate(db: Database, key: string): HashValue {
@@ -119,7 +160,8 @@ function hincrby(db: Database, argv: Buffer[]): Reply {
   }
   const result = value + increment;
   if (result < INT64_MIN || result > INT64_MAX) fail(ERRORS.overflow);
-  hash.set(field, result.toString());
+  // Counters keep their field's TTL (Redis 7.4).
+  hash.set(field, result.toString(), true);
   db.modified(key, hash);
   return integerReply(result);
 }
@@ -135,7 +177,7 @@ function hincrbyfloat(db: Database, argv: Buffer[]): Reply {
   const field = latin1(argv[2]!);
   const hash = lookupOrCreate(db, key);
   const result = incrByFloat(hash.fields.get(field), increment, 'ERR hash value is not a float');
-  hash.set(field, result);
+  hash.set(field, result, true);
   db.modified(key, hash);
   return bulk(result);
 }

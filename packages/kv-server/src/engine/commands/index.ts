@@ -8,6 +8,7 @@ import { clientCommands } from './client.ts';
 import { configCommands } from './config.ts';
 import { databaseCommands } from './databases.ts';
 import { geoCommands } from './geo.ts';
+import { hashExpiryCommands } from './hash-expiry.ts';
 import { hashCommands } from './hashes.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 import { infoCommands } from './info.ts';
@@ -45,4 +46,5 @@ export const allCommands: CommandSpec[] = [
   ...sortCommands,
   ...introspectionCommands,
   ...clientCommands,
+  ...hashExpiryCommands,
 ];

@@ -230,7 +230,7 @@ function sortCommand(ctx: CommandContext, argv: Buffer[], readonly: boolean): Re
   }
   const elements = collectionElements(value, kind, dontsort, desc);
   const vectorlen = elements.length;
-  let start = limitStart < 0 ? 0 : limitStart;
+  let start = Math.max(0, limitStart);
   let end = limitCount < 0 ? vectorlen - 1 : start + limitCount - 1;
   if (start >= vectorlen) {
     start = vectorlen - 1;
