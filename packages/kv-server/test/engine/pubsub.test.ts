@@ -177,6 +177,28 @@ describe('pub/sub', () => {
     expect(p.run('pubsub', 'numsub', 'c')).toEqual([['$"c"', ':0']]);
   });
 
+  it('takes its output limit from CONFIG SET client-output-buffer-limit', () => {
+    const engine = createEngine();
+    const a = connect(engine);
+    expect(a.run('config', 'get', 'client-output-buffer-limit')).toEqual([
+      [
+        '$"client-output-buffer-limit"',
+        '$"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"',
+      ],
+    ]);
+    expect(a.run('config', 'set', 'client-output-buffer-limit', 'pubsub 1mb 512kb 10')).toEqual([
+      '+OK',
+    ]);
+    expect(pubsubOf(engine).limits).toEqual({
+      hardBytes: 1024 * 1024,
+      softBytes: 512 * 1024,
+      softSeconds: 10,
+    });
+    expect(a.run('config', 'set', 'client-output-buffer-limit', 'master 1 1 1')).toEqual([
+      "-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Invalid client class specified in buffer limit configuration.",
+    ]);
+  });
+
   it('shows every command to MONITOR in Redis line format', () => {
     const engine = createEngine();
     const m = connect(engine);

@@ -7,6 +7,7 @@ import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { evictorOf } from '../evict.ts';
 import { globMatch } from '../glob.ts';
 import { MAXMEMORY_POLICIES, type MaxmemoryPolicy } from '../memory.ts';
+import { pubsubOf } from '../pubsub.ts';
 import {
   CommandError,
   ERRORS,
@@ -287,6 +288,40 @@ const PARAMS: Param[] = [
   stored('lazyfree-lazy-eviction', 'bool', 'no'),
   stored('slowlog-log-slower-than', 'int', '10000', { min: -1n, max: LONG_MAX }),
   stored('slowlog-max-len', 'int', '128', { min: 0n, max: LONG_MAX }),
+  {
+    // Redis's per-class output limits. The pubsub class is enforced (pubsubOf(engine).limits: a
+    // subscriber, MONITOR or SSE stream that stops reading is cut off); a normal client's
+    // replies use backpressure instead, so the normal and replica values are only stored.
+    name: 'client-output-buffer-limit',
+    type: 'string',
+    default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+    mutable: true,
+    get: (engine, state) => {
+      const l = pubsubOf(engine).limits;
+      const normal = state.stored.get('client-output-buffer-limit:normal') ?? '0 0 0';
+      const slave = state.stored.get('client-output-buffer-limit:slave') ?? '268435456 67108864 60';
+      return `normal ${normal} slave ${slave} pubsub ${l.hardBytes} ${l.softBytes} ${l.softSeconds}`;
+    },
+    check: (value) => {
+      const parsed = outputLimits(value);
+      return typeof parsed === 'string' ? parsed : undefined;
+    },
+    set: (engine, state, value) => {
+      const parsed = outputLimits(String(value));
+      if (typeof parsed === 'string') return;
+      for (const [kind, hard, soft, seconds] of parsed) {
+        if (kind === 'pubsub') {
+          Object.assign(pubsubOf(engine).limits, {
+            hardBytes: Number(hard),
+            softBytes: Number(soft),
+            softSeconds: Number(seconds),
+          });
+        } else {
+          state.stored.set(`client-output-buffer-limit:${kind}`, `${hard} ${soft} ${seconds}`);
+        }
+      }
+    },
+  },
   fixed('databases', () => '16'),
   fixed('port', (state) => String(state.facts.port ?? 0)),
   fixed('bind', (state) => state.facts.bind ?? '127.0.0.1'),
@@ -304,6 +339,38 @@ const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 
 function findParam(name: string): Param | undefined {
   return BY_NAME.get(ALIASES.get(name) ?? name);
+}
+
+/**
+ * CONFIG SET client-output-buffer-limit `<class> <hard> <soft> <seconds>` ..., as Redis checks it
+ * (config.c): the classes with their values, or Redis's error text.
+ */
+function outputLimits(
+  value: string,
+): [kind: 'normal' | 'slave' | 'pubsub', hard: bigint, soft: bigint, seconds: bigint][] | string {
+  const args = value.split(/\s+/).filter((a) => a !== '');
+  if (args.length % 4 !== 0) return 'Wrong number of arguments in buffer limit configuration.';
+  const out: [kind: 'normal' | 'slave' | 'pubsub', bigint, bigint, bigint][] = [];
+  for (let i = 0; i < args.length; i += 4) {
+    const name = args[i]!.toLowerCase();
+    const kind =
+      name === 'normal'
+        ? 'normal'
+        : name === 'slave' || name === 'replica'
+          ? 'slave'
+          : name === 'pubsub'
+            ? 'pubsub'
+            : undefined;
+    if (kind === undefined) return 'Invalid client class specified in buffer limit configuration.';
+    const hard = memtoull(args[i + 1]!);
+    const soft = memtoull(args[i + 2]!);
+    const seconds = string2ll(args[i + 3]!);
+    if (hard === undefined || soft === undefined || seconds === undefined || seconds < 0n) {
+      return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
+    }
+    out.push([kind, hard, soft, seconds]);
+  }
+  return out;
 }
 
 /** Redis's memtoull (src/util.c): digits, then an optional unit (b k kb m mb g gb). */
