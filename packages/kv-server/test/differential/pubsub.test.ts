@@ -148,6 +148,21 @@ describeDifferential('pub/sub and blocking, byte for byte against Redis', () => 
       { on: 'p', send: ['LRANGE', 'dps:q', '0', '-1'] },
     ]));
 
+  it('serves after a script that pushed, not in the middle of it', () =>
+    expectSame([
+      { on: 'a', send: ['BLPOP', 'dps:q', '0'] },
+      {
+        on: 'p',
+        send: [
+          'EVAL',
+          "redis.call('rpush', KEYS[1], 'x', 'y'); return redis.call('llen', KEYS[1])",
+          '1',
+          'dps:q',
+        ],
+      },
+      { on: 'p', send: ['LRANGE', 'dps:q', '0', '-1'] },
+    ]));
+
   it('keeps waiting through a type change, wakes on the right type; BLMOVE chains', () =>
     expectSame([
       { on: 'a', send: ['BLPOP', 'dps:t', '0'] },
