@@ -1,0 +1,115 @@
+// The client matrix: every client (adapters.ts) runs every scenario (scenarios.ts) against the
+// engine, against forwarding mode, and, in services mode, against the real Redis as the
+// reference. In `pnpm test` forwarding goes to a second kv-server in engine mode; under
+// `pnpm test:services` to the real Redis, database 9 (no other suite uses it).
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { servicesRequested, serviceUrls } from '@workshop/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Running, startEngine, startForwarding } from '../servers.ts';
+import { adapters, type Connection } from './adapters.ts';
+import { scenarios } from './scenarios.ts';
+
+const MATRIX_DB = 9;
+const run = promisify(execFile);
+
+interface Target {
+  name: string;
+  start(): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+function fromRunning(running: Running) {
+  return { url: running.server.respUrl as string, close: () => running.close() };
+}
+
+const targets: Target[] = [
+  { name: 'engine', start: async () => fromRunning(await startEngine()) },
+  {
+    name: 'forwarding',
+    start: async () => fromRunning(await startForwarding(MATRIX_DB, { respPort: 0 })),
+  },
+];
+if (servicesRequested()) {
+  targets.push({
+    name: 'real Redis',
+    start: async () => {
+      const url = new URL(serviceUrls().redis);
+      url.pathname = `/${MATRIX_DB}`;
+      return { url: url.toString(), close: async () => {} };
+    },
+  });
+}
+
+let counter = 0;
+
+describe.each(targets)('client matrix: $name', (target) => {
+  let url: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ url, close } = await target.start());
+  });
+  afterAll(() => close?.());
+
+  describe.each(adapters)('$name', (adapter) => {
+    const prefix = `matrix:${process.pid}:${++counter}:${adapter.name.replace(/\s/g, '')}:`;
+    const opened: Connection[] = [];
+    let conn: Connection;
+    beforeAll(async () => {
+      conn = await adapter.connect(url);
+      opened.push(conn);
+    });
+    afterAll(async () => {
+      for (const c of opened) await c.close().catch(() => {});
+    });
+
+    it.each(scenarios)('$name', (scenario) =>
+      scenario.run({
+        conn,
+        key: (name) => `${prefix}${name}`,
+        open: async () => {
+          const extra = await adapter.connect(url);
+          opened.push(extra);
+          return extra;
+        },
+      }),
+    );
+  });
+});
+
+describe('protocols and hints', () => {
+  let running: Running;
+  beforeAll(async () => {
+    running = await startEngine();
+  });
+  afterAll(() => running?.close());
+
+  it('node-redis 6 speaks RESP3 with default options, node-redis 4 and 5 RESP2', async () => {
+    const url = running.server.respUrl as string;
+    for (const [name, resp] of [
+      ['node-redis 4', 2],
+      ['node-redis 5', 2],
+      ['node-redis 6', 3],
+    ] as const) {
+      const conn = await adapters.find((a) => a.name === name)!.connect(url);
+      const info = String(await conn.call('CLIENT', 'INFO'));
+      await conn.close();
+      expect(info, name).toContain(` resp=${resp} `);
+    }
+  });
+
+  it('redis-cli reads the same COMMAND DOCS shape as from Redis (its interactive hints)', async () => {
+    const docs = async (url: string, name: string) =>
+      (await run('redis-cli', ['-u', url, '--no-raw', 'COMMAND', 'DOCS', name])).stdout;
+    const ours = await docs(running.server.respUrl as string, 'set');
+    expect(ours).toContain('"summary"');
+    expect(ours).toContain('"arguments"');
+    expect(ours).toContain('"NX"');
+    if (servicesRequested()) {
+      for (const name of ['get', 'set', 'zadd', 'client', 'hset']) {
+        const theirs = await docs(serviceUrls().redis, name);
+        expect(await docs(running.server.respUrl as string, name), name).toBe(theirs);
+      }
+    }
+  });
+});

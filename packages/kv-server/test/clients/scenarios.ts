@@ -1,0 +1,51 @@
+// What every client in the matrix must do against every target, one list: add a scenario here
+// and every client runs it in engine mode, forwarding mode and against the real Redis.
+// `key(name)` gives a key unique to this client and target; `open()` opens another connection
+// of the same client (for a publisher, or the client that wakes a BLPOP).
+
+import { expect } from 'vitest';
+import type { Connection } from './adapters.ts';
+
+export interface ScenarioContext {
+  conn: Connection;
+  key(name: string): string;
+  open(): Promise<Connection>;
+}
+
+export interface Scenario {
+  name: string;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'SET/GET/INCR/EXPIRE',
+    async run({ conn, key }) {
+      await conn.set(key('s'), 'hello');
+      expect(await conn.get(key('s'))).toBe('hello');
+      expect(await conn.get(key('missing'))).toBeNull();
+      expect(await conn.incr(key('n'))).toBe(1);
+      expect(await conn.incr(key('n'))).toBe(2);
+      await conn.expire(key('s'), 100);
+      const ttl = await conn.ttl(key('s'));
+      expect(ttl).toBeGreaterThan(90);
+      expect(ttl).toBeLessThanOrEqual(100);
+    },
+  },
+  {
+    name: 'MULTI/EXEC',
+    async run({ conn, key }) {
+      const replies = (await conn.multiIncr(key('m'))).map(String);
+      expect(replies).toEqual(['1', '2', '2']);
+    },
+  },
+  {
+    name: 'SCAN iteration',
+    async run({ conn, key }) {
+      const names = Array.from({ length: 12 }, (_, i) => key(`scan:${i}`));
+      for (const name of names) await conn.set(name, 'x');
+      const found = await conn.scanAll(key('scan:*'));
+      expect([...new Set(found)].sort()).toEqual([...names].sort());
+    },
+  },
+];
