@@ -71,8 +71,10 @@ describe.each([
 
   it('lock: acquire, contention, extend, release, and release by a non-owner', async () => {
     const id = `lock:${run}`;
-    const a = new Lock({ id, redis, lease: 2000, retry: { attempts: 1, delay: 10 } });
-    const b = new Lock({ id, redis, lease: 2000, retry: { attempts: 2, delay: 10 } });
+    // @upstash/lock resolves @upstash/redis's CommonJS typings, this file its ESM ones: same class.
+    const lockRedis = redis as unknown as ConstructorParameters<typeof Lock>[0]['redis'];
+    const a = new Lock({ id, redis: lockRedis, lease: 2000, retry: { attempts: 1, delay: 10 } });
+    const b = new Lock({ id, redis: lockRedis, lease: 2000, retry: { attempts: 2, delay: 10 } });
     expect(await a.acquire()).toBe(true);
     expect(await a.getStatus()).toBe('ACQUIRED');
     expect(await b.acquire()).toBe(false);
