@@ -18,6 +18,8 @@ export interface ServerLimits {
   maxBufferedBytes: number;
 }
 
+import { readFileSync } from 'node:fs';
+
 const MB = 1024 * 1024;
 
 /**
@@ -44,3 +46,32 @@ export function createLimits(overrides: Partial<ServerLimits> = {}): ServerLimit
 /** The text Redis logs when an HTTP request reaches its port (src/networking.c). */
 export const SECURITY_ATTACK_LOG =
   'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.';
+
+/**
+ * Descriptors kept free for everything else (files, the forwarding pool, connections being
+ * refused): 1,024, or an eighth of a small limit.
+ */
+const reservedFds = (limit: number) => Math.min(1024, Math.floor(limit / 8));
+
+/**
+ * Lowers maxClients when the open-files limit (`ulimit -n`) cannot hold that many connections
+ * on every port, as Redis lowers maxclients at start. Otherwise the connections past the limit
+ * are not refused with an error but reset by the kernel (the issue saw it at about 20,000).
+ * Returns the message to log when it lowered it. Linux only (elsewhere it does nothing).
+ */
+export function fitToOpenFilesLimit(limits: ServerLimits, ports: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const soft = Number(/^Max open files\s+(\d+)/m.exec(text)?.[1]);
+  if (!Number.isFinite(soft) || ports < 1) return undefined;
+  // Node raises the soft limit to the hard one at start, so this is usually the hard limit.
+  const fit = Math.max(1, Math.floor((soft - reservedFds(soft)) / ports));
+  if (limits.maxClients <= fit) return undefined;
+  const requested = limits.maxClients;
+  limits.maxClients = fit;
+  return `kv-server: maxclients lowered from ${requested} to ${fit} per port: the open-files limit (ulimit -n) is ${soft}. Raise it to serve more connections.`;
+}

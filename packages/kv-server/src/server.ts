@@ -9,7 +9,7 @@ import type { Engine } from './engine/engine.ts';
 import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { forwardHandler } from './forward/resp-handler.ts';
-import { createLimits, type ServerLimits } from './limits.ts';
+import { createLimits, fitToOpenFilesLimit, type ServerLimits } from './limits.ts';
 import { engineHandler } from './resp/engine-handler.ts';
 import {
   type ConnectionInfo,
@@ -85,6 +85,8 @@ export async function startKvServer(options: KvServerOptions = {}): Promise<KvSe
     ? forwardCore(options.forwardTo)
     : engineCore(options, log, started);
   const limits = createLimits(options.limits);
+  const lowered = fitToOpenFilesLimit(limits, respPort === false ? 1 : 2);
+  if (lowered) log?.(lowered);
   const restServer = createRestServer({
     token,
     backend: core.backend,
