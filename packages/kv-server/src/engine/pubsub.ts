@@ -247,6 +247,10 @@ export class PubSubHub {
     return true;
   }
 
+  isMonitoring(session: Session): boolean {
+    return this.sessionMonitors.has(session);
+  }
+
   stopMonitor(session: Session): void {
     const sink = this.sessionMonitors.get(session);
     if (sink === undefined) return;

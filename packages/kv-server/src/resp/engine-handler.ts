@@ -8,6 +8,7 @@ import { commandInfo, commandKeys } from '../engine/command-docs.ts';
 import { pauseOf } from '../engine/commands/client.ts';
 import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
 import type { Engine } from '../engine/engine.ts';
+import { pubsubOf } from '../engine/pubsub.ts';
 import { ErrorReply, type Reply } from '../engine/reply.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
 import { trackingOf } from '../engine/tracking.ts';
@@ -87,6 +88,11 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
     },
     get closeRequested() {
       return session.closeRequested;
+    },
+    /** Redis's `timeout` spares subscribers and monitors: they stay quiet on purpose. */
+    get idleExempt() {
+      const hub = pubsubOf(engine);
+      return hub.isSubscribed(session) || hub.isMonitoring(session);
     },
     close() {
       engine.clients.remove(info);

@@ -161,3 +161,34 @@ describe('a subscriber that never reads', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 });
+
+describe('the idle timeout', () => {
+  it('spares subscribers and monitors, as Redis does, and closes the merely idle', async () => {
+    const running = await startEngine({ limits: { idleTimeoutMs: 150 } });
+    try {
+      const url = running.server.respUrl as string;
+      const [idle, subscriber, monitor] = await Promise.all([
+        rawClient(url),
+        rawClient(url),
+        rawClient(url),
+      ]);
+      const closed = new Set<string>();
+      for (const [name, c] of [
+        ['idle', idle],
+        ['subscriber', subscriber],
+        ['monitor', monitor],
+      ] as const) {
+        c.socket.on('close', () => closed.add(name));
+      }
+      subscriber.socket.write(encodeCommand(['SUBSCRIBE', 'idle:c']));
+      monitor.socket.write(encodeCommand(['MONITOR']));
+      await until(() => closed.has('idle'), 3000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect([...closed]).toEqual(['idle']);
+      subscriber.socket.destroy();
+      monitor.socket.destroy();
+    } finally {
+      await running.close();
+    }
+  });
+});
