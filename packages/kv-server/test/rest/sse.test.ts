@@ -195,3 +195,44 @@ describe.each([
     expect(await command(['blpop', 'sse:bq', 0.05])).toEqual({ result: null });
   });
 });
+
+describe('an SSE subscriber that never reads', () => {
+  it('is cut off at the pub/sub output limit (CONFIG SET client-output-buffer-limit)', async () => {
+    const running = await startEngine();
+    try {
+      const url = running.server.restUrl;
+      const command = async (argv: string[]) =>
+        (
+          await fetch(`${url}/`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${TOKEN}` },
+            body: JSON.stringify(argv),
+          })
+        ).json();
+      expect(
+        await command(['config', 'set', 'client-output-buffer-limit', 'pubsub 256kb 0 0']),
+      ).toEqual({ result: 'OK' });
+      const controller = new AbortController();
+      // The body is never read: events pile up in the server's response buffer.
+      const res = await fetch(`${url}/subscribe/slow`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'text/event-stream' },
+        body: '[]',
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      const payload = 'x'.repeat(16 * 1024);
+      let receivers = 1;
+      let sent = 0;
+      while (receivers > 0 && sent < 5000) {
+        receivers = ((await command(['publish', 'slow', payload])) as { result: number }).result;
+        sent++;
+      }
+      expect(receivers).toBe(0);
+      expect(sent * payload.length).toBeLessThan(64 * 1024 * 1024);
+      controller.abort();
+    } finally {
+      await running.close();
+    }
+  });
+});
