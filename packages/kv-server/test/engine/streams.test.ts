@@ -315,6 +315,7 @@ describe('streams', () => {
       source.run('XGROUP', 'CREATE', 's', 'g', '0');
       source.run('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '3', 'STREAMS', 's', '>');
       source.run('XGROUP', 'CREATECONSUMER', 's', 'g', 'idle-bob');
+      source.run('XADD', 's', '151-1', Buffer.from([0, 0xff, 10]), Buffer.from([0xc3, 0x28, 0]));
       source.run('XSETID', 's', '200-0', 'ENTRIESADDED', '300');
       const dir = mkdtempSync(join(tmpdir(), 'kv-stream-'));
       dirs.push(dir);
@@ -322,6 +323,11 @@ describe('streams', () => {
       await saveSnapshot(source.engine, file);
       const target = engineFixture();
       loadSnapshot(target.engine, file);
+      const binary = (engine: typeof target) => engine.raw('XRANGE', 's', '151-1', '151-1');
+      expect(binary(target)).toEqual(binary(source));
+      expect((binary(target) as Buffer[][][])[0]![1]![0]!.equals(Buffer.from([0, 0xff, 10]))).toBe(
+        true,
+      );
       for (const cmd of [
         ['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '0'],
         ['XINFO', 'GROUPS', 's'],
