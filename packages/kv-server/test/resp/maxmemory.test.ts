@@ -96,13 +96,15 @@ describe('maxmemory over RESP', () => {
   });
 
   it('CONFIG SET timeout and maxclients change the running server', async () => {
-    expect(await client.config('GET', 'maxclients')).toEqual(['maxclients', '10000']);
+    // Redis's 10000, or less where the open-files limit is lower (as Redis does).
+    const [, before] = (await client.config('GET', 'maxclients')) as string[];
+    expect(Number(before)).toBe(running.server.limits.maxClients);
     expect(await configSet('maxclients', '500', 'timeout', '300')).toBe('OK');
     expect(running.server.limits.maxClients).toBe(500);
     expect(running.server.limits.idleTimeoutMs).toBe(300_000);
     expect(await client.config('GET', 'timeout')).toEqual(['timeout', '300']);
     expect(await client.config('GET', 'port')).toEqual(['port', String(running.server.respPort)]);
-    expect(await configSet('maxclients', '10000', 'timeout', '0')).toBe('OK');
+    expect(await configSet('maxclients', String(before), 'timeout', '0')).toBe('OK');
     const clients = await client.info('clients');
     expect(field(clients, 'connected_clients')).toBeGreaterThanOrEqual(1);
   });
