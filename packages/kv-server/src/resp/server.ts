@@ -342,14 +342,12 @@ export function createRespServer(options: RespServerOptions): Server {
         guard.held = held;
         if (held > maxInput()) {
           writer.write(new ErrorReply('ERR Protocol error: query buffer too large'));
-          end();
-          dropInput();
+          refuse();
         } else if (heldTotal > limits.maxBufferedBytes) {
           writer.write(
             new ErrorReply('ERR kv-server: too much unfinished input across connections'),
           );
-          end();
-          dropInput();
+          refuse();
         }
       }
       guard.partialSince = decoder.partial ? guard.partialSince || Date.now() : 0;
@@ -360,6 +358,14 @@ export function createRespServer(options: RespServerOptions): Server {
       heldTotal -= guard.held;
       guard.held = 0;
       guard.partialSince = 0;
+    };
+    /** Refused over an input limit: the error is sent, nothing more is read (a client still
+     * sending would only make garbage), and it is cut off if it does not close itself. */
+    const refuse = () => {
+      end();
+      dropInput();
+      socket.pause();
+      setTimeout(() => socket.destroy(), 1000).unref();
     };
     guard.idle = () => !waiting && !handler.idleExempt;
     guard.close = () => {
