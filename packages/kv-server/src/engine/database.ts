@@ -128,6 +128,12 @@ export class Database {
     return entry.access;
   }
 
+  /** Sets a stored key's access data (RESTORE IDLETIME/FREQ, see MemoryAccountant). */
+  setAccess(key: string, access: number): void {
+    const entry = this.data.get(key);
+    if (entry !== undefined) entry.access = access;
+  }
+
   /** What a live key costs in bytes (MEMORY USAGE), untouched. */
   bytesOf(key: string): number | undefined {
     const entry = this.data.get(key);
@@ -209,15 +215,23 @@ export class Database {
     if (value !== undefined && value.size === 0) {
       this.remove(key);
     } else {
-      // Charge what the change cost: the collection keeps its own estimate, so this is O(1).
-      const entry = this.data.get(key);
-      if (entry !== undefined && typeof entry.value !== 'string') {
-        const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + entry.value.memoryUsage();
-        this.account(bytes - entry.bytes);
-        entry.bytes = bytes;
-      }
+      this.recharge(key);
     }
     this.options.onModified(key);
+  }
+
+  /**
+   * Charges what an in-place change cost, without signalling the key: for changes Redis does not
+   * count as modifying the key (a stream's consumer-group state: WATCH does not see them).
+   */
+  recharge(key: string): void {
+    // The collection keeps its own estimate, so this is O(1).
+    const entry = this.data.get(key);
+    if (entry !== undefined && typeof entry.value !== 'string') {
+      const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + entry.value.memoryUsage();
+      this.account(bytes - entry.bytes);
+      entry.bytes = bytes;
+    }
   }
 
   /** Absolute expiry in ms, or undefined when the key has none (or does not exist). */

@@ -175,6 +175,19 @@ export class MemoryAccountant {
     return periods > counter ? 0 : counter - periods;
   }
 
+  /**
+   * Access data for RESTORE ... IDLETIME/FREQ (Redis's objectSetLRUOrLFU): under an LFU policy
+   * a FREQ sets the counter; otherwise an IDLETIME (seconds) sets the clock that far back.
+   * Undefined when the option does not apply to the current policy (the key keeps new data).
+   */
+  restoredAccess(idleSeconds: number, freq: number): number | undefined {
+    if (this.lfu) return freq >= 0 ? (this.minutes << 8) | Math.min(255, freq) : undefined;
+    if (idleSeconds < 0) return undefined;
+    const back = Math.min(idleSeconds, LRU_CLOCK_MAX);
+    const clock = this.lruClock - back;
+    return clock >= 0 ? clock : clock + LRU_CLOCK_MAX;
+  }
+
   /** Redis's estimateObjectIdleTime, in ms, for LRU access data. */
   idleMs(access: number): number {
     const clock = this.lruClock;

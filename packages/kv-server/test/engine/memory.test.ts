@@ -500,3 +500,24 @@ describe('SETBIT growth', () => {
     expect(f.run('EXISTS', 'bits')).toBe(':1');
   });
 });
+
+describe('access data', () => {
+  it('OBJECT IDLETIME follows the LRU clock; RESTORE-style access data can be set', () => {
+    const f = engineFixture();
+    f.run('SET', 'k', 'v');
+    f.clock.now += 5_000;
+    f.run('PING');
+    expect(f.engine.memory.idleMs(f.engine.db.accessOf('k')!)).toBe(5_000);
+    f.run('GET', 'k');
+    expect(f.engine.memory.idleMs(f.engine.db.accessOf('k')!)).toBe(0);
+    f.engine.db.setAccess('k', f.engine.memory.restoredAccess(100, -1)!);
+    expect(f.engine.memory.idleMs(f.engine.db.accessOf('k')!)).toBe(100_000);
+    f.run('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    f.engine.db.setAccess('k', f.engine.memory.restoredAccess(-1, 42)!);
+    expect(f.engine.memory.lfuDecay(f.engine.db.accessOf('k')!)).toBe(42);
+    // A minute idle decays the counter by one (lfu-decay-time 1).
+    f.clock.now += 60_000;
+    f.run('PING');
+    expect(f.engine.memory.lfuDecay(f.engine.db.accessOf('k')!)).toBe(41);
+  });
+});
