@@ -2,7 +2,7 @@
 // a new user writes): node-redis 4, 5 and 6 (6 opens with HELLO 3), ioredis 5 and 6, iovalkey,
 // and redis-cli run non-interactively. The scenarios in scenarios.ts use only this interface.
 
-import { execFile } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis as IORedis5 } from 'ioredis';
 import { Redis as IORedis6 } from 'ioredis6';
@@ -23,6 +23,17 @@ export interface Connection {
   scanAll(match: string): Promise<string[]>;
   /** Any command, replies as the client gives them. */
   call(...argv: string[]): Promise<unknown>;
+  /**
+   * PSUBSCRIBE on this connection (which then stays a subscriber): resolves once subscribed;
+   * each message goes to `onMessage`.
+   */
+  psubscribe(pattern: string, onMessage: (channel: string, message: string) => void): Promise<void>;
+  /** PUBLISH: the number of receivers. */
+  publish(channel: string, message: string): Promise<number>;
+  /** RPUSH one value. */
+  rpush(key: string, value: string): Promise<unknown>;
+  /** BLPOP one key: [key, element], or null on timeout. */
+  blpop(key: string, timeoutSeconds: number): Promise<[string, string] | null>;
   close(): Promise<void>;
 }
 
@@ -81,6 +92,17 @@ function nodeRedis(name: string, module: NodeRedisModule): ClientAdapter {
           return keys;
         },
         call: (...argv) => client.sendCommand(argv),
+        // The listener gets (message, channel) in all three majors.
+        psubscribe: (pattern, onMessage) =>
+          client.pSubscribe(pattern, (message: string, channel: string) =>
+            onMessage(channel, message),
+          ),
+        publish: async (channel, message) => Number(await client.publish(channel, message)),
+        rpush: (k, v) => client.rPush(k, v),
+        async blpop(k, timeout) {
+          const reply = await client.sendCommand(['BLPOP', k, String(timeout)]);
+          return reply === null ? null : (reply as [string, string]);
+        },
         async close() {
           if (typeof client.close === 'function') await client.close();
           else await client.quit();
@@ -132,6 +154,15 @@ function ioredis(name: string, Client: IORedisClass): ClientAdapter {
           });
         },
         call: (...argv) => client.call(...argv),
+        async psubscribe(pattern, onMessage) {
+          client.on('pmessage', (_pattern: string, channel: string, message: string) =>
+            onMessage(channel, message),
+          );
+          await client.psubscribe(pattern);
+        },
+        publish: (channel, message) => client.publish(channel, message),
+        rpush: (k, v) => client.rpush(k, v),
+        blpop: (k, timeout) => client.blpop(k, timeout),
         async close() {
           await client.quit();
         },
@@ -156,6 +187,7 @@ const redisCli: ClientAdapter = {
     const bulkOrNil = (out: string) => (out === '(nil)' ? null : out.replace(/^"|"$/g, ''));
     const integer = (out: string) => Number(out.replace('(integer) ', ''));
     await cli('PING');
+    const children: ChildProcessWithoutNullStreams[] = [];
     return {
       set: (k, v) => cli('SET', k, v),
       get: async (k) => bulkOrNil(await cli('GET', k)),
@@ -181,7 +213,45 @@ const redisCli: ClientAdapter = {
         return out.stdout.split('\n').filter((line) => line !== '');
       },
       call: (...argv) => cli(...argv),
-      async close() {},
+      psubscribe(pattern, onMessage) {
+        // A long-running `redis-cli PSUBSCRIBE`: not on a terminal it prints each element of
+        // each reply on a line of its own (psubscribe, pattern, count; pmessage, pattern,
+        // channel, message).
+        const child = spawn('redis-cli', ['-u', url, 'PSUBSCRIBE', pattern]);
+        children.push(child);
+        let lines: string[] = [];
+        let pending = '';
+        return new Promise((resolve, reject) => {
+          child.once('error', reject);
+          child.stdout.on('data', (chunk: Buffer) => {
+            pending += chunk.toString('utf8');
+            const parts = pending.split('\n');
+            pending = parts.pop() ?? '';
+            lines.push(...parts);
+            while (lines.length > 0) {
+              if (lines[0] === 'psubscribe' && lines.length >= 3) {
+                lines = lines.slice(3);
+                resolve();
+              } else if (lines[0] === 'pmessage' && lines.length >= 4) {
+                onMessage(lines[2]!, lines[3]!);
+                lines = lines.slice(4);
+              } else break;
+            }
+          });
+        });
+      },
+      publish: async (channel, message) => integer(await cli('PUBLISH', channel, message)),
+      rpush: (k, v) => cli('RPUSH', k, v),
+      async blpop(k, timeout) {
+        const { stdout } = await run('redis-cli', ['-u', url, 'BLPOP', k, String(timeout)], {
+          timeout: 5000 + timeout * 1000,
+        });
+        const lines = stdout.split('\n').filter((line) => line !== '');
+        return lines.length === 2 ? [lines[0]!, lines[1]!] : null;
+      },
+      async close() {
+        for (const child of children) child.kill();
+      },
     };
   },
 };

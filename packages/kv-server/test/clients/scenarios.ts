@@ -48,4 +48,39 @@ export const scenarios: Scenario[] = [
       expect([...new Set(found)].sort()).toEqual([...names].sort());
     },
   },
+  {
+    name: 'pub/sub round trip with a pattern',
+    async run({ conn, key, open }) {
+      const subscriber = await open();
+      const got: [string, string][] = [];
+      await subscriber.psubscribe(key('news:*'), (channel, message) =>
+        got.push([channel, message]),
+      );
+      expect(await conn.publish(key('news:tech'), 'hello')).toBe(1);
+      expect(await conn.publish(key('other'), 'nobody')).toBe(0);
+      await until(() => got.length === 1);
+      expect(got).toEqual([[key('news:tech'), 'hello']]);
+    },
+  },
+  {
+    name: 'BLPOP woken by a push from another client',
+    async run({ conn, key, open }) {
+      const pusher = await open();
+      const waiting = conn.blpop(key('queue'), 5);
+      // Give the BLPOP time to block before the push (redis-cli starts a process for it).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await pusher.rpush(key('queue'), 'job');
+      expect(await waiting).toEqual([key('queue'), 'job']);
+      expect(await conn.blpop(key('queue'), 0.05)).toBeNull();
+    },
+  },
 ];
+
+/** Waits until `check` passes (a message arriving on another connection). */
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
