@@ -22,6 +22,7 @@ describeDifferential('differential: COMMAND', () => {
       ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'],
       ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '2', 'x', 'y', 'WEIGHTS', '1', '2'],
       ['COMMAND', 'GETKEYS', 'lmpop', '2', 'l1', 'l2', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'object', 'encoding', 'k'],
       ['COMMAND', 'GETKEYS', 'get'],
       ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
       ['COMMAND', 'GETKEYS', 'ping', 'x'],

@@ -15,6 +15,7 @@ import { infoCommands } from './info.ts';
 import { introspectionCommands } from './introspection.ts';
 import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
+import { objectCommands } from './object.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { serverCommands } from './server.ts';
 import { setCommands } from './sets.ts';
@@ -46,5 +47,6 @@ export const allCommands: CommandSpec[] = [
   ...sortCommands,
   ...introspectionCommands,
   ...clientCommands,
+  ...objectCommands,
   ...hashExpiryCommands,
 ];

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { engineFixture } from './helpers.ts';
+
+const fields = (n: number) => Array.from({ length: n }, (_, i) => [`f${i}`, 'v']).flat();
+
+describe('OBJECT', () => {
+  it('a hash is a listpack up to 128 entries, then a hashtable for good', () => {
+    const { run } = engineFixture();
+    run('HSET', 'h', ...fields(128));
+    expect(run('OBJECT', 'ENCODING', 'h')).toBe('$"listpack"');
+    run('HSET', 'h', 'one-more', 'v');
+    expect(run('OBJECT', 'ENCODING', 'h')).toBe('$"hashtable"');
+    run('HDEL', 'h', 'one-more', 'f0', 'f1');
+    expect(run('OBJECT', 'ENCODING', 'h')).toBe('$"hashtable"');
+  });
+
+  it('strings, lists, sets, missing keys', () => {
+    const { run } = engineFixture();
+    run('SET', 'i', '42');
+    run('SET', 's', 'short');
+    run('SET', 'r', 'x'.repeat(45));
+    run('RPUSH', 'l', 'a');
+    run('SADD', 'si', '1', '2');
+    run('SADD', 'ss', 'a');
+    expect(run('OBJECT', 'ENCODING', 'i')).toBe('$"int"');
+    expect(run('OBJECT', 'REFCOUNT', 'i')).toBe(':2147483647');
+    expect(run('OBJECT', 'ENCODING', 's')).toBe('$"embstr"');
+    expect(run('OBJECT', 'REFCOUNT', 's')).toBe(':1');
+    expect(run('OBJECT', 'ENCODING', 'r')).toBe('$"raw"');
+    expect(run('OBJECT', 'ENCODING', 'l')).toBe('$"quicklist"');
+    expect(run('OBJECT', 'ENCODING', 'si')).toBe('$"intset"');
+    expect(run('OBJECT', 'ENCODING', 'ss')).toBe('$"hashtable"');
+    expect(run('OBJECT', 'ENCODING', 'nope')).toBe('$nil');
+  });
+
+  it('IDLETIME counts seconds since the last access and OBJECT itself is no access', () => {
+    const { run, clock } = engineFixture();
+    run('SET', 's', 'v');
+    clock.now += 5_000;
+    run('OBJECT', 'ENCODING', 's');
+    clock.now += 5_000;
+    // The LRU clock moves with the engine's clock before each command.
+    const idle = run('OBJECT', 'IDLETIME', 's') as string;
+    expect(Number(idle.slice(1))).toBeGreaterThanOrEqual(9);
+    run('GET', 's');
+    expect(run('OBJECT', 'IDLETIME', 's')).toBe(':0');
+    expect(String(run('OBJECT', 'FREQ', 's'))).toMatch(
+      /^-ERR An LFU maxmemory policy is not selected/,
+    );
+  });
+});
