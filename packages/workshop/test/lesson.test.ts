@@ -108,6 +108,24 @@ describe.sequential('workshop lesson', SLOW, () => {
     expect(existsSync(lockFile)).toBe(false);
   });
 
+  it('serves lesson 4 in the browser with --web, and stops cleanly', async () => {
+    const web = startCli(['lesson', '4', '--web'], await stackEnv());
+    // The first start in a fresh data folder initialises Postgres: slow on a busy machine.
+    const url = (
+      await web.waitFor(/The wiki of lesson 04: (http:\/\/localhost:\d+)/, 150_000)
+    ).match(/The wiki of lesson 04: (http:\/\/localhost:\d+)/)?.[1] as string;
+    const first = await fetch(`${url}/`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache')).toMatch(/^(HIT|MISS)$/);
+    expect(first.headers.get('server-timing')).toMatch(/cache;.*db;/);
+    expect(await first.text()).toContain('Lesson 04');
+    // Ctrl-C in a terminal reaches the whole process group; here only the CLI gets a signal, so
+    // SIGTERM, which the CLI passes on to the server.
+    web.child.kill('SIGTERM');
+    expect(await web.exited, web.output()).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 200_000);
+
   it('runs lesson 1 of the course with nothing running', async () => {
     const run = await runCli(['lesson', '1'], await stackEnv());
     expect(run.stdout).toContain('Lesson 01');
