@@ -343,7 +343,9 @@ interface Target {
 function parseTarget(raw: string): Target {
   // Only the origin form (`/path?query`) is served; `*`, absolute URLs and anything that is
   // not a path are a 400 with a JSON body, never an exception.
-  if (!raw.startsWith('/')) {
+  // A target no URL parser accepts (`//[/x`: a bracket where a host would be) is refused too,
+  // though only the raw path is used: what a proxy or a client library would choke on.
+  if (!raw.startsWith('/') || !URL.canParse(raw, 'http://localhost')) {
     throw new HttpError(
       400,
       `ERR invalid request target ${JSON.stringify(raw.slice(0, 100))}: expected a path such as /pipeline or /get/key`,

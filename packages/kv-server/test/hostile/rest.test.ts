@@ -166,8 +166,8 @@ describe('malformed requests', () => {
       `Authorization: Bearer ${TOKEN}`,
       'Connection: close',
     ]);
-    expect(odd.status).toBe(404);
-    expect(odd.json.error).toMatch(/no endpoint or command/);
+    expect(odd.status).toBe(400);
+    expect(odd.json.error).toMatch(/invalid request target/);
     const star = await request([
       'GET * HTTP/1.1',
       'Host: 127.0.0.1',

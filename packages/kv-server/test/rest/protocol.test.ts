@@ -232,8 +232,8 @@ describe('the path form', () => {
     expect((await post('/', ['get', 'dots2'])).json).toEqual({ result: null });
     // A target that no URL parser accepts is a 400 with a JSON body, not a 500.
     const invalid = await rawGet('//[/x');
-    expect(invalid.status).toBe(404);
-    expect(JSON.parse(invalid.body).error).toMatch(/no endpoint or command/);
+    expect(invalid.status).toBe(400);
+    expect(JSON.parse(invalid.body).error).toMatch(/invalid request target/);
     await expectIntact();
   });
 });
