@@ -430,6 +430,52 @@ describeDifferential('differential: streams', () => {
       ['XLEN', 's2'],
     ]));
 
+  it('WATCH sees the stream commands that change a stream, and not the others', () => {
+    const setup: Step[] = [
+      ...adds('s', 4),
+      { cmd: ['XGROUP', 'CREATE', 's', 'g', '0'] },
+      { cmd: ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '2', 'STREAMS', 's', '>'] },
+    ];
+    // Redis 7.0 signals only what changes entries; consumer-group state and XSETID do not count.
+    const probes: string[][] = [
+      ['XADD', 's', '10-1', 'f', 'v'],
+      ['XDEL', 's', '9-9'],
+      ['XDEL', 's', '4-1'],
+      ['XTRIM', 's', 'MAXLEN', '100'],
+      ['XTRIM', 's', 'MAXLEN', '1'],
+      ['XADD', 's', '11-1', 'f', 'v'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'new', 'NOACK', 'STREAMS', 's', '>'],
+      ['XACK', 's', 'g', '1-1'],
+      ['XACK', 's', 'g', '9-9'],
+      ['XCLAIM', 's', 'g', 'd', '0', '2-1'],
+      ['XCLAIM', 's', 'g', 'd', '0', '9-9'],
+      ['XAUTOCLAIM', 's', 'g', 'd', '0', '0'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'e'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'e'],
+      ['XGROUP', 'SETID', 's', 'g', '0'],
+      ['XGROUP', 'CREATE', 's', 'g2', '0'],
+      ['XGROUP', 'DESTROY', 's', 'g2'],
+      ['XGROUP', 'CREATE', 'fresh', 'g', '$', 'MKSTREAM'],
+      ['XSETID', 's', '99-1'],
+      ['XRANGE', 's', '-', '+'],
+      ['XPENDING', 's', 'g'],
+      ['XINFO', 'GROUPS', 's'],
+    ];
+    const steps: Step[] = [...setup];
+    for (const probe of probes) {
+      steps.push(
+        { cmd: ['WATCH', probe[0] === 'XGROUP' ? probe[2]! : probe[1]!], conn: 1 },
+        { cmd: probe },
+        { cmd: ['MULTI'], conn: 1 },
+        { cmd: ['PING'], conn: 1 },
+        { cmd: ['EXEC'], conn: 1 },
+      );
+    }
+    return diff.expectSame(steps);
+  });
+
   it('random stream command sequences (fixed seeds and one fresh seed)', async () => {
     const fresh = Number(process.env.DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, fresh]) {

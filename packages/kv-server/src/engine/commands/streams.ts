@@ -592,7 +592,8 @@ function xreadGeneric(ctx: CommandContext, argv: Buffer[], xreadgroup: boolean):
       entries = serveHistory
         ? history(stream, consumer, start, args.count, now)
         : deliver(stream, group, consumer, start, args.count, args.noack, now);
-      db.modified(latin1(args.keys[i]!), stream);
+      // Consumer-group state: Redis does not count it as a change of the key (WATCH).
+      db.recharge(latin1(args.keys[i]!));
     } else {
       entries = stream.range(start, MAX_ID, args.count).map(entryReply);
     }
@@ -648,7 +649,7 @@ function blockRead(ctx: CommandContext, argv: Buffer[], args: ReadArgs, ids: Str
       args.noack,
       now,
     );
-    db.modified(key, stream);
+    db.recharge(key);
     return readReply(session, [[args.keys[i]!, entries]]);
   };
   blocking.block(session, {
@@ -736,7 +737,8 @@ function helpReply(lines: string[]): Reply {
   return lines.map((l) => new SimpleString(l));
 }
 
-function xgroup({ db }: CommandContext, argv: Buffer[]): Reply {
+function xgroup(ctx: CommandContext, argv: Buffer[]): Reply {
+  const { db } = ctx;
   const sub = checkSubcommand(argv, 'xgroup', XGROUP_ARITY);
   if (sub === 'help') return helpReply(XGROUP_HELP);
   let mkstream = false;
@@ -783,7 +785,7 @@ function xgroup({ db }: CommandContext, argv: Buffer[]): Reply {
       }
       if (stream.groups.has(groupName)) fail('BUSYGROUP Consumer Group name already exists');
       stream.groups.set(groupName, new ConsumerGroup(groupName, id, entriesRead));
-      db.modified(key, stream);
+      db.recharge(key);
       return OK;
     }
     case 'setid': {
@@ -793,20 +795,23 @@ function xgroup({ db }: CommandContext, argv: Buffer[]): Reply {
       const id = cText(argv[4]!) === '$' ? s.lastId : parseIdArg(argv[4]!, 0n, false).id;
       g.lastId = id;
       g.entriesRead = entriesRead;
-      db.modified(key, s);
+      db.recharge(key);
       return OK;
     }
     case 'destroy': {
       if (group === undefined) return 0;
       stream!.groups.delete(groupName);
-      db.modified(key, stream!);
+      db.recharge(key);
+      // Clients blocked in XREADGROUP on this group get NOGROUP now (Redis signals the key as
+      // ready for them, though WATCH does not see a change).
+      blockingOf(ctx.engine).signalKey(ctx.session.dbIndex, key);
       return 1;
     }
     case 'createconsumer': {
       const name = latin1(argv[4]!);
       if (group!.consumers.has(name)) return 0;
       createConsumer(group!, name, now);
-      db.modified(key, stream!);
+      db.recharge(key);
       return 1;
     }
     default: {
@@ -814,7 +819,7 @@ function xgroup({ db }: CommandContext, argv: Buffer[]): Reply {
       const consumer = lookupConsumer(group!, latin1(argv[4]!), now, false);
       if (consumer === undefined) return 0;
       const pending = group!.deleteConsumer(consumer);
-      db.modified(key, stream!);
+      db.recharge(key);
       return pending;
     }
   }
@@ -837,7 +842,7 @@ function xack({ db }: CommandContext, argv: Buffer[]): Reply {
     nack.consumer?.pel.delete(id);
     acked++;
   }
-  if (acked) db.modified(key, stream);
+  if (acked) db.recharge(key);
   return acked;
 }
 
@@ -986,7 +991,7 @@ function xclaim({ db }: CommandContext, argv: Buffer[]): Reply {
     changed = true;
     out.push(claimReply(stream, id, justId));
   }
-  if (changed) db.modified(key, stream);
+  if (changed) db.recharge(key);
   return out;
 }
 
@@ -1049,7 +1054,7 @@ function xautoclaim({ db }: CommandContext, argv: Buffer[]): Reply {
     count--;
   }
   const next = eof ? undefined : group.pel.keyAt(cursor);
-  if (claimed.length || deleted.length) db.modified(key, stream);
+  if (claimed.length || deleted.length) db.recharge(key);
   return [idReply(next ?? MIN_ID), claimed, deleted];
 }
 
@@ -1250,7 +1255,7 @@ function xsetid({ db }: CommandContext, argv: Buffer[]): Reply {
   stream.lastId = id;
   if (entriesAdded !== -1n) stream.entriesAdded = entriesAdded;
   if (maxXdel !== MIN_ID) stream.maxDeletedId = maxXdel;
-  db.modified(key, stream);
+  db.recharge(key);
   return OK;
 }
 
@@ -1322,8 +1327,12 @@ function xdelex({ db }: CommandContext, argv: Buffer[]): Reply {
   if (stream === undefined) return ids.map(() => -1);
   const gone: StreamId[] = [];
   const out = ids.map((id) => deleteWithPolicy(stream, id, policy, gone));
-  if (gone.length) stream.noteDeleted(gone);
-  db.modified(key, stream);
+  if (gone.length) {
+    stream.noteDeleted(gone);
+    db.modified(key, stream);
+  } else {
+    db.recharge(key);
+  }
   return out;
 }
 
@@ -1343,8 +1352,12 @@ function xackdel({ db }: CommandContext, argv: Buffer[]): Reply {
     const deleted = deleteWithPolicy(stream, id, policy, gone);
     return deleted === 2 ? 2 : 1;
   });
-  if (gone.length) stream.noteDeleted(gone);
-  db.modified(key, stream);
+  if (gone.length) {
+    stream.noteDeleted(gone);
+    db.modified(key, stream);
+  } else {
+    db.recharge(key);
+  }
   return out;
 }
 
