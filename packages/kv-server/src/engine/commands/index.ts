@@ -7,6 +7,7 @@ import { blockingCommands } from './blocking.ts';
 import { clientCommands } from './client.ts';
 import { configCommands } from './config.ts';
 import { databaseCommands } from './databases.ts';
+import { dumpCommands } from './dump.ts';
 import { geoCommands } from './geo.ts';
 import { hashExpiryCommands } from './hash-expiry.ts';
 import { hashCommands } from './hashes.ts';
@@ -49,4 +50,5 @@ export const allCommands: CommandSpec[] = [
   ...clientCommands,
   ...objectCommands,
   ...hashExpiryCommands,
+  ...dumpCommands,
 ];
