@@ -521,3 +521,20 @@ describe('access data', () => {
     expect(f.engine.memory.lfuDecay(f.engine.db.accessOf('k')!)).toBe(41);
   });
 });
+
+describe('instantaneous_ops_per_sec', () => {
+  it('averages the last 1.6 s of commands, and falls to 0 when idle', () => {
+    const f = engineFixture();
+    const ops = () =>
+      Number(infoField(String(f.raw('INFO', 'stats')), 'instantaneous_ops_per_sec'));
+    // 100 commands every 100 ms for 2 s: 1,000 per second.
+    for (let tick = 0; tick < 20; tick++) {
+      for (let i = 0; i < 100; i++) f.run('PING');
+      f.clock.now += 100;
+    }
+    expect(ops()).toBeGreaterThan(900);
+    expect(ops()).toBeLessThan(1100);
+    f.clock.now += 5_000;
+    expect(ops()).toBe(0);
+  });
+});
