@@ -34,6 +34,36 @@ describeDifferential('differential: COMMAND', () => {
     ]));
 });
 
+describeDifferential('differential: CLIENT errors', () => {
+  it('unknown subcommands, arities and option errors read as in Redis', () =>
+    diff.expectSame([
+      ['CLIENT', 'FOO'],
+      ['CLIENT', 'ID', 'x'],
+      ['CLIENT', 'CACHING'],
+      ['CLIENT', 'GETREDIR'],
+      ['CLIENT', 'PAUSE', '10', 'NONE'],
+      ['CLIENT', 'PAUSE', 'x'],
+      ['CLIENT', 'PAUSE', '-1'],
+      ['CLIENT', 'TRACKING', 'on', 'OPTIN', 'OPTOUT'],
+      ['CLIENT', 'TRACKING', 'on', 'PREFIX', 'a'],
+      ['CLIENT', 'TRACKING', 'maybe'],
+      ['CLIENT', 'CACHING', 'yes'],
+      ['CLIENT', 'KILL', 'ID', '0'],
+      ['CLIENT', 'KILL', 'TYPE', 'robot'],
+      ['CLIENT', 'KILL', '1.1.1.1:1'],
+      ['CLIENT', 'KILL', 'USER', 'nobody'],
+      ['CLIENT', 'LIST', 'TYPE', 'robot'],
+      ['CLIENT', 'LIST', 'ID', 'x'],
+      ['CLIENT', 'REPLY', 'maybe'],
+      ['CLIENT', 'NO-EVICT', 'maybe'],
+      ['CLIENT', 'UNBLOCK', '1', 'maybe'],
+      ['CLIENT', 'UNBLOCK', '999999'],
+      ['CLIENT', 'SETNAME', 'a b'],
+      ['CLIENT', 'GETREDIR'],
+      ['CLIENT', 'HELP'],
+    ]));
+});
+
 describeDifferential('differential: databases', () => {
   it('SELECT MOVE SWAPDB errors', () =>
     diff.expectSame([

@@ -72,6 +72,27 @@ const HELP = [
   '    Prints this help.',
 ];
 
+const SUBCOMMANDS = new Set([
+  'id',
+  'info',
+  'list',
+  'getname',
+  'setname',
+  'setinfo',
+  'kill',
+  'pause',
+  'unpause',
+  'no-evict',
+  'no-touch',
+  'reply',
+  'tracking',
+  'caching',
+  'getredir',
+  'trackinginfo',
+  'unblock',
+  'help',
+]);
+
 const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
 /** The connection running the command; REST requests get a throwaway one. */
@@ -244,7 +265,7 @@ function pause(ctx: CommandContext, argv: Buffer[]): Reply {
   let all = true;
   if (argv.length === 4) {
     const mode = latin1(argv[3]!).toLowerCase();
-    if (mode !== 'write' && mode !== 'all') fail(ERRORS.syntax);
+    if (mode !== 'write' && mode !== 'all') fail('ERR CLIENT PAUSE mode must be WRITE or ALL');
     all = mode === 'all';
   } else if (argv.length > 4) {
     fail(ERRORS.syntax);
@@ -300,7 +321,7 @@ function tracking(ctx: CommandContext, argv: Buffer[]): Reply {
       "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
     );
   }
-  if (state.optin && state.optout) fail("ERR You can't use both OPTIN and OPTOUT");
+  if (state.optin && state.optout) fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
   if ((state.optin || state.optout) && state.bcast) {
     fail('ERR OPTIN and OPTOUT are not compatible with BCAST');
   }
@@ -366,10 +387,12 @@ function client(ctx: CommandContext, argv: Buffer[]): Reply {
   const sub = latin1(argv[1]!).toLowerCase();
   const n = argv.length;
   const me = self(ctx);
+  // Redis 7 checks each subcommand's arity: a known one with the wrong count gets the
+  // `client|sub` arity error, an unknown one "unknown subcommand".
   const bad = () =>
-    fail(
-      `ERR unknown subcommand or wrong number of arguments for '${latin1(argv[1]!).slice(0, 128)}'. Try CLIENT HELP.`,
-    );
+    SUBCOMMANDS.has(sub)
+      ? fail(`ERR wrong number of arguments for 'client|${sub}' command`)
+      : fail(`ERR unknown subcommand '${latin1(argv[1]!).slice(0, 128)}'. Try CLIENT HELP.`);
   switch (sub) {
     case 'id':
       if (n !== 2) bad();

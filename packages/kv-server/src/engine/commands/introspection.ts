@@ -15,7 +15,7 @@ import {
 } from '../command-docs.ts';
 import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { globMatch } from '../glob.ts';
-import { bulk, fail, latin1, MapReply, type Reply, SimpleString } from '../reply.ts';
+import { bulk, fail, latin1, MapReply, type Reply, SetReply, SimpleString } from '../reply.ts';
 
 function specs(engine: Engine): CommandSpec[] {
   return engine
@@ -96,7 +96,7 @@ function getkeys(engine: Engine, argv: Buffer[], withFlags: boolean): Reply {
   };
   return positions.map(({ index, flags }) =>
     withFlags
-      ? [Buffer.from(call[index]!), variable(flags).map((f) => new SimpleString(f))]
+      ? [Buffer.from(call[index]!), new SetReply(variable(flags).map((f) => new SimpleString(f)))]
       : Buffer.from(call[index]!),
   );
 }
