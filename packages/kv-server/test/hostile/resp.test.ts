@@ -179,4 +179,15 @@ describe('connection limits', () => {
     expect(active.isClosed()).toBe(false);
     active.socket.destroy();
   });
+
+  it('spares a connection blocked in BLPOP from the idle timeout, as Redis does', async () => {
+    const blocked = await rawConnect(capped.respPort);
+    blocked.socket.write('BLPOP hostile:queue 0\r\n');
+    await sleep(1600);
+    expect(blocked.isClosed()).toBe(false);
+    expect(await respCommand(capped.respPort, 'RPUSH hostile:queue job')).toBe(':1\r\n');
+    await eventually(() => blocked.received().includes('job'), 2000, 'BLPOP answered');
+    expect(blocked.received()).toBe('*2\r\n$13\r\nhostile:queue\r\n$3\r\njob\r\n');
+    blocked.socket.destroy();
+  });
 });

@@ -205,6 +205,14 @@ describe('malformed requests', () => {
     ]);
     expect(both.status).toBe(400);
     expect(both.json.error).toMatch(/^ERR malformed HTTP request/);
+    const huge = await request([
+      'GET /get/acked HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Authorization: Bearer ${TOKEN}`,
+      `X-Padding: ${'p'.repeat(20 * 1024)}`,
+    ]);
+    expect(huge.status).toBe(431);
+    expect(huge.json.error).toMatch(/^ERR malformed HTTP request \(HPE_HEADER_OVERFLOW/);
     await intact();
   });
 });
