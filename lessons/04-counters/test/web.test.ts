@@ -4,8 +4,8 @@
 
 import { fileURLToPath } from 'node:url';
 import { createUpstashClient } from '@workshop/db';
-import { useTestStack } from '@workshop/test-support';
-import { startTcpProxy, startTestWeb, type TestWeb, viaProxy } from '@workshop/web/testing';
+import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
+import { startTestWeb, type TestWeb } from '@workshop/web/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const stack = useTestStack();

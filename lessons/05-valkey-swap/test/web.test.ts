@@ -3,8 +3,8 @@
 // BYPASS when the Valkey connection is cut.
 
 import { fileURLToPath } from 'node:url';
-import { useTestStack } from '@workshop/test-support';
-import { startTcpProxy, startTestWeb, type TestWeb, viaProxy } from '@workshop/web/testing';
+import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
+import { startTestWeb, type TestWeb } from '@workshop/web/testing';
 import { Redis as Valkey } from 'iovalkey';
 import { afterEach, describe, expect, it } from 'vitest';
 

@@ -1,4 +1,5 @@
 export { defineProject, projectName } from './define-project.ts';
 export { servicesRequested, serviceUrls } from './services.ts';
+export { startTcpProxy, type TcpProxy, viaProxy } from './tcp-proxy.ts';
 export { ensureEmbeddedTemplate, templateKey } from './template.ts';
 export { type TestStack, useTestStack } from './test-stack.ts';
