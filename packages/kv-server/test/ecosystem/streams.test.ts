@@ -38,6 +38,55 @@ describe.each([
       ...options,
     });
 
+  it('the @upstash/redis stream API: the same answers from the engine and from Redis', async () => {
+    const key = `api-${run}`;
+    expect(await redis.xadd(key, '1-1', { f: 'a', n: 1 })).toBe('1-1');
+    expect(await redis.xadd(key, '2-*', { f: 'b' })).toBe('2-0');
+    const trim = { type: 'MAXLEN', threshold: 3, comparison: '=' } as const;
+    for (let i = 3; i <= 5; i++) await redis.xadd(key, `${i}-0`, { f: String(i) }, { trim });
+    expect(await redis.xlen(key)).toBe(3);
+    expect(await redis.xrange(key, '-', '+', 2)).toEqual({ '3-0': { f: 3 }, '4-0': { f: 4 } });
+    expect(Object.keys(await redis.xrevrange(key, '+', '-'))).toEqual(['5-0', '4-0', '3-0']);
+    await redis.xgroup(key, { type: 'CREATE', group: 'g', id: '0' });
+    expect(await redis.xgroup(key, { type: 'CREATECONSUMER', group: 'g', consumer: 'c2' })).toBe(1);
+    expect(await redis.xreadgroup('g', 'c1', key, '>', { count: 2 })).toEqual([
+      [
+        key,
+        [
+          ['3-0', ['f', 3]],
+          ['4-0', ['f', 4]],
+        ],
+      ], // values come back JSON-parsed
+    ]);
+    expect(await redis.xpending(key, 'g', '-', '+', 10, { consumer: 'c1' })).toHaveLength(2);
+    expect(await redis.xclaim(key, 'g', 'c2', 0, '3-0', { justId: true })).toEqual(['3-0']);
+    expect(await redis.xautoclaim(key, 'g', 'c2', 0, '0-0', { count: 5, justId: true })).toEqual([
+      '0-0',
+      ['3-0', '4-0'],
+      [],
+    ]);
+    expect(await redis.xack(key, 'g', ['3-0', '4-0', '5-0'])).toBe(2);
+    const groups = (await redis.xinfo(key, { type: 'GROUPS' })) as unknown[][];
+    expect(groups[0]).toEqual([
+      'name',
+      'g',
+      'consumers',
+      2,
+      'pending',
+      0,
+      'last-delivered-id',
+      '4-0',
+      'entries-read',
+      4,
+      'lag',
+      1,
+    ]);
+    expect(await redis.xread(key, '4-0')).toEqual([[key, [['5-0', ['f', 5]]]]]);
+    expect(await redis.xdel(key, ['5-0', '9-9'])).toBe(1);
+    expect(await redis.xtrim(key, { strategy: 'MAXLEN', threshold: 0 })).toBe(2);
+    expect(await redis.type(key)).toBe('stream');
+  });
+
   it('queue: send, receive (verified automatically), and nothing left after', async () => {
     const q = queue('auto', {});
     const id = await q.sendMessage({ text: 'hello', n: 1 });
@@ -78,6 +127,20 @@ describe.each([
     expect(await b.receiveMessage()).toEqual({ streamId: id, body: { job: 'resize' } });
     expect(await b.verifyMessage(id as string)).toBe('VERIFIED');
     expect(await redis.xpending(`UpstashMQ:claims-${run}`, 'Messages', '-', '+', 10)).toEqual([]);
+  });
+
+  it('queue: a blocking receive gets a message sent while it waits', async () => {
+    const receiver = queue('block', {});
+    const sender = queue('block', {});
+    await sender.sendMessage({ warm: 'up' }); // creates the group
+    expect((await receiver.receiveMessage())?.body).toEqual({ warm: 'up' });
+    const started = Date.now();
+    const waiting = queue('block', {}).receiveMessage<{ n: number }>(5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const id = await sender.sendMessage({ n: 1 });
+    expect(await waiting).toEqual({ streamId: id, body: { n: 1 } });
+    // Woken by the message, not by the 5 s timeout.
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('realtime: emit keeps a bounded history, read back with its ids', async () => {
