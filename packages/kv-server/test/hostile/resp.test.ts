@@ -190,4 +190,14 @@ describe('connection limits', () => {
     expect(blocked.received()).toBe('*2\r\n$13\r\nhostile:queue\r\n$3\r\njob\r\n');
     blocked.socket.destroy();
   });
+
+  it('spares a subscribed connection from the idle timeout, as Redis does', async () => {
+    const subscriber = await rawConnect(capped.respPort);
+    subscriber.socket.write('SUBSCRIBE hostile:news\r\n');
+    await sleep(1600);
+    expect(subscriber.isClosed()).toBe(false);
+    expect(await respCommand(capped.respPort, 'PUBLISH hostile:news hello')).toBe(':1\r\n');
+    await eventually(() => subscriber.received().includes('hello'), 2000, 'message received');
+    subscriber.socket.destroy();
+  });
 });
