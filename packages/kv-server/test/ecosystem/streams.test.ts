@@ -143,6 +143,38 @@ describe.each([
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
+  it('realtime: subscribe replays the history from the stream, then gets live emits', async () => {
+    const realtime = new Realtime({ redis: redis as never, history: true });
+    const name = `live-${run}`;
+    const channel = realtime.channel(name);
+    await channel.emit('note' as never, { n: 1 } as never);
+    await channel.emit('note' as never, { n: 2 } as never);
+    const events: { data: unknown; cursor: string }[] = [];
+    const subscriber = channel as unknown as {
+      subscribe(options: {
+        events: string[];
+        history: boolean;
+        onData: (event: { data: unknown; cursor: string }) => void;
+      }): Promise<() => void>;
+    };
+    const unsubscribe = await subscriber.subscribe({
+      events: ['note'],
+      history: true,
+      onData: (event) => events.push(event),
+    });
+    // The history comes from XRANGE on the channel's stream, before any live message.
+    expect(events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    await channel.emit('note' as never, { n: 3 } as never);
+    const deadline = Date.now() + 5000;
+    while (events.length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    // Each event's cursor is its stream entry ID, in order.
+    expect(events.map((e) => e.cursor)).toEqual(Object.keys(await redis.xrange(name, '-', '+')));
+    unsubscribe();
+  });
+
   it('realtime: emit keeps a bounded history, read back with its ids', async () => {
     const realtime = new Realtime({
       redis: redis as never,
