@@ -8,7 +8,8 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestWeb, type TestWeb } from '../src/testing.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+// Debian's package; elsewhere (a GitHub runner's Chrome, say) set CHROMIUM_PATH.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const stack = useTestStack();
 const LESSON_04 = fileURLToPath(new URL('../../../lessons/04-counters', import.meta.url));
 

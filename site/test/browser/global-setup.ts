@@ -6,7 +6,8 @@ import { buildSite, distDir, distIsCurrent } from '../../scripts/site-build.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
 import { lessonsDir, listLessons } from '../../src/course/lessons.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
+// Debian's package; elsewhere (a GitHub runner's Chrome, say) set CHROMIUM_PATH.
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 declare module 'vitest' {
   export interface ProvidedContext {
