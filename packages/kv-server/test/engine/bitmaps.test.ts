@@ -77,4 +77,14 @@ describe('bitmaps', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(run('BITCOUNT', 'huge')).toBe(':2001');
   });
+
+  it('follows a lower proto-max-bulk-len, as Redis does', () => {
+    const { run } = engineFixture();
+    expect(run('CONFIG', 'SET', 'proto-max-bulk-len', '1mb')).toBe('+OK');
+    expect(run('SETBIT', 'b', String(8 * 1024 * 1024), '1')).toBe(
+      '-ERR bit offset is not an integer or out of range',
+    );
+    expect(run('SETBIT', 'b', String(8 * 1024 * 1024 - 1), '1')).toBe(':0');
+    expect(run('STRLEN', 'b')).toBe(`:${1024 * 1024}`);
+  });
 });

@@ -128,6 +128,10 @@ describe('hash-field expiry', () => {
     expect(run('HMGET', 'k', 'a', 'b', 'c')).toEqual(['$nil', '$nil', '$"3"']);
     expect(run('HGETALL', 'k')).toEqual(['$"c"', '$"3"']);
     expect(run('HTTL', 'k', 'FIELDS', '2', 'a', 'b')).toEqual([':-2', ':-2']);
+    run('HSET', 'scan', 'x', '1', 'y', '2');
+    run('HPEXPIRE', 'scan', '1', 'FIELDS', '1', 'x');
+    clock.now += 1;
+    expect(run('HSCAN', 'scan', '0')).toEqual(['$"0"', ['$"y"', '$"2"']]);
     run('HSET', 'solo', 'f', 'v');
     run('HPEXPIRE', 'solo', '200', 'FIELDS', '1', 'f');
     clock.now += 200;

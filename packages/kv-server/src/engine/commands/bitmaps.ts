@@ -4,11 +4,12 @@
 // bit 0 is the most significant bit of the first byte.
 //
 // Size limit: Redis refuses a bit offset whose byte is at or past proto-max-bulk-len (512 MB by
-// default). This engine's proto-max-bulk-len is 64 MB (the RESP codec's bulk limit, see
-// resp/codec.ts), so SETBIT/GETBIT/BITFIELD offsets from 2^29 bits up get Redis's own
-// "ERR bit offset is not an integer or out of range" (what Redis answers with
-// `proto-max-bulk-len 64mb`), without allocating anything. Redis's own 512 MB would not fit
-// anyway: V8's longest string is just under 2^29 characters.
+// default). Here the limit is proto-max-bulk-len (CONFIG) but at most 64 MB (MAX_BITMAP_BYTES):
+// SETBIT/GETBIT/BITFIELD offsets from 2^29 bits up get Redis's own "ERR bit offset is not an
+// integer or out of range" (what Redis answers with `proto-max-bulk-len 64mb`), without
+// allocating anything. Redis's 512 MB would not fit anyway: V8's longest string is just under
+// 2^29 characters, and a 512 MB bitmap is no laptop's friend. Under a maxmemory limit, growing a
+// bitmap is a write like SETRANGE (the memory accounting applies).
 //
 // Cost: Redis changes a bit in place; a JS string cannot change. Rebuilding the whole string on
 // every SETBIT measured 5 ms per write on an 8 MB bitmap (and 42 us per write while growing one
@@ -23,6 +24,7 @@ import { checkGrowth } from '../evict.ts';
 import { parseInt64 } from '../parse.ts';
 import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
+import { configValue } from './config.ts';
 
 /** This engine's proto-max-bulk-len for bit offsets, in bytes (see the header). */
 export const MAX_BITMAP_BYTES = 64 * 1024 * 1024;
@@ -34,15 +36,24 @@ const BITFIELD_TYPE_ERROR =
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
+/**
+ * The byte limit for bit offsets: proto-max-bulk-len as CONFIG has it (Redis's own check), but
+ * never more than MAX_BITMAP_BYTES.
+ */
+function offsetLimit(ctx: CommandContext): number {
+  const configured = Number(configValue(ctx.engine, 'proto-max-bulk-len') ?? MAX_BITMAP_BYTES);
+  return Number.isFinite(configured) ? Math.min(configured, MAX_BITMAP_BYTES) : MAX_BITMAP_BYTES;
+}
+
 /** getBitOffsetFromArgument: a bit offset, `#n` meaning n*bits when `bits` is given (BITFIELD). */
-function bitOffset(arg: Buffer, bits = 0): number {
+function bitOffset(ctx: CommandContext, arg: Buffer, bits = 0): number {
   let text = latin1(arg);
   const hash = bits > 0 && text.startsWith('#');
   if (hash) text = text.slice(1);
   let n = parseInt64(text);
   if (n === undefined) fail(BIT_OFFSET_ERROR);
   if (hash) n *= BigInt(bits);
-  if (n < 0n || n >> 3n >= BigInt(MAX_BITMAP_BYTES)) fail(BIT_OFFSET_ERROR);
+  if (n < 0n || n >> 3n >= BigInt(offsetLimit(ctx))) fail(BIT_OFFSET_ERROR);
   return Number(n);
 }
 
@@ -157,7 +168,7 @@ function byteAt(bytes: Buffer | string, i: number): number {
 }
 
 function setbit(ctx: CommandContext, argv: Buffer[]): Reply {
-  const offset = bitOffset(argv[2]!);
+  const offset = bitOffset(ctx, argv[2]!);
   const bitError = 'ERR bit is not an integer or out of range';
   const on = parseInt64(argv[3]!);
   if (on === undefined || (on !== 0n && on !== 1n)) fail(bitError);
@@ -177,7 +188,7 @@ function setbit(ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 function getbit(ctx: CommandContext, argv: Buffer[]): Reply {
-  const offset = bitOffset(argv[2]!);
+  const offset = bitOffset(ctx, argv[2]!);
   const key = latin1(argv[1]!);
   const value = ctx.db.lookupString(key);
   if (value === undefined) return 0;
@@ -515,7 +526,7 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnlyCommand: boolean)
       continue;
     } else fail(ERRORS.syntax);
     const { signed, bits } = fieldType(argv[j + 1]!);
-    const offset = bitOffset(argv[j + 2]!, bits);
+    const offset = bitOffset(ctx, argv[j + 2]!, bits);
     let value = 0n;
     if (opcode !== 'get') {
       readonly = false;

@@ -338,17 +338,120 @@ function hsetex(ctx: CommandContext, argv: Buffer[]): Reply {
   return 1;
 }
 
+/** COMMAND INFO / DOCS data: these commands are newer than the Redis 7 the docs came from. */
+function meta(since: string, summary: string, flags: string[]) {
+  return { group: 'hash', since, summary, flags };
+}
+
 export const hashExpiryCommands: CommandSpec[] = [
-  { name: 'hexpire', arity: -6, write: true, handler: (c, a) => hexpire(c, a, true, false) },
-  { name: 'hpexpire', arity: -6, write: true, handler: (c, a) => hexpire(c, a, false, false) },
-  { name: 'hexpireat', arity: -6, write: true, handler: (c, a) => hexpire(c, a, true, true) },
-  { name: 'hpexpireat', arity: -6, write: true, handler: (c, a) => hexpire(c, a, false, true) },
-  { name: 'httl', arity: -5, handler: (c, a) => httl(c, a, 's', false) },
-  { name: 'hpttl', arity: -5, handler: (c, a) => httl(c, a, 'ms', false) },
-  { name: 'hexpiretime', arity: -5, handler: (c, a) => httl(c, a, 's', true) },
-  { name: 'hpexpiretime', arity: -5, handler: (c, a) => httl(c, a, 'ms', true) },
-  { name: 'hpersist', arity: -5, write: true, handler: hpersist },
-  { name: 'hgetdel', arity: -5, write: true, handler: hgetdel },
-  { name: 'hgetex', arity: -5, write: true, handler: hgetex },
-  { name: 'hsetex', arity: -6, write: true, handler: hsetex },
+  {
+    name: 'hexpire',
+    arity: -6,
+    write: true,
+    ...meta('7.4.0', 'Set expiry for hash field using relative time to expire (seconds)', [
+      'write',
+      'fast',
+    ]),
+    handler: (c, a) => hexpire(c, a, true, false),
+  },
+  {
+    name: 'hpexpire',
+    arity: -6,
+    write: true,
+    ...meta('7.4.0', 'Set expiry for hash field using relative time to expire (milliseconds)', [
+      'write',
+      'fast',
+    ]),
+    handler: (c, a) => hexpire(c, a, false, false),
+  },
+  {
+    name: 'hexpireat',
+    arity: -6,
+    write: true,
+    ...meta('7.4.0', 'Set expiry for hash field using an absolute Unix timestamp (seconds)', [
+      'write',
+      'fast',
+    ]),
+    handler: (c, a) => hexpire(c, a, true, true),
+  },
+  {
+    name: 'hpexpireat',
+    arity: -6,
+    write: true,
+    ...meta('7.4.0', 'Set expiry for hash field using an absolute Unix timestamp (milliseconds)', [
+      'write',
+      'fast',
+    ]),
+    handler: (c, a) => hexpire(c, a, false, true),
+  },
+  {
+    name: 'httl',
+    arity: -5,
+    ...meta('7.4.0', 'Returns the TTL in seconds of a hash field.', ['readonly', 'fast']),
+    handler: (c, a) => httl(c, a, 's', false),
+  },
+  {
+    name: 'hpttl',
+    arity: -5,
+    ...meta('7.4.0', 'Returns the TTL in milliseconds of a hash field.', ['readonly', 'fast']),
+    handler: (c, a) => httl(c, a, 'ms', false),
+  },
+  {
+    name: 'hexpiretime',
+    arity: -5,
+    ...meta(
+      '7.4.0',
+      'Returns the expiration time of a hash field as a Unix timestamp, in seconds.',
+      ['readonly', 'fast'],
+    ),
+    handler: (c, a) => httl(c, a, 's', true),
+  },
+  {
+    name: 'hpexpiretime',
+    arity: -5,
+    ...meta('7.4.0', 'Returns the expiration time of a hash field as a Unix timestamp, in msec.', [
+      'readonly',
+      'fast',
+    ]),
+    handler: (c, a) => httl(c, a, 'ms', true),
+  },
+  {
+    name: 'hpersist',
+    arity: -5,
+    write: true,
+    ...meta('7.4.0', 'Removes the expiration time for each specified field', ['write', 'fast']),
+    handler: hpersist,
+  },
+  {
+    name: 'hgetdel',
+    arity: -5,
+    write: true,
+    ...meta('8.0.0', 'Returns the value of a field and deletes it from the hash.', [
+      'write',
+      'fast',
+    ]),
+    handler: hgetdel,
+  },
+  {
+    name: 'hgetex',
+    arity: -5,
+    write: true,
+    ...meta(
+      '8.0.0',
+      'Get the value of one or more fields of a given hash key, and optionally set their expiration.',
+      ['write', 'fast'],
+    ),
+    handler: hgetex,
+  },
+  {
+    name: 'hsetex',
+    arity: -6,
+    write: true,
+    ...meta(
+      '8.0.0',
+      'Set the value of one or more fields of a given hash key, and optionally set their expiration.',
+      ['write', 'denyoom', 'fast'],
+    ),
+    handler: hsetex,
+  },
 ];

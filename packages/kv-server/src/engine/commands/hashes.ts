@@ -316,13 +316,17 @@ export const hashCommands: CommandSpec[] = [
   {
     name: 'hscan',
     arity: -3,
-    handler: (ctx, argv) =>
-      scanCollection<HashValue, [string, string]>(ctx, argv, 'hash', {
+    handler: (ctx, argv) => {
+      // Drop expired fields first (lazy field expiry), as every other hash read does.
+      const key = latin1(argv[1]!);
+      if (ctx.db.peek(key) instanceof HashValue) lookupHash(ctx.db, key);
+      return scanCollection<HashValue, [string, string]>(ctx, argv, 'hash', {
         compact: (hash) => hash.compact,
         items: (hash) => hash.fields.entries(),
         name: ([field]) => field,
         reply: ([field, value]) => [bulk(field), bulk(value)],
-      }),
+      });
+    },
   },
   {
     name: 'hrandfield',
