@@ -3,7 +3,7 @@
 // random sequences. Replay a random one with DIFF_SEED=<seed>.
 
 import { expect, it } from 'vitest';
-import { randomSequence } from './generators-shared.ts';
+import { randomSequence, scanUnordered } from './generators-shared.ts';
 import {
   pendingClose,
   randomStreamCommand,
@@ -65,6 +65,8 @@ describeDifferential('differential: streams', () => {
       ['EXISTS', 'nomk'],
       ['XADD', 's', 'NOMKSTREAM'],
       ['TYPE', 's'],
+      ['OBJECT', 'ENCODING', 's'],
+      { cmd: ['SCAN', '0', 'TYPE', 'stream'], compare: scanUnordered(false) },
     ]));
 
   it('XADD * picks the time and then the next sequence', async () => {
