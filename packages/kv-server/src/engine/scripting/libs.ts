@@ -40,6 +40,11 @@ JSON_ESCAPES[13] = '\\r';
 JSON_ESCAPES[0x22] = '\\"';
 JSON_ESCAPES[0x5c] = '\\\\';
 JSON_ESCAPES[0x2f] = '\\/'; // lua-cjson escapes '/' too
+JSON_ESCAPES[0x7f] = '\\u007f';
+
+function typeName(L: L, idx: number): string {
+  return Buffer.from(lua.lua_typename(L, lua.lua_type(L, idx))).toString('latin1');
+}
 
 function isCjsonNull(L: L, idx: number): boolean {
   return lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA && lua.lua_touserdata(L, idx) === null;
@@ -121,7 +126,7 @@ function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
         } else if (keyType === lua.LUA_TNUMBER) {
           out.push(`"${formatG14(lua.lua_tonumber(L, -2))}"`);
         } else {
-          raise(L, 'Cannot serialise table: table key must be a number or string');
+          raise(L, `Cannot serialise ${typeName(L, -2)}: table key must be a number or string`);
         }
         out.push(':');
         jsonEncode(L, lua.lua_gettop(L), depth + 1, out);
@@ -131,10 +136,7 @@ function jsonEncode(L: L, idx: number, depth: number, out: string[]): void {
       return;
     }
   }
-  raise(
-    L,
-    `Cannot serialise ${lua.lua_typename(L, lua.lua_type(L, idx)).toString()}: type not supported`,
-  );
+  raise(L, `Cannot serialise ${typeName(L, idx)}: type not supported`);
 }
 
 /** A JSON decoder over bytes, as lua-cjson: strings stay bytes, \u escapes become UTF-8. */
@@ -155,11 +157,24 @@ class JsonDecoder {
     raise(this.L, `Expected ${expected} but found ${found} at character ${this.i + 1}`);
   }
 
+  /** lua-cjson's name for the token at the current position (T_NUMBER, T_END...). */
   private tokenName(): string {
     const c = this.s[this.i];
     if (c === undefined) return 'T_END';
-    if (c === 0x7b || c === 0x5b || c === 0x7d || c === 0x5d || c === 0x3a || c === 0x2c)
-      return `'${String.fromCharCode(c)}'`;
+    const names: Record<number, string> = {
+      123: 'T_OBJ_BEGIN',
+      125: 'T_OBJ_END',
+      91: 'T_ARR_BEGIN',
+      93: 'T_ARR_END',
+      34: 'T_STRING',
+      58: 'T_COLON',
+      44: 'T_COMMA',
+    };
+    if (names[c] !== undefined) return names[c]!;
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return 'T_NUMBER';
+    const rest = Buffer.from(this.s.subarray(this.i, this.i + 5)).toString('latin1');
+    if (rest.startsWith('true') || rest.startsWith('false')) return 'T_BOOLEAN';
+    if (rest.startsWith('null')) return 'T_NULL';
     return 'invalid token';
   }
 
@@ -337,13 +352,14 @@ export const cjson: Record<string, (L: L) => number> = {
 
 // ---------------------------------------------------------------- bit (LuaBitOp)
 
-/** LuaBitOp's argument: the number rounded to an integer, its low 32 bits as a signed int. */
+const bitScratch = new Float64Array(1);
+const bitWords = new Int32Array(bitScratch.buffer);
+
+/** LuaBitOp's argument: it adds 2^52+2^51 to the double and keeps the low 32 bits. */
 function bitArg(L: L, i: number): number {
   const n: number = lauxlib.luaL_checknumber(L, i);
-  // LuaBitOp adds 2^52+2^51 to round (ties to even) and keeps the low 32 bits.
-  let r = Math.round(n);
-  if (Math.abs(n % 1) === 0.5 && r % 2 !== 0) r -= 1;
-  return r | 0;
+  bitScratch[0] = n + 6755399441055744.0;
+  return bitWords[0]!; // little-endian: the low word
 }
 
 function pushBit(L: L, n: number): number {
@@ -413,7 +429,7 @@ class Bytes {
   u8(b: number) {
     this.parts.push(b & 0xff);
   }
-  be(n: number, bytes: number) {
+  be(n: number | bigint, bytes: number) {
     for (let i = bytes - 1; i >= 0; i--)
       this.parts.push(Number((BigInt(n) >> BigInt(i * 8)) & 0xffn));
   }
@@ -532,7 +548,7 @@ function msgpackInt(n: number, out: Bytes): void {
       out.be(n, 4);
     } else {
       out.u8(0xcf);
-      out.be(n, 8);
+      out.be(BigInt(n), 8);
     }
   } else if (n >= -32) out.u8(0xe0 | (n + 32));
   else if (n >= -128) {
@@ -546,7 +562,7 @@ function msgpackInt(n: number, out: Bytes): void {
     out.be(n >>> 0, 4);
   } else {
     out.u8(0xd3);
-    out.be(Number(BigInt.asUintN(64, BigInt(n))), 8);
+    out.be(BigInt.asUintN(64, BigInt(n)), 8);
   }
 }
 
@@ -617,18 +633,15 @@ class MsgpackDecoder {
         case 0xd3:
           this.num(8, (o) => Number(s.readBigInt64BE(o)));
           return;
-        case 0xc4:
         case 0xd9:
           this.need(1);
           this.str(s[this.i++]!);
           return;
-        case 0xc5:
         case 0xda:
           this.need(2);
           this.i += 2;
           this.str(s.readUInt16BE(this.i - 2));
           return;
-        case 0xc6:
         case 0xdb:
           this.need(4);
           this.i += 4;

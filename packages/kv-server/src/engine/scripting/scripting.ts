@@ -6,7 +6,7 @@
 // it, as in Redis.
 
 import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
-import { ERRORS, ErrorReply, err, fail, OK, type Reply } from '../reply.ts';
+import { ERRORS, ErrorReply, err, fail, OK, type Reply, SimpleString } from '../reply.ts';
 import { LuaVM, type RunContext, sha1 } from './vm.ts';
 
 export interface ScriptingOptions {
@@ -260,48 +260,54 @@ function evalSpec(name: string): CommandSpec {
   };
 }
 
+const SCRIPT_ARITY: Record<string, number> = { load: 3, exists: -3, flush: -2, kill: 2, help: 2 };
+
 function script({ engine }: CommandContext, argv: Buffer[]): Reply {
   const state = scriptingOf(engine);
   const sub = argv[1]!.toString('latin1').toLowerCase();
-  if (sub === 'load' && argv.length === 3) {
+  const arity = SCRIPT_ARITY[sub];
+  if (arity === undefined) {
+    return err(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try SCRIPT HELP.`);
+  }
+  if (arity >= 0 ? argv.length !== arity : argv.length < -arity) {
+    return err(`ERR wrong number of arguments for 'script|${sub}' command`);
+  }
+  if (sub === 'load') {
     const loaded = state.load(argv[2]!, false);
     return loaded instanceof ErrorReply ? loaded : Buffer.from(loaded.sha);
   }
-  if (sub === 'exists' && argv.length >= 3) {
+  if (sub === 'exists') {
     return argv
       .slice(2)
       .map((sha) => (state.scripts.has(sha.toString('latin1').toLowerCase()) ? 1 : 0));
   }
-  if (sub === 'flush' && argv.length <= 3) {
+  if (sub === 'flush') {
     const mode = argv[2]?.toString('latin1').toLowerCase();
-    if (mode !== undefined && mode !== 'async' && mode !== 'sync')
+    if (argv.length > 3 || (mode !== undefined && mode !== 'async' && mode !== 'sync'))
       fail('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
     state.flush();
     return OK;
   }
-  if (sub === 'kill' && argv.length === 2) return state.kill();
-  if (sub === 'help' && argv.length === 2) {
-    return [
-      'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-      'EXISTS <sha1> [<sha1> ...]',
-      '    Return information about the existence of the scripts in the script cache.',
-      'FLUSH [ASYNC|SYNC]',
-      '    Flush the Lua scripts cache. Very dangerous on replicas.',
-      '    When called without the optional mode argument, the behavior is determined by the',
-      '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
-      '    * ASYNC: Asynchronously flush the scripts cache.',
-      '    * SYNC: Synchronously flush the scripts cache.',
-      'KILL',
-      '    Kill the currently executing Lua script.',
-      'LOAD <script>',
-      '    Load a script into the scripts cache without executing it.',
-      'HELP',
-      '    Prints this help.',
-    ].map((line) => Buffer.from(line));
-  }
-  return err(
-    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try SCRIPT HELP.`,
-  );
+  if (sub === 'kill') return state.kill();
+  return [
+    'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    'DEBUG (YES|SYNC|NO)',
+    '    Set the debug mode for subsequent scripts executed.',
+    'EXISTS <sha1> [<sha1> ...]',
+    '    Return information about the existence of the scripts in the script cache.',
+    'FLUSH [ASYNC|SYNC]',
+    '    Flush the Lua scripts cache. Very dangerous on replicas.',
+    '    When called without the optional mode argument, the behavior is determined by the',
+    '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+    '    * ASYNC: Asynchronously flush the scripts cache.',
+    '    * SYNC: Synchronously flush the scripts cache.',
+    'KILL',
+    '    Kill the currently executing Lua script.',
+    'LOAD <script>',
+    '    Load a script into the scripts cache without executing it.',
+    'HELP',
+    '    Prints this help.',
+  ].map((line) => new SimpleString(line));
 }
 
 export const scriptingCommands: CommandSpec[] = [

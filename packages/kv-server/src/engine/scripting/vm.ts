@@ -18,6 +18,7 @@ import {
   toResp2,
   VerbatimReply,
 } from '../reply.ts';
+import { cformat, formatG17 } from './format.ts';
 import { bit, cjson, cmsgpack, registerLib } from './libs.ts';
 import { CIST_OAH, type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
 
@@ -103,6 +104,8 @@ local getinfo = debug.getinfo
 local error, type, tostring_unused, select, setmetatable, next, rawset = error, type, tostring, select, setmetatable, next, rawset
 local format, floor, ceil, huge, unpack = string.format, math.floor, math.ceil, math.huge, table.unpack
 local _load = load
+local numfmt, gccount, makeload = __numfmt, __gccount, __makeload
+G.__numfmt, G.__gccount, G.__makeload = nil, nil, nil
 
 -- Lua 5.1 names (Redis runs Lua 5.1): bridged to their 5.3 equivalents.
 G.unpack = unpack
@@ -129,9 +132,18 @@ math.ceil = function(x) return mceil(x) + 0.0 end
 -- tostring goes through fengari's own formatting (3.0); concatenation uses the %.14g patch.
 local _tostring = tostring
 G.tostring = function(v) if type(v) == 'number' then return v .. '' end return _tostring(v) end
-G.gcinfo = function() return floor(collectgarbage('count')) end
+-- fengari has no collector control (the JS GC does the work): 'count' answers the Lua heap size
+-- as the VM estimates it, the other options do nothing, as a script cannot tell the difference.
+G.collectgarbage = function(opt)
+  if opt == nil or opt == 'collect' or opt == 'step' then return 0 end
+  if opt == 'count' then return gccount() end
+  return 0
+end
+G.gcinfo = function() return floor(gccount()) end
 -- %d takes any number and truncates it, as Lua 5.1's string.format does (5.3 refuses 3.5, and
--- fengari's integers are 32-bit): such a conversion is printed with %.0f of the truncated value.
+-- fengari's integers are 32-bit): such a conversion is printed with %.0f of the truncated value;
+-- out of the int64 range, as C's cast gives it on x86, INT64_MIN. %e %f %g print as C does
+-- (numfmt); %s of a number as tostring.
 string.format = function(fmt, ...)
   if type(fmt) ~= 'string' then return format(fmt, ...) end
   local n = select('#', ...)
@@ -145,7 +157,12 @@ string.format = function(fmt, ...)
     if conv == 's' and type(v) == 'number' then
       args[i] = v .. ''
       changed = true
-    elseif (conv == 'd' or conv == 'i') and type(v) == 'number' and v == v and v ~= huge and v ~= -huge then
+    elseif (conv == 'e' or conv == 'E' or conv == 'f' or conv == 'g' or conv == 'G') and type(v) == 'number' then
+      args[i] = numfmt(v, conv, flags, prec)
+      changed = true
+      return '%s'
+    elseif (conv == 'd' or conv == 'i') and type(v) == 'number' then
+      if v ~= v or v >= 2^63 or v < -2^63 then v = -2^63 end
       args[i] = v >= 0 and floor(v) or ceil(v)
       changed = true
       return '%' .. flags .. '.0f'
@@ -160,26 +177,33 @@ G.dofile, G.loadfile, G.require, G.package, G.os, G.io, G.debug, G.utf8, G.print
 
 local protected = setmetatable({}, {__mode = 'k'})
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
-local function readonly(t)
+local function readonly(t, mt)
   local proxy = setmetatable({}, {
-    __index = t, __newindex = readonly_error, __metatable = false,
+    __index = t, __newindex = readonly_error, __metatable = mt or false,
     __pairs = function() return next, t, nil end, __len = function() return #t end,
   })
   protected[proxy] = true
   return proxy
 end
+-- Redis raises these two from C, without a position.
 G.rawset = function(t, k, v)
-  if protected[t] then error('Attempt to modify a readonly table', 2) end
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
+end
+G.setmetatable = function(t, mt)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return setmetatable(t, mt)
 end
 for _, name in next, {'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit'} do
   G[name] = readonly(G[name])
 end
 getmetatable('').__metatable = false
 
-local env = readonly(G)
+local env = readonly(G, {})
 G._G = env
-G.load = function(chunk, name, mode, e) return _load(chunk, name, 't', e or env) end
+-- Lua 5.1's load takes a reader function (a JS function here, so that its argument error
+-- names the script's line even from a tail call); loadstring a string. No bytecode.
+G.load = makeload(_load, env)
 G.loadstring = function(s, name) return _load(s, name, 't', env) end
 setmetatable(G, {__index = function(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
@@ -194,7 +218,11 @@ local function handler(err)
     i = getinfo(level, 'nSl')
     if i == nil or ((i.what == 'Lua' or i.what == 'main') and i.source ~= '=bootstrap') then break end
   end
-  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if type(err) ~= 'table' then
+    -- Lua 5.3 words some runtime errors differently from the 5.1 Redis runs: reworded back.
+    local text = tostring(err):gsub("attempt to ([%a ]-) a (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+    err = {err = 'ERR ' .. text}
+  end
   if i then err.source = i.source; err.line = i.currentline end
   return err
 end
@@ -242,6 +270,42 @@ export class LuaVM {
     lua.lua_setglobal(L, toLuaString('pcall'));
     lua.lua_pushcfunction(L, protectedCall(true));
     lua.lua_setglobal(L, toLuaString('xpcall'));
+    // Helpers the bootstrap takes and removes from the globals.
+    lua.lua_pushcfunction(L, (T: LuaState) => {
+      const n = lauxlib.luaL_checknumber(T, 1);
+      const conv: string = lua.lua_tojsstring(T, 2);
+      const flagsWidth = /^([-+ #0]*)(\d*)$/.exec(lua.lua_tojsstring(T, 3)) ?? ['', '', ''];
+      const prec: string = lua.lua_tojsstring(T, 4);
+      const precision = prec === '' ? -1 : Number(prec.slice(1) || '0');
+      const text = cformat(n, conv, flagsWidth[1], Number(flagsWidth[2] || '0'), precision);
+      lua.lua_pushstring(T, toLuaString(text));
+      return 1;
+    });
+    lua.lua_setglobal(L, toLuaString('__numfmt'));
+    lua.lua_pushcfunction(L, (T: LuaState) => {
+      // fengari keeps no heap count; a small constant stands in (Redis reports a few dozen KB).
+      lua.lua_pushnumber(T, 32);
+      return 1;
+    });
+    lua.lua_setglobal(L, toLuaString('__gccount'));
+    lua.lua_pushcfunction(L, (T: LuaState) => {
+      lua.lua_pushcclosure(
+        T,
+        (C: LuaState) => {
+          lauxlib.luaL_checktype(C, 1, lua.LUA_TFUNCTION);
+          lua.lua_pushvalue(C, lua.lua_upvalueindex(1));
+          lua.lua_pushvalue(C, 1);
+          lua.lua_pushvalue(C, 2);
+          lua.lua_pushstring(C, toLuaString('t'));
+          lua.lua_pushvalue(C, lua.lua_upvalueindex(2));
+          lua.lua_call(C, 4, 2);
+          return 2;
+        },
+        2,
+      );
+      return 1;
+    });
+    lua.lua_setglobal(L, toLuaString('__makeload'));
     this.installRedis();
     registerLib(L, 'cjson', cjson);
     lua.lua_getglobal(L, toLuaString('cjson'));
@@ -492,7 +556,12 @@ export class LuaVM {
       const type = lua.lua_type(T, i);
       if (type !== lua.LUA_TSTRING && type !== lua.LUA_TNUMBER)
         return fail('Lua redis lib command arguments must be strings or integers');
-      argv.push(Buffer.from(lua.lua_tolstring(T, i)));
+      // A number becomes its %.17g text, as Redis formats it (lua_Number, not Lua's tostring).
+      argv.push(
+        type === lua.LUA_TNUMBER
+          ? Buffer.from(formatG17(lua.lua_tonumber(T, i)))
+          : Buffer.from(lua.lua_tolstring(T, i)),
+      );
     }
     const name = argv[0]!.toString('latin1').toLowerCase();
     const spec = context.engine.command(name);
@@ -530,6 +599,21 @@ function finishProtectedCall(T: LuaState, status: number, extra: number): number
   return lua.lua_gettop(T) - extra;
 }
 
+/** Redis 7's pcall: an error table with a string `err` is returned as that string. */
+function finishPcall(T: LuaState, status: number, extra: number): number {
+  if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
+    lua.lua_pushboolean(T, false);
+    lua.lua_pushvalue(T, -2);
+    if (lua.lua_type(T, -1) === lua.LUA_TTABLE) {
+      lua.lua_getfield(T, -1, toLuaString('err'));
+      if (lua.lua_type(T, -1) === lua.LUA_TSTRING) lua.lua_replace(T, -2);
+      else lua.lua_pop(T, 1);
+    }
+    return 2;
+  }
+  return lua.lua_gettop(T) - extra;
+}
+
 /** Lua's pcall / xpcall (lbaselib), with the allowhook bit set before the protected call. */
 function protectedCall(withHandler: boolean): (T: LuaState) => number {
   return (T) => {
@@ -548,15 +632,8 @@ function protectedCall(withHandler: boolean): (T: LuaState) => number {
     lua.lua_pushboolean(T, true);
     lua.lua_insert(T, 1);
     if (state.allowhook) state.ci.callstatus |= CIST_OAH;
-    const status = lua.lua_pcallk(
-      T,
-      lua.lua_gettop(T) - 2,
-      lua.LUA_MULTRET,
-      0,
-      0,
-      finishProtectedCall,
-    );
-    return finishProtectedCall(T, status, 0);
+    const status = lua.lua_pcallk(T, lua.lua_gettop(T) - 2, lua.LUA_MULTRET, 0, 0, finishPcall);
+    return finishPcall(T, status, 0);
   };
 }
 
