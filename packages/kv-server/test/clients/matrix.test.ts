@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
+import { createClient } from 'redis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Running, startEngine, startForwarding } from '../servers.ts';
 import { adapters, type Connection } from './adapters.ts';
@@ -42,6 +43,40 @@ if (servicesRequested()) {
 }
 
 let counter = 0;
+
+describe.each(targets)('node-redis 6 client-side caching: $name', (target) => {
+  it('serves a second GET from its cache until another client writes the key', async () => {
+    const { url, close } = await target.start();
+    const cached = createClient({
+      url,
+      RESP: 3,
+      clientSideCache: { ttl: 0, maxEntries: 0, evictPolicy: 'LRU' },
+    });
+    const other = createClient({ url });
+    try {
+      await cached.connect();
+      await other.connect();
+      const key = `csc:${process.pid}:${target.name}`;
+      await other.set(key, 'one');
+      expect([await cached.get(key), await cached.get(key)]).toEqual(['one', 'one']);
+      const cache = cached.clientSideCache!;
+      expect(cache.stats().hitCount).toBe(1);
+      await other.set(key, 'two');
+      // The invalidation push arrives after the writer's reply; without it the cache (no TTL)
+      // would answer 'one' for ever.
+      let value = await cached.get(key);
+      for (let i = 0; i < 50 && value !== 'two'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        value = await cached.get(key);
+      }
+      expect(value).toBe('two');
+    } finally {
+      await cached.close().catch(() => {});
+      await other.close().catch(() => {});
+      await close();
+    }
+  });
+});
 
 describe.each(targets)('client matrix: $name', (target) => {
   let url: string;
