@@ -1,6 +1,7 @@
 // kv-server vs the real Redis, measured in one run on this machine, printed side by side:
 //   1. redis-benchmark SET/GET/INCR, 50 clients, unpipelined and -P 16 (target: >= 0.5x Redis unpipelined)
 //   2. @upstash/redis -> REST -> engine vs iovalkey -> Redis, sequential calls (target: REST p50 <= 3x TCP p50)
+//   +  Lua: @upstash/ratelimit limit() p50, engine vs forwarding to Redis (target: <= 1.5x)
 //   3. memory for 1,000,000 small string keys: engine RSS growth vs Redis used_memory growth (target: <= 3x)
 //   4. the accuracy of the engine's used_memory (what maxmemory acts on) against its own RSS
 //      growth, for 1,000,000 small keys and for 1,000 values of 1 MB (`--memory`: only this)
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis as Upstash } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
+import { measureRatelimit } from './ratelimit.ts';
 
 const exec = promisify(execFile);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -330,6 +332,19 @@ async function main() {
       ratio: `${fmt(percentile(ours, 50) / percentile(tcp, 50), 2)}x`,
       target: '',
     });
+
+    // Lua: an @upstash/ratelimit limit() round trip, engine vs forwarding to Redis (bench/ratelimit.ts).
+    if (hasRedis) {
+      process.stdout.write('@upstash/ratelimit limit()...\n');
+      const rl = await measureRatelimit(REDIS_URL);
+      rows.push({
+        what: 'p50 @upstash/ratelimit limit(): engine vs forwarding to Redis (ms)',
+        ours: fmt(rl.engineP50, 3),
+        redis: fmt(rl.forwardP50, 3),
+        ratio: `${fmt(rl.engineP50 / rl.forwardP50, 2)}x`,
+        target: '<= 1.5x',
+      });
+    }
 
     // 3. Memory for 1,000,000 small string keys.
     process.stdout.write(`memory for ${fmt(KEYS)} keys...\n`);
