@@ -50,8 +50,10 @@ describeDifferential('differential: OBJECT', () => {
       ['OBJECT', 'ENCODING', 'h'],
       ['HDEL', 'h', 'long'],
       ['OBJECT', 'ENCODING', 'h'],
-      // (The hash entry threshold is not compared: the shared test Redis may run with another
-      // hash-max-listpack-entries; test/engine/object.test.ts checks 128.)
+      ['HSET', 'h2', ...many(128, (i) => [`f${i}`, 'v'])],
+      ['OBJECT', 'ENCODING', 'h2'],
+      ['HSET', 'h2', 'one-more', 'v'],
+      ['OBJECT', 'ENCODING', 'h2'],
       ['SADD', 'si', ...many(512, (i) => [String(i)])],
       ['OBJECT', 'ENCODING', 'si'],
       ['SADD', 'si', '512'],
