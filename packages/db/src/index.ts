@@ -47,4 +47,5 @@ export {
 } from './pid-lock.ts';
 export { createPool } from './pool.ts';
 export { exitOnFatalError, isProcessAlive } from './process.ts';
-export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, seed } from './schema.ts';
+export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, SEED_TAGS, seed } from './schema.ts';
+export { allTags, getTags, setTags, slugsTaggedAll } from './tags.ts';

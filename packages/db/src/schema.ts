@@ -19,7 +19,23 @@ export const MIGRATIONS: ReadonlyArray<{ id: string; sql: string }> = [
       );
     `,
   },
+  {
+    // Lesson 06: tags. A table of its own (not an array column) so "articles tagged X" is an
+    // indexed lookup, and deleting an article deletes its tags with it.
+    id: '002-article-tags',
+    sql: `
+      CREATE TABLE article_tags (
+        slug  text NOT NULL REFERENCES articles (slug) ON DELETE CASCADE ON UPDATE CASCADE,
+        tag   text NOT NULL,
+        PRIMARY KEY (slug, tag)
+      );
+      CREATE INDEX article_tags_by_tag ON article_tags (tag, slug);
+    `,
+  },
 ];
+
+/** The tags the seed gives articles: each seeded article has one to three of them. */
+export const SEED_TAGS = ['howto', 'design', 'ops', 'reference', 'onboarding', 'incident'];
 
 /** How many articles the seed writes: enough that listing them all is a slow query. */
 export const SEED_ARTICLE_COUNT = 5000;
@@ -118,6 +134,21 @@ const SEED_SQL = `
 
 const SEED_ID = 'seed-001-articles';
 
+// Tags for the seeded articles, picked by arithmetic on the article's number like its words:
+// each gets tag (i mod 6), and tag k too when i * (k + 3) is a multiple of k + 4, so some tags
+// are common and some rare. A second seed step, so databases seeded before tags existed get
+// them too; only articles that still exist get tags (a learner may have deleted some).
+const SEED_TAGS_SQL = `
+  INSERT INTO article_tags (slug, tag)
+  SELECT articles.slug, (${sqlArray(SEED_TAGS)})[k + 1]
+  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i
+  CROSS JOIN generate_series(0, ${SEED_TAGS.length - 1}) AS k
+  JOIN articles ON articles.slug = 'article-' || lpad(i::text, 5, '0')
+  WHERE (i * (k + 3)) % (k + 4) = 0 OR k = i % ${SEED_TAGS.length}
+  ON CONFLICT DO NOTHING
+`;
+const SEED_TAGS_ID = 'seed-002-article-tags';
+
 /** Applies the migrations not applied yet. Safe to run concurrently and repeatedly. */
 export async function migrate(pool: pg.Pool): Promise<void> {
   await pool.query(
@@ -134,6 +165,7 @@ export async function migrate(pool: pg.Pool): Promise<void> {
  */
 export async function seed(pool: pg.Pool): Promise<void> {
   await applyOnce(pool, SEED_ID, SEED_SQL);
+  await applyOnce(pool, SEED_TAGS_ID, SEED_TAGS_SQL);
 }
 
 async function applyOnce(pool: pg.Pool, id: string, sql: string): Promise<void> {
