@@ -1,7 +1,8 @@
-// RESP2, the Redis wire protocol: a streaming decoder (bytes in, commands or replies out) and
-// the matching encoders. The server side decodes commands and encodes replies; the forwarding
-// client does the opposite. Both sides map to the engine's `Reply` types, so a reply read from a
-// real Redis keeps its exact type (status vs bulk string, nil vs null array) on the way through.
+// RESP2 and RESP3, the Redis wire protocol: a streaming decoder (bytes in, commands or replies
+// out) and the matching encoders. The server side decodes commands and encodes replies (in the
+// protocol each connection chose with HELLO); the forwarding client does the opposite. Both
+// sides map to the engine's `Reply` types, so a reply read from a real Redis keeps its exact
+// type (status vs bulk string, nil vs null array, map, set, double) on the way through.
 //
 // Every length a peer declares is checked against limits before anything is buffered for it,
 // so a `$999999999999` header is a protocol error, never a huge allocation. Nothing is ever

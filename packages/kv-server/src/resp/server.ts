@@ -1,5 +1,5 @@
-// The Redis protocol surface (RESP2 over TCP) that redis-cli, redis-benchmark, iovalkey and
-// ioredis talk to. Each connection decodes pipelined commands, answers them in order, and
+// The Redis protocol surface (RESP2, and RESP3 after HELLO 3, over TCP) that redis-cli,
+// redis-benchmark, node-redis, iovalkey and ioredis talk to. Each connection decodes pipelined commands, answers them in order, and
 // writes all the replies of one read as a single socket write. The password check (AUTH,
 // HELLO ... AUTH, NOAUTH) and the protocol version live here; what runs the commands is a
 // per-connection handler: the engine, or a dedicated connection to a real Redis.
