@@ -3,6 +3,7 @@
 // MONITOR's feed, a blocking command's wait, and serving the clients that a write unblocked.
 
 import { blockingOf } from './blocking.ts';
+import { redisMetadata } from './command-docs.ts';
 import type { Engine, Session } from './engine.ts';
 import { pubsubOf } from './pubsub.ts';
 import { bulk, err, type Reply } from './reply.ts';
@@ -52,9 +53,10 @@ export function runCommand(
         // In RESP2 a subscribed connection can only receive arrays, so PING answers as one.
         return [bulk('pong'), argv[1] === undefined ? bulk('') : Buffer.from(argv[1])];
       }
-      if (!SUBSCRIBED_ALLOWED.has(name)) {
+      const full = SUBSCRIBED_ALLOWED.has(name) ? undefined : fullName(name, argv);
+      if (full !== undefined) {
         return err(
-          `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+          `ERR Can't execute '${full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
         );
       }
     }
@@ -89,6 +91,24 @@ export function leaveSession(engine: Engine, session: Session): void {
   const sub = hub.forSession(session, false);
   if (sub !== undefined) hub.removeAll(sub);
   hub.stopMonitor(session);
+}
+
+/**
+ * Redis's name for the command in errors: `client|list` for a subcommand. Undefined when the
+ * subcommand is unknown or its arity wrong: the command then answers with its own error, which
+ * Redis checks before the subscribed-connection rule.
+ */
+function fullName(name: string, argv: Buffer[]): string | undefined {
+  const subcommands = redisMetadata().info.get(name)?.[9];
+  if (!Array.isArray(subcommands) || subcommands.length === 0) return name;
+  const sub = argv[1];
+  if (sub === undefined) return undefined;
+  const full = `${name}|${sub.toString('latin1').toLowerCase()}`;
+  const entry = subcommands.find((e) => Array.isArray(e) && e[0] === full) as
+    | [string, number]
+    | undefined;
+  if (entry === undefined || !arityOk(entry[1], argv.length)) return undefined;
+  return full;
 }
 
 function arityOk(arity: number, count: number): boolean {
