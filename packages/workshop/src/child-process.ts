@@ -1,7 +1,5 @@
 // Running another program in the foreground: same terminal, its exit code becomes ours.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
 export interface ForegroundOptions {
   cwd: string;
@@ -50,10 +48,4 @@ export function tsxArgs(file: string, preloads: string[] = []): string[] {
     ...preloads.flatMap((p) => ['--import', p]),
     file,
   ];
-}
-
-/** The vitest CLI installed at the repo root. */
-export function vitestBin(root: string): string {
-  const require = createRequire(join(root, 'package.json'));
-  return join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
 }

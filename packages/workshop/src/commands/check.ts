@@ -32,7 +32,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(`Checking lessons ${lessons.map((lesson) => lesson.number).join(', ')}\n`);
   }
   const projects = lessons.flatMap((lesson) => ['--project', lesson.project]);
-  const code = await runVitest(root, [...projects, ...vitestArgs]);
+  const { code } = await runVitest(root, [...projects, ...vitestArgs]);
   if (code !== 0) {
     const readmes = lessons.map((lesson) => `${relative(root, lesson.dir)}/README.md`);
     console.log(

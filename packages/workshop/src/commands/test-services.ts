@@ -1,35 +1,39 @@
+import { serviceUrls } from '@workshop/test-support/services';
 import { type ProbeResult, probePostgres, probeResp } from '../probes.ts';
 import { runVitest } from '../vitest-run.ts';
 import { findRepoRoot } from '../workspace.ts';
+
+// The defaults are test-support's, which the suites use too: one place says where they are.
+const DEFAULTS = serviceUrls({});
 
 export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
 
 Runs every test suite (vitest run at the repo root) against the real services instead of the
 embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
-  TEST_DATABASE_URL  (default postgres://postgres@127.0.0.1:5432/postgres)
-  TEST_REDIS_URL     (default redis://127.0.0.1:6379)
-  TEST_VALKEY_URL    (default redis://127.0.0.1:6390)
+  TEST_DATABASE_URL  (default ${DEFAULTS.database})
+  TEST_REDIS_URL     (default ${DEFAULTS.redis})
+  TEST_VALKEY_URL    (default ${DEFAULTS.valkey})
 Set any of them in the environment to use another server.`;
 
 const SERVICES = [
   {
     name: 'Postgres',
     envVar: 'TEST_DATABASE_URL',
-    fallback: 'postgres://postgres@127.0.0.1:5432/postgres',
+    fallback: DEFAULTS.database,
     probe: probePostgres,
     start: 'start it: sudo service postgresql start (or point TEST_DATABASE_URL at another one)',
   },
   {
     name: 'Redis',
     envVar: 'TEST_REDIS_URL',
-    fallback: 'redis://127.0.0.1:6379',
+    fallback: DEFAULTS.redis,
     probe: probeResp,
     start: "start it: redis-server --port 6379 --save '' --appendonly no --daemonize yes",
   },
   {
     name: 'Valkey',
     envVar: 'TEST_VALKEY_URL',
-    fallback: 'redis://127.0.0.1:6390',
+    fallback: DEFAULTS.valkey,
     probe: probeResp,
     start:
       "start it: valkey-server --port 6390 --save '' --appendonly no --daemonize yes (.ci/run installs it)",
@@ -54,11 +58,12 @@ export async function run(args: string[]): Promise<number> {
   if (missing > 0) return 1;
 
   console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}\n`);
-  return runVitest(root, args, {
+  const env = {
     ...process.env,
     WORKSHOP_TEST_SERVICES: '1',
     TEST_DATABASE_URL: urls[0],
     TEST_REDIS_URL: urls[1],
     TEST_VALKEY_URL: urls[2],
-  });
+  };
+  return (await runVitest(root, args, { env })).code;
 }

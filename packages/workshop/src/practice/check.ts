@@ -1,8 +1,7 @@
 // Running a lesson's checkpoint tests against the playground's src/.
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { vitestBin } from '../child-process.ts';
+import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { linkModules, listFiles, type Practice, stamp } from './layout.ts';
 import { updateProgress } from './state.ts';
@@ -35,24 +34,14 @@ export function refreshTests(practice: Practice, lesson: Lesson, log = console.l
 }
 
 /** `vitest run` in a folder written by writeRunnable; resolves with its exit code. */
-export function runCheckpoints(
+export async function runCheckpoints(
   root: string,
   dir: string,
   args: string[] = [],
   signal?: AbortSignal,
 ): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [vitestBin(root), 'run', '--config', join(dir, 'vitest.config.ts'), ...args],
-    // stdin stays ours: watch mode reads its keys from it. An abort (q in watch mode) stops it.
-    { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], signal },
-  );
-  return new Promise((resolvePromise, reject) => {
-    child.once('error', (error) =>
-      error.name === 'AbortError' ? resolvePromise(130) : reject(error),
-    );
-    child.once('exit', (code) => resolvePromise(code ?? 1));
-  });
+  const config = join(dir, 'vitest.config.ts');
+  return (await runVitest(root, ['--config', config, ...args], { cwd: dir, signal })).code;
 }
 
 /** One check of the playground: tests refreshed, run, a pass recorded. */

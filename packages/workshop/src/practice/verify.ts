@@ -1,11 +1,11 @@
 // `practice verify` (CI: pnpm test:exercises): every lesson's starting state must FAIL its
 // checkpoints and its solution must PASS them, each laid out exactly as `start` lays out a
 // playground. One vitest run covers all of them (a project per folder), so it costs one start-up.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { vitestBin } from '../child-process.ts';
+import { testWorkers } from '@workshop/test-support/workers';
+import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { exerciseSources, hasExercise, listFiles, type Practice, writeRunnable } from './layout.ts';
 
@@ -58,7 +58,7 @@ export async function verify(practice: Practice): Promise<number> {
       `export default ${JSON.stringify({
         test: {
           projects: folders.map((folder) => `${folder}/vitest.config.ts`),
-          maxWorkers: Math.min(Math.max(availableParallelism() - 1, 3), 8),
+          maxWorkers: testWorkers(),
         },
       })};\n`,
     );
@@ -66,10 +66,11 @@ export async function verify(practice: Practice): Promise<number> {
       `Running every lesson's checkpoints against its starting state and its solution (${folders.length} folders)...`,
     );
     const reportFile = join(work, 'report.json');
-    const { code, output } = await runQuiet(practice.root, work, [
-      '--reporter=json',
-      `--outputFile=${reportFile}`,
-    ]);
+    const { code, output } = await runVitest(
+      practice.root,
+      ['--reporter=json', `--outputFile=${reportFile}`],
+      { cwd: work, quiet: true },
+    );
     let report: JsonReport;
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -148,29 +149,6 @@ function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: 
       : `\n${wrong} wrong outcome(s) (${seconds} s). Run the lesson's checks to see why: pnpm practice start <n> && pnpm practice check`,
   );
   return wrong === 0 ? 0 : 1;
-}
-
-/** vitest in `dir`, its output kept for when something goes wrong before the report. */
-function runQuiet(
-  root: string,
-  dir: string,
-  args: string[],
-): Promise<{ code: number; output: string }> {
-  const child = spawn(process.execPath, [vitestBin(root), 'run', ...args], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  return new Promise((resolvePromise, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code: code ?? 1, output }));
-  });
 }
 
 const firstLine = (text: string | undefined) => (text ?? '').trim().split('\n')[0] ?? '';
