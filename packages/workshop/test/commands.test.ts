@@ -22,6 +22,7 @@ describe('workshop CLI', () => {
       'check',
       'doctor',
       'practice',
+      'new-lesson',
       'test-services',
     ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
@@ -35,8 +36,25 @@ describe('workshop CLI', () => {
     expect(run.stderr).toMatch(/^ {2}lesson /m);
   });
 
+  it('refuses an unknown option or a stray argument, with the usage line', async () => {
+    const cases = [
+      [['stack', '--port', '1'], 'workshop stack: unknown option --port'],
+      [['doctor', 'now'], 'workshop doctor: takes no arguments (got now)'],
+      [['practice', 'watch', '--pol'], 'workshop practice watch: unknown option --pol'],
+      [['practice', 'hint', '2'], 'workshop practice hint: takes no arguments (got 2)'],
+      [['new-lesson', 'a', 'b'], 'workshop new-lesson: unexpected argument b'],
+    ] as const;
+    const runs = await Promise.all(cases.map(([args]) => runCli([...args], cleanEnv())));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i] ?? [[], ''];
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr, args.join(' ')).toContain(message);
+      expect(run.stderr, args.join(' ')).toMatch(/^Usage: workshop /m);
+    });
+  });
+
   it('prints the help of each command', async () => {
-    const commands = ['stack', 'lesson', 'check', 'doctor', 'start', 'test-services'];
+    const commands = ['stack', 'lesson', 'check', 'doctor', 'start', 'new-lesson', 'test-services'];
     const runs = await Promise.all(
       commands.map((command) => runCli([command, '--help'], cleanEnv())),
     );

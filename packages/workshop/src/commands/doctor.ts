@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
 import { loadContext, UserError, type WorkshopContext } from '../context.ts';
 import { findRunningStack, localPortsNeeded, redact } from '../local-stack.ts';
 import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
@@ -179,10 +180,7 @@ async function checkPort(
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length > 0) {
-    console.error(`workshop doctor takes no arguments (got ${args.join(' ')}).\n\n${help}`);
-    return 1;
-  }
+  parseCommandArgs(args, { command: 'workshop doctor', help });
   const root = findRepoRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     engines?: Record<string, string>;

@@ -3,8 +3,8 @@
 // README's table) finds it with no other edit. CONTRIBUTING.md says what to fill in next.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { addLessonRow, LESSON_FOLDER, lessonLabel } from '@workshop/course';
+import { parseCommandArgs } from '../args.ts';
 import { runForeground } from '../child-process.ts';
 import { UserError } from '../context.ts';
 import { findRepoRoot, listLessons } from '../workspace.ts';
@@ -23,13 +23,14 @@ Options:
   --skip-install    do not run pnpm install afterwards`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
+  const { values, positionals } = parseCommandArgs(args, {
+    command: 'workshop new-lesson',
+    help,
     options: { title: { type: 'string' }, 'skip-install': { type: 'boolean' } },
-    allowPositionals: true,
+    positionals: 1,
   });
-  const [slug, extra] = positionals;
-  if (!slug || extra !== undefined) {
+  const [slug] = positionals;
+  if (!slug) {
     throw new UserError(
       `Give the new lesson's slug, e.g. pnpm new-lesson beyond-strings.\n\n${help}`,
     );

@@ -1,3 +1,4 @@
+import { parseCommandArgs } from '../args.ts';
 import { type LoadedStack, openStack, waitForStopSignal } from '../stack-session.ts';
 
 export const help = `Usage: workshop stack   (pnpm stack)
@@ -10,10 +11,7 @@ Data is kept in .data/ (WORKSHOP_DATA_DIR overrides it), so articles and keys su
 Environment: WORKSHOP_POSTGRES_PORT, WORKSHOP_REST_PORT, WORKSHOP_RESP_PORT override the ports.`;
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length > 0) {
-    console.error(`workshop stack takes no arguments (got ${args.join(' ')}).\n\n${help}`);
-    return 1;
-  }
+  parseCommandArgs(args, { command: 'workshop stack', help });
   // Listen for Ctrl-C from the start: one pressed during a (first, slow) start stops it cleanly.
   const stopSignal = waitForStopSignal();
   const stack: LoadedStack = await openStack();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
 import { openStack, waitForStopSignal } from '../stack-session.ts';
 
 export const help = `Usage: workshop start   (pnpm start)
@@ -18,10 +19,7 @@ function siteStartScript(root: string): string | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length > 0) {
-    console.error(`workshop start takes no arguments (got ${args.join(' ')}).\n\n${help}`);
-    return 1;
-  }
+  parseCommandArgs(args, { command: 'workshop start', help });
   const stopped = waitForStopSignal(); // from the start: Ctrl-C during a slow first start too
   const stack = await openStack();
   const { root } = stack.context;

@@ -1,13 +1,12 @@
 // The learner's src/ against the lesson's solution: a unified diff per file, read-only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { styleText } from 'node:util';
 import { withoutMarkers } from '@workshop/course';
 import { createTwoFilesPatch } from 'diff';
 import { listFiles } from './layout.ts';
 
-const COLOURS = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', bold: '\x1b[1m' };
-const RESET = '\x1b[0m';
-
+/** NO_COLOR wins, then FORCE_COLOR, else colours only for a terminal. */
 export function useColour(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
   if (env.NO_COLOR) return false;
   if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
@@ -56,4 +55,7 @@ function colourise(text: string): string {
     .join('\n');
 }
 
-const paint = (colour: keyof typeof COLOURS, line: string) => `${COLOURS[colour]}${line}${RESET}`;
+// useColour() has decided already, so styleText only paints (Node 22.13+ would otherwise check
+// the stream again; Node 20 always paints).
+const paint = (format: 'bold' | 'cyan' | 'red' | 'green', line: string) =>
+  styleText(format, line, { validateStream: false });

@@ -3,6 +3,7 @@
 // here ever deletes or overwrites the learner's code: an old playground is moved to a backup.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
 import { runApp, WEB_ENTRY } from '../commands/lesson.ts';
 import { UserError } from '../context.ts';
 import { checkPlayground } from './check.ts';
@@ -21,6 +22,7 @@ import {
   writeRunnable,
 } from './layout.ts';
 import { readProgress, updateProgress } from './state.ts';
+import { typecheckExercises } from './typecheck.ts';
 import { verify } from './verify.ts';
 import { watchPlayground } from './watch.ts';
 
@@ -38,7 +40,8 @@ Practice mode: write each lesson's feature yourself in playground/, then check i
   diff            your playground/src/ against the lesson's solution (read-only)
   solution        write the solution to playground-solution/<lesson>/ (never over your work)
   progress        which lessons' checks passed, and when
-  verify          for CI: every starting state must fail its checkpoints, every solution pass`;
+  verify          for CI: every starting state must fail its checkpoints, every solution pass
+  typecheck       for CI: every starting state must type-check`;
 
 export async function runPractice(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -46,10 +49,18 @@ export async function runPractice(args: string[]): Promise<number> {
     console.log(help);
     return sub === undefined ? 1 : 0;
   }
+  // `run` and `check` pass what follows on (to the app, to vitest); the others take only their
+  // own options, and say so for anything else.
+  const own = (options: Parameters<typeof parseCommandArgs>[1]['options'] = {}, positionals = 0) =>
+    parseCommandArgs(rest, { command: `workshop practice ${sub}`, help, options, positionals });
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(help);
+    return 0;
+  }
   const practice = practiceContext();
   switch (sub) {
     case 'start':
-      return start(practice, rest[0]);
+      return start(practice, own({}, 1).positionals[0]);
     case 'run':
       currentLesson(practice); // a clear message when there is no playground yet
       if (rest.includes('--web')) {
@@ -59,18 +70,28 @@ export async function runPractice(args: string[]): Promise<number> {
       return runApp(practice.root, practice.playground, rest);
     case 'check':
       return check(practice, rest);
-    case 'watch':
-      return watchPlayground(practice, currentLesson(practice), { poll: rest.includes('--poll') });
+    case 'watch': {
+      const { values } = own({ poll: { type: 'boolean' } });
+      return watchPlayground(practice, currentLesson(practice), { poll: values.poll === true });
+    }
     case 'hint':
+      own();
       return hint(practice);
     case 'diff':
+      own();
       return diff(practice);
     case 'solution':
+      own();
       return solution(practice);
     case 'progress':
+      own();
       return progress(practice);
     case 'verify':
+      own();
       return verify(practice);
+    case 'typecheck':
+      own();
+      return typecheckExercises(practice);
     default:
       throw new UserError(`Unknown practice subcommand "${sub}".\n\n${help}`);
   }

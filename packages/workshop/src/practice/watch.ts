@@ -1,30 +1,16 @@
-// `practice watch`: the check again on every save. fs.watch by default; `--poll` compares the
-// files' size and mtime every second instead, for WSL, network drives and editors whose saves
-// fs.watch misses. Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits.
-import { type FSWatcher, statSync, watch } from 'node:fs';
+// `practice watch`: the check again on every save, through chokidar (the file system's events;
+// with `--poll`, its polling mode, for WSL, network drives and editors whose saves the events
+// miss). Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits.
 import { join } from 'node:path';
+import { watch } from 'chokidar';
 import type { Lesson } from '../workspace.ts';
 import { checkPlayground } from './check.ts';
-import { listFiles, type Practice } from './layout.ts';
+import type { Practice } from './layout.ts';
 
 export interface WatchOptions {
   poll: boolean;
   /** ms between polls (tests use less). */
   pollInterval?: number;
-}
-
-/** size:mtime of every file under src/: any save changes it. */
-function signature(dir: string): string {
-  return listFiles(dir)
-    .map((file) => {
-      try {
-        const stat = statSync(join(dir, file));
-        return `${file}:${stat.size}:${stat.mtimeMs}`;
-      } catch {
-        return `${file}:gone`; // removed between the listing and the stat
-      }
-    })
-    .join('\n');
 }
 
 export async function watchPlayground(
@@ -66,24 +52,17 @@ export async function watchPlayground(
     debounce = setTimeout(() => void run(), 150);
   };
 
-  let watcher: FSWatcher | undefined;
-  let poller: NodeJS.Timeout | undefined;
-  if (options.poll) {
-    let last = signature(src);
-    poller = setInterval(() => {
-      const now = signature(src);
-      if (now !== last) {
-        last = now;
-        changed();
-      }
-    }, options.pollInterval ?? 1000);
-  } else {
-    watcher = watch(src, { recursive: true }, changed);
-    watcher.on('error', (error) => {
-      console.error(`Watching files failed (${error.message}). Try: pnpm practice watch --poll`);
-      stop(1);
-    });
-  }
+  const watcher = watch(src, {
+    ignoreInitial: true,
+    usePolling: options.poll,
+    interval: options.pollInterval ?? 1000,
+  });
+  watcher.on('all', changed);
+  watcher.on('error', (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`Watching files failed (${message}). Try: pnpm practice watch --poll`);
+    stop(1);
+  });
 
   const stdin = process.stdin;
   // Raw mode (a terminal) sends each key as it is pressed; a pipe sends whole lines.
@@ -102,8 +81,7 @@ export async function watchPlayground(
     if (stopped) return;
     stopped = true;
     clearTimeout(debounce);
-    clearInterval(poller);
-    watcher?.close();
+    void watcher.close();
     abort.abort(); // a check still running stops with us
     stdin.off('data', onKey);
     if (stdin.isTTY) stdin.setRawMode(false);

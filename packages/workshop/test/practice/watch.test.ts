@@ -1,4 +1,4 @@
-// Practice mode through the real CLI: watch mode, with fs.watch and with polling.
+// Practice mode through the real CLI: watch mode (chokidar), on file system events and polling.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('watch --poll', () => {
   }, 300_000);
 });
 
-describe('watch (fs.watch)', () => {
+describe('watch (file system events)', () => {
   it('checks again when a file under src/ is saved', async () => {
     const box = sandbox();
     await box.practice('start', '1');
