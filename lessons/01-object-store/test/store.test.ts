@@ -133,6 +133,10 @@ describe('INCR', () => {
   it('keeps the expiry of the key it increments', async () => {
     const store = createObjectStore();
     await store.set('hits', '1', { ex: 60 });
+    expect(
+      await store.ttl('hits'),
+      'right after SET ... EX 60 the TTL must be 60: EX counts seconds, and expiresAt is in ms (now() + ex * 1000)',
+    ).toBe(60);
     await store.incr('hits');
     expect(
       await store.ttl('hits'),
@@ -167,6 +171,21 @@ describe('expiry: SET ... EX, EXPIRE, TTL', () => {
     ).toBeNull();
     expect(await store.exists('session'), 'an expired key does not EXIST').toBe(0);
     expect(await store.ttl('session'), 'an expired key is missing: TTL -2').toBe(-2);
+  });
+
+  it('keeps a key through its exact expiry millisecond, as Redis does', async () => {
+    const store = createObjectStore();
+    await store.set('k', 'v', { ex: 10 });
+    vi.advanceTimersByTime(10_000); // now() === expiresAt
+    expect(
+      await store.get('k'),
+      'at exactly its expiry time the key must still be there: Redis expires a key when now > expiresAt (use >, not >=)',
+    ).toBe('v');
+    vi.advanceTimersByTime(1);
+    expect(
+      await store.get('k'),
+      'one millisecond after its expiry time the key is gone',
+    ).toBeNull();
   });
 
   it('rounds the TTL to the nearest second, as Redis does', async () => {

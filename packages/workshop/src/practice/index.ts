@@ -9,6 +9,7 @@ import { UserError } from '../context.ts';
 import { checkPlayground } from './check.ts';
 import { diffTrees, useColour } from './diff.ts';
 import { readHints } from './hints.ts';
+import { runMutations } from './mutations.ts';
 import {
   backup,
   copySource,
@@ -41,7 +42,10 @@ Practice mode: write each lesson's feature yourself in playground/, then check i
   solution        write the solution to playground-solution/<lesson>/ (never over your work)
   progress        which lessons' checks passed, and when
   verify          for CI: every starting state must fail its checkpoints, every solution pass
-  typecheck       for CI: every starting state must type-check`;
+  typecheck       for CI: every starting state must type-check
+  mutations [<n>|<name>...]
+                  for CI: every recorded mistake (exercise/mutations/*.patch) must fail
+                  its checkpoints with the message that names it`;
 
 export async function runPractice(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -92,6 +96,8 @@ export async function runPractice(args: string[]): Promise<number> {
     case 'typecheck':
       own();
       return typecheckExercises(practice);
+    case 'mutations':
+      return runMutations(practice, own({}, Number.POSITIVE_INFINITY).positionals);
     default:
       throw new UserError(`Unknown practice subcommand "${sub}".\n\n${help}`);
   }
