@@ -6,8 +6,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
+import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKvServer } from '../../src/server.ts';
 import { type Running, startEngine, startForwarding } from '../servers.ts';
 import { adapters, type Connection } from './adapters.ts';
 import { scenarios } from './scenarios.ts';
@@ -32,6 +34,19 @@ const targets: Target[] = [
   },
 ];
 if (servicesRequested()) {
+  // Forwarding to Valkey 8 as well: its RESP3 (doubles printed shortest-first) must pass through.
+  targets.push({
+    name: 'forwarding to Valkey',
+    start: async () => {
+      const url = new URL(serviceUrls().valkey);
+      url.pathname = `/${MATRIX_DB}`;
+      const admin = new Valkey(url.toString());
+      await admin.flushdb();
+      admin.disconnect();
+      const server = await startKvServer({ restPort: 0, respPort: 0, forwardTo: url.toString() });
+      return { url: server.respUrl as string, close: () => server.close() };
+    },
+  });
   targets.push({
     name: 'real Redis',
     start: async () => {
