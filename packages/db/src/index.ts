@@ -48,4 +48,4 @@ export {
 export { createPool } from './pool.ts';
 export { exitOnFatalError, isProcessAlive } from './process.ts';
 export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, SEED_TAGS, seed } from './schema.ts';
-export { allTags, getTags, setTags, slugsTaggedAll } from './tags.ts';
+export { allTags, getTags, setTags, slugsTaggedAll, type TagChanges } from './tags.ts';

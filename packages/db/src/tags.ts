@@ -9,15 +9,25 @@ export async function getTags(pool: pg.Pool, slug: string): Promise<string[]> {
   return rows.map((row) => row.tag);
 }
 
+export interface TagChanges {
+  added: string[];
+  removed: string[];
+  /** The article's tags after the change, sorted. */
+  tags: string[];
+}
+
 /**
- * Replaces an article's tags, in one transaction, and answers what changed, so a cache of the
- * tags can apply the same change. Answers null when the article does not exist.
+ * Replaces an article's tags, in one transaction, and answers what changed, so a copy of the
+ * tags elsewhere can apply the same change. Answers null when the article does not exist.
+ * `beforeCommit` runs while the transaction still holds the article's row lock: two writers to
+ * one article run it in the same order as they change Postgres. If it throws, nothing changes.
  */
 export async function setTags(
   pool: pg.Pool,
   slug: string,
   tags: readonly string[],
-): Promise<{ added: string[]; removed: string[] } | null> {
+  options: { beforeCommit?(changes: TagChanges): Promise<void> } = {},
+): Promise<TagChanges | null> {
   const wanted = [...new Set(tags)];
   const client = await pool.connect();
   try {
@@ -38,11 +48,14 @@ export async function setTags(
        ON CONFLICT DO NOTHING RETURNING tag`,
       [slug, wanted],
     );
-    await client.query('COMMIT');
-    return {
+    const changes: TagChanges = {
       added: added.rows.map((row) => row.tag).sort(),
       removed: removed.rows.map((row) => row.tag).sort(),
+      tags: wanted.sort(),
     };
+    await options.beforeCommit?.(changes);
+    await client.query('COMMIT');
+    return changes;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -25,11 +25,27 @@ describe('article tags', () => {
   it('setTags replaces them and answers what changed', async () => {
     const slug = `tags-${process.pid}`;
     await createArticle(stack.pool, { slug, title: 't', body: 'b', author: 'a' });
-    expect(await setTags(stack.pool, slug, ['x', 'y'])).toEqual({ added: ['x', 'y'], removed: [] });
-    expect(await setTags(stack.pool, slug, ['y', 'z', 'z'])).toEqual({
+    expect(await setTags(stack.pool, slug, ['x', 'y'])).toEqual({
+      added: ['x', 'y'],
+      removed: [],
+      tags: ['x', 'y'],
+    });
+    expect(await setTags(stack.pool, slug, ['z', 'y', 'z'])).toEqual({
       added: ['z'],
       removed: ['x'],
+      tags: ['y', 'z'],
     });
+    await expect(
+      setTags(stack.pool, slug, ['w'], {
+        beforeCommit: async () => {
+          throw new Error('store down');
+        },
+      }),
+    ).rejects.toThrow('store down');
+    expect(await getTags(stack.pool, slug), 'a failed beforeCommit changes nothing').toEqual([
+      'y',
+      'z',
+    ]);
     expect(await getTags(stack.pool, slug)).toEqual(['y', 'z']);
     expect(await slugsTaggedAll(stack.pool, ['y', 'z'])).toEqual([slug]);
     expect(await setTags(stack.pool, 'no-such-article', ['x'])).toBeNull();
