@@ -3,7 +3,6 @@
 import { lessonsDir as courseLessonsDir, findRepoRoot as findCourseRoot } from '@workshop/course';
 
 export {
-  type Lesson,
   lessonLabel,
   lessonOfReadme,
   listLessons,
