@@ -12,11 +12,15 @@ function tieToEvenDown(all: string, keep: number): boolean {
 /** x (finite, >= 0) rounded to `p` significant digits: the digits and the decimal exponent. */
 function roundSignificant(x: number, p: number): { digits: string; exp: number } {
   if (x === 0) return { digits: '0'.repeat(p), exp: 0 };
+  const [m2, e2] = x.toExponential(p - 1).split('e') as [string, string];
+  // An exact tie shows as a 5 in the next digit; only then is the exact expansion needed.
+  if (!x.toExponential(p).split('e')[0]!.endsWith('5')) {
+    return { digits: m2.replace('.', ''), exp: Number(e2) };
+  }
   const exact = x.toExponential(100);
   const [m, e] = exact.split('e') as [string, string];
   const all = m.replace('.', '');
   if (tieToEvenDown(all, p)) return { digits: all.slice(0, p), exp: Number(e) };
-  const [m2, e2] = x.toExponential(p - 1).split('e') as [string, string];
   return { digits: m2.replace('.', ''), exp: Number(e2) };
 }
 
@@ -27,6 +31,8 @@ function fixed(x: number, q: number): string {
     const whole = BigInt(x).toString();
     return q > 0 ? `${whole}.${'0'.repeat(q)}` : whole;
   }
+  const rounded = x.toFixed(q);
+  if (!x.toFixed(q + 1).endsWith('5')) return rounded;
   const exact = x.toFixed(100);
   const [int, frac] = exact.split('.') as [string, string];
   const digits = int + frac;
@@ -34,7 +40,7 @@ function fixed(x: number, q: number): string {
     const kept = frac.slice(0, q);
     return q > 0 ? `${int}.${kept}` : int;
   }
-  return x.toFixed(q);
+  return rounded;
 }
 
 function exponential(x: number, prec: number, upper: boolean): string {
@@ -46,6 +52,11 @@ function exponential(x: number, prec: number, upper: boolean): string {
 
 /** One printf conversion of a number: `flags` from [-+ #0], width, precision (-1 = default). */
 export function cformat(n: number, conv: string, flags = '', width = 0, precision = -1): string {
+  // The common case, an integer with no more digits than %g keeps: its own digits.
+  if ((conv === 'g' || conv === 'G') && flags === '' && width === 0 && Number.isInteger(n)) {
+    const p = precision < 0 ? 6 : precision === 0 ? 1 : precision;
+    if (Math.abs(n) < 10 ** p && !Object.is(n, -0)) return String(n);
+  }
   const upper = conv === 'E' || conv === 'G' || conv === 'F';
   const negative = n < 0 || Object.is(n, -0) || (Number.isNaN(n) && conv !== '');
   let body: string;
