@@ -202,6 +202,18 @@ describe('hash-field expiry', () => {
     expect(run('HPEXPIRETIME', 'src', 'FIELDS', '1', 'a')).toEqual([`:${far}`]);
   });
 
+  it('the active expiry follows a copied and a renamed hash', () => {
+    const { run, clock, engine } = engineFixture();
+    run('HSET', 'h', 'a', '1');
+    run('HPEXPIRE', 'h', '100', 'FIELDS', '1', 'a');
+    run('COPY', 'h', 'copy');
+    run('RENAME', 'h', 'renamed');
+    clock.now += 100;
+    engine.expiryCycle(); // notices the rename, deletes the copy
+    engine.expiryCycle(); // finds the renamed hash
+    expect(run('DBSIZE')).toBe(':0');
+  });
+
   it('a snapshot keeps field TTLs; the active expiry finds hashes loaded from it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kv-hfe-'));
     try {

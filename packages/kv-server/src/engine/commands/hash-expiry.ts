@@ -7,9 +7,9 @@
 // The TTLs live in `HashValue.fieldExpires` (hashes.ts). Expired fields go away lazily (every
 // hash command looks the hash up through `lookupHash`, which drops them and deletes a hash left
 // empty) and actively: each database keeps a registry of the hashes given a field TTL, and the
-// engine's background expiry cycle (hooked in by createEngine) sweeps them. A hash renamed or
-// copied after it got its TTLs, or loaded from a snapshot, is found by a one-time scan of the
-// keyspace when the first cycle runs, or lazily on access.
+// engine's background expiry cycle (hooked in by createEngine) sweeps them. Hashes loaded from a
+// snapshot are found by a scan of the keyspace on the first cycle, a renamed one by a new scan
+// once the cycle notices it moved; COPY registers its copy.
 
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
@@ -47,7 +47,8 @@ function register(db: Database, key: string, hash: HashValue): void {
  */
 export function activeExpireHashFields(engine: Engine): number {
   if (!scanned.has(engine)) {
-    // Once per engine: find hashes that got their TTLs elsewhere (snapshot, RENAME, COPY).
+    // Once per engine, and again after a hash with TTLs moved (RENAME, MOVE, SWAPDB): find the
+    // hashes that got their TTLs elsewhere (a snapshot, RESTORE, a rename).
     scanned.add(engine);
     for (const db of engine.databases) {
       for (const [key, value] of db.entries()) {
@@ -63,9 +64,14 @@ export function activeExpireHashFields(engine: Engine): number {
     if (registry === undefined || registry.size === 0) continue;
     const now = db.now();
     for (const [key, hash] of registry) {
-      // A hash renamed or replaced since: forget it here (lazy expiry still covers it).
-      if (db.lookup(key) !== hash || (hash.fieldExpires?.size ?? 0) === 0) {
+      if ((hash.fieldExpires?.size ?? 0) === 0) {
         registry.delete(key);
+        continue;
+      }
+      if (db.peek(key) !== hash) {
+        // Renamed or moved: look for it (and any other such hash) on the next run.
+        registry.delete(key);
+        if (hash.size > 0) scanned.delete(engine);
         continue;
       }
       const n = hash.expireFields(now);
@@ -78,6 +84,11 @@ export function activeExpireHashFields(engine: Engine): number {
     }
   }
   return expired;
+}
+
+/** Lets the active expiry see a hash that got field TTLs outside these commands (COPY). */
+export function trackFieldExpiry(db: Database, key: string, value: unknown): void {
+  if (value instanceof HashValue && (value.fieldExpires?.size ?? 0) > 0) register(db, key, value);
 }
 
 // ---------------------------------------------------------------------------------------------

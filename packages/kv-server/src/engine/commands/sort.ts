@@ -12,6 +12,7 @@ import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine
 import { parseInt64, parseInteger, parseStrtod } from '../parse.ts';
 import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
+import { trackFieldExpiry } from './hash-expiry.ts';
 import type { HashValue } from './hashes.ts';
 import { ListValue } from './lists.ts';
 import type { SetValue } from './sets.ts';
@@ -360,8 +361,10 @@ function copy(ctx: CommandContext, argv: Buffer[]): Reply {
     if (!replace) return 0;
     dst.delete(newkey);
   }
-  dst.set(newkey, cloneValue(value));
+  const copied = cloneValue(value);
+  dst.set(newkey, copied);
   if (expiresAt !== undefined) dst.setExpire(newkey, expiresAt, false);
+  trackFieldExpiry(dst, newkey, copied);
   return 1;
 }
 
