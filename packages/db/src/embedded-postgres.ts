@@ -33,6 +33,17 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
+/** The port is taken; `port` says which, for callers that word it their own way. */
+export class PostgresPortInUseError extends Error {
+  override name = 'PostgresPortInUseError';
+  constructor(readonly port: number) {
+    super(
+      `Port ${port} is in use: another local stack may be running (stop it with Ctrl-C, or use it), ` +
+        `or set DATABASE_URL in .env to use another Postgres.`,
+    );
+  }
+}
+
 /** The data folder is in use by another live process. */
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
@@ -173,12 +184,8 @@ async function openDataDir(dataDir: string, progress: (m: string) => void): Prom
 }
 
 function portError(error: unknown, port: number): Error {
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return new Error(
-      `Port ${port} is in use: another local stack may be running (stop it with Ctrl-C, or use it), ` +
-        `or set DATABASE_URL in .env to use another Postgres.`,
-    );
-  }
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    return new PostgresPortInUseError(port);
   return error as Error;
 }
 

@@ -36,6 +36,7 @@ export {
   DEFAULT_DATA_DIR,
   type EmbeddedPostgres,
   type EmbeddedPostgresOptions,
+  PostgresPortInUseError,
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
 export {

@@ -182,19 +182,26 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
     };
   } catch (error) {
     await closeAll();
-    throw translatePortError(error, chosen);
+    throw await translatePortError(error, chosen);
   }
 }
 
 /** A port taken between our check and the listen (a race) still gets the one-line message. */
-function translatePortError(error: unknown, ports: Record<ServiceKey, number>): unknown {
-  const message = error instanceof Error ? error.message : '';
-  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' && !/in use/i.test(message)) {
-    return error;
-  }
-  const port = (error as { port?: number }).port ?? Number(/Port (\d+)/i.exec(message)?.[1]);
+async function translatePortError(
+  error: unknown,
+  ports: Record<ServiceKey, number>,
+): Promise<unknown> {
+  // The errors are typed: the port comes from them, never from parsing a message.
+  const [{ PostgresPortInUseError }, { PortInUseError: KvPortInUseError }] = await Promise.all([
+    import('@workshop/db'),
+    import('@workshop/kv-server'),
+  ]);
+  const port =
+    error instanceof PostgresPortInUseError || error instanceof KvPortInUseError
+      ? error.port
+      : undefined;
   const key = (['postgres', 'rest', 'resp'] as const).find((k) => ports[k] === port);
-  return key ? new PortInUseError(key, port) : error;
+  return key && port !== undefined ? new PortInUseError(key, port) : error;
 }
 
 /**
