@@ -3,7 +3,7 @@
 // random sequences. Replay a random one with DIFF_SEED=<seed>.
 
 import { expect, it } from 'vitest';
-import { randomSequence, scanUnordered } from './generators-shared.ts';
+import { int, pick, randomSequence, scanUnordered, seededRng } from './generators-shared.ts';
 import {
   pendingClose,
   randomStreamCommand,
@@ -477,6 +477,52 @@ describeDifferential('differential: streams', () => {
     }
     return diff.expectSame(steps);
   });
+
+  it('random node boundaries: field sizes, numbers, XDEL and ~ trims (seeded)', async () => {
+    const fresh = Number(process.env.DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    for (const seed of [11, 12, fresh]) {
+      const rng = seededRng(seed);
+      const steps: Step[] = [];
+      const names = ['f', 'field', 'a', 'b', 'longer-field-name'];
+      let ms = 1;
+      for (let i = 0; i < 700; i++) {
+        const r = rng();
+        if (r < 0.8) {
+          ms += int(rng, 0, 3) === 0 ? int(rng, 1, 5_000_000) : 1;
+          const fields: string[] = [];
+          const n = int(rng, 1, 4);
+          for (let f = 0; f < n; f++) {
+            const kind = rng();
+            const value =
+              kind < 0.3
+                ? String(int(rng, -100000, 100000) * (rng() < 0.2 ? 100000 : 1))
+                : 'v'.repeat(int(rng, 0, rng() < 0.1 ? 5000 : 120));
+            fields.push(pick(rng, names), value);
+          }
+          steps.push({ cmd: ['XADD', 's', `${ms}-${int(rng, 0, 3)}`, ...fields] });
+        } else if (r < 0.9) {
+          steps.push({ cmd: ['XDEL', 's', `${int(rng, 1, ms)}-${int(rng, 0, 3)}`] });
+        } else if (r < 0.97) {
+          const limit = rng() < 0.3 ? ['LIMIT', String(int(rng, 0, 300))] : [];
+          steps.push(
+            rng() < 0.5
+              ? { cmd: ['XTRIM', 's', 'MAXLEN', '~', String(int(rng, 0, 400)), ...limit] }
+              : { cmd: ['XTRIM', 's', 'MINID', '~', String(int(rng, 1, ms)), ...limit] },
+          );
+        } else {
+          steps.push({ cmd: ['XINFO', 'STREAM', 's'] });
+        }
+      }
+      steps.push({ cmd: ['XINFO', 'STREAM', 's'] }, { cmd: ['XRANGE', 's', '-', '+'] });
+      try {
+        await diff.expectSame(steps);
+      } catch (error) {
+        throw new Error(`seed ${seed}: ${(error as Error).message}`);
+      }
+      await diff.redis.call('FLUSHDB');
+      diff.engine.execute(diff.session(), [Buffer.from('FLUSHDB')]);
+    }
+  }, 60_000);
 
   it('random stream command sequences (fixed seeds and one fresh seed)', async () => {
     const fresh = Number(process.env.DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
