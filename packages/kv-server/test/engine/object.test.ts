@@ -48,4 +48,18 @@ describe('OBJECT', () => {
       /^-ERR An LFU maxmemory policy is not selected/,
     );
   });
+
+  it('FREQ under an LFU policy (and IDLETIME refuses then)', () => {
+    const { run } = engineFixture();
+    expect(run('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu')).toBe('+OK');
+    run('SET', 's', 'v');
+    for (let i = 0; i < 20; i++) run('GET', 's');
+    const freq = Number(String(run('OBJECT', 'FREQ', 's')).slice(1));
+    // LFU_INIT_VAL is 5; twenty reads raise the logarithmic counter a little, never by 20.
+    expect(freq).toBeGreaterThanOrEqual(5);
+    expect(freq).toBeLessThan(25);
+    expect(String(run('OBJECT', 'IDLETIME', 's'))).toMatch(
+      /^-ERR An LFU maxmemory policy is selected, idle time not tracked/,
+    );
+  });
 });
