@@ -271,6 +271,11 @@ export class PubSubHub {
     return this.monitors.size;
   }
 
+  /** Whether anyone monitors (the cheap check before building a line). */
+  get monitoring(): boolean {
+    return this.monitors.size > 0;
+  }
+
   /** Shows one command to every MONITOR, in Redis's line format. */
   feedMonitors(db: number, source: string, argv: Buffer[]): void {
     if (this.monitors.size === 0) return;

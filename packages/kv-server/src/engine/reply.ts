@@ -95,6 +95,12 @@ export function toResp2(reply: Reply): Reply {
   return reply;
 }
 
+/**
+ * A command that answers nothing at all (MONITOR sent again by a monitor, as in Redis; a
+ * forwarding connection in relay mode): the RESP surface writes nothing for it.
+ */
+export const NO_REPLY: SimpleString = new SimpleString('kv-server: no reply');
+
 export const OK = new SimpleString('OK');
 export const QUEUED = new SimpleString('QUEUED');
 

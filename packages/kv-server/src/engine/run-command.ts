@@ -6,7 +6,7 @@ import { blockingOf } from './blocking.ts';
 import { redisMetadata } from './command-docs.ts';
 import type { Engine, Session } from './engine.ts';
 import { pubsubOf } from './pubsub.ts';
-import { bulk, err, type Reply } from './reply.ts';
+import { bulk, err, QUEUED, type Reply } from './reply.ts';
 import { scriptCommand } from './scripting/scripting.ts';
 
 /** What a RESP2 connection with subscriptions may still send. */
@@ -62,11 +62,35 @@ export function runCommand(
     }
   }
 
-  hub.feedMonitors(session.dbIndex, options.source ?? session.client?.addr ?? 'rest', argv);
+  // MONITOR sees a command once it ran, as Redis feeds monitors after call(): a queued command
+  // at EXEC (not when queued), the EXEC after them, SELECT with its new database.
+  const source = options.source ?? session.client?.addr ?? 'rest';
+  const queued = name === 'exec' && session.inMulti ? [...session.queue] : undefined;
+  const monitor = (reply: Reply) => {
+    if (!hub.monitoring) return;
+    if (reply === QUEUED) return;
+    if (queued !== undefined && Array.isArray(reply)) {
+      for (const command of queued) hub.feedMonitors(session.dbIndex, source, command);
+    }
+    hub.feedMonitors(session.dbIndex, source, argv);
+  };
   // Scripting: BUSY while a slow script runs; EVAL may finish asynchronously past the threshold.
   const scripted = scriptCommand(engine, session, argv);
-  if (scripted instanceof Promise) return scripted.finally(() => blocking.serveReady());
+  if (scripted instanceof Promise) {
+    return scripted.then(
+      (reply) => {
+        monitor(reply);
+        blocking.serveReady();
+        return reply;
+      },
+      (error: unknown) => {
+        blocking.serveReady();
+        throw error;
+      },
+    );
+  }
   if (scripted !== undefined) {
+    monitor(scripted);
     blocking.serveReady();
     return scripted;
   }
@@ -78,6 +102,7 @@ export function runCommand(
   } finally {
     pending = blocking.takePending(session);
   }
+  monitor(reply);
   // Clients unblocked by what this command (or EXEC, or a script) wrote: served now, after it.
   blocking.serveReady();
   if (pending !== undefined) return blocking.wait(session, pending, options.maxBlockMs ?? 0);

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientInfo } from '../engine/clients.ts';
-import { ErrorReply, MapReply, OK, type Reply, SimpleString } from '../engine/reply.ts';
+import { ErrorReply, MapReply, NO_REPLY, OK, type Reply } from '../engine/reply.ts';
 import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
 import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
 import {
@@ -22,7 +22,7 @@ import {
  * What a handler returns for a command it answered some other way (a forwarding connection in
  * pub/sub relay mode writes the backend's replies through ClientInfo.push): nothing is written.
  */
-export const NO_REPLY: Reply = new SimpleString('kv-server: no reply');
+export { NO_REPLY };
 
 /** Runs the commands of one connection. */
 export interface RespConnectionHandler {
@@ -168,6 +168,16 @@ export function createRespServer(options: RespServerOptions): Server {
       if (name === 'quit') {
         ending = true;
         return OK;
+      }
+      // RESET: back to RESP2 and, with a password, to unauthenticated (Redis 6.2+); the handler
+      // resets the rest (MULTI, WATCH, pub/sub, MONITOR, the database ...) and answers +RESET.
+      if (name === 'reset' && argv.length === 1) {
+        setProtocol(2);
+        if (password !== undefined) {
+          authenticated = false;
+          decoder.limits = UNAUTHENTICATED_RESP_LIMITS;
+        }
+        return executeSafely(argv);
       }
       if (!authenticated) return NOAUTH;
       return undefined;

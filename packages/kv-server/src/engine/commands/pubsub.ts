@@ -5,7 +5,19 @@
 import { blockingOf } from '../blocking.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { pubsubOf, type Subscriber } from '../pubsub.ts';
-import { bulk, cText, fail, latin1, OK, PushReply, type Reply, SimpleString } from '../reply.ts';
+import {
+  bulk,
+  cText,
+  fail,
+  latin1,
+  NO_REPLY,
+  OK,
+  PushReply,
+  type Reply,
+  SimpleString,
+} from '../reply.ts';
+import { leaveSession } from '../run-command.ts';
+import { trackingOf } from '../tracking.ts';
 
 type Kind = 'channel' | 'pattern' | 'shard';
 
@@ -132,6 +144,29 @@ export const pubsubCommands: CommandSpec[] = [
   },
   { name: 'pubsub', arity: -2, handler: pubsub },
   {
+    // RESET (the RESP surface has already gone back to RESP2 and, with a password, logged out):
+    // everything a connection accumulated goes, as in Redis.
+    name: 'reset',
+    arity: 1,
+    transactionControl: true,
+    handler: ({ engine, session }) => {
+      engine.resetMulti(session);
+      engine.unwatchAll(session);
+      leaveSession(engine, session);
+      session.dbIndex = 0;
+      const client = session.client;
+      if (client !== undefined) {
+        client.db = 0;
+        if (client.tracking !== undefined) trackingOf(engine).disable(client);
+        client.replyMode = 'on';
+        client.noEvict = false;
+        client.noTouch = false;
+        client.extraFlags.delete('O');
+      }
+      return new SimpleString('RESET');
+    },
+  },
+  {
     name: 'monitor',
     arity: 1,
     handler: ({ engine, session }, argv) => {
@@ -147,9 +182,9 @@ export const pubsubCommands: CommandSpec[] = [
         // Bounded like a subscriber: a monitor that never reads is disconnected.
         if (hub.limits.hardBytes > 0 && client.outputBytes() > hub.limits.hardBytes) client.kill();
       });
-      // Already monitoring: Redis ignores the command, without a reply. The closest we can do
-      // with one reply per command is OK again.
-      if (started) client.extraFlags.add('O');
+      // Already monitoring: Redis ignores the command, without a reply.
+      if (!started) return NO_REPLY;
+      client.extraFlags.add('O');
       return OK;
     },
   },
