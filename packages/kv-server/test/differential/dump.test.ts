@@ -4,9 +4,11 @@
 
 import { expect, it } from 'vitest';
 import type { Reply } from '../../src/engine/reply.ts';
-import { describeDifferential, show, useDifferential } from './harness.ts';
+import { closeInteger, describeDifferential, show, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
+/** OBJECT IDLETIME is in seconds, read on two clocks. */
+const closeSeconds = closeInteger(1);
 
 const long = (n: number) => Array.from({ length: n }, (_, i) => `member-${i}-${'x'.repeat(i % 7)}`);
 
@@ -113,6 +115,7 @@ describeDifferential('differential: dump / restore', () => {
       ['RESTORE', 'e', '0', 'short'],
       ['RESTORE', 'e', '0', payload, 'IDLETIME', '-1'],
       ['RESTORE', 'e', '0', payload, 'IDLETIME', '10'],
+      { cmd: ['OBJECT', 'IDLETIME', 'e'], compare: closeSeconds },
       ['RESTORE', 'f', '0', payload, 'FREQ', '256'],
       ['RESTORE', 'f', '0', payload, 'FREQ', '5', 'IDLETIME', '5'],
       ['RESTORE', 'f', '0', payload, 'FOO'],

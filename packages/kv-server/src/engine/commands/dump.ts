@@ -23,6 +23,14 @@ import { HashValue } from './hashes.ts';
 import { ListValue } from './lists.ts';
 import { SetValue } from './sets.ts';
 import { ZSetValue } from './zsets.ts';
+import { StreamValue } from '../stream.ts';
+import {
+  readStream,
+  TYPE_STREAM_LISTPACKS,
+  TYPE_STREAM_LISTPACKS_2,
+  TYPE_STREAM_LISTPACKS_3,
+  writeStream,
+} from '../stream-rdb.ts';
 
 const RDB_VERSION = 10;
 /** The newest payload version RESTORE accepts (Redis 7.2's 11 adds only listpack sets). */
@@ -91,7 +99,7 @@ export function crc64(bytes: Uint8Array): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-class Writer {
+export class Writer {
   private readonly parts: Buffer[] = [];
 
   byte(b: number): void {
@@ -151,7 +159,7 @@ class Writer {
 }
 
 /** One listpack entry (lpEncode...), integers in their smallest integer form. */
-function listpackEntry(s: string): Buffer {
+export function listpackEntry(s: string): Buffer {
   let enc: Buffer;
   const n = s.length <= 20 ? parseInt64(s) : undefined;
   if (n !== undefined) {
@@ -210,7 +218,7 @@ function backlen(l: number): Buffer {
   ]);
 }
 
-function listpack(entries: Buffer[]): Buffer {
+export function listpack(entries: Buffer[]): Buffer {
   const body = Buffer.concat(entries);
   const header = Buffer.alloc(6);
   header.writeUInt32LE(6 + body.length + 1, 0);
@@ -316,6 +324,8 @@ function serialize(value: Value): Buffer {
         w.string(v);
       }
     }
+  } else if (value instanceof StreamValue) {
+    writeStream(w, value);
   } else {
     fail(`ERR DUMP of a ${value.typeName} value is not supported by this server`);
   }
@@ -328,13 +338,13 @@ function serialize(value: Value): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-class BadFormat extends Error {}
+export class BadFormat extends Error {}
 
-function need(ok: boolean): asserts ok {
+export function need(ok: boolean): asserts ok {
   if (!ok) throw new BadFormat();
 }
 
-class Reader {
+export class Reader {
   pos = 0;
   constructor(private readonly buf: Buffer) {}
 
@@ -425,7 +435,7 @@ function lzfDecompress(input: Buffer, outLen: number): Buffer {
 }
 
 /** The entries of a listpack blob, each as a latin1 string. */
-function readListpack(blob: Buffer): string[] {
+export function readListpack(blob: Buffer): string[] {
   need(blob.length >= 7);
   need(blob.readUInt32LE(0) === blob.length && blob[blob.length - 1] === 0xff);
   const out: string[] = [];
@@ -582,6 +592,12 @@ function deserialize(payload: Buffer): Value {
     const pairs: [string, string][] = [];
     for (let i = 0; i < entries.length; i += 2) pairs.push([entries[i]!, entries[i + 1]!]);
     value = new HashValue(pairs);
+  } else if (
+    type === TYPE_STREAM_LISTPACKS ||
+    type === TYPE_STREAM_LISTPACKS_2 ||
+    type === TYPE_STREAM_LISTPACKS_3
+  ) {
+    value = readStream(r, type);
   } else throw new BadFormat();
   need(r.remaining === 0);
   if (typeof value !== 'string') need(value.size > 0);
@@ -649,7 +665,10 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
   if (ttl !== 0n && ttl <= BigInt(now)) return OK;
   ctx.db.set(key, value);
   if (ttl !== 0n) ctx.db.setExpire(key, Number(ttl));
-  // IDLETIME / FREQ are checked as Redis does; the engine's access clock is not set from them.
+  // objectSetLRUOrLFU: IDLETIME sets the LRU clock back, FREQ the LFU counter (whichever the
+  // maxmemory-policy uses).
+  const access = ctx.engine.memory.restoredAccess(Number(idle), Number(freq));
+  if (access !== undefined) ctx.db.setAccess(key, access);
   return OK;
 }
 
