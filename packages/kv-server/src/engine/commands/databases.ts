@@ -1,6 +1,7 @@
 // The sixteen databases: SELECT MOVE SWAPDB FLUSHDB FLUSHALL. A session's database is its
 // `dbIndex`; every command runs on `engine.databases[session.dbIndex]`.
 
+import { forgetRawStrings } from '../encoding.ts';
 import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine.ts';
 import { parseInteger } from '../parse.ts';
 import { cText, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
@@ -36,6 +37,7 @@ function flushdb(ctx: CommandContext, argv: Buffer[]): Reply {
   ctx.db.flush();
   ctx.engine.cursors.clear();
   trackingOf(ctx.engine).flushed();
+  forgetRawStrings(ctx.engine);
   return OK;
 }
 
@@ -44,6 +46,7 @@ function flushall(ctx: CommandContext, argv: Buffer[]): Reply {
   for (const db of ctx.engine.databases) db.flush();
   ctx.engine.cursors.clear();
   trackingOf(ctx.engine).flushed();
+  forgetRawStrings(ctx.engine);
   return OK;
 }
 
@@ -74,6 +77,7 @@ function swapdb(ctx: CommandContext, argv: Buffer[]): Reply {
   const b = intArg(argv[2]!, 'ERR invalid second DB index');
   if (a < 0 || a >= DATABASE_COUNT || b < 0 || b >= DATABASE_COUNT) fail(OUT_OF_RANGE);
   ctx.engine.swapDatabases(a, b);
+  forgetRawStrings(ctx.engine);
   return OK;
 }
 

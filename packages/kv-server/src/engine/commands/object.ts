@@ -4,45 +4,15 @@
 // `listpack` until they pass 128 entries or a 64-byte field/member/value, then `hashtable` /
 // `skiplist` for good (the collections keep that one-way `compact` flag); a set is an `intset`
 // while all members are integers and there are at most 512, then `hashtable` for good.
-// Known difference: Redis turns a string into `raw` when APPEND or SETRANGE changes it in place;
-// here the encoding follows the current value.
+// A string APPEND or SETRANGE changed in place is `raw` whatever its length (encoding.ts).
 
-import type { Value } from '../database.ts';
+import { encodingOf, isLongString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { bulk, fail, latin1, type Reply, SimpleString } from '../reply.ts';
 
 /** Redis's OBJ_SHARED_INTEGERS: small integers are shared objects with this refcount. */
 const SHARED_INTEGERS = 10_000;
 const SHARED_REFCOUNT = 2147483647;
-const EMBSTR_MAX = 44;
-
-/** Redis's string2l: a canonical integer (no sign on 0, no leading zeros) within a long. */
-function isLongString(s: string): boolean {
-  if (s.length === 0 || s.length > 20) return false;
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s)) return false;
-  const n = BigInt(s);
-  return n >= -(2n ** 63n) && n < 2n ** 63n;
-}
-
-export function encodingOf(value: Value): string {
-  if (typeof value === 'string') {
-    if (isLongString(value)) return 'int';
-    return value.length <= EMBSTR_MAX ? 'embstr' : 'raw';
-  }
-  const flags = value as { compact?: boolean; intset?: boolean };
-  switch (value.typeName) {
-    case 'list':
-      return 'quicklist';
-    case 'hash':
-      return flags.compact === false ? 'hashtable' : 'listpack';
-    case 'zset':
-      return flags.compact === false ? 'skiplist' : 'listpack';
-    case 'set':
-      return flags.intset === false ? 'hashtable' : 'intset';
-    default:
-      return value.typeName;
-  }
-}
 
 const HELP = [
   'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -80,7 +50,7 @@ function object(ctx: CommandContext, argv: Buffer[]): Reply {
   const memory = ctx.db.memory;
   switch (sub) {
     case 'encoding':
-      return bulk(encodingOf(value));
+      return bulk(encodingOf(value, ctx.engine, ctx.session.dbIndex, key));
     case 'refcount':
       // Shared small integers exist only while no LRU/LFU policy needs per-object access data.
       return typeof value === 'string' &&

@@ -2,6 +2,7 @@
 // GETRANGE SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT. Values are latin1 strings (one char
 // per byte), so every command is binary-safe.
 
+import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
 import { incrByFloat, int64Arg, integerReply, parseInt64 } from '../parse.ts';
@@ -189,6 +190,7 @@ function setrange(ctx: CommandContext, argv: Buffer[]): Reply {
   const padded = base.length < offset ? base + '\0'.repeat(offset - base.length) : base;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
   ctx.db.set(key, next, true);
+  markRawString(ctx.engine, ctx.session.dbIndex, key); // OBJECT ENCODING: raw, as in Redis
   return next.length;
 }
 
@@ -256,11 +258,14 @@ export const stringCommands: CommandSpec[] = [
     write: true,
     handler: (ctx, argv) => {
       const key = latin1(argv[1]!);
-      const current = ctx.db.lookupString(key) ?? '';
+      const existing = ctx.db.lookupString(key);
+      const current = existing ?? '';
       checkStringLength(current.length + argv[2]!.length);
       checkGrowth(ctx.db, argv[2]!.length);
       const next = current + latin1(argv[2]!);
       ctx.db.set(key, next, true);
+      // Appending to an existing string changes it in place: Redis's encoding is raw from then.
+      if (existing !== undefined) markRawString(ctx.engine, ctx.session.dbIndex, key);
       return next.length;
     },
   },
