@@ -3,21 +3,27 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import {
+  LOCAL_HOST,
+  LOCAL_SERVICES,
+  type LocalServiceKey,
+  readLocalPorts,
+} from './local-services.ts';
 
 /**
  * Where the local stack (`pnpm stack`) listens. `.env.example` documents the same values. Its
  * REST token is not here: it is random, made on first use (see localStackToken).
  */
 export const LOCAL_STACK = {
-  host: '127.0.0.1',
-  postgresPort: 54329,
-  restPort: 8079,
-  respPort: 6479,
+  host: LOCAL_HOST,
+  postgresPort: LOCAL_SERVICES.postgres.defaultPort,
+  restPort: LOCAL_SERVICES.rest.defaultPort,
+  respPort: LOCAL_SERVICES.resp.defaultPort,
 } as const;
 
-export const LOCAL_DATABASE_URL = `postgres://postgres@${LOCAL_STACK.host}:${LOCAL_STACK.postgresPort}/postgres`;
-export const LOCAL_UPSTASH_URL = `http://${LOCAL_STACK.host}:${LOCAL_STACK.restPort}`;
-export const LOCAL_VALKEY_URL = `redis://${LOCAL_STACK.host}:${LOCAL_STACK.respPort}`;
+export const LOCAL_DATABASE_URL = LOCAL_SERVICES.postgres.url(LOCAL_HOST, LOCAL_STACK.postgresPort);
+export const LOCAL_UPSTASH_URL = LOCAL_SERVICES.rest.url(LOCAL_HOST, LOCAL_STACK.restPort);
+export const LOCAL_VALKEY_URL = LOCAL_SERVICES.resp.url(LOCAL_HOST, LOCAL_STACK.respPort);
 
 export interface WorkshopConfig {
   /** A Postgres URL: `DATABASE_URL`, or the local stack's embedded Postgres. */
@@ -145,6 +151,19 @@ export function loadConfig(
     valkeyUrl: valkeyUrl ?? LOCAL_VALKEY_URL,
     valkeySource: valkeyUrl === undefined ? 'local' : 'env',
   };
+}
+
+/**
+ * The local stack's ports: WORKSHOP_POSTGRES_PORT, WORKSHOP_REST_PORT and WORKSHOP_RESP_PORT
+ * (the environment first, then `.env`, as loadConfig reads), else the defaults. Throws a
+ * ConfigError naming a variable that is not a port number.
+ */
+export function loadLocalPorts(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): Record<LocalServiceKey, number> {
+  const merged = { ...readEnvFile(options.envFile ?? ENV_FILE), ...definedOnly(env) };
+  return readLocalPorts(merged, (message) => new ConfigError(message));
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

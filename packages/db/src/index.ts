@@ -26,6 +26,7 @@ export {
   LOCAL_VALKEY_URL,
   type LoadConfigOptions,
   loadConfig,
+  loadLocalPorts,
   localStackToken,
   REPO_ROOT,
   type WorkshopConfig,

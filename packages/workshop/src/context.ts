@@ -1,7 +1,7 @@
 // What every command needs to know first: the repo, the data folder, the configuration, the ports.
 import { join } from 'node:path';
 import type { WorkshopConfig } from '@workshop/db';
-import { type StackPorts, stackPorts } from './ports.ts';
+import type { StackPorts } from './ports.ts';
 import { dataDir, findRepoRoot } from './workspace.ts';
 
 export interface WorkshopContext {
@@ -20,7 +20,9 @@ export class UserError extends Error {
 
 export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise<WorkshopContext> {
   const root = findRepoRoot(env);
-  const { loadConfig, ConfigError, LOCAL_STACK, localStackToken } = await import('@workshop/db');
+  const { loadConfig, loadLocalPorts, ConfigError, LOCAL_STACK, localStackToken } = await import(
+    '@workshop/db'
+  );
   const envFile = join(root, '.env');
   try {
     return {
@@ -28,7 +30,7 @@ export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise
       dataDir: dataDir(root, env),
       envFile,
       config: loadConfig(env, { envFile }),
-      ports: stackPorts(LOCAL_STACK, env),
+      ports: { host: LOCAL_STACK.host, ...loadLocalPorts(env, { envFile }) },
       // Random, made on first use and kept in .data/kv-token: never a published one.
       token: localStackToken(),
     };

@@ -3,7 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { WorkshopConfig } from '@workshop/db';
-import { isPortFree, PortInUseError, type ServiceKey, type StackPorts } from './ports.ts';
+import {
+  isPortFree,
+  PORT_ROLES,
+  PortInUseError,
+  type ServiceKey,
+  type StackPorts,
+} from './ports.ts';
 import { probeUpstash } from './probes.ts';
 import { readLock, type StackLock } from './stack-lock.ts';
 
@@ -215,8 +221,12 @@ export async function findRunningStack(
   token: string,
 ): Promise<StackLock | undefined> {
   const answers = async (host: string, port: number, withToken: string) =>
-    (await probeUpstash({ url: `http://${host}:${port}`, token: withToken, source: 'local' }, 1000))
-      .ok;
+    (
+      await probeUpstash(
+        { url: PORT_ROLES.rest.url(host, port), token: withToken, source: 'local' },
+        1000,
+      )
+    ).ok;
   const lock = readLock(dataDir);
   if (lock?.kind === 'stack') {
     if (lock.restPort === undefined || lock.token === undefined) return lock;
@@ -244,15 +254,15 @@ export function configForStack(config: WorkshopConfig, lock: StackLock): Worksho
     ...config,
     databaseUrl:
       config.databaseSource === 'embedded' && lock.postgresPort !== undefined
-        ? `postgres://postgres@${lock.host}:${lock.postgresPort}/postgres`
+        ? PORT_ROLES.postgres.url(lock.host, lock.postgresPort)
         : config.databaseUrl,
     upstash:
       config.upstash.source === 'local' && lock.restPort !== undefined
-        ? { ...config.upstash, url: `http://${lock.host}:${lock.restPort}` }
+        ? { ...config.upstash, url: PORT_ROLES.rest.url(lock.host, lock.restPort) }
         : config.upstash,
     valkeyUrl:
       config.valkeySource === 'local' && lock.respPort !== undefined
-        ? `redis://${lock.host}:${lock.respPort}`
+        ? PORT_ROLES.resp.url(lock.host, lock.respPort)
         : config.valkeyUrl,
   };
 }

@@ -1,7 +1,8 @@
 // The local stack's ports: LOCAL_STACK's defaults, overridable for tests, and who holds them.
 import { createServer } from 'node:net';
+import { LOCAL_SERVICES, type LocalServiceKey } from '@workshop/db/local-services';
 
-export type ServiceKey = 'postgres' | 'rest' | 'resp';
+export type ServiceKey = LocalServiceKey;
 
 export interface StackPorts {
   host: string;
@@ -10,45 +11,8 @@ export interface StackPorts {
   resp: number;
 }
 
-/** What each local port serves, and the variable that points lessons elsewhere instead. */
-export const PORT_ROLES: Record<ServiceKey, { label: string; envVar: string; portVar: string }> = {
-  postgres: {
-    label: 'embedded Postgres',
-    envVar: 'DATABASE_URL',
-    portVar: 'WORKSHOP_POSTGRES_PORT',
-  },
-  rest: {
-    label: 'local Upstash REST',
-    envVar: 'UPSTASH_REDIS_REST_URL',
-    portVar: 'WORKSHOP_REST_PORT',
-  },
-  resp: { label: 'local Redis protocol', envVar: 'VALKEY_URL', portVar: 'WORKSHOP_RESP_PORT' },
-};
-
-/**
- * LOCAL_STACK's ports, each overridable by WORKSHOP_POSTGRES_PORT / WORKSHOP_REST_PORT /
- * WORKSHOP_RESP_PORT (tests use them so they never need the default ports free; 0 = any).
- */
-export function stackPorts(
-  defaults: { host: string; postgresPort: number; restPort: number; respPort: number },
-  env: NodeJS.ProcessEnv = process.env,
-): StackPorts {
-  const pick = (key: ServiceKey, fallback: number): number => {
-    const raw = env[PORT_ROLES[key].portVar];
-    if (raw === undefined || raw === '') return fallback;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`${PORT_ROLES[key].portVar}=${raw} is not a port number (0-65535).`);
-    }
-    return port;
-  };
-  return {
-    host: defaults.host,
-    postgres: pick('postgres', defaults.postgresPort),
-    rest: pick('rest', defaults.restPort),
-    resp: pick('resp', defaults.respPort),
-  };
-}
+/** What each local port serves, and the variables that move it or replace it: db's descriptors. */
+export const PORT_ROLES = LOCAL_SERVICES;
 
 /** True when nothing listens on host:port (port 0 is always free). */
 export function isPortFree(host: string, port: number): Promise<boolean> {

@@ -79,7 +79,7 @@ async function checkPostgres(
         'Postgres: embedded (no DATABASE_URL); `pnpm stack` or `pnpm lesson <n>` starts it',
       );
     }
-    const url = `postgres://postgres@${stack.host}:${stack.postgresPort}/postgres`;
+    const url = PORT_ROLES.postgres.url(stack.host, stack.postgresPort);
     const result = await probePostgres(url);
     return result.ok
       ? pass(`Postgres: embedded, running at ${url} (${owner(stack)})`)
@@ -112,7 +112,7 @@ async function checkUpstash(
         `Upstash: the local kv-server (no UPSTASH_REDIS_REST_URL); \`pnpm stack\` or \`pnpm lesson <n>\` starts it; ${tokenNote(upstash.token)}`,
       );
     }
-    const url = `http://${stack.host}:${stack.restPort}`;
+    const url = PORT_ROLES.rest.url(stack.host, stack.restPort);
     const result = await probeUpstash({ ...upstash, url });
     return result.ok
       ? pass(
@@ -137,7 +137,7 @@ async function checkValkey(context: WorkshopContext, stack: StackLock | undefine
         "Valkey: the local kv-server's Redis port (no VALKEY_URL); `pnpm stack` or `pnpm lesson <n>` starts it",
       );
     }
-    const url = `redis://${stack.host}:${stack.respPort}`;
+    const url = PORT_ROLES.resp.url(stack.host, stack.respPort);
     const result = await probeResp(url);
     return result.ok
       ? pass(`Valkey: the local kv-server, running at ${url} (${owner(stack)})`)
