@@ -235,6 +235,131 @@ describeDifferential('differential: scripting', () => {
       { cmd: ['EXEC'] },
     ]));
 
+  it('FUNCTION LOAD / LIST / DELETE / FLUSH / STATS and FCALL, FCALL_RO', () => {
+    const lib = (name: string, body: string) => `#!lua name=${name}\n${body}`;
+    return expectSame([
+      { cmd: ['FUNCTION', 'FLUSH'] },
+      { cmd: ['FUNCTION', 'LOAD', 'return 1'] },
+      { cmd: ['FUNCTION', 'LOAD', '#!lua\nreturn 1'] },
+      { cmd: ['FUNCTION', 'LOAD', '#!lua name=my-lib\nreturn 1'] },
+      { cmd: ['FUNCTION', 'LOAD', '#!py name=x\nreturn 1'] },
+      { cmd: ['FUNCTION', 'LOAD', '#!lua name=x flags=no-writes\nreturn 1'] },
+      { cmd: ['FUNCTION', 'LOAD', lib('dl', 'return 1')] },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib(
+            'dl',
+            'redis.register_function("echo2", function(keys, args) return {keys[1], args[1], #keys, #args} end)',
+          ),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib('dl', 'redis.register_function("other", function() return 1 end)'),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib('dl2', 'redis.register_function("echo2", function() return 1 end)'),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib(
+            'dlro',
+            'redis.register_function{function_name="getter", callback=function(k) return redis.call("GET", k[1]) end, flags={"no-writes"}, description="reads"}',
+          ),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib(
+            'dlw',
+            'redis.register_function("setter", function(k, a) return redis.call("SET", k[1], a[1]) end)\nredis.register_function("boom", function() error("boom") end)',
+          ),
+        ],
+      },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'return 1 +')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'redis.call("PING")')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'local x = string')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'error("x")')] },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib('bad', 'redis.register_function("bad-name", function() end)'),
+        ],
+      },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'redis.register_function("a")')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'redis.register_function("a", 1)')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'redis.register_function()')] },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'redis.register_function{function_name="a"}')] },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib('bad', 'redis.register_function{function_name="a", callback=function() end, foo=1}'),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib(
+            'bad',
+            'redis.register_function{function_name="a", callback=function() end, flags={"bogus"}}',
+          ),
+        ],
+      },
+      {
+        cmd: [
+          'FUNCTION',
+          'LOAD',
+          lib(
+            'bad',
+            'redis.register_function("a", function() end)\nredis.register_function("a", function() end)',
+          ),
+        ],
+      },
+      { cmd: ['FUNCTION', 'LOAD', lib('bad', 'x = 1')] },
+      { cmd: ['FCALL', 'echo2', '1', 'k', 'v'] },
+      { cmd: ['FCALL', 'echo2', '0'] },
+      { cmd: ['FCALL', 'echo2', '2', 'k'] },
+      { cmd: ['FCALL', 'echo2', '-1'] },
+      { cmd: ['FCALL', 'nosuch', '0'] },
+      { cmd: ['FCALL', 'setter', '1', 'k', 'v1'] },
+      { cmd: ['FCALL_RO', 'getter', '1', 'k'] },
+      { cmd: ['FCALL_RO', 'setter', '1', 'k', 'v'] },
+      { cmd: ['FCALL', 'boom', '0'] },
+      { cmd: ['FUNCTION', 'LIST', 'LIBRARYNAME', 'dlro'] },
+      { cmd: ['FUNCTION', 'LIST', 'LIBRARYNAME', 'dl', 'WITHCODE'] },
+      { cmd: ['FUNCTION', 'LIST', 'LIBRARYNAME', 'nomatch*'] },
+      { cmd: ['FUNCTION', 'LIST', 'BOGUS'] },
+      { cmd: ['FUNCTION', 'STATS'] },
+      { cmd: ['FUNCTION', 'DELETE', 'dlw'] },
+      { cmd: ['FUNCTION', 'DELETE', 'dlw'] },
+      { cmd: ['FCALL', 'setter', '1', 'k', 'v'] },
+      { cmd: ['FUNCTION', 'KILL'] },
+      { cmd: ['FUNCTION', 'BOGUS'] },
+      { cmd: ['FUNCTION', 'DELETE'] },
+      { cmd: ['FUNCTION', 'FLUSH', 'BOGUS'] },
+      { cmd: ['FUNCTION', 'HELP'] },
+      { cmd: ['FUNCTION', 'FLUSH', 'SYNC'] },
+      { cmd: ['FUNCTION', 'LIST'] },
+      { cmd: ['FCALL', 'echo2', '0'] },
+    ]);
+  });
+
   it('the Lua 5.1 surface: numbers, string.format, unpack, loadstring, table and math names', () =>
     expectSame(
       evalSteps([

@@ -187,3 +187,32 @@ describe('scripting: cache', () => {
     expect(run('EXEC')).toEqual([':1']);
   });
 });
+
+describe('scripting: functions', () => {
+  const { run } = engineFixture();
+  it('FUNCTION LOAD, FCALL, FCALL_RO, LIST, DELETE', () => {
+    const lib = [
+      '#!lua name=counters',
+      'redis.register_function("bump", function(keys, args) return redis.call("INCRBY", keys[1], args[1]) end)',
+      'redis.register_function{function_name="peek", callback=function(keys) return redis.call("GET", keys[1]) end, flags={"no-writes"}}',
+    ].join('\n');
+    expect(run('FUNCTION', 'LOAD', lib)).toBe('$"counters"');
+    expect(run('FUNCTION', 'LOAD', lib)).toBe("-ERR Library 'counters' already exists");
+    expect(run('FUNCTION', 'LOAD', 'REPLACE', lib)).toBe('$"counters"');
+    expect(run('FCALL', 'bump', 1, 'c', 5)).toBe(':5');
+    expect(run('FCALL_RO', 'peek', 1, 'c')).toBe('$"5"');
+    expect(run('FCALL_RO', 'bump', 1, 'c', 1)).toBe(
+      '-ERR Can not execute a script with write flag using *_ro command.',
+    );
+    expect(run('FCALL', 'nosuch', 0)).toBe('-ERR Function not found');
+    expect(run('FUNCTION', 'LOAD', '#!lua name=x\nredis.call("PING")')).toBe(
+      "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'",
+    );
+    expect(run('FUNCTION', 'LOAD', '#!lua name=spin\nwhile true do end')).toBe(
+      '-ERR Error registering functions: ERR FUNCTION LOAD timeout',
+    );
+    expect(run('FUNCTION', 'LIST')).toHaveLength(1);
+    expect(run('FUNCTION', 'DELETE', 'counters')).toBe('+OK');
+    expect(run('FCALL', 'bump', 1, 'c', 5)).toBe('-ERR Function not found');
+  });
+});

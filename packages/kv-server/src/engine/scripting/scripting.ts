@@ -6,8 +6,60 @@
 // it, as in Redis.
 
 import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
-import { ERRORS, ErrorReply, err, fail, OK, type Reply, SimpleString } from '../reply.ts';
-import { LuaVM, type RunContext, sha1 } from './vm.ts';
+import { globMatch } from '../glob.ts';
+import {
+  ERRORS,
+  ErrorReply,
+  err,
+  fail,
+  MapReply,
+  OK,
+  type Reply,
+  SetReply,
+  SimpleString,
+} from '../reply.ts';
+import { type LuaFunction, LuaVM, type RunContext, sha1 } from './vm.ts';
+
+interface Library {
+  name: string;
+  code: Buffer;
+  functions: Map<string, LuaFunction>;
+}
+
+function parseNumkeys(argv: Buffer[]): number | ErrorReply {
+  const text = argv[2]!.toString('latin1');
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) return err(ERRORS.notInteger);
+  const numkeys = Number(text);
+  if (numkeys > argv.length - 3)
+    return err("ERR Number of keys can't be greater than number of args");
+  if (numkeys < 0) return err("ERR Number of keys can't be negative");
+  return numkeys;
+}
+
+const NAME_RULE =
+  'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+
+/** `#!lua name=<lib>` on a library's first line: the name, and the code with that line blanked. */
+function libraryMetadata(code: Buffer): { name: string; code: Buffer } | ErrorReply {
+  if (code[0] !== 0x23 || code[1] !== 0x21) return err('ERR Missing library metadata');
+  let end = code.indexOf(0x0a);
+  if (end < 0) end = code.length;
+  const parts = code
+    .subarray(2, end)
+    .toString('latin1')
+    .split(' ')
+    .filter((p) => p !== '');
+  const engineName = parts[0] ?? '';
+  if (engineName.toLowerCase() !== 'lua') return err(`ERR Engine '${engineName}' not found`);
+  let name: string | undefined;
+  for (const part of parts.slice(1)) {
+    if (part.startsWith('name=')) name = part.slice(5);
+    else return err(`ERR Invalid metadata value given: ${part}`);
+  }
+  if (name === undefined) return err('ERR Library name was not given');
+  if (!/^[A-Za-z0-9_]+$/.test(name)) return err(NAME_RULE);
+  return { name, code: code.subarray(end) };
+}
 
 export interface ScriptingOptions {
   /** busy-reply-threshold / lua-time-limit in ms (Redis: 5000). */
@@ -30,6 +82,9 @@ const BUSY =
 export class Scripting {
   private vmInstance: LuaVM | undefined;
   readonly scripts = new Map<string, CachedScript>();
+  /** FUNCTION libraries by name, and every function by name. */
+  readonly libraries = new Map<string, Library>();
+  readonly functions = new Map<string, { library: Library; fn: LuaFunction }>();
   busyThresholdMs: number;
   /** The script that yielded past the threshold and is still running. */
   private pending: RunContext | undefined;
@@ -112,13 +167,8 @@ export class Scripting {
     readOnly: boolean,
     yieldable: boolean,
   ): Reply | Promise<Reply> {
-    const numkeysText = argv[2]!.toString('latin1');
-    if (!/^-?\d+$/.test(numkeysText) || !Number.isSafeInteger(Number(numkeysText)))
-      return err(ERRORS.notInteger);
-    const numkeys = Number(numkeysText);
-    if (numkeys > argv.length - 3)
-      return err("ERR Number of keys can't be greater than number of args");
-    if (numkeys < 0) return err("ERR Number of keys can't be negative");
+    const numkeys = parseNumkeys(argv);
+    if (numkeys instanceof ErrorReply) return numkeys;
     let found: CachedScript | undefined;
     let sha: string;
     if (bySha) {
@@ -131,12 +181,69 @@ export class Scripting {
       sha = loaded.sha;
       found = loaded.script;
     }
+    const keys = argv.slice(3, 3 + numkeys);
+    const args = argv.slice(3 + numkeys);
+    return this.run(
+      engine,
+      caller,
+      found.ref,
+      keys,
+      args,
+      sha,
+      readOnly || found.readOnly,
+      yieldable,
+      false,
+    );
+  }
+
+  /** FCALL / FCALL_RO. */
+  fcall(
+    engine: Engine,
+    caller: Session,
+    argv: Buffer[],
+    readOnly: boolean,
+    yieldable: boolean,
+  ): Reply | Promise<Reply> {
+    const name = argv[1]!.toString('latin1');
+    const found = this.functions.get(name);
+    if (found === undefined) return err('ERR Function not found');
+    const numkeys = parseNumkeys(argv);
+    if (numkeys instanceof ErrorReply) return numkeys;
+    const noWrites = found.fn.flags.includes('no-writes');
+    if (readOnly && !noWrites)
+      return err('ERR Can not execute a script with write flag using *_ro command.');
+    const keys = argv.slice(3, 3 + numkeys);
+    const args = argv.slice(3 + numkeys);
+    return this.run(
+      engine,
+      caller,
+      found.fn.ref,
+      keys,
+      args,
+      name,
+      readOnly || noWrites,
+      yieldable,
+      true,
+    );
+  }
+
+  private run(
+    engine: Engine,
+    caller: Session,
+    ref: number,
+    keys: Buffer[],
+    args: Buffer[],
+    name: string,
+    readOnly: boolean,
+    yieldable: boolean,
+    isFunction: boolean,
+  ): Reply | Promise<Reply> {
     const session = engine.createSession(true);
     const context: RunContext = {
       engine,
       session,
-      readOnly: readOnly || found.readOnly,
-      name: sha,
+      readOnly,
+      name,
       resp: 2,
       started: performance.now(),
       wrote: false,
@@ -148,10 +255,8 @@ export class Scripting {
     const callerDb = (caller as unknown as { dbIndex?: number }).dbIndex;
     if (callerDb !== undefined) (session as unknown as { dbIndex: number }).dbIndex = callerDb;
     Object.defineProperty(session, 'protocol', { get: () => context.resp });
-    const keys = argv.slice(3, 3 + numkeys);
-    const args = argv.slice(3 + numkeys);
     const vm = this.vm;
-    const reply = vm.start(found.ref, keys, args, context);
+    const reply = vm.start(ref, keys, args, context, isFunction);
     engine.closeSession(session);
     if (reply !== undefined) return reply;
     // Past the threshold: finish it slice by slice, every other client answered BUSY meanwhile.
@@ -170,12 +275,53 @@ export class Scripting {
     });
   }
 
+  /** FUNCTION LOAD [REPLACE] code: the library's name, or an error. */
+  loadLibrary(code: Buffer, replace: boolean): Reply {
+    const meta = libraryMetadata(code);
+    if (meta instanceof ErrorReply) return meta;
+    const existing = this.libraries.get(meta.name);
+    if (existing !== undefined && !replace) return err(`ERR Library '${meta.name}' already exists`);
+    const registered = this.vm.loadLibrary(meta.code);
+    if (typeof registered === 'string') return err(registered);
+    const release = () => {
+      for (const fn of registered.values()) this.vm.release(fn.ref);
+    };
+    if (registered.size === 0) {
+      release();
+      return err('ERR No functions registered');
+    }
+    for (const name of registered.keys()) {
+      const owner = this.functions.get(name);
+      if (owner !== undefined && owner.library.name !== meta.name) {
+        release();
+        return err(`ERR Function ${name} already exists`);
+      }
+    }
+    if (existing !== undefined) this.deleteLibrary(meta.name);
+    const library: Library = { name: meta.name, code, functions: registered };
+    this.libraries.set(meta.name, library);
+    for (const [name, fn] of registered) this.functions.set(name, { library, fn });
+    return Buffer.from(meta.name);
+  }
+
+  deleteLibrary(name: string): boolean {
+    const library = this.libraries.get(name);
+    if (library === undefined) return false;
+    for (const [fname, fn] of library.functions) {
+      this.functions.delete(fname);
+      this.vm.release(fn.ref);
+    }
+    this.libraries.delete(name);
+    return true;
+  }
+
   /** What a command sent while a script is busy gets: SCRIPT KILL works, the rest is BUSY. */
   whileBusy(argv: Buffer[]): Reply | undefined {
     if (this.pending === undefined) return undefined;
     const name = argv[0]?.toString('latin1').toLowerCase();
     const sub = argv[1]?.toString('latin1').toLowerCase();
-    if (name === 'script' && sub === 'kill' && argv.length === 2) return this.kill();
+    if ((name === 'script' || name === 'function') && sub === 'kill' && argv.length === 2)
+      return this.kill();
     return err(BUSY);
   }
 }
@@ -217,7 +363,11 @@ export function scriptCommand(
     if (reply !== undefined) return reply;
   }
   if (argv.length < 3 || session.inMulti) return undefined;
-  const kind = EVAL_NAMES[argv[0]!.toString('latin1').toLowerCase()];
+  const command = argv[0]!.toString('latin1').toLowerCase();
+  if (command === 'fcall' || command === 'fcall_ro') {
+    return scriptingOf(engine).fcall(engine, session, argv, command === 'fcall_ro', true);
+  }
+  const kind = EVAL_NAMES[command];
   if (kind === undefined) return undefined;
   return scriptingOf(engine).eval(engine, session, argv, kind.bySha, kind.readOnly, true);
 }
@@ -310,10 +460,170 @@ function script({ engine }: CommandContext, argv: Buffer[]): Reply {
   ].map((line) => new SimpleString(line));
 }
 
+const FUNCTION_ARITY: Record<string, number> = {
+  load: -3,
+  delete: 3,
+  list: -2,
+  flush: -2,
+  stats: 2,
+  kill: 2,
+  help: 2,
+  dump: 2,
+  restore: -3,
+};
+
+function functionCommand({ engine }: CommandContext, argv: Buffer[]): Reply {
+  const state = scriptingOf(engine);
+  const sub = argv[1]!.toString('latin1').toLowerCase();
+  const arity = FUNCTION_ARITY[sub];
+  if (arity === undefined)
+    return err(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try FUNCTION HELP.`);
+  if (arity >= 0 ? argv.length !== arity : argv.length < -arity)
+    return err(`ERR wrong number of arguments for 'function|${sub}' command`);
+  const word = (i: number) => argv[i]?.toString('latin1').toLowerCase();
+  switch (sub) {
+    case 'load': {
+      let replace = false;
+      let i = 2;
+      for (; i < argv.length - 1; i++) {
+        if (word(i) === 'replace') replace = true;
+        else return err(`ERR Unknown option given: ${argv[i]!.toString('latin1')}`);
+      }
+      return state.loadLibrary(argv[argv.length - 1]!, replace);
+    }
+    case 'delete':
+      return state.deleteLibrary(argv[2]!.toString('latin1')) ? OK : err('ERR Library not found');
+    case 'flush': {
+      if (argv.length > 3 || (argv.length === 3 && word(2) !== 'async' && word(2) !== 'sync'))
+        return err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+      for (const name of [...state.libraries.keys()]) state.deleteLibrary(name);
+      return OK;
+    }
+    case 'list': {
+      let pattern: string | undefined;
+      let withCode = false;
+      for (let i = 2; i < argv.length; i++) {
+        if (word(i) === 'withcode' && !withCode) withCode = true;
+        else if (word(i) === 'libraryname' && pattern === undefined && i + 1 < argv.length)
+          pattern = argv[++i]!.toString('latin1');
+        else return err(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
+      }
+      const out: Reply[] = [];
+      for (const library of state.libraries.values()) {
+        if (pattern !== undefined && !globMatch(pattern, library.name)) continue;
+        const entries: [Reply, Reply][] = [
+          [Buffer.from('library_name'), Buffer.from(library.name)],
+          [Buffer.from('engine'), Buffer.from('LUA')],
+          [
+            Buffer.from('functions'),
+            [...library.functions].map(
+              ([name, fn]) =>
+                new MapReply([
+                  [Buffer.from('name'), Buffer.from(name)],
+                  [
+                    Buffer.from('description'),
+                    fn.description === null ? null : Buffer.from(fn.description, 'latin1'),
+                  ],
+                  [Buffer.from('flags'), new SetReply(fn.flags.map((f) => new SimpleString(f)))],
+                ]),
+            ),
+          ],
+        ];
+        if (withCode) entries.push([Buffer.from('library_code'), library.code]);
+        out.push(new MapReply(entries));
+      }
+      return out;
+    }
+    case 'stats': {
+      let count = 0;
+      for (const library of state.libraries.values()) count += library.functions.size;
+      return new MapReply([
+        [Buffer.from('running_script'), null],
+        [
+          Buffer.from('engines'),
+          new MapReply([
+            [
+              Buffer.from('LUA'),
+              new MapReply([
+                [Buffer.from('libraries_count'), state.libraries.size],
+                [Buffer.from('functions_count'), count],
+              ]),
+            ],
+          ]),
+        ],
+      ]);
+    }
+    case 'kill':
+      return state.kill();
+    case 'dump':
+    case 'restore':
+      return err(
+        `ERR FUNCTION ${sub.toUpperCase()} is not supported by kv-server (Redis's payload format is not implemented); use FUNCTION LIST WITHCODE and FUNCTION LOAD`,
+      );
+    default:
+      return FUNCTION_HELP.map((line) => new SimpleString(line));
+  }
+}
+
+const FUNCTION_HELP = [
+  'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LOAD [REPLACE] <FUNCTION CODE>',
+  '    Create a new library with the given library name and code.',
+  'DELETE <LIBRARY NAME>',
+  '    Delete the given library.',
+  'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
+  '    Return general information on all the libraries:',
+  '    * Library name',
+  '    * The engine used to run the Library',
+  '    * Library description',
+  '    * Functions list',
+  '    * Library code (if WITHCODE is given)',
+  '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
+  'STATS',
+  '    Return information about the current function running:',
+  '    * Function name',
+  '    * Command used to run the function',
+  '    * Duration in MS that the function is running',
+  '    If no function is running, return nil',
+  '    In addition, returns a list of available engines.',
+  'KILL',
+  '    Kill the current running function.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Delete all the libraries.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the libraries.',
+  '    * SYNC: Synchronously flush the libraries.',
+  'DUMP',
+  '    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command',
+  'RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]',
+  '    Restore the libraries represented by the given payload, it is possible to give a restore policy to',
+  '    control how to handle existing libraries (default APPEND):',
+  '    * FLUSH: delete all existing libraries.',
+  '    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.',
+  '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
+  '      libraries with the new libraries (notice that even on this option there is a chance of failure',
+  '      in case of functions name collision with another library).',
+  'HELP',
+  '    Prints this help.',
+];
+
+function fcallSpec(name: string): CommandSpec {
+  return {
+    name,
+    arity: -3,
+    handler: ({ engine, session }: CommandContext, argv) =>
+      scriptingOf(engine).fcall(engine, session, argv, name === 'fcall_ro', false) as Reply,
+  };
+}
+
 export const scriptingCommands: CommandSpec[] = [
   evalSpec('eval'),
   evalSpec('evalsha'),
   evalSpec('eval_ro'),
   evalSpec('evalsha_ro'),
   { name: 'script', arity: -2, handler: script },
+  { name: 'function', arity: -2, handler: functionCommand },
+  fcallSpec('fcall'),
+  fcallSpec('fcall_ro'),
 ];

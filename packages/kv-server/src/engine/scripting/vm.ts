@@ -118,7 +118,8 @@ local error, type, tostring_unused, select, setmetatable, next, rawset = error, 
 local format, floor, ceil, huge, unpack = string.format, math.floor, math.ceil, math.huge, table.unpack
 local _load = load
 local numfmt, gccount, makeload = __numfmt, __gccount, __makeload
-G.__numfmt, G.__gccount, G.__makeload = nil, nil, nil
+local register_function = __register_function
+G.__numfmt, G.__gccount, G.__makeload, G.__register_function = nil, nil, nil, nil
 
 -- Lua 5.1 names (Redis runs Lua 5.1): bridged to their 5.3 equivalents.
 G.unpack = unpack
@@ -240,8 +241,25 @@ local function handler(err)
   return err
 end
 local xpcall = xpcall
-local function runner(f, h) return xpcall(f, h) end
-return env, handler, runner
+local function runner(f, h, ...) return xpcall(f, h, ...) end
+
+-- FUNCTION libraries get an environment of their own: while FUNCTION LOAD runs their code it
+-- sees only redis.register_function, redis.log and the constants (as Redis 7.0); when their
+-- functions run, the same globals as EVAL scripts.
+local function missing(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end
+local R = G.redis
+local loadredis = readonly(setmetatable({
+  register_function = register_function, log = R.log,
+  LOG_DEBUG = R.LOG_DEBUG, LOG_VERBOSE = R.LOG_VERBOSE, LOG_NOTICE = R.LOG_NOTICE,
+  LOG_WARNING = R.LOG_WARNING, REDIS_VERSION = R.REDIS_VERSION, REDIS_VERSION_NUM = R.REDIS_VERSION_NUM,
+}, {__index = missing}))
+local loadapi = setmetatable({redis = loadredis}, {__index = missing})
+local fenv_mt = {__index = G, __newindex = readonly_error, __metatable = {}}
+local fenv = setmetatable({}, fenv_mt)
+local function set_loading(on) fenv_mt.__index = on and loadapi or G end
+return env, handler, runner, fenv, set_loading
 `;
 
 export interface VmOptions {
@@ -258,6 +276,11 @@ export class LuaVM {
   private readonly globalsRef: number;
   private readonly handlerRef: number;
   private readonly runnerRef: number;
+  private readonly setLoadingRef: number;
+  private readonly functionEnvRef: number;
+  /** The functions a FUNCTION LOAD in progress has registered. */
+  private registering: Map<string, LuaFunction> | undefined;
+  private loadStarted: number | undefined;
   current: RunContext | undefined;
   /** The coroutine of a script that yielded (busy), with its registry ref. */
   private thread: { co: LuaState; ref: number } | undefined;
@@ -320,6 +343,8 @@ export class LuaVM {
       return 1;
     });
     lua.lua_setglobal(L, toLuaString('__makeload'));
+    lua.lua_pushcfunction(L, (T: LuaState) => this.registerFunction(T));
+    lua.lua_setglobal(L, toLuaString('__register_function'));
     this.installRedis();
     registerLib(L, 'cjson', cjson);
     lua.lua_getglobal(L, toLuaString('cjson'));
@@ -333,7 +358,9 @@ export class LuaVM {
     this.globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     if (lauxlib.luaL_loadbuffer(L, toLuaString(BOOTSTRAP), null, toLuaString('=bootstrap')) !== 0)
       throw new Error(`Lua bootstrap: ${lua.lua_tojsstring(L, -1)}`);
-    lua.lua_call(L, 0, 3);
+    lua.lua_call(L, 0, 5);
+    this.setLoadingRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.functionEnvRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.runnerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     // New chunks get the read-only environment as their _ENV.
@@ -386,21 +413,12 @@ export class LuaVM {
     const co = thread.co;
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.runnerRef);
     if (asArgs) {
-      // function(keys, args) for FCALL: a wrapper closure passes them.
+      // A FUNCTION callback: runner(f, handler, keys, args).
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
+      lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.handlerRef);
       pushArray(co, keys);
       pushArray(co, args);
-      lua.lua_pushcclosure(
-        co,
-        (T: LuaState) => {
-          lua.lua_pushvalue(T, lua.lua_upvalueindex(1));
-          lua.lua_pushvalue(T, lua.lua_upvalueindex(2));
-          lua.lua_pushvalue(T, lua.lua_upvalueindex(3));
-          lua.lua_callk(T, 2, 1, 0, () => 1);
-          return 1;
-        },
-        3,
-      );
+      return this.step(4);
     } else {
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.globalsRef);
       pushArray(co, keys);
@@ -412,6 +430,132 @@ export class LuaVM {
     }
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.handlerRef);
     return this.step(2);
+  }
+
+  /**
+   * Runs a library's code (FUNCTION LOAD): the functions it registered, or an error reply text.
+   * `code` has its shebang line already blanked.
+   */
+  loadLibrary(code: Buffer): Map<string, LuaFunction> | string {
+    const L = this.L;
+    const ref = this.compile(code, '@user_function');
+    if (typeof ref === 'string') return `ERR Error compiling function: ${ref}`;
+    const top = lua.lua_gettop(L);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+    this.release(ref);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.functionEnvRef);
+    lua.lua_setupvalue(L, -2, 1);
+    const setLoading = (on: boolean) => {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.setLoadingRef);
+      lua.lua_pushboolean(L, on);
+      lua.lua_call(L, 1, 0);
+    };
+    const registered = new Map<string, LuaFunction>();
+    this.registering = registered;
+    this.loadStarted = performance.now();
+    setLoading(true);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 0, top + 1);
+    } finally {
+      this.registering = undefined;
+      this.loadStarted = undefined;
+      setLoading(false);
+    }
+    let failure: string | undefined;
+    if (status !== lua.LUA_OK) {
+      let message = 'unknown error';
+      if (
+        lua.lua_type(L, -1) === lua.LUA_TTABLE &&
+        field(L, lua.lua_gettop(L), 'err') === lua.LUA_TSTRING
+      ) {
+        message = Buffer.from(lua.lua_tolstring(L, -1)).toString('latin1');
+      }
+      failure = `ERR Error registering functions: ${message}`;
+    }
+    lua.lua_settop(L, top);
+    if (failure !== undefined) {
+      for (const fn of registered.values()) this.release(fn.ref);
+      return failure;
+    }
+    return registered;
+  }
+
+  /** redis.register_function(name, callback) or redis.register_function{...}. */
+  private registerFunction(T: LuaState): number {
+    const registered = this.registering;
+    if (registered === undefined)
+      raiseTable(T, 'redis.register_function can only be called on FUNCTION LOAD command');
+    const argc = lua.lua_gettop(T);
+    let name: string | undefined;
+    let description: string | null = null;
+    const flags: string[] = [];
+    if (argc === 1) {
+      if (lua.lua_type(T, 1) !== lua.LUA_TTABLE)
+        raiseTable(
+          T,
+          'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).',
+        );
+      let callback = false;
+      lua.lua_pushnil(T);
+      while (lua.lua_next(T, 1) !== 0) {
+        const key = lua.lua_type(T, -2) === lua.LUA_TSTRING ? lua.lua_tojsstring(T, -2) : '';
+        if (key === 'function_name') {
+          if (lua.lua_type(T, -1) !== lua.LUA_TSTRING)
+            raiseTable(
+              T,
+              'function_name argument given to redis.register_function must be a string',
+            );
+          name = lua.lua_tojsstring(T, -1);
+        } else if (key === 'callback') {
+          if (lua.lua_type(T, -1) !== lua.LUA_TFUNCTION)
+            raiseTable(T, 'callback argument given to redis.register_function must be a function');
+          callback = true;
+        } else if (key === 'description') {
+          if (lua.lua_type(T, -1) !== lua.LUA_TSTRING)
+            raiseTable(T, 'description argument given to redis.register_function must be a string');
+          description = lua.lua_tojsstring(T, -1);
+        } else if (key === 'flags') {
+          if (lua.lua_type(T, -1) !== lua.LUA_TTABLE)
+            raiseTable(
+              T,
+              'flags argument to redis.register_function must be a table representing function flags',
+            );
+          for (let i = 1; lua.lua_rawgeti(T, -1, i) !== lua.LUA_TNIL; i++) {
+            const flag = lua.lua_type(T, -1) === lua.LUA_TSTRING ? lua.lua_tojsstring(T, -1) : '';
+            lua.lua_pop(T, 1);
+            if (!FUNCTION_FLAGS.includes(flag)) raiseTable(T, 'unknown flag given');
+            flags.push(flag);
+          }
+          lua.lua_pop(T, 1);
+        } else {
+          raiseTable(T, 'unknown argument given to redis.register_function');
+        }
+        lua.lua_pop(T, 1);
+      }
+      if (name === undefined)
+        raiseTable(T, 'redis.register_function must get a function name argument');
+      if (!callback) raiseTable(T, 'redis.register_function must get a callback argument');
+      lua.lua_getfield(T, 1, nameOf('callback'));
+    } else if (argc === 2) {
+      if (lua.lua_type(T, 1) !== lua.LUA_TSTRING)
+        raiseTable(T, 'first argument to redis.register_function must be a string');
+      if (lua.lua_type(T, 2) !== lua.LUA_TFUNCTION)
+        raiseTable(T, 'second argument to redis.register_function must be a function');
+      name = lua.lua_tojsstring(T, 1);
+      lua.lua_pushvalue(T, 2);
+    } else {
+      raiseTable(T, 'wrong number of arguments to redis.register_function');
+    }
+    if (!/^[A-Za-z0-9_]+$/.test(name!))
+      raiseTable(
+        T,
+        'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long',
+      );
+    if (registered.has(name!)) raiseTable(T, 'Function already exists in the library');
+    registered.set(name!, { ref: lauxlib.luaL_ref(T, lua.LUA_REGISTRYINDEX), flags, description });
+    return 0;
   }
 
   /** Runs a yielded script for another slice; its reply, or undefined if it yielded again. */
@@ -449,6 +593,14 @@ export class LuaVM {
   }
 
   private hook(hl: LuaState): void {
+    if (this.loadStarted !== undefined) {
+      // FUNCTION LOAD runs the library's top level synchronously: it gets 500 ms, as in Redis.
+      if (performance.now() - this.loadStarted > 500) {
+        pushErrorTable(hl, 'FUNCTION LOAD timeout');
+        lua.lua_error(hl);
+      }
+      return;
+    }
     const context = this.current;
     if (context === undefined) return;
     if (context.killed) {
@@ -658,6 +810,21 @@ function protectedCall(withHandler: boolean): (T: LuaState) => number {
     return finishPcall(T, status, 0);
   };
 }
+
+/** A function registered by a FUNCTION library. */
+export interface LuaFunction {
+  ref: number;
+  flags: string[];
+  description: string | null;
+}
+
+export const FUNCTION_FLAGS = [
+  'no-writes',
+  'allow-oom',
+  'allow-stale',
+  'no-cluster',
+  'allow-cross-slot-keys',
+];
 
 export function sha1(body: Buffer): string {
   return createHash('sha1').update(body).digest('hex');
