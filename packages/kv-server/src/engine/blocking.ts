@@ -119,6 +119,15 @@ export class Blocking {
     if (this.byKey.size !== 0 && this.byKey.has(dbKey)) this.ready.add(dbKey);
   }
 
+  /**
+   * SWAPDB: every key someone waits on in database `db` may now hold data (Redis's
+   * scanDatabaseForReadyKeys); the waiters get a look after the command.
+   */
+  signalDatabase(db: number): void {
+    const prefix = `${db}:`;
+    for (const dbKey of this.byKey.keys()) if (dbKey.startsWith(prefix)) this.ready.add(dbKey);
+  }
+
   /** Signals `key` of database `db`. */
   signalKey(db: number, key: string): void {
     this.signal(`${db}:${key}`);

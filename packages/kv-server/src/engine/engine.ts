@@ -330,6 +330,9 @@ export class Engine {
     this.databases[b] = dbA;
     this.slots.get(dbA)!.index = b;
     this.slots.get(dbB)!.index = a;
+    // Clients blocked in either database may find data there now.
+    blockingOf(this).signalDatabase(a);
+    blockingOf(this).signalDatabase(b);
   }
 
   /**

@@ -267,6 +267,17 @@ describeDifferential('pub/sub and blocking, byte for byte against Redis', () => 
       { on: 'm', send: ['MONITOR'] },
     ]));
 
+  it('SWAPDB serves a client blocked on a key the other database has', () =>
+    expectSame([
+      { on: 'p', send: ['SELECT', '12'] },
+      { on: 'p', send: ['DEL', 'dps:sw'] },
+      { on: 'p', send: ['RPUSH', 'dps:sw', 'from 12'] },
+      { on: 'a', send: ['BLPOP', 'dps:sw', '0'] },
+      { on: 'p', send: ['SWAPDB', '12', '13'] },
+      { on: 'p', send: ['SWAPDB', '12', '13'] },
+      { on: 'p', send: ['DEL', 'dps:sw'] },
+    ]));
+
   it('timeouts and argument errors', () =>
     expectSame([
       { on: 'a', send: ['BLPOP', 'dps:q', '0.05'] },

@@ -30,6 +30,14 @@ function holds(db: Database, key: string, type: 'list' | 'zset', strict: boolean
   return false;
 }
 
+/**
+ * The context to serve a blocked client in: its database as it is now (after SWAPDB the
+ * connection's index shows the other data, as in Redis).
+ */
+function live(ctx: CommandContext): CommandContext {
+  return { ...ctx, db: ctx.engine.databases[ctx.session.dbIndex] ?? ctx.db };
+}
+
 /** Nothing to answer now: block (top-level command) or answer the timeout reply at once. */
 function blockOrTimeout(
   ctx: CommandContext,
@@ -51,8 +59,9 @@ function bpop(pop: 'lpop' | 'rpop') {
     const timeoutMs = parseTimeout(argv[argv.length - 1]!);
     const keys = argv.slice(1, -1).map(latin1);
     const serve = (key: string, strict: boolean): Reply | undefined => {
-      if (!holds(ctx.db, key, 'list', strict)) return undefined;
-      return [bulk(key), call(ctx, pop, [key])];
+      const now = live(ctx);
+      if (!holds(now.db, key, 'list', strict)) return undefined;
+      return [bulk(key), call(now, pop, [key])];
     };
     for (const key of keys) {
       const reply = serve(key, true);
@@ -80,7 +89,7 @@ function bmove(ctx: CommandContext, argv: Buffer[], rpoplpush: boolean): Reply {
   const timeoutMs = parseTimeout(argv[argv.length - 1]!);
   const source = latin1(argv[1]!);
   const destination = latin1(argv[2]!);
-  const move = () => call(ctx, 'lmove', [source, destination, from, to]);
+  const move = () => call(live(ctx), 'lmove', [source, destination, from, to]);
   if (holds(ctx.db, source, 'list', true)) return move();
   // Redis 7 quirk, kept: a BLMOVE that times out answers the nil array (*-1), one that cannot
   // block (MULTI, scripts) the nil string ($-1).
@@ -92,9 +101,10 @@ function bmove(ctx: CommandContext, argv: Buffer[], rpoplpush: boolean): Reply {
       timeoutMs,
       timeoutReply: NULL_ARRAY,
       serve: (key) => {
-        if (!holds(ctx.db, key, 'list', false)) return undefined;
+        const db = live(ctx).db;
+        if (!holds(db, key, 'list', false)) return undefined;
         // A destination of another type: Redis 7 unblocks the client with WRONGTYPE.
-        const target = ctx.db.lookup(destination);
+        const target = db.lookup(destination);
         if (target !== undefined && typeOf(target) !== 'list') {
           return new ErrorReply(ERRORS.wrongType);
         }
@@ -111,8 +121,9 @@ function bzpop(pop: 'zpopmin' | 'zpopmax') {
     const timeoutMs = parseTimeout(argv[argv.length - 1]!);
     const keys = argv.slice(1, -1).map(latin1);
     const serve = (key: string, strict: boolean): Reply | undefined => {
-      if (!holds(ctx.db, key, 'zset', strict)) return undefined;
-      const popped = call(ctx, pop, [key]);
+      const now = live(ctx);
+      if (!holds(now.db, key, 'zset', strict)) return undefined;
+      const popped = call(now, pop, [key]);
       // ZPOPMIN's one pair, flat ([member, score]) or nested ([[member, score]]).
       const flat = popped as Reply[];
       const pair = (Array.isArray(flat[0]) ? flat[0] : flat) as Reply[];
@@ -138,7 +149,8 @@ function bmpop(pop: 'lmpop' | 'zmpop') {
   return (ctx: CommandContext, argv: Buffer[]): Reply => {
     const timeoutMs = parseTimeout(argv[1]!);
     const { keys, where, count } = mpopArgs(argv.slice(1), wheres as readonly string[]);
-    const popFrom = (key: string) => call(ctx, pop, ['1', key, where, 'COUNT', String(count)]);
+    const popFrom = (key: string) =>
+      call(live(ctx), pop, ['1', key, where, 'COUNT', String(count)]);
     for (const key of keys) {
       if (holds(ctx.db, key, type, true)) return popFrom(key);
     }
@@ -146,7 +158,7 @@ function bmpop(pop: 'lmpop' | 'zmpop') {
       keys,
       timeoutMs,
       timeoutReply: NULL_ARRAY,
-      serve: (key) => (holds(ctx.db, key, type, false) ? popFrom(key) : undefined),
+      serve: (key) => (holds(live(ctx).db, key, type, false) ? popFrom(key) : undefined),
     });
   };
 }
