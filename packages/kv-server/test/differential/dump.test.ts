@@ -3,6 +3,7 @@
 // of at most 20 bytes), and the errors for bad payloads and options.
 
 import { expect, it } from 'vitest';
+import { crc64 } from '../../src/engine/commands/dump.ts';
 import type { Reply } from '../../src/engine/reply.ts';
 import { closeInteger, describeDifferential, show, useDifferential } from './harness.ts';
 
@@ -124,4 +125,86 @@ describeDifferential('differential: dump / restore', () => {
       ['RESTORE', 'g', '0', badType],
     ]);
   });
+
+  it('RESTOREs the ziplist payloads of Redis < 7.0 as Redis 7.0 does', async () => {
+    const lists = ziplist(['a', 7, -100, 300, 'hello world', 12, 0]);
+    const zset = ziplist(['m1', '1.5', 'm2', 3, 'm3', 'inf']);
+    const hash = ziplist(['f', 'v', 'n', 42, 'long', 'x'.repeat(70)]);
+    await diff.expectSame([
+      ['RESTORE', 'l', '0', payload(10, lists)],
+      ['LRANGE', 'l', '0', '-1'],
+      ['OBJECT', 'ENCODING', 'l'],
+      [
+        'RESTORE',
+        'q',
+        '0',
+        payload(
+          14,
+          Buffer.concat([Buffer.from([2]), rdbString(lists), rdbString(ziplist(['z']))]),
+          true,
+        ),
+      ],
+      ['LRANGE', 'q', '0', '-1'],
+      ['RESTORE', 'z', '0', payload(12, zset)],
+      ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['RESTORE', 'h', '0', payload(13, hash)],
+      { cmd: ['HGETALL', 'h'], compare: 'pairs-unordered' },
+      ['OBJECT', 'ENCODING', 'h'],
+      ['RESTORE', 'bad', '0', payload(13, Buffer.from(hash).fill(0x41, 10, 12))],
+    ]);
+  });
 });
+
+/** A ziplist as Redis < 7.0 writes it (short strings, small integers). */
+function ziplist(items: (string | number)[]): Buffer {
+  const entries: Buffer[] = [];
+  let prev = 0;
+  for (const item of items) {
+    let body: Buffer;
+    if (typeof item === 'number') {
+      if (item >= 0 && item <= 12) body = Buffer.from([0xf1 + item]);
+      else if (item >= -128 && item <= 127) body = Buffer.from([0xfe, item & 0xff]);
+      else {
+        body = Buffer.alloc(3);
+        body[0] = 0xc0;
+        body.writeInt16LE(item, 1);
+      }
+    } else {
+      const bytes = Buffer.from(item, 'latin1');
+      const head =
+        bytes.length < 64
+          ? Buffer.from([bytes.length])
+          : Buffer.from([0x40 | (bytes.length >> 8), bytes.length & 0xff]);
+      body = Buffer.concat([head, bytes]);
+    }
+    const entry = Buffer.concat([Buffer.from([prev]), body]);
+    entries.push(entry);
+    prev = entry.length;
+  }
+  const all = Buffer.concat(entries);
+  const header = Buffer.alloc(10);
+  header.writeUInt32LE(10 + all.length + 1, 0);
+  header.writeUInt32LE(10 + all.length - (entries.at(-1)?.length ?? 0), 4);
+  header.writeUInt16LE(entries.length, 8);
+  return Buffer.concat([header, all, Buffer.from([0xff])]);
+}
+
+/** An RDB string: its length (6- or 14-bit form) then its bytes. */
+function rdbString(bytes: Buffer): Buffer {
+  const len =
+    bytes.length < 64
+      ? Buffer.from([bytes.length])
+      : Buffer.from([0x40 | (bytes.length >> 8), bytes.length & 0xff]);
+  return Buffer.concat([len, bytes]);
+}
+
+/** A DUMP payload of RDB version 9 (Redis 6.2): type, value, version, CRC-64. */
+function payload(type: number, value: Buffer, raw = false): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([type]),
+    raw ? value : rdbString(value),
+    Buffer.from([9, 0]),
+  ]);
+  return Buffer.concat([body, crc64(body)]);
+}

@@ -10,19 +10,15 @@
 // long compressible value dumps to different, larger bytes than Redis's; Redis RESTOREs them.
 //
 // RESTORE reads those, Redis 7.2+'s listpack sets (type 20, RDB 11), LZF-compressed strings,
-// and the older plain list (1) and text-score zset (3); not ziplist-era payloads (Redis < 7.0
-// encodings 10-14), streams or module types ("ERR Bad data format"). Hashes with field TTLs
+// and what older Redis versions write: the plain list (1), the text-score zset (3), and the
+// ziplist encodings of Redis < 7.0 (10 list, 12 zset, 13 hash, 14 quicklist of ziplists); not
+// zipmaps (Redis 2.x), streams or module types ("ERR Bad data format"). Hashes with field TTLs
 // (Redis 7.4's RDB 12 types) are refused by DUMP rather than losing their TTLs.
 
 import type { Value } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { formatDouble, parseInt64, parseStrtod } from '../parse.ts';
 import { ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
-import { keyword } from './collections.ts';
-import { HashValue } from './hashes.ts';
-import { ListValue } from './lists.ts';
-import { SetValue } from './sets.ts';
-import { ZSetValue } from './zsets.ts';
 import { StreamValue } from '../stream.ts';
 import {
   readStream,
@@ -31,6 +27,11 @@ import {
   TYPE_STREAM_LISTPACKS_3,
   writeStream,
 } from '../stream-rdb.ts';
+import { keyword } from './collections.ts';
+import { HashValue } from './hashes.ts';
+import { ListValue } from './lists.ts';
+import { SetValue } from './sets.ts';
+import { ZSetValue } from './zsets.ts';
 
 const RDB_VERSION = 10;
 /** The newest payload version RESTORE accepts (Redis 7.2's 11 adds only listpack sets). */
@@ -43,6 +44,10 @@ const TYPE_ZSET = 3;
 const TYPE_HASH = 4;
 const TYPE_ZSET_2 = 5;
 const TYPE_SET_INTSET = 11;
+const TYPE_LIST_ZIPLIST = 10;
+const TYPE_ZSET_ZIPLIST = 12;
+const TYPE_HASH_ZIPLIST = 13;
+const TYPE_LIST_QUICKLIST = 14;
 const TYPE_HASH_LISTPACK = 16;
 const TYPE_ZSET_LISTPACK = 17;
 const TYPE_LIST_QUICKLIST_2 = 18;
@@ -495,6 +500,66 @@ export function readListpack(blob: Buffer): string[] {
   return out;
 }
 
+/** The entries of a ziplist blob (Redis < 7.0's compact encoding), each as a latin1 string. */
+function readZiplist(blob: Buffer): string[] {
+  need(blob.length >= 11 && blob.readUInt32LE(0) === blob.length && blob[blob.length - 1] === 0xff);
+  const out: string[] = [];
+  let p = 10;
+  for (;;) {
+    need(p < blob.length);
+    if (blob[p] === 0xff) break;
+    // prevlen: one byte, or 0xFE and four more.
+    p += blob[p] === 0xfe ? 5 : 1;
+    need(p < blob.length);
+    const b = blob[p]!;
+    const top = b >> 6;
+    let value: string;
+    if (top === 0 || top === 1 || b === 0x80) {
+      let len: number;
+      if (top === 0) {
+        len = b & 0x3f;
+        p += 1;
+      } else if (top === 1) {
+        need(p + 1 < blob.length);
+        len = ((b & 0x3f) << 8) | blob[p + 1]!;
+        p += 2;
+      } else {
+        need(p + 5 <= blob.length);
+        len = blob.readUInt32BE(p + 1);
+        p += 5;
+      }
+      need(p + len <= blob.length);
+      value = blob.toString('latin1', p, p + len);
+      p += len;
+    } else if (b === 0xc0) {
+      need(p + 3 <= blob.length);
+      value = String(blob.readInt16LE(p + 1));
+      p += 3;
+    } else if (b === 0xd0) {
+      need(p + 5 <= blob.length);
+      value = String(blob.readInt32LE(p + 1));
+      p += 5;
+    } else if (b === 0xe0) {
+      need(p + 9 <= blob.length);
+      value = String(blob.readBigInt64LE(p + 1));
+      p += 9;
+    } else if (b === 0xf0) {
+      need(p + 4 <= blob.length);
+      value = String(blob.readIntLE(p + 1, 3));
+      p += 4;
+    } else if (b === 0xfe) {
+      need(p + 2 <= blob.length);
+      value = String(blob.readInt8(p + 1));
+      p += 2;
+    } else if (b >= 0xf1 && b <= 0xfd) {
+      value = String((b & 0x0f) - 1);
+      p += 1;
+    } else throw new BadFormat();
+    out.push(value);
+  }
+  return out;
+}
+
 function readIntset(blob: Buffer): string[] {
   need(blob.length >= 8);
   const width = blob.readUInt32LE(0);
@@ -531,6 +596,16 @@ function deserialize(payload: Buffer): Value {
     const n = r.len();
     const items: string[] = [];
     for (let i = 0; i < n; i++) items.push(latin1(r.string()));
+    value = new ListValue(items);
+  } else if (type === TYPE_LIST_ZIPLIST) {
+    const items = readZiplist(r.string());
+    need(items.length > 0);
+    value = new ListValue(items);
+  } else if (type === TYPE_LIST_QUICKLIST) {
+    const nodes = r.len();
+    const items: string[] = [];
+    for (let i = 0; i < nodes; i++) items.push(...readZiplist(r.string()));
+    need(items.length > 0);
     value = new ListValue(items);
   } else if (type === TYPE_LIST_QUICKLIST_2) {
     const nodes = r.len();
@@ -575,8 +650,9 @@ function deserialize(payload: Buffer): Value {
       zset.set(member, score);
     }
     value = zset;
-  } else if (type === TYPE_ZSET_LISTPACK) {
-    const entries = readListpack(r.string());
+  } else if (type === TYPE_ZSET_LISTPACK || type === TYPE_ZSET_ZIPLIST) {
+    const blob = r.string();
+    const entries = type === TYPE_ZSET_LISTPACK ? readListpack(blob) : readZiplist(blob);
     need(entries.length % 2 === 0);
     const zset = new ZSetValue();
     for (let i = 0; i < entries.length; i += 2) zset.set(entries[i]!, readScore(entries[i + 1]!));
@@ -586,12 +662,17 @@ function deserialize(payload: Buffer): Value {
     const pairs: [string, string][] = [];
     for (let i = 0; i < n; i++) pairs.push([latin1(r.string()), latin1(r.string())]);
     value = new HashValue(pairs);
-  } else if (type === TYPE_HASH_LISTPACK) {
-    const entries = readListpack(r.string());
+  } else if (type === TYPE_HASH_LISTPACK || type === TYPE_HASH_ZIPLIST) {
+    const blob = r.string();
+    const entries = type === TYPE_HASH_LISTPACK ? readListpack(blob) : readZiplist(blob);
     need(entries.length % 2 === 0);
     const pairs: [string, string][] = [];
     for (let i = 0; i < entries.length; i += 2) pairs.push([entries[i]!, entries[i + 1]!]);
-    value = new HashValue(pairs);
+    const hash = new HashValue(pairs);
+    // Redis 7.0 converts a ziplist hash to a listpack and only checks the entry count, so long
+    // values stay in the listpack.
+    if (type === TYPE_HASH_ZIPLIST) hash.compact = hash.size <= 128;
+    value = hash;
   } else if (
     type === TYPE_STREAM_LISTPACKS ||
     type === TYPE_STREAM_LISTPACKS_2 ||
