@@ -3,7 +3,7 @@
 // real Upstash-compatible endpoint; the loader is a plain function that counts its calls.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { useTestStack } from '@workshop/test-support';
+import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { type CacheEvent, createCache } from '../src/cache.ts';
 import { createUpstashStore } from '../src/upstash.ts';
@@ -58,6 +58,42 @@ describe('cache-aside with a TTL', () => {
     expect(ttl, 'nothing was stored under the key after a miss: SET the loaded value').not.toBe(-2);
     expect(ttl, 'the copy never expires (TTL -1): SET it with { ex: ttlSeconds }').not.toBe(-1);
     expect(ttl, 'the TTL should be the ttlSeconds the cache was given (60)').toBeGreaterThan(55);
+    expect(
+      ttl,
+      `the TTL is ${ttl} s for ttlSeconds 60: EX takes seconds, not milliseconds (no * 1000)`,
+    ).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps no copy of a value that does not exist', async () => {
+    const store = createUpstashStore(stack.upstash);
+    const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
+    const key = freshKey();
+    const load = countingLoader(null);
+    expect(await cache.read(key, load, parse), 'a missing value reads as null').toBeNull();
+    expect(
+      await store.exists(key),
+      'the cache stored null for a missing value: SET only when the loader found something (JSON "null" would read back as a hit)',
+    ).toBe(0);
+  });
+
+  it('finishes the DEL before invalidate() resolves', async () => {
+    const store = createUpstashStore(stack.upstash);
+    // The real store, with DEL made slow: a DEL that is not awaited is still on its way.
+    const slowDel = {
+      ...store,
+      del: async (...keys: string[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return store.del(...keys);
+      },
+    };
+    const cache = createCache({ store: slowDel, ttlSeconds: 60, timeoutMs: PATIENT });
+    const key = freshKey();
+    await cache.read(key, countingLoader('old'), parse);
+    await cache.invalidate(key);
+    expect(
+      await store.exists(key),
+      'invalidate() resolved before its DEL was done: await the store call, or the next read still finds the old copy',
+    ).toBe(0);
   });
 
   it('loads again once the copy has expired', async () => {
@@ -107,6 +143,38 @@ describe('cache-aside with a TTL', () => {
       await cache.read(key, countingLoader('newest'), parse),
       'the load that a write overtook stored its old value: skip the SET when a write happened during the load',
     ).not.toBe('old');
+  });
+});
+
+describe('single-flight, per key', () => {
+  it('gives each key its own load when two keys are read at once', async () => {
+    const cache = createCache({
+      store: createUpstashStore(stack.upstash),
+      ttlSeconds: 60,
+      timeoutMs: PATIENT,
+    });
+    const [list, article] = await Promise.all([
+      cache.read(freshKey(), countingLoader('the article list', 100), parse),
+      cache.read(freshKey(), countingLoader('one article', 100), parse),
+    ]);
+    expect(
+      [list, article],
+      "a read got another key's value: loads in flight must be shared per key (a Map from key to promise), never across keys",
+    ).toEqual(['the article list', 'one article']);
+  });
+
+  it('forgets a load once it has finished', async () => {
+    const store = createUpstashStore(stack.upstash);
+    const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
+    const key = freshKey();
+    const load = countingLoader('value');
+    await cache.read(key, load, parse);
+    await store.del(key); // the copy is gone (expired, evicted, deleted by another process)
+    await cache.read(key, load, parse);
+    expect(
+      load.calls,
+      "a read joined a load that had already finished: delete the key's entry from the in-flight map when its load settles",
+    ).toBe(2);
   });
 });
 
@@ -162,6 +230,44 @@ async function silentServer(): Promise<{ url: string; close(): Promise<void> }> 
 }
 
 describe('when the store is unreachable', () => {
+  it('stores again once the store is back after a blip', async () => {
+    const target = new URL(stack.upstash.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    try {
+      const store = createUpstashStore({
+        url: viaProxy(stack.upstash.url, proxy),
+        token: stack.upstash.token,
+      });
+      const events: CacheEvent[] = [];
+      const cache = createCache({
+        store,
+        ttlSeconds: 60,
+        timeoutMs: PATIENT,
+        onEvent: (event) => events.push(event),
+      });
+      await proxy.cut();
+      expect(
+        await cache.read(freshKey(), countingLoader('during the blip'), parse),
+        'with the store down, read() must still return the loaded value',
+      ).toBe('during the blip');
+      await proxy.restore();
+      const key = freshKey();
+      const load = countingLoader('after the blip');
+      await cache.read(key, load, parse);
+      await cache.read(key, load, parse);
+      expect(
+        load.calls,
+        'after the store came back the cache never stored again: reset storeDown when a store call succeeds',
+      ).toBe(1);
+      expect(
+        events.map((event) => event.kind).filter((kind) => kind.startsWith('store-')),
+        'one store-down when the store went away, one store-up when it came back',
+      ).toEqual(['store-down', 'store-up']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('answers from the loader, fast, and reports it once', async () => {
     const store = createUpstashStore({ url: `http://127.0.0.1:${await closedPort()}`, token: 't' });
     const events: CacheEvent[] = [];

@@ -93,7 +93,11 @@ export function createCache({
     parse: (json: string) => T,
   ): Promise<T> {
     const writesBefore = writes;
-    const cached = await tryStore(() => store.get(key), null);
+    // A DEL that failed while the store was down is sent again first. Until it gets through,
+    // the copy in the store may predate a write: this read neither uses it nor stores over it.
+    if (unsent.size > 0) await resendInvalidations();
+    const trusted = !unsent.has(key);
+    const cached = trusted ? await tryStore(() => store.get(key), null) : null;
     if (cached !== null) {
       onEvent({ kind: 'hit', key });
       return parse(cached);
@@ -102,7 +106,7 @@ export function createCache({
     const value = await load();
     // Keep a copy that expires on its own; but not when a write came in during this read (our
     // value may predate it), nor when the store just failed us.
-    if (value !== null && writes === writesBefore && !storeDown) {
+    if (value !== null && trusted && writes === writesBefore && !storeDown) {
       await tryStore(() => store.set(key, JSON.stringify(value), { ex: ttlSeconds }), null);
     }
     return value;
@@ -110,10 +114,20 @@ export function createCache({
   // #endregion read-through
 
   // #region invalidate
+  // Keys whose DEL did not reach the store (it was down): their copies may be stale until it does.
+  const unsent = new Set<string>();
+
   async function invalidate(...keys: string[]): Promise<void> {
     writes++;
     for (const key of keys) inFlight.delete(key); // later reads must not join an older load
-    await tryStore(() => store.del(...keys), 0);
+    const deleted = await tryStore(() => store.del(...keys), null);
+    if (deleted === null) for (const key of keys) unsent.add(key);
+  }
+
+  async function resendInvalidations(): Promise<void> {
+    const keys = [...unsent];
+    const deleted = await tryStore(() => store.del(...keys), null);
+    if (deleted !== null) for (const key of keys) unsent.delete(key);
   }
   // #endregion invalidate
 

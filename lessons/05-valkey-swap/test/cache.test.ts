@@ -11,7 +11,7 @@ import { backendsOf } from './backends.ts';
 const stack = useTestStack();
 
 // The same checkpoint as lesson 03, once per backend.
-describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
+describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughProxy }) => {
   beforeAll(flush); // both backends may share one server: start each from an empty database
   let keyNumber = 0;
   /** A key no other test uses, so every test starts cold. */
@@ -29,6 +29,17 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
   }
 
   const parse = (json: string) => JSON.parse(json);
+  /** Waits until a store that was cut off answers again (a RESP client reconnects first). */
+  async function untilAnswers(store: { exists(key: string): Promise<number> }) {
+    for (let i = 0; i < 50; i++) {
+      try {
+        await store.exists('l03:ping');
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
   /** A timeout no healthy store reaches, even on a busy machine: only the outage tests use less. */
   const PATIENT = 10_000;
 
@@ -64,6 +75,42 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
       );
       expect(ttl, 'the copy never expires (TTL -1): SET it with { ex: ttlSeconds }').not.toBe(-1);
       expect(ttl, 'the TTL should be the ttlSeconds the cache was given (60)').toBeGreaterThan(55);
+      expect(
+        ttl,
+        `the TTL is ${ttl} s for ttlSeconds 60: EX takes seconds, not milliseconds (no * 1000)`,
+      ).toBeLessThanOrEqual(60);
+    });
+
+    it('keeps no copy of a value that does not exist', async () => {
+      const store = connect();
+      const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
+      const key = freshKey();
+      const load = countingLoader(null);
+      expect(await cache.read(key, load, parse), 'a missing value reads as null').toBeNull();
+      expect(
+        await store.exists(key),
+        'the cache stored null for a missing value: SET only when the loader found something (JSON "null" would read back as a hit)',
+      ).toBe(0);
+    });
+
+    it('finishes the DEL before invalidate() resolves', async () => {
+      const store = connect();
+      // The real store, with DEL made slow: a DEL that is not awaited is still on its way.
+      const slowDel = {
+        ...store,
+        del: async (...keys: string[]) => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return store.del(...keys);
+        },
+      };
+      const cache = createCache({ store: slowDel, ttlSeconds: 60, timeoutMs: PATIENT });
+      const key = freshKey();
+      await cache.read(key, countingLoader('old'), parse);
+      await cache.invalidate(key);
+      expect(
+        await store.exists(key),
+        'invalidate() resolved before its DEL was done: await the store call, or the next read still finds the old copy',
+      ).toBe(0);
     });
 
     it('loads again once the copy has expired', async () => {
@@ -113,6 +160,38 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
         await cache.read(key, countingLoader('newest'), parse),
         'the load that a write overtook stored its old value: skip the SET when a write happened during the load',
       ).not.toBe('old');
+    });
+  });
+
+  describe('single-flight, per key', () => {
+    it('gives each key its own load when two keys are read at once', async () => {
+      const cache = createCache({
+        store: connect(),
+        ttlSeconds: 60,
+        timeoutMs: PATIENT,
+      });
+      const [list, article] = await Promise.all([
+        cache.read(freshKey(), countingLoader('the article list', 100), parse),
+        cache.read(freshKey(), countingLoader('one article', 100), parse),
+      ]);
+      expect(
+        [list, article],
+        "a read got another key's value: loads in flight must be shared per key (a Map from key to promise), never across keys",
+      ).toEqual(['the article list', 'one article']);
+    });
+
+    it('forgets a load once it has finished', async () => {
+      const store = connect();
+      const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
+      const key = freshKey();
+      const load = countingLoader('value');
+      await cache.read(key, load, parse);
+      await store.del(key); // the copy is gone (expired, evicted, deleted by another process)
+      await cache.read(key, load, parse);
+      expect(
+        load.calls,
+        "a read joined a load that had already finished: delete the key's entry from the in-flight map when its load settles",
+      ).toBe(2);
     });
   });
 
@@ -168,6 +247,40 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush }) => {
   }
 
   describe('when the store is unreachable', () => {
+    it('stores again once the store is back after a blip', async () => {
+      const { proxy, store } = await throughProxy();
+      try {
+        const events: CacheEvent[] = [];
+        const cache = createCache({
+          store,
+          ttlSeconds: 60,
+          timeoutMs: PATIENT,
+          onEvent: (event) => events.push(event),
+        });
+        await proxy.cut();
+        expect(
+          await cache.read(freshKey(), countingLoader('during the blip'), parse),
+          'with the store down, read() must still return the loaded value',
+        ).toBe('during the blip');
+        await proxy.restore();
+        await untilAnswers(store);
+        const key = freshKey();
+        const load = countingLoader('after the blip');
+        await cache.read(key, load, parse);
+        await cache.read(key, load, parse);
+        expect(
+          load.calls,
+          'after the store came back the cache never stored again: reset storeDown when a store call succeeds',
+        ).toBe(1);
+        expect(
+          events.map((event) => event.kind).filter((kind) => kind.startsWith('store-')),
+          'one store-down when the store went away, one store-up when it came back',
+        ).toEqual(['store-down', 'store-up']);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('answers from the loader, fast, and reports it once', async () => {
       const store = connectTo(await closedPort());
       const events: CacheEvent[] = [];

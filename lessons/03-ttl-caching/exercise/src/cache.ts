@@ -57,7 +57,9 @@ export function createCache({
 
   // TODO(lesson 3), step 2, invalidation: delete the keys (one DEL) so the next read loads fresh
   // data. And a read that began before this write must not store what it loaded: count writes,
-  // and let a read SET its copy only when no write happened while it loaded.
+  // and let a read SET its copy only when no write happened while it loaded. A DEL that fails
+  // (the store is down) is not done: remember its keys and send the DEL again before the next
+  // read; until it gets through, do not use or store those keys' copies.
   async function invalidate(...keys: string[]): Promise<void> {}
 
   return { read, invalidate };
