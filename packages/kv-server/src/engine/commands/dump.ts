@@ -12,8 +12,9 @@
 // RESTORE reads those, Redis 7.2+'s listpack sets (type 20, RDB 11), LZF-compressed strings,
 // and what older Redis versions write: the plain list (1), the text-score zset (3), and the
 // ziplist encodings of Redis < 7.0 (10 list, 12 zset, 13 hash, 14 quicklist of ziplists); not
-// zipmaps (Redis 2.x), streams or module types ("ERR Bad data format"). Hashes with field TTLs
-// (Redis 7.4's RDB 12 types) are refused by DUMP rather than losing their TTLs.
+// zipmaps (Redis 2.x) or module types ("ERR Bad data format"). Streams: see stream-rdb.ts.
+// Hashes with field TTLs (Redis 7.4's RDB 12 types) are refused by DUMP rather than losing
+// their TTLs.
 
 import type { Value } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
