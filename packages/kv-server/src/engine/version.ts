@@ -1,4 +1,3 @@
-// The Redis version this server says it is (HELLO's `version`, INFO's `redis_version`): clients
-// pick features by it (node-redis, bullmq), so it names the release whose commands the engine
-// covers and whose replies the differential suites compare against.
-export const REDIS_COMPAT_VERSION = '7.0.0';
+// The Redis version HELLO's `version` field reports: INFO's `redis_version`
+// (commands/info.ts, which says why 7.0.15), so both always agree.
+export { REDIS_VERSION as REDIS_COMPAT_VERSION } from './commands/info.ts';
