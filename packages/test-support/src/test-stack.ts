@@ -26,6 +26,11 @@ export interface TestStack {
   readonly upstash: { url: string; token: string };
   /** A RESP endpoint with an empty database: the file's kv-server, or the real Valkey. */
   readonly valkeyUrl: string;
+  /**
+   * Services only: the real Redis over RESP, the db the REST endpoint forwards to (flushed
+   * first), for checkpoints that run on Redis and Valkey both. Undefined on the embedded stack.
+   */
+  readonly redisUrl: string | undefined;
   /** All of the above as a config for the `@workshop/db` factories. */
   readonly config: WorkshopConfig;
 }
@@ -79,6 +84,9 @@ export function useTestStack(): TestStack {
     get valkeyUrl() {
       return get('valkeyUrl');
     },
+    get redisUrl() {
+      return get('redisUrl');
+    },
     get config() {
       return get('config');
     },
@@ -110,6 +118,7 @@ async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void
     databaseUrl: postgres.url,
     upstash,
     valkeyUrl,
+    redisUrl: undefined,
     config,
     close: () => closeAll(pool, [upstashServer, valkeyServer], postgres),
   };
@@ -149,6 +158,7 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
     databaseUrl,
     upstash: { url: kv.restUrl, token: kv.token },
     valkeyUrl,
+    redisUrl,
     config,
     close: async () => {
       await closeAll(pool, [kv]);

@@ -100,6 +100,48 @@ export function articlePage(
 <form method="post" action="/articles/${slug}/delete"><button type="submit">Delete</button></form>`;
 }
 
+/** Lesson 06's additions to an article page: its tags (links to the tag filter) and readers. */
+export function articleExtras(
+  tags: string[] | undefined,
+  readers: { exact: number; approximate: number } | undefined,
+): SafeHtml {
+  return html`${
+    tags && tags.length > 0
+      ? html`<p class="tags">Tags: ${tags.map((tag) => html`<a class="tag" href="/tags?tag=${encodeURIComponent(tag)}">${tag}</a> `)}</p>`
+      : ''
+  }${
+    readers
+      ? html`<p>Unique readers: <span class="readers">${readers.exact}</span> (a set), about <span class="readers-hll">${readers.approximate}</span> today (HyperLogLog)</p>`
+      : ''
+  }`;
+}
+
+/** Lesson 06's tag filter: the articles carrying every chosen tag (SINTER). */
+export function taggedPage(tags: string[], slugs: string[]): SafeHtml {
+  return html`<h2>Tagged ${tags.join(' and ')}</h2>
+<p><span class="tagged-count">${slugs.length}</span> articles carry ${tags.length > 1 ? 'all of these tags' : 'this tag'}.</p>
+<ul>${slugs.slice(0, 100).map(
+    (slug) => html`<li><a href="/articles/${encodeURIComponent(slug)}">${slug}</a></li>
+`,
+  )}</ul>`;
+}
+
+/** Lesson 06's side lists on the home page: trending articles and recent activity. */
+export function homeExtras(
+  trending: { slug: string; score: number }[] | undefined,
+  activity: { at: string; who: string; what: string; slug: string }[] | undefined,
+): SafeHtml {
+  return html`${
+    trending
+      ? html`<h2>Trending (last 24 hours)</h2><ol class="trending">${trending.map((t) => html`<li><a href="/articles/${encodeURIComponent(t.slug)}">${t.slug}</a> <small>${t.score.toFixed(2)}</small></li>`)}</ol>`
+      : ''
+  }${
+    activity
+      ? html`<h2>Recent activity</h2><ul class="activity">${activity.map((a) => html`<li>${a.at.slice(0, 16).replace('T', ' ')} ${a.who} ${a.what} <a href="/articles/${encodeURIComponent(a.slug)}">${a.slug}</a></li>`)}</ul>`
+      : ''
+  }`;
+}
+
 export interface FormValues {
   slug?: string;
   title?: string;

@@ -2,18 +2,22 @@
 // traced (request-context.ts), and its response says what the cache did: `x-cache` and
 // `Server-Timing` headers for devtools, and the same in words in the page footer.
 
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArticleExistsError } from '@workshop/db';
 import {
+  articleExtras,
   articleForm,
   articlePage,
   type FormValues,
+  homeExtras,
   html,
   layout,
   listPage,
   messagePage,
   type SafeHtml,
+  taggedPage,
 } from './html.ts';
 import { cacheStatus, newTrace, runTraced, serverTiming } from './request-context.ts';
 import type { WebWiki } from './types.ts';
@@ -181,7 +185,17 @@ async function route(wiki: WebWiki, req: IncomingMessage): Promise<Page> {
   const method = req.method === 'HEAD' ? 'GET' : req.method;
 
   if (method === 'GET' && parts.length === 0) {
-    return { status: 200, title: 'Articles', body: listPage(await wiki.listArticles()) };
+    const list = listPage(await wiki.listArticles());
+    const [trending, activity] = await Promise.all([wiki.trending?.(5), wiki.recentActivity?.(10)]);
+    return { status: 200, title: 'Articles', body: html`${homeExtras(trending, activity)}${list}` };
+  }
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'tags' && wiki.taggedAll) {
+    // The tag filter: /tags?tag=howto&tag=ops lists the articles carrying both.
+    const tags = [...new Set(url.searchParams.getAll('tag').filter((tag) => tag.length > 0))];
+    if (tags.length === 0 || tags.length > 10) {
+      throw new HttpError(400, 'Bad request', 'Choose one to ten tags: /tags?tag=a&tag=b.');
+    }
+    return { status: 200, title: 'Tagged', body: taggedPage(tags, await wiki.taggedAll(tags)) };
   }
   if (method === 'GET' && parts.length === 1 && parts[0] === 'new') {
     return { status: 200, title: 'New article', body: articleForm('new', {}, [], '/articles') };
@@ -192,7 +206,7 @@ async function route(wiki: WebWiki, req: IncomingMessage): Promise<Page> {
   if (parts[0] === 'articles' && parts.length >= 2) {
     const slug = parts[1] as string;
     const action = parts[2];
-    if (method === 'GET' && parts.length === 2) return showArticle(wiki, slug);
+    if (method === 'GET' && parts.length === 2) return showArticle(wiki, slug, req);
     if (method === 'GET' && action === 'edit' && parts.length === 3) {
       const article = await found(wiki.getArticle(slug), slug);
       return {
@@ -241,10 +255,26 @@ async function found<T>(promise: Promise<T | null>, slug: string): Promise<T> {
   return value;
 }
 
-async function showArticle(wiki: WebWiki, slug: string): Promise<Page> {
+async function showArticle(wiki: WebWiki, slug: string, req: IncomingMessage): Promise<Page> {
   const article = await found(wiki.getArticle(slug), slug);
   const views = wiki.recordView ? await wiki.recordView(slug) : undefined;
-  return { status: 200, title: article.title, body: articlePage(article, views) };
+  // Lesson 06: a reader is a browser, known by a random id in a cookie.
+  const known = /(?:^|;\s*)reader=([\w-]{1,64})/.exec(req.headers.cookie ?? '')?.[1];
+  const reader = known ?? randomUUID();
+  const [tags, readers] = await Promise.all([
+    wiki.tagsOf?.(slug),
+    wiki.recordReader?.(slug, reader),
+  ]);
+  const headers: Record<string, string> =
+    wiki.recordReader && !known
+      ? { 'set-cookie': `reader=${reader}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000` }
+      : {};
+  return {
+    status: 200,
+    title: article.title,
+    body: html`${articlePage(article, views)}${articleExtras(tags, readers)}`,
+    headers,
+  };
 }
 
 function validate(values: FormValues, mode: 'new' | 'edit'): string[] {

@@ -31,6 +31,18 @@ export interface WebWiki {
   recordView?(slug: string): Promise<{ views: number; milestone: number | null }>;
   /** From lesson 04: asks the create limiter for this author. */
   limitCreate?(author: string): Promise<LimitDecision>;
+  /** From lesson 06: the article's tags. */
+  tagsOf?(slug: string): Promise<string[]>;
+  /** From lesson 06: the slugs of the articles carrying every one of `tags` (SINTER). */
+  taggedAll?(tags: string[]): Promise<string[]>;
+  /** From lesson 06: records a reader of the article; answers its unique readers both ways. */
+  recordReader?(slug: string, reader: string): Promise<{ exact: number; approximate: number }>;
+  /** From lesson 06: the articles viewed most in the last 24 hours, recent views weighing more. */
+  trending?(limit: number): Promise<{ slug: string; score: number }[]>;
+  /** From lesson 06: the latest things that happened, newest first. */
+  recentActivity?(
+    limit: number,
+  ): Promise<{ at: string; who: string; what: string; slug: string }[]>;
   /** Closes the pool and the store. */
   close(): Promise<void>;
 }
