@@ -12,6 +12,8 @@ describeDifferential('differential: COMMAND', () => {
       ['COMMAND', 'INFO', 'get', 'set', 'zunionstore', 'hgetall', 'nope', 'client', 'command'],
       ['COMMAND', 'DOCS', 'get', 'set', 'zadd', 'nope'],
       ['COMMAND', 'DOCS', 'nope'],
+      ['COMMAND', 'DOCS', 'client|list', 'object|encoding', 'client|nope'],
+      ['COMMAND', 'INFO', 'client|kill', 'object|freq', 'get|x'],
       ['COMMAND', 'NOPE'],
       ['COMMAND', 'COUNT', 'x'],
     ]));

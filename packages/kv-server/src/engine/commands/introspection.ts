@@ -75,6 +75,36 @@ function describeCall(engine: Engine, argv: Buffer[]): Typed[] | undefined {
   return info;
 }
 
+/** COMMAND INFO of `name`, or of `container|sub` (Redis 7 takes both). */
+function lookupInfo(engine: Engine, name: string): Typed[] | undefined {
+  const [container, sub] = name.split('|', 2) as [string, string | undefined];
+  const spec = engine.command(container);
+  if (spec === undefined) return undefined;
+  const info = commandInfo(spec);
+  if (sub === undefined) return info;
+  return itemsOf(info[9]).find((entry) => Array.isArray(entry) && entry[0] === name) as
+    | Typed[]
+    | undefined;
+}
+
+/** COMMAND DOCS of `name`, or of `container|sub` (found in the container's `subcommands`). */
+function lookupDocs(engine: Engine, name: string): Typed | undefined {
+  const [container, sub] = name.split('|', 2) as [string, string | undefined];
+  const spec = engine.command(container);
+  if (spec === undefined) return undefined;
+  const docs = commandDocs(spec);
+  if (sub === undefined) return docs;
+  if (docs === null || typeof docs !== 'object' || !('%' in docs)) return undefined;
+  const flat = docs['%'];
+  const at = flat.indexOf('subcommands');
+  const subs = at >= 0 ? flat[at + 1] : undefined;
+  if (subs === null || subs === undefined || typeof subs !== 'object' || !('%' in subs)) {
+    return undefined;
+  }
+  const i = subs['%'].indexOf(name);
+  return i >= 0 ? subs['%'][i + 1] : undefined;
+}
+
 function getkeys(engine: Engine, argv: Buffer[], withFlags: boolean): Reply {
   const call = argv.slice(2);
   const info = describeCall(engine, call);
@@ -113,19 +143,23 @@ function command(ctx: CommandContext, argv: Buffer[]): Reply {
     case 'info': {
       if (argv.length === 2) return specs(engine).map((spec) => fromTyped(commandInfo(spec)));
       return argv.slice(2).map((arg) => {
-        const spec = engine.command(latin1(arg).toLowerCase());
-        return spec === undefined ? null : fromTyped(commandInfo(spec));
+        const info = lookupInfo(engine, latin1(arg).toLowerCase());
+        return info === undefined ? null : fromTyped(info);
       });
     }
     case 'docs': {
-      const wanted =
-        argv.length === 2
-          ? specs(engine)
-          : argv
-              .slice(2)
-              .map((arg) => engine.command(latin1(arg).toLowerCase()))
-              .filter((spec): spec is CommandSpec => spec !== undefined);
-      return new MapReply(wanted.map((spec) => [bulk(spec.name), fromTyped(commandDocs(spec))]));
+      if (argv.length === 2) {
+        return new MapReply(
+          specs(engine).map((spec) => [bulk(spec.name), fromTyped(commandDocs(spec))]),
+        );
+      }
+      const entries: [Reply, Reply][] = [];
+      for (const arg of argv.slice(2)) {
+        const name = latin1(arg).toLowerCase();
+        const docs = lookupDocs(engine, name);
+        if (docs !== undefined) entries.push([bulk(name), fromTyped(docs)]);
+      }
+      return new MapReply(entries);
     }
     case 'list':
       return list(engine, argv);
