@@ -126,13 +126,11 @@ describe.each([
       events: ['chat.message'],
       onData: (event: unknown) => events.push(event),
     });
-    // What realtime's emit publishes after its XADD (the id is the stream entry's).
-    await redis.publish('sse:rt', {
-      id: '1700000000000-0',
-      event: 'chat.message',
-      channel: 'sse:rt',
-      data: { text: 'hi' },
-    });
+    // Another client emits: realtime's XADD to the channel's stream, then PUBLISH.
+    const emitter = new Realtime({
+      redis: new Redis({ url: url(), token: TOKEN }),
+    }).channel('sse:rt') as unknown as { emit(event: string, data: unknown): Promise<void> };
+    await emitter.emit('chat.message', { text: 'hi' });
     await until(() => events.length === 1);
     expect(events[0]).toMatchObject({ event: 'chat.message', data: { text: 'hi' } });
     unsubscribe();
