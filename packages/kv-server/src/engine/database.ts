@@ -106,8 +106,9 @@ export class Database {
       return undefined;
     }
     if (memory.countReads) memory.keyspaceHits++;
-    // Redis's lookupKey: every access stamps the LRU clock (or bumps the LFU counter).
-    entry.access = memory.lfu ? memory.touched(entry.access) : memory.lruClock;
+    // Redis's lookupKey: every access stamps the LRU clock (or bumps the LFU counter), except
+    // for a CLIENT NO-TOUCH connection.
+    if (!memory.noTouch) entry.access = memory.lfu ? memory.touched(entry.access) : memory.lruClock;
     return entry.value;
   }
 

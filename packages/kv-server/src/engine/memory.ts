@@ -84,6 +84,8 @@ export class MemoryAccountant {
   minutes = 0;
   /** Set by the engine for read-only commands: only those count keyspace hits and misses. */
   countReads = false;
+  /** Set while a CLIENT NO-TOUCH connection runs a command: reads leave the access data alone. */
+  noTouch = false;
   keyspaceHits = 0;
   keyspaceMisses = 0;
   expiredKeys = 0;

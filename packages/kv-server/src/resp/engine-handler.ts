@@ -49,12 +49,17 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
       spec === undefined ? 'NULL' : CONTAINERS.has(name) && sub ? `${name}|${sub}` : name;
     const tracking = info.tracking === undefined ? undefined : trackingOf(engine);
     if (tracking !== undefined) tracking.current = info;
+    // CLIENT NO-TOUCH: this connection's reads leave LRU/LFU data alone (TOUCH still touches).
+    const memory = engine.db.memory;
+    const noTouch = info.noTouch && name !== 'touch';
+    if (noTouch) memory.noTouch = true;
     let reply: Reply | Promise<Reply>;
     try {
       // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
       reply = runCommand(engine, session, argv);
     } finally {
       if (tracking !== undefined) tracking.current = undefined;
+      if (noTouch) memory.noTouch = false;
     }
     const state = info.tracking;
     if (state !== undefined && spec !== undefined && !session.inMulti) {
@@ -88,6 +93,9 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
     },
     get closeRequested() {
       return session.closeRequested;
+    },
+    get subscribed() {
+      return session.protocol === 2 && pubsubOf(engine).isSubscribed(session);
     },
     /** Redis's `timeout` spares subscribers and monitors: they stay quiet on purpose. */
     get idleExempt() {

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ClientInfo } from '../../src/engine/clients.ts';
+import type { Reply } from '../../src/engine/reply.ts';
+import { engineHandler } from '../../src/resp/engine-handler.ts';
+import { show } from '../differential/harness.ts';
 import { engineFixture } from './helpers.ts';
 
 const fields = (n: number) => Array.from({ length: n }, (_, i) => [`f${i}`, 'v']).flat();
@@ -61,5 +65,26 @@ describe('OBJECT', () => {
     expect(String(run('OBJECT', 'IDLETIME', 's'))).toMatch(
       /^-ERR An LFU maxmemory policy is selected, idle time not tracked/,
     );
+  });
+});
+
+describe('CLIENT NO-TOUCH', () => {
+  it("a no-touch connection's reads leave the idle time alone; TOUCH still touches", () => {
+    const { engine, clock } = engineFixture();
+    const connection = engineHandler(engine, new ClientInfo(1, '127.0.0.1:1', '127.0.0.1:2'));
+    const run = (...argv: string[]) =>
+      show(connection.execute(argv.map((a) => Buffer.from(a))) as Reply);
+    run('SET', 'k', 'v');
+    run('CLIENT', 'NO-TOUCH', 'on');
+    clock.now += 100_000;
+    run('GET', 'k');
+    expect(Number(String(run('OBJECT', 'IDLETIME', 'k')).slice(1))).toBeGreaterThanOrEqual(99);
+    run('TOUCH', 'k');
+    expect(run('OBJECT', 'IDLETIME', 'k')).toBe(':0');
+    run('CLIENT', 'NO-TOUCH', 'off');
+    clock.now += 100_000;
+    run('GET', 'k');
+    expect(run('OBJECT', 'IDLETIME', 'k')).toBe(':0');
+    connection.close();
   });
 });
