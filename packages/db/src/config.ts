@@ -137,18 +137,20 @@ export function loadConfig(
   const valkeyUrl = value('VALKEY_URL');
   if (valkeyUrl !== undefined) checkValkeyUrl(valkeyUrl);
 
-  // The lesson runner sets this beside DATABASE_URL when it serves the embedded Postgres on
-  // another port than the default (the default was busy), so the PGlite pool policy still applies.
-  const embeddedUrl = value('WORKSHOP_EMBEDDED_POSTGRES_URL');
+  // Where the local stack's services are when no real one is configured. The lesson runner
+  // moves a port this way (WORKSHOP_*_PORT) when a default one was busy, so a lesson still sees
+  // its services as the local ones (and createPool keeps the embedded pool policy).
+  const ports = readLocalPorts(merged, (message) => new ConfigError(message));
+  const local = (key: LocalServiceKey) => LOCAL_SERVICES[key].url(LOCAL_HOST, ports[key]);
 
   return {
-    databaseUrl: databaseUrl ?? LOCAL_DATABASE_URL,
-    databaseSource: databaseUrl === undefined || databaseUrl === embeddedUrl ? 'embedded' : 'env',
+    databaseUrl: databaseUrl ?? local('postgres'),
+    databaseSource: databaseUrl === undefined ? 'embedded' : 'env',
     upstash:
       restUrl !== undefined && restToken !== undefined
         ? { url: restUrl.replace(/\/+$/, ''), token: restToken, source: 'env' }
-        : { url: LOCAL_UPSTASH_URL, token: localStackToken(), source: 'local' },
-    valkeyUrl: valkeyUrl ?? LOCAL_VALKEY_URL,
+        : { url: local('rest'), token: localStackToken(), source: 'local' },
+    valkeyUrl: valkeyUrl ?? local('resp'),
     valkeySource: valkeyUrl === undefined ? 'local' : 'env',
   };
 }

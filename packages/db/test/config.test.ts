@@ -53,14 +53,18 @@ describe('loadConfig', () => {
   });
 
   it("keeps the embedded pool policy for the runner's embedded Postgres on another port", () => {
-    const url = 'postgres://postgres@127.0.0.1:41234/postgres';
-    const marked = load({ DATABASE_URL: url, WORKSHOP_EMBEDDED_POSTGRES_URL: url });
-    expect(marked.databaseSource).toBe('embedded');
+    const moved = load({ WORKSHOP_POSTGRES_PORT: '41234', WORKSHOP_RESP_PORT: '41235' });
+    expect(moved.databaseUrl).toBe('postgres://postgres@127.0.0.1:41234/postgres');
+    expect(moved.databaseSource).toBe('embedded');
+    expect(moved.valkeyUrl).toBe('redis://127.0.0.1:41235');
+    expect(moved.valkeySource).toBe('local');
     const other = load({
       DATABASE_URL: 'postgres://app@db.internal:5432/wiki',
-      WORKSHOP_EMBEDDED_POSTGRES_URL: url, // a stale marker for another URL changes nothing
+      WORKSHOP_POSTGRES_PORT: '41234', // a local port changes nothing for a real database
     });
     expect(other.databaseSource).toBe('env');
+    expect(other.databaseUrl).toBe('postgres://app@db.internal:5432/wiki');
+    expect(() => load({ WORKSHOP_REST_PORT: 'eighty' })).toThrow(ConfigError);
   });
 
   it('reads .env, and the environment wins over it', () => {

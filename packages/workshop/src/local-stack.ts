@@ -274,16 +274,29 @@ export function configForStack(config: WorkshopConfig, lock: StackLock): Worksho
  */
 export function serviceEnv(actual: WorkshopConfig, own: WorkshopConfig): Record<string, string> {
   const env: Record<string, string> = {};
+  // A local service on another port than the lesson expects: move the port (WORKSHOP_*_PORT),
+  // so the lesson still sees it as the local one (the embedded pool policy, the local token).
+  const movePort = (key: ServiceKey, url: string) => {
+    env[PORT_ROLES[key].portVar] = new URL(url).port;
+  };
   if (actual.databaseUrl !== own.databaseUrl) {
-    env.DATABASE_URL = actual.databaseUrl;
-    // Still our embedded Postgres, on another port: the lesson's pool must know (see createPool).
-    if (actual.databaseSource === 'embedded')
-      env.WORKSHOP_EMBEDDED_POSTGRES_URL = actual.databaseUrl;
+    if (actual.databaseSource === 'embedded' && own.databaseSource === 'embedded') {
+      movePort('postgres', actual.databaseUrl);
+    } else env.DATABASE_URL = actual.databaseUrl;
   }
   if (actual.upstash.url !== own.upstash.url || actual.upstash.token !== own.upstash.token) {
-    env.UPSTASH_REDIS_REST_URL = actual.upstash.url;
-    env.UPSTASH_REDIS_REST_TOKEN = actual.upstash.token;
+    const bothLocal = actual.upstash.source === 'local' && own.upstash.source === 'local';
+    if (bothLocal && actual.upstash.token === own.upstash.token)
+      movePort('rest', actual.upstash.url);
+    else {
+      env.UPSTASH_REDIS_REST_URL = actual.upstash.url;
+      env.UPSTASH_REDIS_REST_TOKEN = actual.upstash.token;
+    }
   }
-  if (actual.valkeyUrl !== own.valkeyUrl) env.VALKEY_URL = actual.valkeyUrl;
+  if (actual.valkeyUrl !== own.valkeyUrl) {
+    if (actual.valkeySource === 'local' && own.valkeySource === 'local') {
+      movePort('resp', actual.valkeyUrl);
+    } else env.VALKEY_URL = actual.valkeyUrl;
+  }
   return env;
 }
