@@ -102,7 +102,7 @@ export function scaffoldLesson(root: string, slug: string, title?: string): Scaf
 function readmeSkeleton(number: number, title: string): string {
   const section = (heading: string, todo: string) => `## ${heading}\n\nTODO: ${todo}\n`;
   return [
-    `---\ntitle: ${title}\ndescription: 'TODO: one sentence, what the learner builds and sees'\nlesson: ${number}\n---\n`,
+    `---\ntitle: ${yamlText(title)}\ndescription: 'TODO: one sentence, what the learner builds and sees'\nlesson: ${number}\n---\n`,
     `# ${title}\n`,
     section('Goal', 'what the app can do after this lesson, in two or three sentences.'),
     section('Why it matters', 'the problem this step solves, for a developer who has not met it.'),
@@ -119,6 +119,11 @@ function readmeSkeleton(number: number, title: string): string {
     ),
     section('Further reading', 'links to the reference pages of the commands and clients used.'),
   ].join('\n');
+}
+
+/** A title as a YAML value: quoted when plain text would not parse (a ": " or a leading sign). */
+function yamlText(text: string): string {
+  return /: |\s#|^[\s'"&*!|>%@`{[\]-]/.test(text) ? JSON.stringify(text) : text;
 }
 
 function checkpointPlaceholder(label: string, title: string): string {
