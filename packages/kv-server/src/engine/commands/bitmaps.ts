@@ -19,6 +19,7 @@
 // flattens the rope once (memcpy speed). Bit reads use the Buffer when the key is cached.
 
 import type { Database } from '../database.ts';
+import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
 import { parseInt64 } from '../parse.ts';
@@ -184,6 +185,8 @@ function setbit(ctx: CommandContext, argv: Buffer[]): Reply {
     entry.buf[byte] = on === 1n ? old | mask : old & ~mask;
     commit(ctx.db, key, entry, byte, byte);
   }
+  // Redis unshares the string for SETBIT, changed or not: OBJECT ENCODING says raw.
+  markRawString(ctx.engine, ctx.session.dbIndex, key);
   return wasSet ? 1 : 0;
 }
 
@@ -427,6 +430,7 @@ function bitop(ctx: CommandContext, argv: Buffer[]): Reply {
     res[i] = out & 0xff;
   }
   ctx.db.set(target, res.toString('latin1'));
+  markRawString(ctx.engine, ctx.session.dbIndex, target); // a new raw string object in Redis
   return maxlen;
 }
 
@@ -585,6 +589,7 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnlyCommand: boolean)
     replies.push(fieldReply(op.opcode === 'incrby' ? fit.result : old));
   }
   if (changedTo >= 0) commit(ctx.db, key, entry, changedFrom, changedTo);
+  if (changedTo >= 0 || current !== undefined) markRawString(ctx.engine, ctx.session.dbIndex, key);
   return replies;
 }
 
