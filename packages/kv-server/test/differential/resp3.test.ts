@@ -159,6 +159,20 @@ describeDifferential('RESP3 replies (HELLO 3) against Redis', () => {
       ['EXEC'],
     ]));
 
+  it('pushes: subscribe confirmations, and any command while subscribed', () =>
+    expectSame([
+      // One channel per command: each confirmation is one push, so the bytes of each step are
+      // exactly that push on both sides.
+      ['SUBSCRIBE', 'ch1'],
+      ['SUBSCRIBE', 'ch2'],
+      ['PSUBSCRIBE', 'p*'],
+      ['PING'],
+      ['GET', 'missing'],
+      ['UNSUBSCRIBE', 'ch1'],
+      ['PUNSUBSCRIBE'],
+      ['UNSUBSCRIBE'],
+    ]));
+
   it('databases: SELECT, MOVE, DBSIZE', () =>
     expectSame([
       ['SET', 'mv', 'x'],
