@@ -102,6 +102,10 @@ export function forwardHandler(
         return new ErrorReply((error as Error).message);
       }
     },
+    /** Relay mode: HELLO and AUTH would be answered among relayed replies; refused instead. */
+    get subscribed() {
+      return relaying;
+    },
     /** A subscribed connection stays quiet on purpose: the idle timeout spares it, as in Redis. */
     get idleExempt() {
       return relaying;

@@ -31,6 +31,11 @@ export interface RespConnectionHandler {
   readonly closeRequested?: boolean;
   /** Set while the connection may stay quiet on purpose (subscribed): the idle timeout spares it, as Redis's does. */
   readonly idleExempt?: boolean;
+  /**
+   * Set while a RESP2 connection has subscriptions: then HELLO and AUTH, which this server
+   * answers itself, are refused like every command but the pub/sub ones (Redis's rule).
+   */
+  readonly subscribed?: boolean;
   close(): void;
   /**
    * HELLO, once the server has checked its protocol version, AUTH and SETNAME: answers it (a
@@ -152,6 +157,12 @@ export function createRespServer(options: RespServerOptions): Server {
 
     /** Connection-level commands: AUTH, HELLO, QUIT and the NOAUTH gate. */
     const local = (name: string, argv: Buffer[]): Reply | Promise<Reply> | undefined => {
+      // (AUTH's arity error comes first, as Redis checks arity before this rule.)
+      if ((name === 'hello' || (name === 'auth' && argv.length >= 2)) && handler.subscribed) {
+        return new ErrorReply(
+          `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+        );
+      }
       if (name === 'auth') {
         if (argv.length < 2 || argv.length > 3) {
           return new ErrorReply("ERR wrong number of arguments for 'auth' command");
