@@ -489,6 +489,52 @@ describeDifferential('differential: scripting', () => {
       ]),
     ));
 
+  it('struct', () =>
+    expectSame(
+      evalSteps(
+        [
+          'struct.pack(">I2", 258)',
+          'struct.pack("<i", -2)',
+          'struct.pack(">i3 <H B b", -2, 65535, 255, -1)',
+          'struct.pack("!4 b i", 1, 2)',
+          'struct.pack("! b d", 1, 2)',
+          'struct.pack("!2 b h", 1, 2)',
+          'struct.pack("s c3", "ab", "xyzw")',
+          'struct.pack("c0", "abc")',
+          'struct.pack("c5", "ab")',
+          'struct.pack("d f", 1.5, 0.25)',
+          'struct.pack(">d", -0.1)',
+          'struct.pack("x b x", 7)',
+          'struct.pack("l L T", -5, 5, 6)',
+          'struct.pack("i16", 1)',
+          'struct.pack("z", 1)',
+          'struct.pack("i40", 1)',
+          'struct.pack("!3 i", 1)',
+          'struct.pack("i")',
+          'struct.size(">i4 h")',
+          'struct.size("!4 b i")',
+          'struct.size("s")',
+          'struct.size("c0")',
+          'struct.size("z")',
+          '{struct.unpack(">I2 b", "\\1\\2\\255")}',
+          '{struct.unpack("s c2", "ab\\0xyz")}',
+          '{struct.unpack("b c0", "\\3abcd")}',
+          '{struct.unpack("i", "ab")}',
+          '{struct.unpack("b", "ab", 2)}',
+          '{struct.unpack("b", "ab", 0)}',
+          '{struct.unpack("b", "ab", 3)}',
+          '{struct.unpack("l", struct.pack("l", -5))}',
+          '{struct.unpack(">i8", struct.pack(">i8", 2^53))}',
+          '{struct.unpack("!4 b i", struct.pack("!4 b i", 1, -9))}',
+          '{struct.unpack("d f", struct.pack("d f", 1.5, 0.1))}',
+          '{struct.unpack("s", "abc")}',
+          '{struct.unpack("c0", "abc")}',
+          '{struct.unpack("z", "abc")}',
+          '{struct.unpack("x b", "ab")}',
+        ].map((e) => `return ${e}`),
+      ),
+    ));
+
   it('the sandbox keeps globals and libraries read-only', () =>
     expectSame(
       evalSteps([

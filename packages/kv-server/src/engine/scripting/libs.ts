@@ -738,3 +738,268 @@ export const cmsgpack: Record<string, (L: L) => number> = {
   unpack_limit: (L) =>
     msgpackUnpack(L, lauxlib.luaL_checkinteger(L, 2), lauxlib.luaL_optinteger(L, 3, 0), true),
 };
+
+// ---------------------------------------------------------------- struct (Roberto's lua-struct)
+
+interface StructHeader {
+  little: boolean;
+  align: number;
+}
+
+/** Reads an optional size after a format letter (`i4`, `c10`, `!8`). */
+function structNumber(fmt: string, at: { i: number }, fallback: number): number {
+  const match = /^\d+/.exec(fmt.slice(at.i));
+  if (match === null) return fallback;
+  at.i += match[0].length;
+  return Number(match[0]);
+}
+
+/** The size of option `opt` (0 for `s` and the controls). */
+function structSize(L: L, opt: string, fmt: string, at: { i: number }): number {
+  switch (opt) {
+    case 'B':
+    case 'b':
+    case 'x':
+      return 1;
+    case 'H':
+    case 'h':
+      return 2;
+    case 'L':
+    case 'l':
+    case 'T':
+    case 'd':
+      return 8;
+    case 'f':
+      return 4;
+    case 'c':
+      return structNumber(fmt, at, 1);
+    case 'i':
+    case 'I': {
+      const size = structNumber(fmt, at, 4);
+      if (size > 32) raise(L, `integral size ${size} is larger than limit of 32`);
+      return size;
+    }
+    default:
+      return 0;
+  }
+}
+
+function structAlign(length: number, h: StructHeader, opt: string, size: number): number {
+  if (size === 0 || opt === 'c') return 0;
+  const align = Math.min(size, h.align);
+  return (align - (length & (align - 1))) & (align - 1);
+}
+
+/** Handles the control options (endianness, alignment, spaces); true if `opt` was one. */
+function structControl(
+  L: L,
+  opt: string,
+  fmt: string,
+  at: { i: number },
+  h: StructHeader,
+): boolean {
+  switch (opt) {
+    case ' ':
+      return true;
+    case '>':
+      h.little = false;
+      return true;
+    case '<':
+    case '=':
+      h.little = true;
+      return true;
+    case '!': {
+      const a = structNumber(fmt, at, 8);
+      if (a === 0 || (a & (a - 1)) !== 0) raise(L, `alignment ${a} is not a power of 2`);
+      h.align = a;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** luaL_checknumber as lua-struct's Lua 5.1 reports a missing argument ("got nil"). */
+function structArgNumber(L: L, arg: number): number {
+  if (!lua.lua_isnumber(L, arg)) {
+    const type = lua.lua_isnone(L, arg) ? 'nil' : typeName(L, arg);
+    lauxlib.luaL_argerror(L, arg, toLuaString(`number expected, got ${type}`));
+  }
+  return lua.lua_tonumber(L, arg);
+}
+
+function structInteger(n: number, size: number, little: boolean): number[] {
+  let value = BigInt.asUintN(64, BigInt(Math.trunc(Number.isFinite(n) ? n : 0)));
+  const bytes: number[] = [];
+  for (let i = 0; i < size; i++) {
+    bytes.push(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  return little ? bytes : bytes.reverse();
+}
+
+export const struct: Record<string, (L: L) => number> = {
+  pack(L) {
+    const fmt = Buffer.from(lauxlib.luaL_checklstring(L, 1)).toString('latin1');
+    const h: StructHeader = { little: true, align: 1 };
+    const out: number[] = [];
+    let arg = 2;
+    const at = { i: 0 };
+    while (at.i < fmt.length) {
+      const opt = fmt[at.i++]!;
+      const size = structSize(L, opt, fmt, at);
+      const pad = structAlign(out.length, h, opt, size);
+      for (let k = 0; k < pad; k++) out.push(0);
+      switch (opt) {
+        case 'b':
+        case 'B':
+        case 'h':
+        case 'H':
+        case 'l':
+        case 'L':
+        case 'T':
+        case 'i':
+        case 'I':
+          out.push(...structInteger(structArgNumber(L, arg++), size, h.little));
+          break;
+        case 'x':
+          out.push(0);
+          break;
+        case 'f':
+        case 'd': {
+          const b = Buffer.alloc(size);
+          const n = structArgNumber(L, arg++);
+          if (size === 4) h.little ? b.writeFloatLE(n) : b.writeFloatBE(n);
+          else h.little ? b.writeDoubleLE(n) : b.writeDoubleBE(n);
+          out.push(...b);
+          break;
+        }
+        case 'c':
+        case 's': {
+          const s: Uint8Array = lauxlib.luaL_checklstring(L, arg);
+          let length = s.length;
+          if (opt === 'c' && size !== 0) {
+            // lua-struct names the argument after this one (it has already moved on).
+            if (s.length < size) lauxlib.luaL_argerror(L, arg + 1, toLuaString('string too short'));
+            length = size;
+          }
+          out.push(...s.subarray(0, length));
+          if (opt === 's') out.push(0);
+          arg++;
+          break;
+        }
+        default:
+          if (!structControl(L, opt, fmt, at, h))
+            lauxlib.luaL_argerror(L, 1, toLuaString(`invalid format option '${opt}'`));
+      }
+    }
+    lua.lua_pushstring(L, Uint8Array.from(out));
+    return 1;
+  },
+
+  unpack(L) {
+    const fmt = Buffer.from(lauxlib.luaL_checklstring(L, 1)).toString('latin1');
+    const data = Buffer.from(lauxlib.luaL_checklstring(L, 2));
+    const start = lua.lua_isnoneornil(L, 3) ? 1 : lauxlib.luaL_checknumber(L, 3);
+    if (!(start > 0)) lauxlib.luaL_argerror(L, 3, toLuaString('offset must be 1 or greater'));
+    let pos = Math.trunc(start) - 1;
+    const h: StructHeader = { little: true, align: 1 };
+    let pushed = 0;
+    const at = { i: 0 };
+    while (at.i < fmt.length) {
+      const opt = fmt[at.i++]!;
+      let size = structSize(L, opt, fmt, at);
+      pos += structAlign(pos, h, opt, size);
+      if (pos + size > data.length)
+        lauxlib.luaL_argerror(L, 2, toLuaString('data string too short'));
+      lauxlib.luaL_checkstack(L, 2, toLuaString('too many results'));
+      switch (opt) {
+        case 'b':
+        case 'B':
+        case 'h':
+        case 'H':
+        case 'l':
+        case 'L':
+        case 'T':
+        case 'i':
+        case 'I': {
+          let value = 0n;
+          for (let k = 0; k < size; k++) {
+            const byte = data[h.little ? pos + size - 1 - k : pos + k]!;
+            value = BigInt.asUintN(64, (value << 8n) | BigInt(byte));
+          }
+          const signed = opt === opt.toLowerCase();
+          if (signed && size > 0 && size <= 8) value = BigInt.asIntN(size * 8, value);
+          lua.lua_pushnumber(L, Number(value));
+          pushed++;
+          break;
+        }
+        case 'x':
+          break;
+        case 'f':
+        case 'd':
+          lua.lua_pushnumber(
+            L,
+            size === 4
+              ? h.little
+                ? data.readFloatLE(pos)
+                : data.readFloatBE(pos)
+              : h.little
+                ? data.readDoubleLE(pos)
+                : data.readDoubleBE(pos),
+          );
+          pushed++;
+          break;
+        case 'c': {
+          if (size === 0) {
+            if (pushed === 0 || lua.lua_type(L, -1) !== lua.LUA_TNUMBER)
+              raise(L, "format 'c0' needs a previous size");
+            size = Math.trunc(lua.lua_tonumber(L, -1));
+            lua.lua_pop(L, 1);
+            pushed--;
+            if (pos + size > data.length)
+              lauxlib.luaL_argerror(L, 2, toLuaString('data string too short'));
+          }
+          lua.lua_pushstring(L, Uint8Array.from(data.subarray(pos, pos + size)));
+          pushed++;
+          break;
+        }
+        case 's': {
+          const end = data.indexOf(0, pos);
+          if (end < 0) raise(L, 'unfinished string in data');
+          size = end - pos + 1;
+          lua.lua_pushstring(L, Uint8Array.from(data.subarray(pos, end)));
+          pushed++;
+          break;
+        }
+        default:
+          if (!structControl(L, opt, fmt, at, h))
+            lauxlib.luaL_argerror(L, 1, toLuaString(`invalid format option '${opt}'`));
+      }
+      pos += size;
+    }
+    lua.lua_pushnumber(L, pos + 1);
+    return pushed + 1;
+  },
+
+  size(L) {
+    const fmt = Buffer.from(lauxlib.luaL_checklstring(L, 1)).toString('latin1');
+    const h: StructHeader = { little: true, align: 1 };
+    let total = 0;
+    const at = { i: 0 };
+    while (at.i < fmt.length) {
+      const opt = fmt[at.i++]!;
+      const size = structSize(L, opt, fmt, at);
+      total += structAlign(total, h, opt, size);
+      if (opt === 's') lauxlib.luaL_argerror(L, 1, toLuaString("option 's' has no fixed size"));
+      if (opt === 'c' && size === 0)
+        lauxlib.luaL_argerror(L, 1, toLuaString("option 'c0' has no fixed size"));
+      // Unknown letters count for nothing here (lua-struct only checks them in pack/unpack).
+      if (!/[A-Za-z0-9]/.test(opt) && !structControl(L, opt, fmt, at, h))
+        lauxlib.luaL_argerror(L, 1, toLuaString(`invalid format option '${opt}'`));
+      total += size;
+    }
+    lua.lua_pushnumber(L, total);
+    return 1;
+  },
+};

@@ -19,7 +19,7 @@ import {
   VerbatimReply,
 } from '../reply.ts';
 import { cformat, formatG17 } from './format.ts';
-import { bit, cjson, cmsgpack, registerLib } from './libs.ts';
+import { bit, cjson, cmsgpack, registerLib, struct } from './libs.ts';
 import { CIST_OAH, type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
 
 /** What one running script needs for redis.call and for its error texts. */
@@ -208,7 +208,7 @@ G.setmetatable = function(t, mt)
   if protected[t] then error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
 end
-for _, name in next, {'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit'} do
+for _, name in next, {'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'} do
   G[name] = readonly(G[name])
 end
 getmetatable('').__metatable = false
@@ -353,6 +353,7 @@ export class LuaVM {
     lua.lua_pop(L, 1);
     registerLib(L, 'cmsgpack', cmsgpack);
     registerLib(L, 'bit', bit);
+    registerLib(L, 'struct', struct);
 
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     this.globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
