@@ -142,6 +142,27 @@ describeDifferential('RESP3 replies (HELLO 3) against Redis', () => {
       ['LMPOP', '1', 'nolist', 'LEFT'],
     ]));
 
+  it('geo coordinates are doubles', () =>
+    expectSame([
+      ['GEOADD', 'g', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'],
+      ['GEOPOS', 'g', 'Palermo', 'nowhere'],
+      [
+        'GEOSEARCH',
+        'g',
+        'FROMLONLAT',
+        '15',
+        '37',
+        'BYRADIUS',
+        '200',
+        'km',
+        'ASC',
+        'WITHCOORD',
+        'WITHDIST',
+      ],
+      ['GEORADIUS', 'g', '15', '37', '200', 'km', 'ASC', 'WITHCOORD'],
+      ['GEODIST', 'g', 'Palermo', 'Catania'],
+    ]));
+
   it('transactions: EXEC holds RESP3 replies; an aborted EXEC is null', () =>
     expectSame([
       ['MULTI'],

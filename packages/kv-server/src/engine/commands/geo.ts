@@ -11,7 +11,7 @@
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { parseDouble, parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
+import { bulk, DoubleReply, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
 import { ZSetValue } from './zsets.ts';
 
@@ -421,6 +421,11 @@ function coordText(d: number): string {
   return s === '-0' ? '0' : s;
 }
 
+/** A coordinate: a double in RESP3 (`,` and the same text), a bulk string in RESP2. */
+function coord(d: number): DoubleReply {
+  return new DoubleReply(d, bulk(coordText(d)));
+}
+
 function lookupGeo(db: Database, key: string): ZSetValue | undefined {
   return db.lookupCollection<ZSetValue>(key, 'zset');
 }
@@ -502,7 +507,7 @@ function geopos(ctx: CommandContext, argv: Buffer[]): Reply {
   const out: Reply[] = [];
   for (let j = 2; j < argv.length; j++) {
     const pos = zset === undefined ? undefined : memberPosition(zset, latin1(argv[j]!));
-    out.push(pos === undefined ? NULL_ARRAY : [bulk(coordText(pos[0])), bulk(coordText(pos[1]))]);
+    out.push(pos === undefined ? NULL_ARRAY : [coord(pos[0]), coord(pos[1])]);
   }
   return out;
 }
@@ -663,7 +668,7 @@ function georadius(
       const item: Reply[] = [member];
       if (withDist) item.push(distanceReply(p.dist / shape.conversion));
       if (withHash) item.push(Math.trunc(p.score));
-      if (withCoords) item.push([bulk(coordText(p.lon)), bulk(coordText(p.lat))]);
+      if (withCoords) item.push([coord(p.lon), coord(p.lat)]);
       return item;
     });
   }
