@@ -46,6 +46,15 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
         'recordView should return the count INCR answered (1, then 2): the milestones are decided from it',
       ).toEqual([1, 2]);
     });
+
+    it('keeps each count under views:<slug>, apart from every other key', async () => {
+      const { store, counter } = setup();
+      await counter.recordView('namespaced');
+      expect(
+        [await store.get('views:namespaced'), await store.exists('namespaced')],
+        'the count must live under views:<slug> and nothing under the bare slug: a key without its namespace collides with any other key of that name (a cache entry, a limiter, another app)',
+      ).toEqual(['1', 0]);
+    });
   });
 
   describe('milestones', () => {

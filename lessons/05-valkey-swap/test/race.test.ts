@@ -19,6 +19,25 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
       ).toBe(20);
     });
 
+    it('waits for every INCR before it reads the count', async () => {
+      const store = connect();
+      // The real store, with INCR made slow: an INCR that is not awaited lands after the read.
+      const slowIncr = {
+        ...store,
+        incr: async (key: string) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return store.incr(key);
+        },
+      };
+      const result = await race(slowIncr, 'INCR', { visits: 20, concurrency: 2 });
+      // Let any INCR still on its way land before the next test deletes the key.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(
+        result.counted,
+        'the race read the count before its INCRs were done: await store.incr(key), each visitor one view after the other',
+      ).toBe(20);
+    });
+
     it('GET+SET loses updates under concurrency; INCR loses none', async () => {
       const store = connect();
       const getSet = await race(store, 'GET+SET', { visits: 1000, concurrency: 100 });

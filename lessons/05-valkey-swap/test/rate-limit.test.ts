@@ -73,12 +73,27 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     it('says how long to wait when it refuses', async () => {
       const { limiter } = setup('retry', 1, 30);
       await limiter.hit('dave');
+      await sleep(1_100);
       const refused = await limiter.hit('dave');
       expect(
         refused.allowed === false &&
           refused.retryAfterSeconds > 0 &&
           refused.retryAfterSeconds <= 30,
         `a refused hit should carry retryAfterSeconds between 1 and 30 (the window's TTL), got ${JSON.stringify(refused)}`,
+      ).toBe(true);
+      expect(
+        refused.retryAfterSeconds,
+        `1.1 s into a 30-second window, retryAfterSeconds was ${refused.retryAfterSeconds}: answer with the window key's TTL (what is left), not the whole window`,
+      ).toBeLessThanOrEqual(29);
+    });
+
+    it('keeps two limiters with different names apart', async () => {
+      const { limiter: login } = setup(`login-${Date.now()}`, 1, 60);
+      const { limiter: search } = setup(`search-${Date.now()}`, 1, 60);
+      await login.hit('hank');
+      expect(
+        (await search.hit('hank')).allowed,
+        "a hit on one limiter counted against another: put the limiter's name in its key (ratelimit:<name>:<caller>)",
       ).toBe(true);
     });
 
@@ -96,6 +111,10 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
       // What a process that died right after INCR leaves behind: a count with no expiry.
       await store.incr('ratelimit:crash:gina');
       await limiter.hit('gina');
+      expect(
+        await store.get('ratelimit:crash:gina'),
+        'the limiter did not count in ratelimit:<name>:<caller> (here ratelimit:crash:gina): name its key that way',
+      ).toBe('2');
       expect(
         await store.ttl('ratelimit:crash:gina'),
         'a window key without a TTL should get one on the next hit, or that caller is limited forever: send INCR and EXPIRE ... NX together in one MULTI transaction',
