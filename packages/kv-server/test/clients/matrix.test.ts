@@ -148,6 +148,27 @@ describe('protocols and hints', () => {
     }
   });
 
+  it("CLIENT INFO has Redis 7's fields in Redis 7's order", async () => {
+    const fields = async (url: string) => {
+      const conn = await adapters.find((a) => a.name === 'ioredis 5')!.connect(url);
+      const line = String(await conn.call('CLIENT', 'INFO'));
+      await conn.close();
+      return line
+        .trim()
+        .split(' ')
+        .map((pair) => pair.split('=')[0]);
+    };
+    const ours = await fields(running.server.respUrl as string);
+    expect(ours.slice(0, 3)).toEqual(['id', 'addr', 'laddr']);
+    // lib-name and lib-ver came with 7.2 (CLIENT SETINFO); the rest is 7.0's list.
+    expect(ours.slice(-2)).toEqual(['lib-name', 'lib-ver']);
+    if (servicesRequested()) {
+      const theirs = await fields(serviceUrls().redis);
+      const without = (list: string[]) => list.filter((f) => !f.startsWith('lib-'));
+      expect(without(ours)).toEqual(without(theirs));
+    }
+  });
+
   it('redis-cli reads the same COMMAND DOCS shape as from Redis (its interactive hints)', async () => {
     const docs = async (url: string, name: string) =>
       (await run('redis-cli', ['-u', url, '--no-raw', 'COMMAND', 'DOCS', name])).stdout;
