@@ -3,6 +3,8 @@
 
 import { blockingOf } from './blocking.ts';
 import { type ClientInfo, ClientRegistry } from './clients.ts';
+import { redisMetadata } from './command-docs.ts';
+import { commandName } from './command-name.ts';
 import { Database } from './database.ts';
 import { memoryGate } from './evict.ts';
 import { MemoryAccountant } from './memory.ts';
@@ -215,7 +217,7 @@ export class Engine {
   execute(session: Session, argv: Buffer[]): Reply {
     const first = argv[0];
     if (first === undefined) return err('ERR empty command');
-    const name = first.toString('latin1').toLowerCase();
+    const name = commandName(first);
     const spec = this.commands.get(name);
 
     if (spec === undefined) {
@@ -243,6 +245,12 @@ export class Engine {
       }
     }
     if (session.inMulti && !spec.transactionControl) {
+      // Redis resolves a container's subcommand before queueing: a bad one fails at once.
+      const refused = subcommandError(name, argv);
+      if (refused !== undefined) {
+        session.multiFailed = true;
+        return refused;
+      }
       session.queue.push(argv);
       return QUEUED;
     }
@@ -408,3 +416,26 @@ function arityOk(arity: number, count: number): boolean {
 }
 
 export { OK, SimpleString };
+
+/**
+ * A container command's (XGROUP, XINFO, OBJECT ...) unknown subcommand or wrong subcommand
+ * arity, worded as Redis's processCommand words it: what MULTI must refuse instead of queueing.
+ * CLIENT is left to its own handler: it has subcommands newer than the Redis 7.0 metadata.
+ */
+function subcommandError(name: string, argv: Buffer[]): ErrorReply | undefined {
+  if (name === 'client') return undefined;
+  const subcommands = redisMetadata().info.get(name)?.[9];
+  if (!Array.isArray(subcommands) || subcommands.length === 0) return undefined;
+  const sub = (argv[1] as Buffer).toString('latin1');
+  const full = `${name}|${sub.toLowerCase()}`;
+  const entry = subcommands.find((e) => Array.isArray(e) && e[0] === full) as
+    | [string, number]
+    | undefined;
+  if (entry === undefined) {
+    return err(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`);
+  }
+  if (!arityOk(entry[1], argv.length)) {
+    return err(`ERR wrong number of arguments for '${full}' command`);
+  }
+  return undefined;
+}

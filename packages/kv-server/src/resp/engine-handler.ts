@@ -5,6 +5,7 @@
 // shows (last command, idle time, db, MULTI), and remembering the keys a tracking client read.
 
 import { commandInfo, commandKeys } from '../engine/command-docs.ts';
+import { commandName } from '../engine/command-name.ts';
 import { pauseOf } from '../engine/commands/client.ts';
 import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -44,7 +45,9 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
 
   const run = (argv: Buffer[], name: string): Reply | Promise<Reply> => {
     const spec = engine.command(name);
-    const sub = argv[1]?.toString('latin1').toLowerCase();
+    // Only a container's subcommand is shown (or checked: CLIENT CACHING): other commands'
+    // argv[1] is a key, not worth decoding on every call.
+    const sub = CONTAINERS.has(name) ? argv[1]?.toString('latin1').toLowerCase() : undefined;
     info.lastCommand =
       spec === undefined ? 'NULL' : CONTAINERS.has(name) && sub ? `${name}|${sub}` : name;
     const tracking = info.tracking === undefined ? undefined : trackingOf(engine);
@@ -85,7 +88,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
   return {
     execute(argv) {
       info.lastInteraction = Date.now();
-      const name = argv[0]!.toString('latin1').toLowerCase();
+      const name = commandName(argv[0]!);
       // CLIENT PAUSE: the command waits for the pause to end, then runs.
       const gate = pauseOf(engine).gate(engine, name);
       if (gate !== undefined) return gate.then(() => run(argv, name));

@@ -7,6 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientInfo } from '../engine/clients.ts';
+import { commandName } from '../engine/command-name.ts';
 import { ErrorReply, MapReply, NO_REPLY, OK, type Reply } from '../engine/reply.ts';
 import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
 import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
@@ -318,7 +319,7 @@ export function createRespServer(options: RespServerOptions): Server {
           if (argv === undefined) break;
           guard.partialSince = 0; // a whole command arrived: what follows is a new request
           if (argv.length === 0) continue;
-          const name = argv[0]!.toString('latin1').toLowerCase();
+          const name = commandName(argv[0]!);
           // An HTTP request sent to this port (a web page's fetch, DNS rebinding): its request
           // line parses as POST, its headers as `Host:`. Close before running anything, as Redis
           // does, and log it at most once a minute.

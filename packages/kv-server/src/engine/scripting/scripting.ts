@@ -5,6 +5,7 @@
 // data stays untouched by anyone else (every other command gets BUSY), and SCRIPT KILL can stop
 // it, as in Redis.
 
+import { commandName } from '../command-name.ts';
 import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
 import { globMatch } from '../glob.ts';
 import {
@@ -363,7 +364,7 @@ export function scriptCommand(
     if (reply !== undefined) return reply;
   }
   if (argv.length < 3 || session.inMulti) return undefined;
-  const command = argv[0]!.toString('latin1').toLowerCase();
+  const command = commandName(argv[0]!);
   if (command === 'fcall' || command === 'fcall_ro') {
     return scriptingOf(engine).fcall(engine, session, argv, command === 'fcall_ro', true);
   }
