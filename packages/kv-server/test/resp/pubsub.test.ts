@@ -113,6 +113,20 @@ describe.each([
     expect(await a.blpop('ps:bq', 0.05)).toBeNull();
   });
 
+  it('unblocks a BLPOP with CLIENT UNBLOCK (TIMEOUT and ERROR)', async () => {
+    const [a, b] = [client(), client()];
+    const id = (await a.client('ID')) as number;
+    const first = a.blpop('ps:unblock', 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await b.client('UNBLOCK', id, 'TIMEOUT')).toBe(1);
+    expect(await first).toBeNull();
+    const second = a.blpop('ps:unblock', 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await b.client('UNBLOCK', id, 'ERROR')).toBe(1);
+    await expect(second).rejects.toThrow('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    expect(await b.client('UNBLOCK', id)).toBe(0);
+  });
+
   it('shows commands to MONITOR', async () => {
     const { socket, text } = await rawClient(running.server.respUrl as string);
     socket.write(encodeCommand(['MONITOR']));
