@@ -33,8 +33,11 @@ async function closedPort(): Promise<number> {
 
 try {
   console.log('Lesson 02: connecting to Upstash\n');
+  // The environment wins over .env (loadConfig's order): name the one the URL came from.
   const where =
-    config.upstash.source === 'env' ? 'UPSTASH_REDIS_REST_URL from .env' : 'the local stack';
+    config.upstash.source === 'local'
+      ? 'the local stack'
+      : `UPSTASH_REDIS_REST_URL from ${process.env.UPSTASH_REDIS_REST_URL ? 'the environment' : '.env'}`;
   console.log(`The store: ${config.upstash.url} (${where})\n`);
 
   // 1. The same wiki, the store swapped.
