@@ -432,7 +432,9 @@ function subcommandError(name: string, argv: Buffer[]): ErrorReply | undefined {
     | [string, number]
     | undefined;
   if (entry === undefined) {
-    return err(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`);
+    // %.128s of a C string: up to the first NUL, at most 128 bytes.
+    const shown = cText(argv[1] as Buffer).slice(0, 128);
+    return err(`ERR unknown subcommand '${shown}'. Try ${name.toUpperCase()} HELP.`);
   }
   if (!arityOk(entry[1], argv.length)) {
     return err(`ERR wrong number of arguments for '${full}' command`);
