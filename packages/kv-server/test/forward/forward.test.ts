@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from '@upstash/redis';
-import { servicesRequested } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripUpstashFlags } from '../../src/forward/scripts.ts';
@@ -35,29 +34,16 @@ describe('forwarding to a backend', () => {
   });
   afterAll(() => running?.close());
 
-  // Lua needs a real Redis: the full round trip runs under `pnpm test:services`.
-  it.runIf(servicesRequested())(
-    'strips the allow-key-locking shebang flag so EVAL, SCRIPT LOAD and EVALSHA work',
-    async () => {
-      expect(await redis.eval(LOCKING_SCRIPT, ['fw:script'], [5])).toBe(5);
-      // The client computes the SHA of the text it sent; the server must answer to that SHA.
-      const sha = await redis.scriptLoad(LOCKING_SCRIPT);
-      expect(sha).toBe(createHash('sha1').update(LOCKING_SCRIPT).digest('hex'));
-      expect(await redis.evalsha(sha, ['fw:script'], [2])).toBe(7);
-      expect(await redis.scriptExists(sha)).toEqual([1]);
-    },
-  );
-
-  it.skipIf(servicesRequested())(
-    'sends EVAL scripts to the backend with the allow-key-locking flag stripped',
-    async () => {
-      // The engine backend has no Lua, and its unknown-command error quotes what it received.
-      const res = await post('/', ['eval', LOCKING_SCRIPT, '1', 'fw:script', '5']);
-      expect(res.status).toBe(400);
-      expect(res.json.error).toContain("'#!lua local current = redis.call(");
-      expect(res.json.error).not.toContain('allow-key-locking');
-    },
-  );
+  // The backend is the real Redis under `pnpm test:services` (which refuses the flag), the
+  // engine otherwise (which has Lua too): the round trip works against both.
+  it('strips the allow-key-locking shebang flag so EVAL, SCRIPT LOAD and EVALSHA work', async () => {
+    expect(await redis.eval(LOCKING_SCRIPT, ['fw:script'], [5])).toBe(5);
+    // The client computes the SHA of the text it sent; the server must answer to that SHA.
+    const sha = await redis.scriptLoad(LOCKING_SCRIPT);
+    expect(sha).toBe(createHash('sha1').update(LOCKING_SCRIPT).digest('hex'));
+    expect(await redis.evalsha(sha, ['fw:script'], [2])).toBe(7);
+    expect(await redis.scriptExists(sha)).toEqual([1]);
+  });
 
   it('keeps other shebang flags and scripts without a shebang untouched', () => {
     expect(stripUpstashFlags(Buffer.from('return 1'))).toBeUndefined();
