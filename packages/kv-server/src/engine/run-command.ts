@@ -23,6 +23,9 @@ const SUBSCRIBED_ALLOWED = new Set([
   'reset',
 ]);
 
+/** Commands MONITOR shows before they run (see runCommand). */
+const SHOWN_BEFORE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 export interface RunOptions {
   /** Longest a blocking command may wait here (REST: its request timeout); 0 = no cap. */
   maxBlockMs?: number;
@@ -67,6 +70,11 @@ export function runCommand(
   // at EXEC (not when queued), the EXEC after them, SELECT with its new database.
   // (feedMonitor is a plain function: a closure per command cost ~3% under redis-benchmark.)
   const queued = name === 'exec' && session.inMulti ? [...session.queue] : undefined;
+  // Scripts are shown before they run, so their own commands (`[0 lua] ...`) follow them, as
+  // Redis's evalGenericCommand does (feedMonitor then skips them).
+  if (SHOWN_BEFORE.has(name) && !session.inMulti && hub.monitoring) {
+    hub.feedMonitors(session.dbIndex, options.source ?? session.client?.addr ?? 'rest', argv);
+  }
   // Scripting: BUSY while a slow script runs; EVAL may finish asynchronously past the threshold.
   const scripted = scriptCommand(engine, session, argv);
   if (scripted instanceof Promise) {
@@ -112,7 +120,7 @@ function feedMonitor(
 ): void {
   const hub = pubsubOf(engine);
   if (!hub.monitoring) return;
-  if (reply === QUEUED) return;
+  if (reply === QUEUED || SHOWN_BEFORE.has(commandName(argv[0]!))) return;
   const source = options.source ?? session.client?.addr ?? 'rest';
   if (queued !== undefined && Array.isArray(reply)) {
     for (const command of queued) hub.feedMonitors(session.dbIndex, source, command);

@@ -264,6 +264,15 @@ describeDifferential('pub/sub and blocking, byte for byte against Redis', () => 
       { on: 'a', send: ['DISCARD'] },
       { on: 'a', send: ['BLPOP', 'dps:q', '0.01'] },
       { wait: 150 },
+      {
+        on: 'a',
+        send: [
+          'EVAL',
+          "redis.call('set', KEYS[1], 'x'); return redis.call('get', KEYS[1])",
+          '1',
+          'dps:k',
+        ],
+      },
       { on: 'a', send: ['SELECT', '12'] },
       { on: 'a', send: ['CONFIG', 'GET', 'maxmemory'] },
       { on: 'a', send: ['PING'] },

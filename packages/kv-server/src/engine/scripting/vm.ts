@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Engine, Session } from '../engine.ts';
+import { pubsubOf } from '../pubsub.ts';
 import {
   BoolReply,
   DoubleReply,
@@ -754,6 +755,8 @@ export class LuaVM {
     if (writes && context.readOnly)
       return fail('Write commands are not allowed from read-only scripts.');
     let reply = context.engine.execute(context.session, argv);
+    // MONITOR shows a script's commands as Redis does (`[0 lua] "get" "k"`, after the EVAL line).
+    pubsubOf(context.engine).feedMonitors(context.session.dbIndex, 'lua', argv);
     if (writes) context.wrote = true;
     if (reply instanceof ErrorReply) {
       return fail(`-${reply.message}`);
