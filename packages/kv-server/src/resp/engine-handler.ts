@@ -8,7 +8,7 @@ import { commandInfo, commandKeys } from '../engine/command-docs.ts';
 import { commandName } from '../engine/command-name.ts';
 import { pauseOf } from '../engine/commands/client.ts';
 import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { CommandSpec, Engine } from '../engine/engine.ts';
 import { pubsubOf } from '../engine/pubsub.ts';
 import { ErrorReply, type Reply } from '../engine/reply.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
@@ -34,6 +34,17 @@ const CONTAINERS = new Set([
   'cluster',
 ]);
 
+/** Redis's CMD_READONLY, from COMMAND INFO's flags: the commands whose keys tracking remembers. */
+function isReadonly(spec: CommandSpec): boolean {
+  const flags = commandInfo(spec)[2];
+  return (
+    flags !== null &&
+    typeof flags === 'object' &&
+    '~' in flags &&
+    flags['~'].some((f) => typeof f === 'object' && f !== null && '+' in f && f['+'] === 'readonly')
+  );
+}
+
 export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnectionHandler {
   const session = engine.createSession(true);
   // INFO's connected_clients and total_connections_received.
@@ -52,6 +63,8 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
       spec === undefined ? 'NULL' : CONTAINERS.has(name) && sub ? `${name}|${sub}` : name;
     const tracking = info.tracking === undefined ? undefined : trackingOf(engine);
     if (tracking !== undefined) tracking.current = info;
+    // EXEC: the keys its read-only commands read are remembered as if sent one by one.
+    const queued = tracking !== undefined && name === 'exec' ? session.queue.slice() : undefined;
     // CLIENT NO-TOUCH: this connection's reads leave LRU/LFU data alone (TOUCH still touches).
     const memory = engine.db.memory;
     const noTouch = info.noTouch && name !== 'touch';
@@ -67,15 +80,14 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
     const state = info.tracking;
     if (state !== undefined && spec !== undefined && !session.inMulti) {
       if (!(reply instanceof ErrorReply) && !(reply instanceof Promise)) {
-        const flags = commandInfo(spec)[2];
-        const readonly =
-          flags !== null &&
-          typeof flags === 'object' &&
-          '~' in flags &&
-          flags['~'].some(
-            (f) => typeof f === 'object' && f !== null && '+' in f && f['+'] === 'readonly',
-          );
-        if (readonly) trackingOf(engine).remember(info, commandKeys(spec, argv));
+        if (isReadonly(spec)) trackingOf(engine).remember(info, commandKeys(spec, argv));
+      }
+      if (queued !== undefined && Array.isArray(reply)) {
+        queued.forEach((command, i) => {
+          const each = engine.command(command[0]!.toString('latin1').toLowerCase());
+          if (each === undefined || reply[i] instanceof ErrorReply || !isReadonly(each)) return;
+          trackingOf(engine).remember(info, commandKeys(each, command));
+        });
       }
       // CLIENT CACHING yes/no applies to the one command after it.
       if (!(name === 'client' && sub === 'caching')) state.caching = undefined;

@@ -180,6 +180,24 @@ describe('CLIENT TRACKING', () => {
     );
   });
 
+  it('keys read inside MULTI/EXEC are tracked too', async () => {
+    const cache = await open(true);
+    const writer = await open();
+    await cache.call('CLIENT', 'TRACKING', 'ON');
+    await cache.call('MULTI');
+    await cache.call('GET', 'in-multi');
+    await cache.call('HGETALL', 'hash-in-multi');
+    await cache.call('EXEC');
+    await writer.call('SET', 'in-multi', '1');
+    await writer.call('HSET', 'hash-in-multi', 'f', 'v');
+    const got = (await pushes(cache, 2)).map(resp3Text).sort();
+    expect(got).toEqual([
+      '>2⏎$10⏎invalidate⏎*1⏎$13⏎hash-in-multi⏎',
+      '>2⏎$10⏎invalidate⏎*1⏎$8⏎in-multi⏎',
+    ]);
+    await cache.call('CLIENT', 'TRACKING', 'OFF');
+  });
+
   it('REDIRECT to a RESP2 connection subscribed to __redis__:invalidate', async () => {
     const listener = await open();
     const cache = await open();
