@@ -49,6 +49,7 @@ describeDifferential('differential: CLIENT errors', () => {
       ['CLIENT', 'TRACKING', 'on', 'OPTIN', 'OPTOUT'],
       ['CLIENT', 'TRACKING', 'on', 'PREFIX', 'a'],
       ['CLIENT', 'TRACKING', 'maybe'],
+      ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'a', 'PREFIX', 'ab'],
       ['CLIENT', 'CACHING', 'yes'],
       ['CLIENT', 'KILL', 'ID', '0'],
       ['CLIENT', 'KILL', 'TYPE', 'robot'],

@@ -194,6 +194,24 @@ describeDifferential('RESP3 replies (HELLO 3) against Redis', () => {
       ['UNSUBSCRIBE'],
     ]));
 
+  it('CLIENT TRACKING options and TRACKINGINFO', () =>
+    expectSame([
+      ['CLIENT', 'TRACKINGINFO'],
+      ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'x', 'PREFIX', 'y'],
+      ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'xy'],
+      ['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'z'],
+      ['CLIENT', 'TRACKING', 'on', 'BCAST'],
+      ['CLIENT', 'TRACKINGINFO'],
+      ['CLIENT', 'TRACKING', 'on'],
+      ['CLIENT', 'TRACKING', 'off'],
+      ['CLIENT', 'TRACKING', 'on', 'OPTIN', 'NOLOOP'],
+      ['CLIENT', 'CACHING', 'yes'],
+      ['CLIENT', 'TRACKINGINFO'],
+      ['CLIENT', 'GETREDIR'],
+      ['CLIENT', 'TRACKING', 'off'],
+      ['CLIENT', 'TRACKINGINFO'],
+    ]));
+
   it('databases: SELECT, MOVE, DBSIZE', () =>
     expectSame([
       ['SET', 'mv', 'x'],

@@ -327,9 +327,30 @@ function tracking(ctx: CommandContext, argv: Buffer[]): Reply {
   if ((state.optin || state.optout) && state.bcast) {
     fail('ERR OPTIN and OPTOUT are not compatible with BCAST');
   }
-  if (me.tracking?.bcast) state.prefixes.unshift(...me.tracking.prefixes);
+  if (state.bcast) checkPrefixes(me.tracking?.prefixes ?? [], state.prefixes);
+  // BCAST without PREFIX registers the empty prefix: every key.
+  if (state.bcast && state.prefixes.length === 0) state.prefixes.push('');
+  if (me.tracking?.bcast) {
+    state.prefixes = [...new Set([...me.tracking.prefixes, ...state.prefixes])];
+  }
   table.enable(me, state);
   return OK;
+}
+
+/** Redis's checkPrefixCollisionsOrReply: one client's BCAST prefixes must not overlap. */
+function checkPrefixes(existing: string[], given: string[]): void {
+  const overlap = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+  const rule = 'Prefixes for a single client must not overlap.';
+  for (const [i, prefix] of given.entries()) {
+    const old = existing.find((p) => overlap(p, prefix));
+    if (old !== undefined) {
+      fail(`ERR Prefix '${prefix}' overlaps with an existing prefix '${old}'. ${rule}`);
+    }
+    const other = given.slice(i + 1).find((p) => overlap(p, prefix));
+    if (other !== undefined) {
+      fail(`ERR Prefix '${prefix}' overlaps with another provided prefix '${other}'. ${rule}`);
+    }
+  }
 }
 
 function caching(ctx: CommandContext, argv: Buffer[]): Reply {
@@ -373,7 +394,8 @@ function trackinginfo(ctx: CommandContext): Reply {
   return new MapReply([
     [bulk('flags'), new SetReply(flags.map(bulk))],
     [bulk('redirect'), state === undefined ? -1 : state.redirect],
-    [bulk('prefixes'), (state?.prefixes ?? []).map(bulk)],
+    // Redis keeps them in a radix tree: byte order.
+    [bulk('prefixes'), [...(state?.prefixes ?? [])].sort().map(bulk)],
   ]);
 }
 
