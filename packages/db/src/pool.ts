@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { LOCAL_STACK, loadConfig, type WorkshopConfig } from './config.ts';
+import { loadConfig, type WorkshopConfig } from './config.ts';
 
 /**
  * A `pg` pool for the configured database.
@@ -12,12 +12,9 @@ import { LOCAL_STACK, loadConfig, type WorkshopConfig } from './config.ts';
  * `pool.connect()` client while calling `pool.query()`: with one connection that waits forever.)
  */
 export function createPool(
-  config: Pick<WorkshopConfig, 'databaseUrl'> &
-    Partial<Pick<WorkshopConfig, 'databaseSource'>> = loadConfig(),
+  config: Pick<WorkshopConfig, 'databaseUrl' | 'databaseSource'> = loadConfig(),
 ): pg.Pool {
-  const embedded = config.databaseSource
-    ? config.databaseSource === 'embedded'
-    : isLocalStackUrl(config.databaseUrl);
+  const embedded = config.databaseSource === 'embedded';
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: embedded ? 1 : 10,
@@ -27,16 +24,4 @@ export function createPool(
   // a listener that would crash the process. The next query reconnects or reports the failure.
   pool.on('error', () => {});
   return pool;
-}
-
-function isLocalStackUrl(url: string): boolean {
-  try {
-    const { hostname, port } = new URL(url);
-    return (
-      (hostname === LOCAL_STACK.host || hostname === 'localhost') &&
-      Number(port) === LOCAL_STACK.postgresPort
-    );
-  } catch {
-    return false;
-  }
 }

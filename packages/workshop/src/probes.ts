@@ -30,7 +30,8 @@ export async function probePostgres(
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<ProbeResult> {
   const { createPool } = await import('@workshop/db');
-  const pool = createPool({ databaseUrl });
+  // One connection is all a probe needs, whatever serves the URL.
+  const pool = createPool({ databaseUrl, databaseSource: 'embedded' });
   pool.on('error', () => {}); // an idle client dying later must not crash the probe
   const attempt = pool.query('SELECT 1').then(
     (): ProbeResult => ({ ok: true }),

@@ -39,7 +39,7 @@ describe.sequential('workshop stack', SLOW, () => {
     expect(existsSync(lockFile)).toBe(true);
 
     const slug = `restart-${Date.now()}`;
-    const pool = createPool({ databaseUrl: urls.postgres });
+    const pool = createPool({ databaseUrl: urls.postgres, databaseSource: 'embedded' });
     await createArticle(pool, { slug, title: 'Survives', body: 'a restart', author: 'test' });
     await pool.end();
     const kv = (url: string) =>
@@ -50,7 +50,10 @@ describe.sequential('workshop stack', SLOW, () => {
     const second = startCli(['stack'], env);
     const again = await second.waitFor(/Press Ctrl-C/);
     expect(again).not.toMatch(/First start/);
-    const reopened = createPool({ databaseUrl: tableUrls(again).postgres });
+    const reopened = createPool({
+      databaseUrl: tableUrls(again).postgres,
+      databaseSource: 'embedded',
+    });
     expect((await getArticle(reopened, slug))?.title).toBe('Survives');
     await reopened.end();
     expect(await kv(tableUrls(again).rest).get('survives')).toBe('a restart too');
@@ -62,6 +65,7 @@ describe.sequential('workshop stack', SLOW, () => {
     const killed = startCli(['stack'], env);
     const pool = createPool({
       databaseUrl: tableUrls(await killed.waitFor(/Press Ctrl-C/)).postgres,
+      databaseSource: 'embedded',
     });
     const slug = `killed-${Date.now()}`;
     await createArticle(pool, {
@@ -78,6 +82,7 @@ describe.sequential('workshop stack', SLOW, () => {
     const next = startCli(['stack'], env);
     const reopened = createPool({
       databaseUrl: tableUrls(await next.waitFor(/Press Ctrl-C/)).postgres,
+      databaseSource: 'embedded',
     });
     expect((await getArticle(reopened, slug))?.title).toBe('Committed');
     await reopened.end();
