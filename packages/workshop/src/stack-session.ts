@@ -84,11 +84,13 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
 /** Resolves on the first Ctrl-C, SIGTERM or SIGHUP (terminal closed); a second Ctrl-C exits at once. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export function waitForStopSignal(): Promise<NodeJS.Signals> {
+export function waitForStopSignal(
+  message = 'Stopping the local stack (saving data)...',
+): Promise<NodeJS.Signals> {
   return new Promise((resolvePromise) => {
     const onSignal = (signal: NodeJS.Signals) => {
       for (const name of STOP_SIGNALS) process.off(name, onSignal);
-      console.log('\nStopping the local stack (saving data)... Ctrl-C again to force.');
+      console.log(`\n${message} Ctrl-C again to force.`);
       process.once('SIGINT', () => {
         console.error('Forced stop.');
         process.exit(130);

@@ -19,6 +19,8 @@ stack's ports. Exit code 1 when something needs fixing; each ✗ line says what 
 interface Check {
   ok: boolean;
   text: string;
+  /** Worth knowing, not a problem: printed with "!", not counted (e.g. Valkey for lesson 10 only). */
+  note?: boolean;
 }
 
 /** Which process: a stack found by asking its port (pid 0) has its lock in another data folder. */
@@ -179,6 +181,24 @@ async function checkPort(
   );
 }
 
+/** valkey-server and valkey-cli, which only lesson 10's cluster needs: a note when missing. */
+async function checkClusterTools(dataDirectory: string | undefined): Promise<Check> {
+  const { findValkeyTools, readClusterLock, valkeyMissingMessage } = await import('../cluster.ts');
+  const tools = findValkeyTools();
+  const missing = valkeyMissingMessage(tools);
+  if (missing || !tools.server) return { ok: true, note: true, text: missing ?? '' };
+  const version = await new Promise<string>((resolvePromise) => {
+    execFile(tools.server as string, ['--version'], { timeout: 2500 }, (error, stdout) =>
+      resolvePromise(error ? '' : (/v=(\S+)/.exec(stdout)?.[1] ?? '')),
+    );
+  });
+  const running = dataDirectory ? readClusterLock(join(dataDirectory, 'cluster')) : undefined;
+  const cli = tools.cli?.replace(/.*[\\/]/, '') ?? 'valkey-cli';
+  return pass(
+    `valkey-server${version ? ` ${version}` : ''} and ${cli} are installed (lesson 10's cluster, \`pnpm stack --cluster\`)${running ? `; a cluster runs on ports ${running.ports.join(', ')} (pid ${running.pid})` : ''}`,
+  );
+}
+
 export async function run(args: string[]): Promise<number> {
   parseCommandArgs(args, { command: 'workshop doctor', help });
   const root = findRepoRoot();
@@ -221,11 +241,12 @@ export async function run(args: string[]): Promise<number> {
       checks.push(checkPort(context, key, holder));
     }
   }
+  checks.push(checkClusterTools(context?.dataDir));
 
   let problems = 0;
   for (const check of await Promise.all(checks)) {
     if (!check.ok) problems++;
-    console.log(`${check.ok ? '✓' : '✗'} ${check.text}`);
+    console.log(`${check.note ? '!' : check.ok ? '✓' : '✗'} ${check.text}`);
   }
   console.log(
     problems === 0
