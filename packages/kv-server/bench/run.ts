@@ -18,12 +18,12 @@ import { promisify } from 'node:util';
 import { Redis as Upstash } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { measureRatelimit } from './ratelimit.ts';
-import { load, respRows, restRows } from './throughput.ts';
+import { BENCH_DB, load, respRows, restRows } from './throughput.ts';
 
 const exec = promisify(execFile);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Its own database on the real Redis for the memory test, flushed before and after. */
-const MEMORY_DB = 13;
+const MEMORY_DB = BENCH_DB;
 const KEYS = 1_000_000;
 const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 

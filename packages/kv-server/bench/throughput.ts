@@ -22,8 +22,11 @@ const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 const PEER_BIN = fileURLToPath(
   new URL('../node_modules/@humanwhocodes/upstash-redis-server/dist/server.js', import.meta.url),
 );
-/** The real Redis database these rows write to (redis-benchmark's keys, the REST counters). */
-export const BENCH_DB = 13;
+/**
+ * The real Redis database these rows write to (redis-benchmark's keys, the REST counters), flushed
+ * after: one no test uses (test/servers.ts lists theirs), so a bench beside a test run breaks nothing.
+ */
+export const BENCH_DB = 9;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const TESTS = ['SET', 'GET', 'INCR', 'LPUSH', 'LPOP', 'SADD', 'HSET', 'ZADD', 'MSET (10 keys)'];

@@ -4,7 +4,7 @@
 
 import { DEFAULT_PUBSUB_LIMITS } from '../engine/pubsub.ts';
 import { ErrorReply, type Reply, SimpleString } from '../engine/reply.ts';
-import { type CommandBackend, explainAbort } from '../rest/backend.ts';
+import { type CancelSignal, type CommandBackend, explainAbort } from '../rest/backend.ts';
 import type { EventSink, StreamKind } from '../rest/sse.ts';
 import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
@@ -63,7 +63,7 @@ export class ForwardBackend implements CommandBackend {
     this.retryAfterMs = options.retryAfterMs ?? 1000;
   }
 
-  async command(argv: Buffer[], signal?: AbortSignal): Promise<Reply> {
+  async command(argv: Buffer[], signal?: CancelSignal): Promise<Reply> {
     const { argv: rewritten, replySha } = this.scripts.rewrite(argv);
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
     if (BLOCKING.has(name) || streamReadBlocks(name, argv)) {

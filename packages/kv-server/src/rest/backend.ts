@@ -10,16 +10,25 @@ import { type EventSink, engineEventStream, type StreamKind } from './sse.ts';
 /** Thrown by a backend that cannot answer at all (forwarding target down): a 502 for REST. */
 export class BackendUnavailableError extends Error {}
 
+/**
+ * What a backend may watch to give up a blocking command when the client goes away: an
+ * AbortSignal fits, and so does the REST server's cheaper per-request one.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}
+
 export interface CommandBackend {
   /** One command (argv[0] is its name). */
-  command(argv: Buffer[], signal?: AbortSignal): Reply | Promise<Reply>;
+  command(argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply>;
   /**
    * Several commands in order, not atomic: one reply each, produced as they are consumed, so
    * the REST surface can stream a large pipeline's response instead of holding all of it.
    */
   pipeline(
     argvs: Buffer[][],
-    signal?: AbortSignal,
+    signal?: CancelSignal,
   ): Iterable<Reply | Promise<Reply>> | Promise<Iterable<Reply | Promise<Reply>>>;
   /** Several commands atomically: EXEC's reply (an array, or an EXECABORT error). */
   transaction(argvs: Buffer[][]): Reply | Promise<Reply>;
@@ -89,7 +98,7 @@ export function engineBackend(engine: Engine): CommandBackend {
   };
 
   /** One command as a RESP connection runs it (scripts, blocking, MONITOR, waking waiters). */
-  function run(session: Session, argv: Buffer[], signal?: AbortSignal): Reply | Promise<Reply> {
+  function run(session: Session, argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply> {
     const reply = runCommand(engine, session, argv, { maxBlockMs: REST_MAX_BLOCK_MS });
     if (reply instanceof Promise && signal !== undefined) {
       // The client went away: its blocked command gives up, as a closed connection's does.

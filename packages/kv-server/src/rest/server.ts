@@ -13,7 +13,7 @@ import {
 import { isIP, type Socket } from 'node:net';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../engine/reply.ts';
 import { createLimits, type ServerLimits } from '../limits.ts';
-import { BackendUnavailableError, type CommandBackend } from './backend.ts';
+import { BackendUnavailableError, type CancelSignal, type CommandBackend } from './backend.ts';
 import { replyToJson } from './json.ts';
 import { refusal } from './refused.ts';
 import { openEventStream, type StreamKind } from './sse.ts';
@@ -298,10 +298,15 @@ export function createRestServer(options: RestServerOptions): Server {
   }
 
   async function sendSingle(res: ServerResponse, argv: Buffer[], base64: boolean): Promise<void> {
-    // A blocking command (BLPOP) gives up when the client goes away.
-    const aborted = new AbortController();
-    res.on('close', () => aborted.abort());
-    const reply: Reply = await options.backend.command(argv, aborted.signal);
+    // A blocking command (BLPOP) gives up when the client goes away. Watched only while a reply
+    // is pending: an AbortController per request (and the DOMException of its abort() when
+    // every response closes) was ~10% of the REST path's busy time under autocannon.
+    const gone = new ClientGone();
+    let reply = options.backend.command(argv, gone);
+    if (reply instanceof Promise) {
+      res.once('close', () => gone.abort());
+      reply = await reply;
+    }
     sendRaw(res, reply instanceof ErrorReply ? 400 : 200, replyToJson(reply, base64));
   }
 
@@ -331,6 +336,22 @@ export function createRestServer(options: RestServerOptions): Server {
   }
 
   return server;
+}
+
+/** What a backend watches to give up a blocking command (the part of AbortSignal it uses). */
+class ClientGone implements CancelSignal {
+  aborted = false;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of this.listeners.splice(0)) listener();
+  }
 }
 
 /** The request target as sent: the path is never normalised (`..` in the path form is data). */
