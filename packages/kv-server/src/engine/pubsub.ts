@@ -166,16 +166,19 @@ export class PubSubHub {
     const ch = bulk(channel);
     const direct = this.channels.get(channel);
     if (direct !== undefined) {
-      // A copy: a subscriber disconnected for its output limit leaves the set while we iterate.
+      // One reply for all: it is only read. A copy of the set: a subscriber disconnected for
+      // its output limit leaves it while we iterate.
+      const push = new PushReply([MESSAGE, ch, message]);
       for (const sub of [...direct]) {
-        sub.deliver(new PushReply([bulk('message'), ch, message]));
+        sub.deliver(push);
         receivers++;
       }
     }
     for (const [pattern, subs] of this.patterns) {
       if (!globMatch(pattern, channel)) continue;
+      const push = new PushReply([PMESSAGE, bulk(pattern), ch, message]);
       for (const sub of [...subs]) {
-        sub.deliver(new PushReply([bulk('pmessage'), bulk(pattern), ch, message]));
+        sub.deliver(push);
         receivers++;
       }
     }
@@ -186,8 +189,8 @@ export class PubSubHub {
   spublish(channel: string, message: Buffer): number {
     const subs = this.shardChannels.get(channel);
     if (subs === undefined) return 0;
-    const ch = bulk(channel);
-    for (const sub of [...subs]) sub.deliver(new PushReply([bulk('smessage'), ch, message]));
+    const push = new PushReply([bulk('smessage'), bulk(channel), message]);
+    for (const sub of [...subs]) sub.deliver(push);
     return subs.size;
   }
 
@@ -289,6 +292,9 @@ export class PubSubHub {
     for (const sink of [...this.monitors]) sink(line);
   }
 }
+
+const MESSAGE = bulk('message');
+const PMESSAGE = bulk('pmessage');
 
 const hubs = new WeakMap<Engine, PubSubHub>();
 

@@ -141,10 +141,20 @@ export function createRespServer(options: RespServerOptions): Server {
     };
     // Out-of-band replies (pub/sub messages, invalidations): they go out between replies, never
     // inside one, because commands run synchronously and `writer` only holds whole replies.
+    // Pushes are batched: a publisher's pipeline of PUBLISH reaches each subscriber as one
+    // socket write per event-loop turn, not one per message. Order is the writer's.
+    let pushFlushScheduled = false;
+    const flushPushes = () => {
+      pushFlushScheduled = false;
+      if (!waiting) flush();
+    };
     info.push = (reply) => {
       if (socket.destroyed) return false;
       writer.write(reply);
-      if (!waiting) flush();
+      if (!pushFlushScheduled) {
+        pushFlushScheduled = true;
+        setImmediate(flushPushes);
+      }
       return true;
     };
     info.outputBytes = () => writer.length + socket.writableLength;

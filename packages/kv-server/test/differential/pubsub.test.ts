@@ -65,9 +65,21 @@ async function transcripts(url: string, steps: Step[]): Promise<Record<string, s
     }
   }
   await pause(150);
+  // MONITOR sees the whole server: other suites' commands on the shared Redis are dropped,
+  // keeping the lines of this scenario's connections (and its scripts' `lua` lines).
+  const ports = new Set([...conns.values()].map((c) => String(c.socket.localPort)));
+  const ours = (line: string) => {
+    const from = /^\+\d+\.\d{6} \[\d+ ([^\]]+)\]/.exec(line)?.[1];
+    if (from === undefined) return true;
+    if (from === 'lua') return line.includes(PREFIX);
+    return ports.has(from.slice(from.lastIndexOf(':') + 1));
+  };
   const out: Record<string, string> = {};
   for (const [name, conn] of conns) {
-    out[name] = conn.received;
+    out[name] = conn.received
+      .split('\r\n')
+      .filter((line) => ours(line))
+      .join('\r\n');
     conn.socket.destroy();
   }
   return out;
