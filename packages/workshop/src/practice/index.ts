@@ -1,7 +1,7 @@
 // Practice mode: the learner writes each lesson's feature in their own copy (`playground/`),
 // checks it with the lesson's checkpoints, asks for hints, compares with the solution. Nothing
 // here ever deletes or overwrites the learner's code: an old playground is moved to a backup.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { runApp, WEB_ENTRY } from '../commands/lesson.ts';
@@ -9,7 +9,6 @@ import { UserError } from '../context.ts';
 import { checkPlayground } from './check.ts';
 import { diffTrees, useColour } from './diff.ts';
 import { readHints } from './hints.ts';
-import { runMutations } from './mutations.ts';
 import {
   backup,
   copySource,
@@ -22,6 +21,8 @@ import {
   practiceContext,
   writeRunnable,
 } from './layout.ts';
+import { runMutations } from './mutations.ts';
+import { PROBLEM_FILE, problemText } from './problem.ts';
 import { readProgress, updateProgress } from './state.ts';
 import { typecheckExercises } from './typecheck.ts';
 import { verify } from './verify.ts';
@@ -37,6 +38,8 @@ Practice mode: write each lesson's feature yourself in playground/, then check i
   check [<n>]     run the lesson's checkpoint tests against playground/src/
   watch [--poll]  check again on every save (--poll: for WSL and network drives);
                   Enter or r re-runs, q quits
+  read [<n>]      the lesson's problem: its text with the code you write taken out
+                  (also in playground/PROBLEM.md)
   hint            the next hint for the playground's lesson (one more each time)
   diff            your playground/src/ against the lesson's solution (read-only)
   solution        write the solution to playground-solution/<lesson>/ (never over your work)
@@ -77,6 +80,12 @@ export async function runPractice(args: string[]): Promise<number> {
     case 'watch': {
       const { values } = own({ poll: { type: 'boolean' } });
       return watchPlayground(practice, currentLesson(practice), { poll: values.poll === true });
+    }
+    case 'read': {
+      const query = own({}, 1).positionals[0];
+      const lesson = query === undefined ? currentLesson(practice) : lessonArg(practice, query);
+      console.log(problemText(lesson));
+      return 0;
     }
     case 'hint':
       own();
@@ -123,6 +132,8 @@ function start(practice: Practice, query: string | undefined): number {
     console.log(`Your previous playground is kept in ${shown(saved)}/`);
   }
   writeRunnable(practice, lesson, playground, exerciseSources(practice, lesson));
+  // The lesson's text without the answer: the README holds the solution's code word for word.
+  writeFileSync(join(playground, PROBLEM_FILE), problemText(lesson));
   updateProgress(practice.stateFile, (progress) => {
     progress.hintsShown[lesson.name] = 0;
   });
@@ -131,7 +142,8 @@ function start(practice: Practice, query: string | undefined): number {
   console.log(`Lesson ${lesson.number}: ${lesson.title}
 
 ${where}/src/ holds ${previous ? `lesson ${previous.number}'s code` : 'a skeleton'} with TODO markers where this lesson's feature goes.
-Read ${relative(process.cwd(), join(lesson.dir, 'README.md'))} (or the site), then:
+Read the problem: ${where}/${PROBLEM_FILE} (or: pnpm practice read), the lesson's text with the
+code you write taken out (the README, ${relative(process.cwd(), join(lesson.dir, 'README.md'))}, shows that code). Then:
   pnpm practice run       run your app (its src/main.ts)
   pnpm practice check     run the checkpoints against your code (or: pnpm practice watch)
   pnpm practice hint      a hint, when you are stuck`);
