@@ -220,12 +220,19 @@ describe('an SSE subscriber that never reads', () => {
         signal: controller.signal,
       });
       expect(res.status).toBe(200);
-      const payload = 'x'.repeat(16 * 1024);
+      const payload = 'x'.repeat(64 * 1024);
+      // Batches of 32 PUBLISH per request, until the subscriber is gone (0 receivers).
       let receivers = 1;
       let sent = 0;
-      while (receivers > 0 && sent < 5000) {
-        receivers = ((await command(['publish', 'slow', payload])) as { result: number }).result;
-        sent++;
+      while (receivers > 0 && sent < 2000) {
+        const res = await fetch(`${url}/pipeline`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(Array.from({ length: 32 }, () => ['publish', 'slow', payload])),
+        });
+        const replies = (await res.json()) as { result: number }[];
+        receivers = replies.at(-1)!.result;
+        sent += replies.length;
       }
       expect(receivers).toBe(0);
       expect(sent * payload.length).toBeLessThan(64 * 1024 * 1024);
