@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type WorkshopConfig } from '@workshop/db';
-import { instrumentPool, instrumentStore } from './request-context.ts';
+import { instrumentPool, instrumentStore, reportLocalHit } from './request-context.ts';
 import { startWebServer, type WebServer } from './server.ts';
 import type { CreateWebWiki, WebWiki } from './types.ts';
 
@@ -47,6 +47,7 @@ export async function startLessonWeb(
     config: options.config ?? loadConfig(),
     instrumentPool,
     instrumentStore,
+    reportLocalHit,
     cache: options.cache ?? true,
   });
   const first = options.port ?? 0;

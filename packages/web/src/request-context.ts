@@ -9,6 +9,8 @@ export interface RequestTrace {
   /** Store GETs that found a value, and those that did not. */
   hits: number;
   misses: number;
+  /** From lesson 07: reads answered by the lesson's in-process cache, without the store. */
+  localHits: number;
   /** A store call failed, or was still unanswered when the page was ready: the cache was bypassed. */
   storeFailed: boolean;
   pendingStoreCalls: number;
@@ -19,7 +21,15 @@ export interface RequestTrace {
 const storage = new AsyncLocalStorage<RequestTrace>();
 
 export function newTrace(): RequestTrace {
-  return { hits: 0, misses: 0, storeFailed: false, pendingStoreCalls: 0, cacheMs: 0, dbMs: 0 };
+  return {
+    hits: 0,
+    misses: 0,
+    localHits: 0,
+    storeFailed: false,
+    pendingStoreCalls: 0,
+    cacheMs: 0,
+    dbMs: 0,
+  };
 }
 
 export function runTraced<T>(trace: RequestTrace, fn: () => Promise<T>): Promise<T> {
@@ -29,7 +39,19 @@ export function runTraced<T>(trace: RequestTrace, fn: () => Promise<T>): Promise
 /** HIT when every cached read hit, MISS when one missed (or nothing came from the cache). */
 export function cacheStatus(trace: RequestTrace): 'HIT' | 'MISS' | 'BYPASS' {
   if (trace.storeFailed || trace.pendingStoreCalls > 0) return 'BYPASS';
-  return trace.hits > 0 && trace.misses === 0 ? 'HIT' : 'MISS';
+  return trace.hits + trace.localHits > 0 && trace.misses === 0 ? 'HIT' : 'MISS';
+}
+
+/** `x-cache-tier` (lesson 07): `local` when an in-process copy answered, else `store`. */
+export function cacheTier(trace: RequestTrace): 'local' | 'store' | undefined {
+  if (trace.localHits > 0) return 'local';
+  return trace.hits > 0 ? 'store' : undefined;
+}
+
+/** Called by a lesson when its in-process cache answered a read (see WebHooks.reportLocalHit). */
+export function reportLocalHit(): void {
+  const trace = storage.getStore();
+  if (trace) trace.localHits++;
 }
 
 export function serverTiming(trace: RequestTrace, totalMs: number): string {

@@ -19,7 +19,7 @@ import {
   type SafeHtml,
   taggedPage,
 } from './html.ts';
-import { cacheStatus, newTrace, runTraced, serverTiming } from './request-context.ts';
+import { cacheStatus, cacheTier, newTrace, runTraced, serverTiming } from './request-context.ts';
 import type { WebWiki } from './types.ts';
 
 export interface WebServerOptions {
@@ -135,6 +135,7 @@ async function handle(wiki: WebWiki, req: IncomingMessage, res: ServerResponse):
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'x-cache': cache,
+    ...(cacheTier(trace) ? { 'x-cache-tier': cacheTier(trace) } : {}),
     'server-timing': serverTiming(trace, totalMs),
     'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
     'x-content-type-options': 'nosniff',
@@ -209,6 +210,12 @@ async function route(wiki: WebWiki, req: IncomingMessage): Promise<Page> {
     if (method === 'GET' && parts.length === 2) return showArticle(wiki, slug, req);
     if (method === 'GET' && action === 'edit' && parts.length === 3) {
       const article = await found(wiki.getArticle(slug), slug);
+      // Lesson 07: opening the form takes the article's edit lock, for this browser.
+      const editor = readerOf(req);
+      if (wiki.lockEdit && editor) {
+        const lock = await wiki.lockEdit(slug, editor);
+        if (!lock.locked) throw lockedError(slug);
+      }
       return {
         status: 200,
         title: `Edit ${article.title}`,
@@ -216,6 +223,17 @@ async function route(wiki: WebWiki, req: IncomingMessage): Promise<Page> {
       };
     }
     if (method === 'POST' && parts.length === 2) {
+      const editor = readerOf(req);
+      if (wiki.lockEdit && wiki.unlockEdit && editor) {
+        // Saving needs the lock: still ours, or free (it expired and nobody took it).
+        const lock = await wiki.lockEdit(slug, editor);
+        if (!lock.locked) throw lockedError(slug);
+        try {
+          return await updateArticle(wiki, slug, await readForm(req));
+        } finally {
+          await wiki.unlockEdit(slug, editor);
+        }
+      }
       return updateArticle(wiki, slug, await readForm(req));
     }
     if (method === 'POST' && action === 'delete' && parts.length === 3) {
@@ -241,6 +259,19 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The browser's reader id (lesson 06's cookie), if it has one. */
+function readerOf(req: IncomingMessage): string | undefined {
+  return /(?:^|;\s*)reader=([\w-]{1,64})/.exec(req.headers.cookie ?? '')?.[1];
+}
+
+function lockedError(slug: string): HttpError {
+  return new HttpError(
+    423,
+    'Being edited',
+    `Someone else is editing "${slug}" right now. Try again when they have saved (their lock expires on its own).`,
+  );
+}
+
 function notFound(slug: string): HttpError {
   return new HttpError(
     404,
@@ -259,7 +290,7 @@ async function showArticle(wiki: WebWiki, slug: string, req: IncomingMessage): P
   const article = await found(wiki.getArticle(slug), slug);
   const views = wiki.recordView ? await wiki.recordView(slug) : undefined;
   // Lesson 06: a reader is a browser, known by a random id in a cookie.
-  const known = /(?:^|;\s*)reader=([\w-]{1,64})/.exec(req.headers.cookie ?? '')?.[1];
+  const known = readerOf(req);
   const reader = known ?? randomUUID();
   const [tags, readers] = await Promise.all([
     wiki.tagsOf?.(slug),

@@ -39,6 +39,13 @@ export interface WebWiki {
   recordReader?(slug: string, reader: string): Promise<{ exact: number; approximate: number }>;
   /** From lesson 06: the articles viewed most in the last 24 hours, recent views weighing more. */
   trending?(limit: number): Promise<{ slug: string; score: number }[]>;
+  /** From lesson 07: takes the article's edit lock for `editor`; false and who holds it if taken. */
+  lockEdit?(
+    slug: string,
+    editor: string,
+  ): Promise<{ locked: true } | { locked: false; heldBy: string }>;
+  /** From lesson 07: releases the edit lock if `editor` still holds it. */
+  unlockEdit?(slug: string, editor: string): Promise<boolean>;
   /** From lesson 06: the latest things that happened, newest first. */
   recentActivity?(
     limit: number,
@@ -55,6 +62,8 @@ export interface WebHooks {
   instrumentPool(pool: pg.Pool): pg.Pool;
   /** Wrap the lesson's store: GET hits and misses make `x-cache`, time shows as `cache`. */
   instrumentStore<S extends object>(store: S): S;
+  /** From lesson 07: the lesson's in-process cache answered a read (`x-cache-tier: local`). */
+  reportLocalHit?(): void;
   /** false when a benchmark wants the same pages with no cache in front of Postgres. */
   readonly cache: boolean;
 }
