@@ -132,6 +132,10 @@ describe('scripting: sandbox', () => {
     expect(run('EVAL', 'string.x = 1', 0)).toMatch(/Attempt to modify a readonly table/);
     expect(run('EVAL', 'rawset(_G, "x", 1)', 0)).toMatch(/Attempt to modify a readonly table/);
     expect(run('EVAL', 'redis.call = nil', 0)).toMatch(/Attempt to modify a readonly table/);
+    // One string is capped at 512 MB, before it is built.
+    expect(run('EVAL', 'return string.rep("ab", 2^29)', 0)).toMatch(
+      /^-ERR user_script:1: resulting string too large script: /,
+    );
     // Bytecode cannot be loaded (it could break out of the VM's checks).
     expect(run('EVAL', 'return loadstring(string.dump(function() return 1 end))', 0)).toBe('$nil');
   });

@@ -39,11 +39,18 @@ export interface RunContext {
   /** The script has run a write command: SCRIPT KILL must refuse (UNKILLABLE). */
   wrote: boolean;
   killed: boolean;
+  /** The error a killed script ends with (SCRIPT KILL's by default). */
+  killReason?: string;
+  /** The process's RSS when the script started (the memory guard's base). */
+  startRss?: number;
   /** The hook may yield to the event loop (the caller can wait for a Promise). */
   yieldable: boolean;
   /** Start of the current slice between two yields. */
   sliceStarted: number;
 }
+
+/** How much a script may grow the process (RSS) before it is stopped. */
+const SCRIPT_MEMORY_LIMIT = 512 * 2 ** 20;
 
 const KEYS_NAME = toLuaString('KEYS');
 const ARGV_NAME = toLuaString('ARGV');
@@ -119,8 +126,12 @@ local error, type, tostring_unused, select, setmetatable, next, rawset = error, 
 local format, floor, ceil, huge, unpack = string.format, math.floor, math.ceil, math.huge, table.unpack
 local _load = load
 local numfmt, gccount, makeload = __numfmt, __gccount, __makeload
-local register_function = __register_function
-G.__numfmt, G.__gccount, G.__makeload, G.__register_function = nil, nil, nil, nil
+local register_function, tramp = __register_function, __tramp
+G.__numfmt, G.__gccount, G.__makeload, G.__register_function, G.__tramp = nil, nil, nil, nil, nil
+-- Errors raised by the wrappers below carry this marker; the handler puts the script's
+-- position in its place (level 2 would name the trampoline, a JS function).
+local POS = '\0pos\0'
+local function fail(msg) error(POS .. msg, 0) end
 
 -- Lua 5.1 names (Redis runs Lua 5.1): bridged to their 5.3 equivalents.
 G.unpack = unpack
@@ -141,12 +152,43 @@ math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
 -- math.floor/ceil return integers in 5.3: kept as floats so later arithmetic stays double.
-local mfloor, mceil = math.floor, math.ceil
-math.floor = function(x) return mfloor(x) + 0.0 end
-math.ceil = function(x) return mceil(x) + 0.0 end
+-- (Varargs pass "no value" through as such, and the locals are named as the originals, so
+-- argument errors read as Redis's.)
+math.floor = function(...) return floor(...) + 0.0 end
+math.ceil = function(...) return ceil(...) + 0.0 end
+-- One string is capped at 512 MB (Redis's proto-max-bulk-len): string.rep and table.concat
+-- would otherwise build a gigabyte in one C call, out of reach of the memory guard.
+local rep, concat = string.rep, table.concat
+local STRING_MAX = 512 * 1024 * 1024
+string.rep = function(...)
+  local s, n, sep = ...
+  if type(s) == 'string' and type(n) == 'number' and n > 0 and #s * n + (type(sep) == 'string' and #sep * (n - 1) or 0) > STRING_MAX then
+    fail('resulting string too large')
+  end
+  return rep(...)
+end
+table.concat = function(...)
+  local t, sep, i, j = ...
+  if type(t) == 'table' then
+    local total, sepn = 0, (type(sep) == 'string' and #sep or 0)
+    for k = i or 1, j or #t do
+      local v = t[k]
+      if type(v) == 'string' then total = total + #v + sepn end
+      if total > STRING_MAX then fail('resulting string too large') end
+    end
+  end
+  return concat(...)
+end
 -- tostring goes through fengari's own formatting (3.0); concatenation uses the %.14g patch.
 local _tostring = tostring
-G.tostring = function(v) if type(v) == 'number' then return v .. '' end return _tostring(v) end
+do
+  local tostring = _tostring
+  G.tostring = function(...)
+    local v = ...
+    if type(v) == 'number' then return v .. '' end
+    return tostring(...)
+  end
+end
 -- fengari has no collector control (the JS GC does the work): 'count' answers the Lua heap size
 -- as the VM estimates it, the other options do nothing, as a script cannot tell the difference.
 G.collectgarbage = function(opt)
@@ -190,6 +232,18 @@ end
 -- No host access: no files, no modules, no debug.
 G.dofile, G.loadfile, G.require, G.package, G.os, G.io, G.debug, G.utf8, G.print = nil, nil, nil, nil, nil, nil, nil, nil, nil
 
+-- The wrappers written in Lua are called through a JS trampoline, so that a script's
+-- \`return f()\` calls a C function, which keeps the script's frame (Redis's own functions are
+-- C): errors still name the script's line.
+for _, pair in next, {
+  {table, 'getn'}, {table, 'maxn'}, {table, 'concat'}, {math, 'pow'}, {math, 'log10'},
+  {math, 'ldexp'}, {math, 'frexp'}, {math, 'cosh'}, {math, 'sinh'}, {math, 'tanh'},
+  {math, 'floor'}, {math, 'ceil'}, {string, 'rep'}, {string, 'format'}, {G, 'tostring'},
+  {G, 'collectgarbage'}, {G, 'gcinfo'},
+} do
+  pair[1][pair[2]] = tramp(pair[1][pair[2]])
+end
+
 local protected = setmetatable({}, {__mode = 'k'})
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
 local function readonly(t, mt)
@@ -201,14 +255,14 @@ local function readonly(t, mt)
   return proxy
 end
 -- Redis raises these two from C, without a position.
-G.rawset = function(t, k, v)
+G.rawset = tramp(function(t, k, v)
   if protected[t] then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
-end
-G.setmetatable = function(t, mt)
+end)
+G.setmetatable = tramp(function(t, mt)
   if protected[t] then error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
-end
+end)
 for _, name in next, {'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'} do
   G[name] = readonly(G[name])
 end
@@ -219,7 +273,7 @@ G._G = env
 -- Lua 5.1's load takes a reader function (a JS function here, so that its argument error
 -- names the script's line even from a tail call); loadstring a string. No bytecode.
 G.load = makeload(_load, env)
-G.loadstring = function(s, name) return _load(s, name, 't', env) end
+G.loadstring = tramp(function(s, name) return _load(s, name, 't', env) end)
 setmetatable(G, {__index = function(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end, __metatable = false})
@@ -234,8 +288,16 @@ local function handler(err)
     if i == nil or ((i.what == 'Lua' or i.what == 'main') and i.source ~= '=bootstrap') then break end
   end
   if type(err) ~= 'table' then
+    local text = tostring(err)
+    -- The script's position where a wrapper raised, or where a C function called by one did.
+    local where = i and (i.short_src .. ':' .. i.currentline .. ': ') or ''
+    if text:sub(1, 5) == POS then
+      text = where .. text:sub(6)
+    else
+      text = text:gsub('^bootstrap:%d+: ', function() return where end)
+    end
     -- Lua 5.3 words some runtime errors differently from the 5.1 Redis runs: reworded back.
-    local text = tostring(err):gsub("attempt to ([%a ]-) a (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+    text = text:gsub("attempt to ([%a ]-) a (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
     err = {err = 'ERR ' .. text}
   end
   if i then err.source = i.source; err.line = i.currentline end
@@ -286,6 +348,7 @@ export class LuaVM {
   /** The coroutine of a script that yielded (busy), with its registry ref. */
   private thread: { co: LuaState; ref: number } | undefined;
   private spare: { co: LuaState; ref: number } | undefined;
+  private hookCalls = 0;
 
   constructor(private readonly options: VmOptions) {
     const L = lauxlib.luaL_newstate();
@@ -344,6 +407,12 @@ export class LuaVM {
       return 1;
     });
     lua.lua_setglobal(L, toLuaString('__makeload'));
+    lua.lua_pushcfunction(L, (T: LuaState) => {
+      lauxlib.luaL_checktype(T, 1, lua.LUA_TFUNCTION);
+      lua.lua_pushcclosure(T, trampoline, 1);
+      return 1;
+    });
+    lua.lua_setglobal(L, toLuaString('__tramp'));
     lua.lua_pushcfunction(L, (T: LuaState) => this.registerFunction(T));
     lua.lua_setglobal(L, toLuaString('__register_function'));
     this.installRedis();
@@ -404,6 +473,7 @@ export class LuaVM {
   ): Reply | undefined {
     const L = this.L;
     this.current = context;
+    context.startRss ??= process.memoryUsage.rss();
     // A coroutine that finished cleanly is reused: a new one per call was a third of the cost.
     let thread = this.spare;
     this.spare = undefined;
@@ -614,9 +684,20 @@ export class LuaVM {
       }
       // Raised again on every line, so a pcall in the script cannot swallow it.
       lua.lua_sethook(hl, (h: LuaState) => this.hook(h), lua.LUA_MASKCOUNT | lua.LUA_MASKLINE, 1);
-      pushErrorTable(hl, '-ERR Script killed by user with SCRIPT KILL...');
+      pushErrorTable(hl, context.killReason ?? '-ERR Script killed by user with SCRIPT KILL...');
       lua.lua_error(hl);
       return;
+    }
+    // Lua has no memory limit of its own here (Redis has none either, but an out-of-memory
+    // Node takes the whole server down): a script whose process grew past the limit since it
+    // started is stopped like a killed one.
+    if ((++this.hookCalls & 63) === 0 && context.startRss !== undefined) {
+      const grown = process.memoryUsage.rss() - context.startRss;
+      if (grown > SCRIPT_MEMORY_LIMIT) {
+        context.killed = true;
+        context.killReason = `-ERR Script used more than ${SCRIPT_MEMORY_LIMIT / 2 ** 20} MB of memory and was stopped (kv-server's limit for scripts)`;
+        return;
+      }
     }
     if (!context.yieldable || hl !== this.thread?.co) return;
     const now = performance.now();
@@ -775,6 +856,18 @@ function finishProtectedCall(T: LuaState, status: number, extra: number): number
     return 2;
   }
   return lua.lua_gettop(T) - extra;
+}
+
+/** Calls its upvalue with its arguments and returns what it returns (yieldable). */
+function trampoline(T: LuaState): number {
+  lua.lua_pushvalue(T, lua.lua_upvalueindex(1));
+  lua.lua_insert(T, 1);
+  lua.lua_callk(T, lua.lua_gettop(T) - 1, lua.LUA_MULTRET, 0, afterTrampoline);
+  return lua.lua_gettop(T);
+}
+
+function afterTrampoline(T: LuaState): number {
+  return lua.lua_gettop(T);
 }
 
 /** Redis 7's pcall: an error table with a string `err` is returned as that string. */
