@@ -122,14 +122,35 @@ export class BackendConnection {
   /** Sends a command whose replies go to `relay`. */
   write(argv: readonly Buffer[]): void {
     if (this.failure) throw this.failure;
-    this.socket.write(encodeCommand(argv));
+    this.output(encodeCommand(argv));
   }
+
+  /**
+   * Commands sent in one turn of the event loop (many REST requests, each read in its own
+   * callback) leave in one socket write, as a pipelining client's do: a write per command was
+   * ~20% of forwarding mode's busy time under autocannon. Order is kept; the cost is at most
+   * one loop turn of delay.
+   */
+  private output(bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncork);
+    }
+    this.socket.write(bytes);
+  }
+
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   send(argv: readonly Buffer[]): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.socket.write(encodeCommand(argv));
+      this.output(encodeCommand(argv));
     });
   }
 
@@ -147,7 +168,7 @@ export class BackendConnection {
     const replies = argvs.map(
       () => new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
-    this.socket.write(Buffer.concat(argvs.map((argv) => encodeCommand(argv))));
+    this.output(Buffer.concat(argvs.map((argv) => encodeCommand(argv))));
     return replies;
   }
 

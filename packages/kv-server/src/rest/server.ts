@@ -571,7 +571,8 @@ async function sendPipeline(
   for (const pending of replies) {
     let piece: string;
     try {
-      piece = replyToJson(await pending, base64);
+      // The engine's replies are values, not promises: no microtask per command for them.
+      piece = replyToJson(pending instanceof Promise ? await pending : pending, base64);
     } catch (error) {
       if (first || !(error instanceof BackendUnavailableError)) throw error;
       piece = JSON.stringify({ error: error.message });
