@@ -27,7 +27,7 @@ import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { exerciseDir, listFiles, type Practice, writeRunnable } from './layout.ts';
 
-export interface Mutation {
+interface Mutation {
   lesson: Lesson;
   /** The patch file's name without `.patch`. */
   name: string;
@@ -43,7 +43,7 @@ export interface Mutation {
 }
 
 /** Reads a patch file's header; throws a message naming the file when `expect:` is missing. */
-export function parseMutation(lesson: Lesson, file: string, text: string): Mutation {
+function parseMutation(lesson: Lesson, file: string, text: string): Mutation {
   const name = file
     .split(/[\\/]/)
     .at(-1)
@@ -74,7 +74,7 @@ export function parseMutation(lesson: Lesson, file: string, text: string): Mutat
   };
 }
 
-export function listMutations(practice: Practice): Mutation[] {
+function listMutations(practice: Practice): Mutation[] {
   const mutations: Mutation[] = [];
   for (const lesson of practice.lessons) {
     const dir = join(exerciseDir(lesson), 'mutations');
@@ -96,7 +96,7 @@ const patchPath = (name: string | undefined) =>
  * The lesson's src/ files with the mutation applied, as raw text (markers kept), or the reason
  * it does not apply. Paths in the patch are relative to the lesson folder (`src/cache.ts`).
  */
-export function mutatedSources(mutation: Mutation): Map<string, string> | string {
+function mutatedSources(mutation: Mutation): Map<string, string> | string {
   const { lesson } = mutation;
   const files = new Map(
     listFiles(join(lesson.dir, 'src')).map((file) => [
