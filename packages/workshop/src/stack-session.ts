@@ -90,6 +90,7 @@ export function waitForStopSignal(
   return new Promise((resolvePromise) => {
     const onSignal = (signal: NodeJS.Signals) => {
       for (const name of STOP_SIGNALS) process.off(name, onSignal);
+      process.off('message', onMessage);
       console.log(`\n${message} Ctrl-C again to force.`);
       process.once('SIGINT', () => {
         console.error('Forced stop.');
@@ -97,6 +98,12 @@ export function waitForStopSignal(
       });
       resolvePromise(signal);
     };
+    // On Windows a program cannot send Ctrl-C to one other program (kill() ends it at once), so
+    // the tests, which start the CLI with an IPC channel there, send 'stop' instead.
+    const onMessage = (received: unknown) => {
+      if (received === 'stop') onSignal('SIGINT');
+    };
     for (const name of STOP_SIGNALS) process.on(name, onSignal);
+    if (process.channel) process.on('message', onMessage);
   });
 }

@@ -1,6 +1,6 @@
 // Runs the real `workshop` CLI as a child process, the way a learner does, in a controlled
 // environment: its own data folder and ports, none of the developer's service variables.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,18 @@ export interface RunningCli {
 
 const started = new Set<ChildProcess>();
 
+const WINDOWS = process.platform === 'win32';
+
+/**
+ * Ctrl-C for a CLI that startCli started: SIGINT on macOS and Linux. On Windows kill() with any
+ * signal ends a process at once (TerminateProcess), so there the CLI gets an IPC channel and a
+ * 'stop' message, which waitForStopSignal treats as Ctrl-C.
+ */
+export function interrupt(child: ChildProcess): void {
+  if (WINDOWS && child.connected) child.send('stop');
+  else child.kill('SIGINT');
+}
+
 /**
  * Stops every CLI that startCli started and that still runs (a failed or timed-out test must not
  * leave a stack behind): Ctrl-C first, as a learner would, then SIGKILL.
@@ -81,7 +93,7 @@ export async function stopLeftovers(): Promise<void> {
       started.delete(child);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
-      child.kill('SIGINT');
+      interrupt(child);
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
@@ -91,7 +103,8 @@ export async function stopLeftovers(): Promise<void> {
 
 /** Starts a long-running command (`stack`), to be stopped by the test (or stopLeftovers). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
+  const stdio = WINDOWS ? ['pipe', 'pipe', 'pipe', 'ipc'] : 'pipe';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio } as SpawnOptions);
   started.add(child);
   let output = '';
   const listeners = new Set<() => void>();
@@ -215,7 +228,7 @@ export function dataFolder() {
     },
     /** Ctrl-C, then: exit code 0, no process, no lock file. */
     async stopWithCtrlC(stack: RunningCli) {
-      stack.child.kill('SIGINT');
+      interrupt(stack.child);
       const code = await stack.exited;
       expect(code, stack.output()).toBe(0);
       expect(isRunning(stack.child.pid as number)).toBe(false);

@@ -15,7 +15,15 @@ import {
   type ValkeyCluster,
   valkeyMissingMessage,
 } from '../src/cluster.ts';
-import { cleanEnv, isRunning, runCli, startCli, stopLeftovers, temporaryFolder } from './cli.ts';
+import {
+  cleanEnv,
+  interrupt,
+  isRunning,
+  runCli,
+  startCli,
+  stopLeftovers,
+  temporaryFolder,
+} from './cli.ts';
 
 const missing = valkeyMissingMessage(findValkeyTools());
 const required = Boolean(process.env.CI) && process.platform !== 'win32';
@@ -223,7 +231,7 @@ describe.skipIf(skip)('workshop stack --cluster', SLOW, () => {
     expect(leftovers.some(isRunning), 'the leftovers are stopped').toBe(false);
     const pids = await tablePids(second);
 
-    next.child.kill('SIGINT');
+    interrupt(next.child);
     expect(await next.exited, next.output()).toBe(0);
     expect(pids.some(isRunning), 'no node left running').toBe(false);
     expect(existsSync(lock)).toBe(false);

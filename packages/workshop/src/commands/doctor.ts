@@ -45,7 +45,9 @@ function pnpmVersion(): Promise<string | undefined> {
   const agent = /^pnpm\/(\S+)/.exec(process.env.npm_config_user_agent ?? '');
   if (agent?.[1]) return Promise.resolve(agent[1]);
   return new Promise((resolvePromise) => {
-    execFile('pnpm', ['--version'], { timeout: 2500 }, (error, stdout) =>
+    // On Windows pnpm is pnpm.cmd, which Node runs only through a shell.
+    const shell = process.platform === 'win32';
+    execFile('pnpm', ['--version'], { timeout: 2500, shell }, (error, stdout) =>
       resolvePromise(error ? undefined : stdout.trim()),
     );
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
@@ -39,20 +39,32 @@ export async function run(args: string[]): Promise<number> {
     '\nStarting the course site: the first time it is built (about a minute), then it prints its address (by default http://localhost:4321/).',
   );
   console.log('Press Ctrl-C to stop the site and the local stack.\n');
-  // The site's `start` script, run as `pnpm run` would (its bins on the PATH), in a process group
-  // of its own: we stop it after the terminal's Ctrl-C reached us, so nothing reports the
-  // interrupted dev server as a failure.
+  // The site's `start` script, run as `pnpm run` would (its bins on the PATH, through the
+  // system's shell: sh, or cmd.exe on Windows). On macOS and Linux in a process group of its own:
+  // we stop it after the terminal's Ctrl-C reached us, so nothing reports the interrupted server
+  // as a failure. Windows has no process groups to signal (and a detached child gets a console
+  // window of its own): there Ctrl-C reaches every program of the console, and taskkill /T stops
+  // the site's whole tree otherwise.
   const siteDir = join(root, 'site');
   const bins = [join(siteDir, 'node_modules', '.bin'), join(root, 'node_modules', '.bin')];
-  const site = spawn('sh', ['-c', siteScript], {
+  const windows = process.platform === 'win32';
+  // Windows spells it Path: a second PATH key beside it would leave which one wins to chance.
+  const pathKey = Object.keys(process.env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  const site = spawn(siteScript, {
     cwd: siteDir,
-    env: { ...process.env, PATH: [...bins, process.env.PATH].join(delimiter) },
+    env: { ...process.env, [pathKey]: [...bins, process.env[pathKey]].join(delimiter) },
     stdio: 'inherit',
-    detached: true,
+    shell: true,
+    detached: !windows,
   });
   const stopSite = () => {
+    if (site.pid === undefined) return; // it never started
+    if (windows) {
+      spawnSync('taskkill', ['/pid', String(site.pid), '/T', '/F'], { stdio: 'ignore' });
+      return;
+    }
     try {
-      process.kill(-(site.pid as number), 'SIGTERM');
+      process.kill(-site.pid, 'SIGTERM');
     } catch {} // already gone
   };
   process.once('exit', stopSite); // never leave the dev server behind
