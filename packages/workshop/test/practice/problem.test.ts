@@ -1,11 +1,11 @@
 // Practice mode never hands out the answer: the problem text (`practice read`, and PROBLEM.md
 // in a new playground) is the lesson's README with the code the learner writes taken out.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outline } from '../../src/practice/problem.ts';
 import { stopLeftovers } from '../cli.ts';
-import { lessonDir, sandbox } from './sandbox.ts';
+import { LESSONS, lessonDir, sandbox } from './sandbox.ts';
 
 afterAll(stopLeftovers);
 
@@ -62,5 +62,19 @@ describe('the problem text', () => {
     expect(readFileSync(join(box.playground, 'PROBLEM.md'), 'utf8')).toBe(
       read.stdout.replace(/\n$/, ''),
     );
+  });
+});
+
+describe('the hints', () => {
+  it('go from the idea to the code: the first one holds no code', () => {
+    for (const name of ['01', '02', '03', '04', '05']) {
+      const lesson = readdirSync(LESSONS).find((n) => n.startsWith(`${name}-`)) as string;
+      const text = readFileSync(join(LESSONS, lesson, 'exercise/hints.md'), 'utf8');
+      const first = text.split(/^## /m)[1] ?? '';
+      const code = [...first.matchAll(/`([^`]*)`/g)]
+        .map((match) => match[1] as string)
+        .filter((span) => /[(=]|\bawait\b/.test(span));
+      expect(code, `${lesson}'s first hint should explain, not show code`).toEqual([]);
+    }
   });
 });
