@@ -2,6 +2,7 @@
 // Lua scripts), @upstash/ratelimit's sliding window in place of lesson 04's fixed one, and an
 // in-process cache in front of the store, kept correct across processes with pub/sub.
 
+import { cpus, loadavg } from 'node:os';
 import { connectUpstash, createPool, exitOnFatalError, getArticle, loadConfig } from '@workshop/db';
 import { burstAcrossBoundary } from './boundary-burst.ts';
 import { createEditLocks, isHeld } from './lock.ts';
@@ -41,6 +42,10 @@ async function p50(rounds: number, call: () => Promise<unknown>) {
 const run = Date.now();
 try {
   console.log('Lesson 07: scripts, pub/sub and the libraries\n');
+  // The timings below depend on how busy the machine is: say so next to them.
+  console.log(
+    `The store: ${config.valkeyUrl}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`,
+  );
 
   console.log('1. An edit lock: SET NX PX to take it, a Lua script to release it');
   // ada's locks last 100 ms, so hers can expire mid-release; grace's last 10 s.
