@@ -119,10 +119,17 @@ export class ForwardBackend implements CommandBackend {
     this.dedicated.add(connection);
     const stop = () => {
       this.dedicated.delete(connection);
+      connection.onClosed = undefined;
       connection.close();
     };
     const limit = DEFAULT_PUBSUB_LIMITS.hardBytes;
     connection.relay = (reply) => {
+      // The backend refused (a bad pattern, ACL ...): say so as an `error` event and end.
+      if (reply instanceof ErrorReply) {
+        sink.send([Buffer.from('error'), Buffer.from(reply.message, 'latin1')]);
+        sink.close(true);
+        return;
+      }
       sink.send(
         reply instanceof SimpleString && kind === 'monitor' && reply.value === 'OK'
           ? Buffer.from('"OK"')

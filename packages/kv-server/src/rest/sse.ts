@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.ts';
 import { pubsubOf, Subscriber } from '../engine/pubsub.ts';
-import { PushReply, type Reply, SimpleString } from '../engine/reply.ts';
+import { ErrorReply, PushReply, type Reply, SimpleString } from '../engine/reply.ts';
 
 export type StreamKind = 'subscribe' | 'psubscribe' | 'monitor';
 
@@ -28,8 +28,11 @@ export interface EventSink {
   send(reply: Reply): void;
   /** Bytes written and not yet sent to the client. */
   pendingBytes(): number;
-  /** Ends the stream (output limit reached, backend gone). */
-  close(): void;
+  /**
+   * Ends the stream: at once (output limit reached, backend gone), or `graceful`ly after what
+   * was already written (an error event).
+   */
+  close(graceful?: boolean): void;
 }
 
 /** The bytes of one field: strings as they are, numbers as text, nil as empty. */
@@ -37,6 +40,7 @@ function field(reply: Reply): Buffer {
   if (Buffer.isBuffer(reply)) return reply;
   if (typeof reply === 'number' || typeof reply === 'bigint') return Buffer.from(String(reply));
   if (reply instanceof SimpleString) return Buffer.from(reply.value, 'latin1');
+  if (reply instanceof ErrorReply) return Buffer.from(reply.message, 'latin1');
   if (reply === null) return Buffer.alloc(0);
   return Buffer.from(String(reply));
 }
@@ -109,9 +113,11 @@ export function openEventStream(
       res.write(eventLine(reply));
     },
     pendingBytes: () => res.writableLength,
-    close() {
+    close(graceful = false) {
+      if (closed) return;
       finish();
-      res.destroy();
+      if (graceful) res.end();
+      else res.destroy();
     },
   };
 }

@@ -7,6 +7,7 @@ import { Realtime } from '@upstash/realtime';
 import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKvServer } from '../../src/server.ts';
 import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
@@ -239,6 +240,30 @@ describe('an SSE subscriber that never reads', () => {
       controller.abort();
     } finally {
       await running.close();
+    }
+  });
+});
+
+describe('an SSE stream the backend refuses (forwarding)', () => {
+  it('gets an error event and ends', async () => {
+    const backend = await startKvServer({ restPort: 0, respPort: 0, password: 'backend-pw' });
+    // The forwarding URL lacks the password: the backend answers SUBSCRIBE with NOAUTH.
+    const front = await startKvServer({
+      token: TOKEN,
+      restPort: 0,
+      forwardTo: backend.respUrl as string,
+    });
+    try {
+      const res = await fetch(`${front.restUrl}/subscribe/refused`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'text/event-stream' },
+        body: '[]',
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('data: error,NOAUTH Authentication required.\n\n');
+    } finally {
+      await front.close();
+      await backend.close();
     }
   });
 });
