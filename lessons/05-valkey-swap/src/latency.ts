@@ -45,12 +45,15 @@ async function measure(store: KeyValueStore, call: (store: KeyValueStore) => Pro
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-/** "Valkey 8.0.1", from INFO; our kv-server answers no INFO. */
+/** "Valkey 8.0.1", from INFO; the local stack's kv-server says what it is (its INFO says Redis). */
 async function serverName(): Promise<string> {
   const info = await client.info('server').catch(() => '');
   const valkey = info.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
   const redis = info.match(/^redis_version:(.+)$/m)?.[1]?.trim();
-  return valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis}` : "the local stack's kv-server";
+  if (config.valkeySource === 'local') {
+    return "the local stack's kv-server (the workshop's own engine, not Valkey; set VALKEY_URL for a real one)";
+  }
+  return valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis}` : 'a server that answers no INFO';
 }
 
 function machine(): string {

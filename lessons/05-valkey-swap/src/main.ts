@@ -104,7 +104,12 @@ async function countQueries(call: () => Promise<unknown>): Promise<number> {
 
 try {
   console.log('Lesson 05: swapping to Valkey\n');
-  console.log(`The store: ${config.valkeyUrl} over TCP (iovalkey)\n`);
+  console.log(`The store: ${config.valkeyUrl} over TCP (iovalkey)`);
+  console.log(
+    config.valkeySource === 'local'
+      ? "   No VALKEY_URL is set, so this is the local stack's kv-server: the workshop's own engine\n   speaking the Redis protocol, not Valkey. For a real Valkey, see the README's \"Run it\".\n"
+      : '   VALKEY_URL: whatever server runs there (Valkey, Redis), unchanged code.\n',
+  );
   await store.del(ARTICLE_LIST_KEY); // start cold, whatever an earlier run left behind
 
   console.log('1. The article list, cached for 60 seconds');
