@@ -49,3 +49,47 @@ export function tsxArgs(file: string, preloads: string[] = []): string[] {
     file,
   ];
 }
+
+export interface QuietOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Keep the output (returned) instead of printing it. */
+  quiet?: boolean;
+  /** Stops the run (practice watch: q, or a save during a run); resolves with 130. */
+  signal?: AbortSignal;
+}
+
+/**
+ * `node <script> <args>` with our stdout and stderr, or quietly with its output kept; resolves
+ * with its exit code and that output. stdin stays ours: practice watch reads its keys from it.
+ * Ctrl-C reaches the child too (same process group): we let it stop and report, then return.
+ */
+export function runNodeScript(
+  script: string,
+  args: string[],
+  options: QuietOptions = {},
+): Promise<{ code: number; output: string }> {
+  const out = options.quiet ? 'pipe' : 'inherit';
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', out, out],
+    signal: options.signal,
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const ignoreInterrupt = () => {};
+  process.on('SIGINT', ignoreInterrupt);
+  return new Promise<{ code: number; output: string }>((resolve, reject) => {
+    child.once('error', (error) =>
+      error.name === 'AbortError' ? resolve({ code: 130, output }) : reject(error),
+    );
+    child.once('close', (code, signal) =>
+      resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), output }),
+    );
+  }).finally(() => process.off('SIGINT', ignoreInterrupt));
+}

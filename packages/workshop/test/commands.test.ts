@@ -38,7 +38,7 @@ describe('workshop CLI', () => {
 
   it('refuses an unknown option or a stray argument, with the usage line', async () => {
     const cases = [
-      [['stack', '--port', '1'], 'workshop stack: unknown option --port'],
+      [['stack', '--prot', '1'], 'workshop stack: unknown option --prot'],
       [['doctor', 'now'], 'workshop doctor: takes no arguments (got now)'],
       [['practice', 'watch', '--pol'], 'workshop practice watch: unknown option --pol'],
       [['practice', 'hint', '2'], 'workshop practice hint: takes no arguments (got 2)'],

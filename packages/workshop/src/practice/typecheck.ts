@@ -1,28 +1,15 @@
 // `practice typecheck` (CI: pnpm typecheck:exercises): every lesson's starting state, laid out as
 // `practice start` lays it out, must type-check. A TODO may leave a function unfinished, never a
 // learner facing a type error the lesson did not put there.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { runNodeScript } from '../child-process.ts';
 import { exerciseSources, hasExercise, type Practice, writeRunnable } from './layout.ts';
 
 function tsc(root: string, project: string): Promise<{ code: number; output: string }> {
   const bin = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-  const child = spawn(process.execPath, [bin, '-p', project, '--noEmit'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+  return runNodeScript(bin, ['-p', project, '--noEmit'], { cwd: root, quiet: true });
 }
 
 export async function typecheckExercises(practice: Practice): Promise<number> {
@@ -48,7 +35,9 @@ export async function typecheckExercises(practice: Practice): Promise<number> {
       failed++;
       // Name the lesson's own files, not the temporary copy.
       const where = `${relative(practice.root, lesson.dir)}/exercise (laid out)`;
-      console.log(`✗ ${lesson.name}:\n${output.replaceAll(join(work, lesson.name), where).trim()}`);
+      console.log(
+        `✗ ${lesson.name}:\n${output.replaceAll(relative(practice.root, join(work, lesson.name)), where).trim()}`,
+      );
     }
     if (lessons.length === 0) console.log('No lesson has an exercise yet (exercise/src/).');
     return failed === 0 ? 0 : 1;
