@@ -133,7 +133,8 @@ describe('lesson discovery', () => {
     // The placeholder checkpoint fails, saying what to do (dependencies as the last lesson's).
     const last = before.at(-1);
     if (!last) expect.fail('needs a lesson');
-    symlinkSync(join(last.dir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    // A junction: Windows makes one without admin rights or developer mode (elsewhere: a symlink).
+    symlinkSync(join(last.dir, 'node_modules'), join(dir, 'node_modules'), 'junction');
     const vitest = join(
       createRequire(join(root, 'package.json')).resolve('vitest/package.json'),
       '..',
