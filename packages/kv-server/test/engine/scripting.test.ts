@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { scriptingOf } from '../../src/engine/scripting/scripting.ts';
 import { engineFixture } from './helpers.ts';
 
 const sha = (body: string) => createHash('sha1').update(body).digest('hex');
@@ -218,5 +219,18 @@ describe('scripting: functions', () => {
     expect(run('FUNCTION', 'LIST')).toHaveLength(1);
     expect(run('FUNCTION', 'DELETE', 'counters')).toBe('+OK');
     expect(run('FCALL', 'bump', 1, 'c', 5)).toBe('-ERR Function not found');
+  });
+});
+
+describe('scripting: busy-reply-threshold', () => {
+  const { run, engine } = engineFixture();
+  it('CONFIG SET busy-reply-threshold (alias lua-time-limit) sets when scripts turn BUSY', () => {
+    expect(run('CONFIG', 'GET', 'busy-reply-threshold')).toEqual([
+      '$"busy-reply-threshold"',
+      '$"5000"',
+    ]);
+    expect(run('CONFIG', 'SET', 'lua-time-limit', '250')).toBe('+OK');
+    expect(run('CONFIG', 'GET', 'lua-time-limit')).toEqual(['$"lua-time-limit"', '$"250"']);
+    expect(scriptingOf(engine).busyThresholdMs).toBe(250);
   });
 });

@@ -20,6 +20,7 @@ import {
   type Reply,
   SimpleString,
 } from '../reply.ts';
+import { scriptingOf } from '../scripting/scripting.ts';
 
 /**
  * The network limits of the server around the engine (src/limits.ts's ServerLimits, owned by
@@ -328,11 +329,25 @@ const PARAMS: Param[] = [
   fixed('dir', () => process.cwd()),
   fixed('dbfilename', () => 'dump.rdb'),
   fixed('cluster-enabled', () => 'no'),
+  {
+    // How long a script runs before other clients get BUSY and SCRIPT KILL works (scripting.ts).
+    name: 'busy-reply-threshold',
+    type: 'int',
+    default: '5000',
+    mutable: true,
+    min: 0n,
+    max: LONG_MAX,
+    get: (engine) => String(scriptingOf(engine).busyThresholdMs),
+    set: (engine, _s, value) => {
+      scriptingOf(engine).busyThresholdMs = Number(value);
+    },
+  },
 ];
 
 // Aliases Redis accepts for the same parameters.
 const ALIASES = new Map<string, string>([
   ['hash-max-ziplist-entries', 'hash-max-listpack-entries'],
+  ['lua-time-limit', 'busy-reply-threshold'],
 ]);
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
