@@ -77,6 +77,34 @@ describe.each(backendsOf(stack))('the edit lock, on $name', ({ connect }) => {
     );
   });
 
+  it('releases in one step: a pause after a GET cannot make it delete another’s lock', async () => {
+    const { client } = connect();
+    const slug = newSlug();
+    const graceLocks = createEditLocks(client, { ttlMs: 10_000 });
+    // ada's client pauses after every GET; meanwhile her lock expires and grace takes it.
+    let graceGotIt = false;
+    const slowClient = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'get') return Reflect.get(target, property, receiver);
+        return async (key: string) => {
+          const value = await target.get(key);
+          await sleep(150);
+          graceGotIt = isHeld(await graceLocks.acquire(slug, 'grace'));
+          return value;
+        };
+      },
+    });
+    const adaLocks = createEditLocks(slowClient, { ttlMs: 100 });
+    const ada = await adaLocks.acquire(slug, 'ada');
+    if (!isHeld(ada)) throw new Error('ada should have the lock');
+    await adaLocks.release(ada);
+    const holder = await client.get(editLockKey(slug));
+    expect(
+      graceGotIt ? holder?.startsWith('grace:') : true,
+      'release() must compare and delete in one script, not GET then DEL: another editor’s lock was deleted',
+    ).toBe(true);
+  });
+
   it('is extended only by its holder', async () => {
     const { client } = connect();
     const locks = createEditLocks(client, { ttlMs: 1000 });
@@ -87,7 +115,10 @@ describe.each(backendsOf(stack))('the edit lock, on $name', ({ connect }) => {
     expect(await client.pttl(editLockKey(slug)), 'extend must set the new PEXPIRE').toBeGreaterThan(
       50_000,
     );
-    expect(await locks.extend({ slug, token: 'grace:x' }, 60_000)).toBe(false);
+    expect(
+      await locks.extend({ slug, token: 'grace:x' }, 60_000),
+      'only the holder may extend the lock: compare the token in the extend script',
+    ).toBe(false);
   });
 
   it('runs the script by SHA, and sends it whole when the server has forgotten it', async () => {
