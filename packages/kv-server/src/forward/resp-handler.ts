@@ -87,6 +87,11 @@ export function forwardHandler(
         if (!relaying) {
           relaying = true;
           c.relay = (reply) => info.push(reply);
+          // Its subscriptions live on this backend connection: if it goes, so does the client's
+          // (a new one would silently be subscribed to nothing).
+          c.onClosed = () => {
+            if (!closed) info.kill();
+          };
         }
         try {
           c.write(argv);

@@ -10,6 +10,7 @@ import { pubsubOf } from '../../src/engine/pubsub.ts';
 import { encodeCommand } from '../../src/resp/codec.ts';
 import { engineHandler } from '../../src/resp/engine-handler.ts';
 import { createRespServer } from '../../src/resp/server.ts';
+import { startKvServer } from '../../src/server.ts';
 import { FORWARD_DB, type Running, startEngine, startForwarding } from '../servers.ts';
 
 /** A raw connection that collects everything it receives. */
@@ -203,6 +204,31 @@ describe('the idle timeout', () => {
       monitor.socket.destroy();
     } finally {
       await running.close();
+    }
+  });
+});
+
+describe('forwarding relay mode', () => {
+  it('closes a subscribed client connection when its backend connection goes away', async () => {
+    const backend = await startEngine();
+    const front = await startKvServer({
+      token: 'x',
+      restPort: 0,
+      respPort: 0,
+      forwardTo: backend.server.respUrl as string,
+    });
+    try {
+      const { socket, text } = await rawClient(front.respUrl as string);
+      let closed = false;
+      socket.on('close', () => {
+        closed = true;
+      });
+      socket.write(encodeCommand(['SUBSCRIBE', 'relay:c']));
+      await until(() => text().includes('subscribe'));
+      await backend.close();
+      await until(() => closed);
+    } finally {
+      await front.close();
     }
   });
 });
