@@ -240,10 +240,11 @@ describe.skipIf(skip)('workshop stack --cluster', SLOW, () => {
 
 describe('workshop stack --cluster without Valkey', () => {
   it('says in one line how to install it on each system', async () => {
-    const run = await runCli(
-      ['stack', '--cluster'],
-      cleanEnv({ PATH: temporaryFolder('empty-path-'), WORKSHOP_DATA_DIR: temporaryFolder('d-') }),
-    );
+    const env = cleanEnv({ WORKSHOP_DATA_DIR: temporaryFolder('workshop-data-') });
+    // A PATH with nothing on it (Windows spells the key Path: replace that one too).
+    for (const key of Object.keys(env)) if (key.toUpperCase() === 'PATH') delete env[key];
+    env.PATH = temporaryFolder('empty-path-');
+    const run = await runCli(['stack', '--cluster'], env);
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines, run.stderr).toHaveLength(1);
