@@ -48,24 +48,65 @@ export interface DatabaseOptions {
 }
 
 /**
- * One key's slot: its value, its access data (Redis's 24-bit `lru` field: the LRU clock, or LFU
- * minutes and counter under an LFU policy) and what it costs (name, value and slot), so a write
- * charges only the difference. Reused when the key is overwritten.
+ * Each key has a slot: an index into parallel arrays of its value, its access data (Redis's
+ * 24-bit `lru` field: the LRU clock, or LFU minutes and counter under an LFU policy) and what
+ * it costs (name, value and slot), so a write charges only the difference. The key map holds
+ * just the slot number (a small integer, stored inline), so a key costs no object of its own:
+ * an object per key (value, access, bytes) made 1M small keys ~50 bytes a key dearer.
+ * Freed slots are reused.
  */
-class Entry {
-  constructor(
-    public value: Value,
-    public access: number,
-    public bytes: number,
-  ) {}
+class Slots {
+  values: (Value | undefined)[] = [];
+  access = new Uint32Array(INITIAL_SLOTS);
+  bytes = new Float64Array(INITIAL_SLOTS);
+  private free: number[] = [];
+
+  take(value: Value, access: number, bytes: number): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.values.length;
+      this.values.push(value);
+      if (slot >= this.access.length) this.grow();
+    } else {
+      this.values[slot] = value;
+    }
+    this.access[slot] = access;
+    this.bytes[slot] = bytes;
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.values[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  clear(): void {
+    this.values = [];
+    this.access = new Uint32Array(INITIAL_SLOTS);
+    this.bytes = new Float64Array(INITIAL_SLOTS);
+    this.free = [];
+  }
+
+  private grow(): void {
+    const access = new Uint32Array(this.access.length * 2);
+    access.set(this.access);
+    this.access = access;
+    const bytes = new Float64Array(this.bytes.length * 2);
+    bytes.set(this.bytes);
+    this.bytes = bytes;
+  }
 }
+
+const INITIAL_SLOTS = 64;
 
 function valueBytes(value: Value): number {
   return typeof value === 'string' ? stringBytes(value) : value.memoryUsage();
 }
 
 export class Database {
-  private readonly data = new Map<string, Entry>();
+  /** Key -> slot in `slots`. */
+  private readonly data = new Map<string, number>();
+  private readonly slots = new Slots();
   /** Absolute expiry in ms, only for keys that have one: most keys do not, so this stays small. */
   private readonly expires = new Map<string, number>();
   /** Where the active expiry stopped last time (see `sweep`). */
@@ -99,17 +140,19 @@ export class Database {
 
   /** The live value of `key`, or undefined. An expired key is deleted here (lazy expiry). */
   lookup(key: string): Value | undefined {
-    const entry = this.data.get(key);
+    const slot = this.data.get(key);
     const memory = this.memory;
-    if (entry === undefined || this.expireIfNeeded(key)) {
+    if (slot === undefined || this.expireIfNeeded(key)) {
       if (memory.countReads) memory.keyspaceMisses++;
       return undefined;
     }
     if (memory.countReads) memory.keyspaceHits++;
     // Redis's lookupKey: every access stamps the LRU clock (or bumps the LFU counter), except
     // for a CLIENT NO-TOUCH connection.
-    if (!memory.noTouch) entry.access = memory.lfu ? memory.touched(entry.access) : memory.lruClock;
-    return entry.value;
+    const access = this.slots.access;
+    if (!memory.noTouch)
+      access[slot] = memory.lfu ? memory.touched(access[slot]!) : memory.lruClock;
+    return this.slots.values[slot];
   }
 
   /**
@@ -117,29 +160,29 @@ export class Database {
    * LOOKUP_NOTOUCH: OBJECT, TYPE, MEMORY USAGE).
    */
   peek(key: string): Value | undefined {
-    const entry = this.data.get(key);
-    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
-    return entry.value;
+    const slot = this.data.get(key);
+    if (slot === undefined || this.expireIfNeeded(key)) return undefined;
+    return this.slots.values[slot];
   }
 
   /** The raw access data of a live key (OBJECT IDLETIME/FREQ read it with `memory`), untouched. */
   accessOf(key: string): number | undefined {
-    const entry = this.data.get(key);
-    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
-    return entry.access;
+    const slot = this.data.get(key);
+    if (slot === undefined || this.expireIfNeeded(key)) return undefined;
+    return this.slots.access[slot];
   }
 
   /** Sets a stored key's access data (RESTORE IDLETIME/FREQ, see MemoryAccountant). */
   setAccess(key: string, access: number): void {
-    const entry = this.data.get(key);
-    if (entry !== undefined) entry.access = access;
+    const slot = this.data.get(key);
+    if (slot !== undefined) this.slots.access[slot] = access;
   }
 
   /** What a live key costs in bytes (MEMORY USAGE), untouched. */
   bytesOf(key: string): number | undefined {
-    const entry = this.data.get(key);
-    if (entry === undefined || this.expireIfNeeded(key)) return undefined;
-    return entry.bytes + (this.expires.has(key) ? EXPIRE_BYTES : 0);
+    const slot = this.data.get(key);
+    if (slot === undefined || this.expireIfNeeded(key)) return undefined;
+    return this.slots.bytes[slot]! + (this.expires.has(key) ? EXPIRE_BYTES : 0);
   }
 
   /** The string at `key`, undefined when missing, WRONGTYPE when it holds another type. */
@@ -169,16 +212,17 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     const memory = this.memory;
     const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
-    const entry = this.data.get(key);
-    if (entry === undefined) {
-      this.data.set(key, new Entry(value, memory.initialAccess(), bytes));
+    const slot = this.data.get(key);
+    if (slot === undefined) {
+      this.data.set(key, this.slots.take(value, memory.initialAccess(), bytes));
       this.account(bytes);
     } else {
-      this.account(bytes - entry.bytes);
-      entry.value = value;
-      entry.bytes = bytes;
+      const slots = this.slots;
+      this.account(bytes - slots.bytes[slot]!);
+      slots.values[slot] = value;
+      slots.bytes[slot] = bytes;
       // Redis's dbOverwrite keeps the LFU counter of the key; a new LRU object is "just used".
-      if (!memory.lfu) entry.access = memory.lruClock;
+      if (!memory.lfu) slots.access[slot] = memory.lruClock;
     }
     if (!keepTtl) this.dropExpire(key);
     this.options.onModified(key);
@@ -194,10 +238,11 @@ export class Database {
 
   /** Removes a stored key and gives its bytes back; signals nothing. */
   private remove(key: string): void {
-    const entry = this.data.get(key);
-    if (entry === undefined) return;
+    const slot = this.data.get(key);
+    if (slot === undefined) return;
     this.data.delete(key);
-    this.account(-entry.bytes);
+    this.account(-this.slots.bytes[slot]!);
+    this.slots.release(slot);
     this.dropExpire(key);
   }
 
@@ -227,11 +272,13 @@ export class Database {
    */
   recharge(key: string): void {
     // The collection keeps its own estimate, so this is O(1).
-    const entry = this.data.get(key);
-    if (entry !== undefined && typeof entry.value !== 'string') {
-      const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + entry.value.memoryUsage();
-      this.account(bytes - entry.bytes);
-      entry.bytes = bytes;
+    const slot = this.data.get(key);
+    if (slot === undefined) return;
+    const value = this.slots.values[slot];
+    if (value !== undefined && typeof value !== 'string') {
+      const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + value.memoryUsage();
+      this.account(bytes - this.slots.bytes[slot]!);
+      this.slots.bytes[slot] = bytes;
     }
   }
 
@@ -280,10 +327,10 @@ export class Database {
   /** Raw access for snapshots and SCAN: keys with their value and expiry, expired ones skipped. */
   *entries(): IterableIterator<[key: string, value: Value, expiresAt: number | undefined]> {
     const now = this.now();
-    for (const [key, entry] of this.data) {
+    for (const [key, slot] of this.data) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) continue;
-      yield [key, entry.value, at];
+      yield [key, this.slots.values[slot]!, at];
     }
   }
 
@@ -291,7 +338,7 @@ export class Database {
   restore(key: string, value: Value, expiresAt: number | undefined): void {
     this.remove(key);
     const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
-    this.data.set(key, new Entry(value, this.memory.initialAccess(), bytes));
+    this.data.set(key, this.slots.take(value, this.memory.initialAccess(), bytes));
     this.account(bytes);
     if (expiresAt !== undefined) {
       this.expires.set(key, expiresAt);
@@ -304,6 +351,7 @@ export class Database {
     const watched = this.options.watchedKeys?.() ?? [];
     const touched = [...watched].filter((key) => this.data.has(key));
     this.data.clear();
+    this.slots.clear();
     this.expires.clear();
     this.account(-this.bytes);
     this.avgTtl = 0;
@@ -443,7 +491,8 @@ export class Database {
 
   /** Access data of a stored key, expired or not (the eviction pool ranks by it). */
   accessOfStored(key: string): number | undefined {
-    return this.data.get(key)?.access;
+    const slot = this.data.get(key);
+    return slot === undefined ? undefined : this.slots.access[slot];
   }
 
   /** Evicts a stored key (performEvictions): deleted, signalled, counted in `evicted_keys`. */
