@@ -7,6 +7,7 @@ import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
+import { connectNodeRedis, createNodeRedisStore } from './node-redis-store.ts';
 import { race } from './race.ts';
 import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from './rate-limit.ts';
 import { createUpstashStore } from './upstash.ts';
@@ -244,6 +245,23 @@ try {
     await forwarder.close();
   }
   // #endregion forward
+
+  console.log('\n11. The same counters through node-redis, beside iovalkey');
+  // #region node-redis-demo
+  const nodeRedis = await connectNodeRedis(config.valkeyUrl);
+  try {
+    const viewsViaNodeRedis = createViewCounter({ store: createNodeRedisStore(nodeRedis) });
+    const before = await views.views(popular);
+    await Promise.all(Array.from({ length: 30 }, () => viewsViaNodeRedis.recordView(popular)));
+    console.log(
+      `   views of "${popular}": ${before} (iovalkey), +30 through node-redis -> ${await views.views(popular)} read by iovalkey`,
+    );
+    const top = (await viewsViaNodeRedis.mostViewed(1))[0];
+    console.log(`   most viewed, asked through node-redis: ${top?.slug} (${top?.views})`);
+  } finally {
+    await nodeRedis.quit();
+  }
+  // #endregion node-redis-demo
   console.log('\nMeasure TCP against HTTP with the same `pnpm stack` running (or VALKEY_URL set):');
   console.log('   pnpm --filter @workshop/lesson-05-valkey-swap latency');
 } finally {
