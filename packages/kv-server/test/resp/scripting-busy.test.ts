@@ -67,6 +67,19 @@ describe('busy scripts', () => {
     expect(String(await looping)).toMatch(/Script killed by user/);
   });
 
+  it('a loop where the script cannot be paused (its own coroutine, MULTI) is stopped', async () => {
+    const started = Date.now();
+    await expect(
+      a.eval('return coroutine.wrap(function() while true do end end)()', 0),
+    ).rejects.toThrow(
+      /^ERR Script ran past busy-reply-threshold \(100 ms\) where kv-server cannot pause it/,
+    );
+    const multi = await a.multi().eval('while true do end', 0).exec();
+    expect(String(multi?.[0]?.[0])).toMatch(/Script ran past busy-reply-threshold/);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(await b.ping()).toBe('PONG');
+  });
+
   it('a script that wrote is UNKILLABLE, stays atomic, and finishes', async () => {
     await b.set('counter', '0');
     const script = `

@@ -41,6 +41,8 @@ export interface RunContext {
   killed: boolean;
   /** The error a killed script ends with (SCRIPT KILL's by default). */
   killReason?: string;
+  /** Since when, past the threshold, the script could not be paused. */
+  stuckSince?: number;
   /** The process's RSS when the script started (the memory guard's base). */
   startRss?: number;
   /** The hook may yield to the event loop (the caller can wait for a Promise). */
@@ -48,6 +50,9 @@ export interface RunContext {
   /** Start of the current slice between two yields. */
   sliceStarted: number;
 }
+
+/** How long past the threshold a script that cannot be paused may go on (see hook). */
+const STUCK_GRACE_MS = 1000;
 
 /** How much a script may grow the process (RSS) before it is stopped. */
 const SCRIPT_MEMORY_LIMIT = 512 * 2 ** 20;
@@ -702,11 +707,23 @@ export class LuaVM {
         return;
       }
     }
-    if (!context.yieldable || hl !== this.thread?.co) return;
     const now = performance.now();
     if (now - context.started < this.options.busyThresholdMs) return;
-    if (now - context.sliceStarted < (this.options.sliceMs ?? 20)) return;
-    if (lua.lua_isyieldable(hl)) lua.lua_yield(hl, 0);
+    const canPause = context.yieldable && hl === this.thread?.co && lua.lua_isyieldable(hl);
+    if (canPause) {
+      context.stuckSince = undefined;
+      if (now - context.sliceStarted >= (this.options.sliceMs ?? 20)) lua.lua_yield(hl, 0);
+      return;
+    }
+    // Past the threshold where the script cannot be paused (inside MULTI, a coroutine of its
+    // own, or a callback of a C function such as table.sort): Redis would answer others BUSY
+    // from inside the hook, which a JS server cannot, and SCRIPT KILL could never arrive. After
+    // a second more it is stopped as SCRIPT KILL would stop it, unless it wrote (UNKILLABLE).
+    context.stuckSince ??= now;
+    if (!context.wrote && now - context.stuckSince > STUCK_GRACE_MS) {
+      context.killed = true;
+      context.killReason = `-ERR Script ran past busy-reply-threshold (${this.options.busyThresholdMs} ms) where kv-server cannot pause it (inside MULTI, a coroutine or a C callback) and was stopped`;
+    }
   }
 
   private installRedis(): void {
