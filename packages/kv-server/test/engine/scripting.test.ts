@@ -234,3 +234,22 @@ describe('scripting: busy-reply-threshold', () => {
     expect(scriptingOf(engine).busyThresholdMs).toBe(250);
   });
 });
+
+describe('scripting: databases', () => {
+  const { run } = engineFixture();
+  it("a script runs on the caller's database; its SELECT does not change the caller's", () => {
+    expect(run('SELECT', 3)).toBe('+OK');
+    expect(run('SET', 'k', 'in-3')).toBe('+OK');
+    expect(run('EVAL', 'return redis.call("GET", "k")', 0)).toBe('$"in-3"');
+    expect(
+      run(
+        'EVAL',
+        'redis.call("SELECT", 4) redis.call("SET", "k", "in-4") return redis.call("GET", "k")',
+        0,
+      ),
+    ).toBe('$"in-4"');
+    expect(run('GET', 'k')).toBe('$"in-3"');
+    expect(run('SELECT', 4)).toBe('+OK');
+    expect(run('GET', 'k')).toBe('$"in-4"');
+  });
+});
