@@ -45,6 +45,12 @@ function streamReadBlocks(name: string, argv: Buffer[]): boolean {
   return false;
 }
 
+/** Whether a command can wait: the blocking commands, and XREAD/XREADGROUP with BLOCK. */
+function isBlocking(argv: Buffer[]): boolean {
+  const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
+  return BLOCKING.has(name) || streamReadBlocks(name, argv);
+}
+
 export class ForwardBackend implements CommandBackend {
   readonly target: BackendTarget;
   readonly scripts = new ScriptRewriter();
@@ -77,10 +83,28 @@ export class ForwardBackend implements CommandBackend {
     return this.scripts.fixReply(await connection.send(rewritten), replySha);
   }
 
-  async pipeline(argvs: Buffer[][]): Promise<Promise<Reply>[]> {
+  async pipeline(argvs: Buffer[][], signal?: AbortSignal): Promise<Promise<Reply>[]> {
     const rewrites = argvs.map((argv) => this.scripts.rewrite(argv));
-    const connection = await this.acquire();
+    // A blocking command would hold a pooled connection (and every request queued behind it)
+    // for its whole timeout: such a pipeline gets a connection of its own, closed after it.
+    const blocking = argvs.some(isBlocking);
+    let connection: BackendConnection;
+    let done: (() => void) | undefined;
+    if (blocking) {
+      const own = await this.open();
+      connection = own;
+      this.dedicated.add(own);
+      done = () => {
+        this.dedicated.delete(own);
+        own.close();
+      };
+      signal?.addEventListener('abort', done, { once: true });
+    } else {
+      connection = await this.acquire();
+    }
     const replies = connection.sendEach(rewrites.map((r) => r.argv));
+    // A dedicated connection is closed once the last reply is in (or failed).
+    if (done !== undefined) void Promise.allSettled(replies).then(done);
     return replies.map((reply, i) => {
       const fixed = reply.then((value) => this.scripts.fixReply(value, rewrites[i]?.replySha));
       // The REST surface stops awaiting after a failure; the rest must not be "unhandled".

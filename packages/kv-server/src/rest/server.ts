@@ -256,7 +256,10 @@ export function createRestServer(options: RestServerOptions): Server {
     } else if (path === '/pipeline' || path === '/multi-exec') {
       const argvs = parseBatch(parseJson(body), maxCommands);
       if (path === '/pipeline') {
-        await sendPipeline(res, await options.backend.pipeline(argvs), base64);
+        // A blocking command in it gives up when the client goes away.
+        const aborted = new AbortController();
+        res.on('close', () => aborted.abort());
+        await sendPipeline(res, await options.backend.pipeline(argvs, aborted.signal), base64);
       } else {
         const reply = await options.backend.transaction(argvs);
         if (reply instanceof ErrorReply) {

@@ -267,3 +267,32 @@ describe('an SSE stream the backend refuses (forwarding)', () => {
     }
   });
 });
+
+describe('a blocking command in a REST pipeline (forwarding)', () => {
+  it('waits on a connection of its own: the pool keeps serving others', async () => {
+    const running = await startForwarding(FORWARD_DB.pubsub);
+    try {
+      const url = running.server.restUrl;
+      const post = async (path: string, body: unknown) =>
+        (
+          await fetch(`${url}${path}`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${TOKEN}` },
+            body: JSON.stringify(body),
+          })
+        ).json();
+      await post('/', ['del', 'sse:pq']);
+      // More waiting pipelines than the pool has connections (4).
+      const waiting = Array.from({ length: 6 }, () => post('/pipeline', [['blpop', 'sse:pq', 5]]));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = Date.now();
+      expect(await post('/pipeline', [['ping']])).toEqual([{ result: 'PONG' }]);
+      expect(Date.now() - started).toBeLessThan(1000);
+      await post('/', ['rpush', 'sse:pq', 'a', 'b', 'c', 'd', 'e', 'f']);
+      const results = (await Promise.all(waiting)) as { result: string[] }[][];
+      expect(results.map((r) => r[0]!.result[1]).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    } finally {
+      await running.close();
+    }
+  });
+});
