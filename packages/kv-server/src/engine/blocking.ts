@@ -15,7 +15,7 @@
 
 import type { Engine, Session } from './engine.ts';
 import { isLongDouble, parseStrtod } from './parse.ts';
-import { ErrorReply, fail, type Reply } from './reply.ts';
+import { CommandError, ErrorReply, fail, type Reply } from './reply.ts';
 
 export interface BlockRequest {
   /** Database index and key names the client waits on, in the order given. */
@@ -23,7 +23,7 @@ export interface BlockRequest {
   keys: string[];
   /** Milliseconds to wait; 0 waits forever. */
   timeoutMs: number;
-  /** What the client gets when the time is up (nil array for BLPOP, nil for BLMOVE ...). */
+  /** What the client gets when the time is up (the nil array for BLPOP, BLMOVE ...). */
   timeoutReply: Reply;
   /** Tries to serve the client from `key`, which was just written. */
   serve(key: string): Reply | undefined;
@@ -133,11 +133,6 @@ export class Blocking {
     this.signal(`${db}:${key}`);
   }
 
-  /** Whether any client is blocked (cheap check for the hot path). */
-  get idle(): boolean {
-    return this.bySession.size === 0;
-  }
-
   get blockedCount(): number {
     return this.bySession.size;
   }
@@ -160,10 +155,12 @@ export class Blocking {
         try {
           reply = waiter.request.serve(key);
         } catch (error) {
-          reply = new ErrorReply(error instanceof Error ? error.message : String(error));
-          if (typeof error === 'object' && error !== null && 'reply' in error) {
-            reply = (error as { reply: ErrorReply }).reply;
-          }
+          // A command's own error (CommandError) wakes the client with it; anything else is a bug
+          // reported to that client rather than thrown into whoever wrote the key.
+          reply =
+            error instanceof CommandError
+              ? error.reply
+              : new ErrorReply(`ERR kv-server internal error: ${(error as Error).message}`);
         }
         if (reply === undefined) continue;
         this.finish(waiter, reply);
@@ -186,10 +183,6 @@ export class Blocking {
     if (waiter === undefined) return false;
     this.finish(waiter, error ? new ErrorReply(UNBLOCKED_ERROR) : waiter.request.timeoutReply);
     return true;
-  }
-
-  isBlocked(session: Session): boolean {
-    return this.bySession.has(session);
   }
 
   private finish(waiter: Waiter, reply: Reply): void {
@@ -238,16 +231,8 @@ export function parseTimeout(arg: Buffer): number {
   if (seconds === undefined || Number.isNaN(seconds)) fail(NOT_FLOAT);
   const ms = Math.ceil(seconds * 1000);
   if (ms < 0 || !(ms < 2 ** 63)) fail(NEGATIVE);
+  // (-0.0001 rounds up to -0, which is 0: forever, as in Redis.)
   return ms === 0 ? 0 : ms;
-}
-
-/** Milliseconds for a millisecond timeout argument (XREAD BLOCK): an integer >= 0. */
-export function parseTimeoutMs(arg: Buffer): number {
-  const text = arg.toString('latin1');
-  if (!/^-?\d+$/.test(text)) fail(NOT_FLOAT.replace('a float', 'an integer'));
-  const ms = Number(text);
-  if (ms < 0) fail(NEGATIVE);
-  return ms;
 }
 
 /** The longest delay setTimeout takes. */
