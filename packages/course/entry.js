@@ -18,6 +18,7 @@ export const {
   lessonOfReadme,
   lessonsDir,
   listLessons,
+  outline,
   previousLesson,
   projectName,
   readLessonTable,

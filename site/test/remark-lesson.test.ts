@@ -38,6 +38,23 @@ describe('remarkLessonPage', () => {
     expect(code?.meta).toBe('title="src/store.ts"');
   });
 
+  it('shows a region the exercise asks for as "try it first", its code folded away', () => {
+    const [, wrapper] = render('01-first-step/README.md', [
+      { type: 'code', lang: 'ts', meta: 'file=src/store.ts#get', value: 'stale' },
+    ]);
+    expect(wrapper?.data?.hName).toBe('div');
+    const [task, details] = wrapper?.children ?? [];
+    expect(task?.meta).toBe('title="Try it first: what src/store.ts (get) must do"');
+    expect(task?.value).toBe(
+      'export async function get(key: string): Promise<string | null> {\n  // ... your code ...\n}',
+    );
+    expect(details?.data?.hName).toBe('details');
+    const [summary, code] = details?.children ?? [];
+    expect(textOf(summary as Node)).toBe('Show the code (the solution)');
+    expect(code?.value).toContain('return data[key] ?? null;');
+    expect(code?.meta).toBe('title="src/store.ts"');
+  });
+
   it('stops on a missing region, naming the README and the reference', () => {
     expect(() =>
       render('02-second-step/README.md', [

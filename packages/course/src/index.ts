@@ -11,6 +11,7 @@ export {
   previousLesson,
   projectName,
 } from './lessons.ts';
+export { outline } from './outline.ts';
 export {
   dedent,
   extractRegion,

@@ -1,7 +1,9 @@
 // Turns a lesson README into its page: imports the snippets from the lesson's files, adds how to
 // run and check the step, the checklist and the diff against the previous lesson.
 // Files that are not lesson READMEs pass through untouched.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { outline } from '@workshop/course';
 import { lessonLabel, lessonOfReadme, previousLesson } from './lessons.ts';
 import { formatSnippetRef, parseSnippetRef, resolveSnippet, stripSnippetRef } from './snippets.ts';
 import { diffLessonFolders, type FileChange, languageOf } from './step-diff.ts';
@@ -83,6 +85,38 @@ function importSnippets(tree: MdNode, lessonDir: string, readmeLabel: string): v
     node.meta = /(^|\s)title=/.test(meta)
       ? meta
       : `${meta} title="${formatSnippetRef({ file: ref.file })}"`.trim();
+  });
+}
+
+/**
+ * "Try it first": a snippet of a file the lesson's exercise asks the learner to write
+ * (`exercise/src/<file>`) shows what that code must do (its declarations and comments, the
+ * bodies left out), and the code itself only when the learner opens it. Run before
+ * importSnippets: it needs the block's `file=` reference.
+ */
+function tryItFirst(tree: MdNode, lessonDir: string, readmeLabel: string): void {
+  const wrapped = new WeakSet<MdNode>(); // the walk goes on into what it just built
+  walk(tree, (parent) => {
+    for (const [index, node] of (parent.children ?? []).entries()) {
+      if (node.type !== 'code' || wrapped.has(node)) continue;
+      const ref = parseSnippetRef(node.meta);
+      if (!ref?.region || !existsSync(path.join(lessonDir, 'exercise', ref.file))) continue;
+      const code = resolveSnippet(lessonDir, ref, readmeLabel);
+      const task: MdNode = {
+        type: 'code',
+        lang: node.lang ?? null,
+        meta: `title="Try it first: what ${ref.file} (${ref.region}) must do"`,
+        value: outline(code),
+      };
+      const solution: MdNode = { ...node };
+      wrapped.add(solution);
+      const summary = inline('summary', [text('Show the code'), text(' (the solution)')]);
+      (parent.children as MdNode[])[index] = element(
+        'div',
+        { className: ['try-it-first'], dataPagefindIgnore: '' },
+        [task, element('details', { className: ['try-it-first-solution'] }, [summary, solution])],
+      );
+    }
   });
 }
 
@@ -294,6 +328,7 @@ export function remarkLessonPage() {
     // The page prints the frontmatter title; a leading "# Title" written for GitHub would repeat it.
     if (children[0]?.type === 'heading' && children[0].depth === 1) children.shift();
 
+    tryItFirst(tree, lesson.dir, readmeLabel);
     importSnippets(tree, lesson.dir, readmeLabel);
     rewriteLinks(tree, lesson.dir);
     const items = checklistItems(tree, frontmatter);

@@ -5,6 +5,7 @@
 // to keep in step by hand. `pnpm practice start` and `pnpm practice read` show it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { outline } from '@workshop/course';
 import type { Lesson } from '../workspace.ts';
 import { exerciseDir, listFiles } from './layout.ts';
 
@@ -25,45 +26,6 @@ export function problemText(lesson: Lesson): string {
       written.has(file) ? task(language, file, region, code) : block,
   );
 }
-
-/**
- * The block's outline: declarations at the region's top level (a function's signature, however
- * many lines it takes, and its closing brace) and every comment, at any depth; each run of
- * statements becomes one "your code" line, where the learner's code goes.
- */
-export function outline(code: string): string {
-  const out: string[] = [];
-  let inSignature = false;
-  let inComment = false;
-  const marker = (indent: string) => `${indent}// ... your code ...`;
-  const lastMarked = () => out.findLast((line) => line.trim() !== '')?.trim() === marker('');
-  for (const line of code.replace(/\n$/, '').split('\n')) {
-    const trimmed = line.trim();
-    const indent = line.slice(0, line.length - line.trimStart().length);
-    const topLevel = trimmed !== '' && indent === '';
-    const comment =
-      inComment || trimmed.startsWith('//') || trimmed.startsWith('/*') || trimmed.startsWith('*');
-    if (trimmed.startsWith('/*') && !trimmed.includes('*/')) inComment = true;
-    else if (inComment && trimmed.includes('*/')) inComment = false;
-    if (comment) {
-      out.push(line);
-    } else if (trimmed === '') {
-      if (out.at(-1) !== '') out.push('');
-    } else if (inSignature || (topLevel && DECLARATION.test(trimmed))) {
-      out.push(line);
-      // A signature stays open until the line that opens its body.
-      inSignature = !/[{;]$/.test(trimmed);
-    } else if (topLevel && /^[}\])]/.test(trimmed)) {
-      out.push(line);
-    } else if (!lastMarked()) {
-      out.push(marker(indent));
-    }
-  }
-  return out.join('\n').trim();
-}
-
-const DECLARATION =
-  /^(export\s+)?(async\s+)?(function|interface|type|class)\b|^(export\s+)?(const|let)\s+\w+\s*=\s*(async\s*)?(<[^>]*>)?\(/;
 
 function task(language: string, file: string, region: string, code: string): string {
   return [

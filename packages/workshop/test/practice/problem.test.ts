@@ -2,8 +2,8 @@
 // in a new playground) is the lesson's README with the code the learner writes taken out.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { outline } from '@workshop/course';
 import { afterAll, describe, expect, it } from 'vitest';
-import { outline } from '../../src/practice/problem.ts';
 import { stopLeftovers } from '../cli.ts';
 import { LESSONS, lessonDir, sandbox } from './sandbox.ts';
 
