@@ -7,8 +7,9 @@
 // the pid lock of @workshop/db, then asked for their data folder before being stopped).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
   isProcessAlive,
@@ -83,8 +84,11 @@ export class ClusterStartError extends Error {
 }
 
 export interface ClusterOptions {
-  /** The folder for the nodes' folders and the lock (the CLI uses .data/cluster). */
-  dir: string;
+  /**
+   * The folder for the nodes' folders and the lock (the CLI uses .data/cluster). Without one, a
+   * temporary folder, removed by close().
+   */
+  dir?: string;
   host?: string;
   /** The first of six consecutive ports; 0 picks six free ones (tests). */
   port?: number;
@@ -363,7 +367,8 @@ export async function startValkeyCluster(options: ClusterOptions): Promise<Valke
   const progress = options.onProgress ?? (() => {});
   const nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  const dir = options.dir;
+  const temporary = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'valkey-cluster-'));
   mkdirSync(dir, { recursive: true });
 
   // A lock whose owner is dead names the ports of the nodes it may have left running.
@@ -386,6 +391,7 @@ export async function startValkeyCluster(options: ClusterOptions): Promise<Valke
       await Promise.all(nodes.map(stopNode));
       for (const node of nodes) rmSync(node.dir, { recursive: true, force: true });
       releasePidLock(file);
+      if (temporary) rmSync(dir, { recursive: true, force: true });
     })();
     return closing;
   };
