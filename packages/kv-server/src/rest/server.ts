@@ -256,10 +256,11 @@ export function createRestServer(options: RestServerOptions): Server {
     } else if (path === '/pipeline' || path === '/multi-exec') {
       const argvs = parseBatch(parseJson(body), maxCommands);
       if (path === '/pipeline') {
-        // A blocking command in it gives up when the client goes away.
-        const aborted = new AbortController();
-        res.on('close', () => aborted.abort());
-        await sendPipeline(res, await options.backend.pipeline(argvs, aborted.signal), base64);
+        // A blocking command in it gives up when the client goes away. (A ClientGone, not an
+        // AbortController: see sendSingle.)
+        const gone = new ClientGone();
+        res.once('close', () => gone.abort());
+        await sendPipeline(res, await options.backend.pipeline(argvs, gone), base64);
       } else {
         const reply = await options.backend.transaction(argvs);
         if (reply instanceof ErrorReply) {
