@@ -257,6 +257,14 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughP
           timeoutMs: PATIENT,
           onEvent: (event) => events.push(event),
         });
+        // First, the cache must store at all (a starting state that never does fails here).
+        const warmKey = freshKey();
+        const warm = countingLoader('before the blip');
+        await cache.read(warmKey, warm, parse);
+        await cache.read(warmKey, warm, parse);
+        expect(warm.calls, 'the loader ran twice for one key: is the value SET after a miss?').toBe(
+          1,
+        );
         await proxy.cut();
         expect(
           await cache.read(freshKey(), countingLoader('during the blip'), parse),
