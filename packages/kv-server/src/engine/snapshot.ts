@@ -9,6 +9,8 @@
 //             expiresAt f64 BE                   (only with flag 1; ms since the epoch)
 //   select:   2, db u8                           the records after it belong to database `db`
 //             (none before the first: database 0, so files of the one-database versions load)
+//   library:  3, codeLength u32 BE, code bytes   a FUNCTION library (as Redis keeps them in its
+//             RDB; the EVAL script cache is not kept, as in Redis)
 //   end:      0xFF, keyCount u32 BE, sha256 of every byte before the hash (32 bytes)
 // The end marker and hash make a truncated or damaged file detectable: a corrupt snapshot stops
 // the start with an error naming the file; it is never silently replaced by an empty store.
@@ -19,11 +21,13 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Collection, collectionRestorers, type Value } from './database.ts';
 import type { Engine } from './engine.ts';
+import { libraryCodes, restoreLibraries } from './scripting/scripting.ts';
 
 const MAGIC = Buffer.from('WKVSNAP1', 'latin1');
 const KIND_STRING = 0;
 const KIND_COLLECTION = 1;
 const KIND_SELECT = 2;
+const KIND_LIBRARY = 3;
 const KIND_END = 0xff;
 const FLAG_EXPIRY = 1;
 const HASH_BYTES = 32;
@@ -141,6 +145,12 @@ function serialize(engine: Engine): { buffers: Buffer[]; keys: number } {
       keys++;
     }
   }
+  for (const code of libraryCodes(engine)) {
+    out.reserve(5 + code.length);
+    out.u8(KIND_LIBRARY);
+    out.u32(code.length);
+    out.bytes(code);
+  }
   out.reserve(5);
   out.u8(KIND_END);
   out.u32(keys);
@@ -205,6 +215,7 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
 
   const now = engine.db.now();
   const restored: [number, string, Value, number | undefined][] = [];
+  const libraries: Buffer[] = [];
   let dbIndex = 0;
   let pos = MAGIC.length;
   let count = 0;
@@ -220,6 +231,15 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
       if (declared !== count) fail(`it should hold ${declared} keys but holds ${count}`);
       if (pos + 5 !== body.length) fail('there are bytes after its end marker');
       break;
+    }
+    if (kind === KIND_LIBRARY) {
+      need(5);
+      const codeLength = body.readUInt32BE(pos + 1);
+      pos += 5;
+      need(codeLength);
+      libraries.push(Buffer.from(body.subarray(pos, pos + codeLength)));
+      pos += codeLength;
+      continue;
     }
     if (kind === KIND_SELECT) {
       need(2);
@@ -259,6 +279,10 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
     restored.push([dbIndex, key, value, expiresAt]);
   }
   // Only once every record is known good does anything enter the engine.
+  if (libraries.length > 0) {
+    const failed = restoreLibraries(engine, libraries);
+    if (failed !== undefined) fail(`a FUNCTION library in it does not load: ${failed}`);
+  }
   for (const [index, key, value, expiresAt] of restored) {
     engine.databases[index]!.restore(key, value, expiresAt);
   }

@@ -3,8 +3,12 @@
 // test/differential/scripting.test.ts; these pin the engine's own behaviour without services.
 
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptingOf } from '../../src/engine/scripting/scripting.ts';
+import { loadSnapshot, saveSnapshot } from '../../src/engine/snapshot.ts';
 import { engineFixture } from './helpers.ts';
 
 const sha = (body: string) => createHash('sha1').update(body).digest('hex');
@@ -251,5 +255,32 @@ describe('scripting: databases', () => {
     expect(run('GET', 'k')).toBe('$"in-3"');
     expect(run('SELECT', 4)).toBe('+OK');
     expect(run('GET', 'k')).toBe('$"in-4"');
+  });
+});
+
+describe('scripting: snapshots', () => {
+  it('FUNCTION libraries survive a snapshot; the EVAL script cache does not (as in Redis)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-lua-'));
+    try {
+      const file = join(dir, 'snap.bin');
+      const first = engineFixture();
+      first.run(
+        'FUNCTION',
+        'LOAD',
+        '#!lua name=keep\nredis.register_function("twice", function(k, a) return a[1] * 2 end)',
+      );
+      first.run('SCRIPT', 'LOAD', 'return 1');
+      first.run('SET', 'k', 'v');
+      await saveSnapshot(first.engine, file);
+      const second = engineFixture();
+      expect(loadSnapshot(second.engine, file)).toBe(1);
+      expect(second.run('FCALL', 'twice', 0, 21)).toBe(':42');
+      expect(second.run('SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db')).toEqual([
+        ':0',
+      ]);
+      expect(second.run('GET', 'k')).toBe('$"v"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,6 @@
-// fengari (Lua 5.3 in JS) with two patches that give scripts Lua 5.1's numbers, as in Redis:
+// fengari (Lua 5.3 in JS), loaded on first use (`loadFengari`, called by the VM's constructor:
+// a server that never runs a script never pays its ~30 ms), with two patches that give scripts
+// Lua 5.1's numbers, as in Redis:
 // - Lua 5.1 has one number type, the double; fengari's integers are 32-bit and wrap on overflow
 //   (2147483647 + 1 < 0). Every numeral (in source code, from tonumber(), or a string coerced in
 //   arithmetic) is read as a float, so script arithmetic is double arithmetic.
@@ -8,34 +10,42 @@
 import { createRequire } from 'node:module';
 import { formatG14 } from './format.ts';
 
-const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: fengari ships no types; its API mirrors Lua's C API.
-const fengari: any = require('fengari');
-const lobject = require('fengari/src/lobject.js');
-const lstring = require('fengari/src/lstring.js');
+// biome-ignore-start lint/suspicious/noExplicitAny: fengari ships no types; its API mirrors Lua's C API.
+export let lua: any;
+export let lauxlib: any;
+export let lualib: any;
+// biome-ignore-end lint/suspicious/noExplicitAny: see above.
+export let toLuaString: (s: string) => Uint8Array;
 /** CallInfo's "original allowhook" bit (see protectedCall in vm.ts). */
-export const CIST_OAH: number = require('fengari/src/lstate.js').CIST_OAH;
+export let CIST_OAH: number;
 
-const str2num = lobject.luaO_str2num;
-// biome-ignore lint/suspicious/noExplicitAny: a fengari TValue.
-lobject.luaO_str2num = (s: Uint8Array, o: any): number => {
-  const size = str2num(s, o);
-  if (size !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
-  return size;
-};
-// biome-ignore lint/suspicious/noExplicitAny: a fengari lua_State and TValue.
-lobject.luaO_tostring = (L: any, o: any): void => {
-  const text = o.ttisinteger() ? String(o.value) : formatG14(o.value);
-  o.setsvalue(lstring.luaS_bless(L, fengari.to_luastring(text)));
-};
+/** Loads and patches fengari once; the exports above are set from then on. */
+export function loadFengari(): void {
+  if (lua !== undefined) return;
+  const require = createRequire(import.meta.url);
+  const fengari = require('fengari');
+  const lobject = require('fengari/src/lobject.js');
+  const lstring = require('fengari/src/lstring.js');
+  CIST_OAH = require('fengari/src/lstate.js').CIST_OAH;
 
-// biome-ignore lint/suspicious/noExplicitAny: see above.
-export const lua: any = fengari.lua;
-// biome-ignore lint/suspicious/noExplicitAny: see above.
-export const lauxlib: any = fengari.lauxlib;
-// biome-ignore lint/suspicious/noExplicitAny: see above.
-export const lualib: any = fengari.lualib;
-export const toLuaString: (s: string) => Uint8Array = fengari.to_luastring;
+  const str2num = lobject.luaO_str2num;
+  // biome-ignore lint/suspicious/noExplicitAny: a fengari TValue.
+  lobject.luaO_str2num = (s: Uint8Array, o: any): number => {
+    const size = str2num(s, o);
+    if (size !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
+    return size;
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: a fengari lua_State and TValue.
+  lobject.luaO_tostring = (L: any, o: any): void => {
+    const text = o.ttisinteger() ? String(o.value) : formatG14(o.value);
+    o.setsvalue(lstring.luaS_bless(L, fengari.to_luastring(text)));
+  };
+
+  lauxlib = fengari.lauxlib;
+  lualib = fengari.lualib;
+  toLuaString = fengari.to_luastring;
+  lua = fengari.lua;
+}
 
 /** A Lua state (`lua_State*`); opaque to us. */
 export type LuaState = unknown;

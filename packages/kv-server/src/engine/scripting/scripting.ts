@@ -341,6 +341,22 @@ export function scriptingOf(engine: Engine, options?: ScriptingOptions): Scripti
   return state;
 }
 
+/** The code of every FUNCTION library, for the snapshot (creates nothing when there is none). */
+export function libraryCodes(engine: Engine): Buffer[] {
+  const state = states.get(engine);
+  return state === undefined ? [] : [...state.libraries.values()].map((l) => l.code);
+}
+
+/** Loads libraries read from a snapshot; the first error text, or undefined. */
+export function restoreLibraries(engine: Engine, codes: Buffer[]): string | undefined {
+  const state = scriptingOf(engine);
+  for (const code of codes) {
+    const reply = state.loadLibrary(code, true);
+    if (reply instanceof ErrorReply) return reply.message;
+  }
+  return undefined;
+}
+
 const EVAL_NAMES: Record<string, { bySha: boolean; readOnly: boolean }> = {
   eval: { bySha: false, readOnly: false },
   evalsha: { bySha: true, readOnly: false },

@@ -21,7 +21,7 @@ import {
 } from '../reply.ts';
 import { cformat, formatG17 } from './format.ts';
 import { bit, cjson, cmsgpack, registerLib, struct } from './libs.ts';
-import { CIST_OAH, type LuaState, lauxlib, lua, lualib, toLuaString } from './lua.ts';
+import { CIST_OAH, type LuaState, lauxlib, loadFengari, lua, lualib, toLuaString } from './lua.ts';
 
 /** What one running script needs for redis.call and for its error texts. */
 export interface RunContext {
@@ -57,8 +57,6 @@ const STUCK_GRACE_MS = 1000;
 /** How much a script may grow the process (RSS) before it is stopped. */
 const SCRIPT_MEMORY_LIMIT = 512 * 2 ** 20;
 
-const KEYS_NAME = toLuaString('KEYS');
-const ARGV_NAME = toLuaString('ARGV');
 /** Field names used on every call, converted once (to_luastring allocates). */
 const NAME: Record<string, Uint8Array> = {};
 function nameOf(text: string): Uint8Array {
@@ -356,6 +354,7 @@ export class LuaVM {
   private hookCalls = 0;
 
   constructor(private readonly options: VmOptions) {
+    loadFengari();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     for (const [name, open] of [
@@ -498,9 +497,9 @@ export class LuaVM {
     } else {
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.globalsRef);
       pushArray(co, keys);
-      lua.lua_setfield(co, -2, KEYS_NAME);
+      lua.lua_setfield(co, -2, nameOf('KEYS'));
       pushArray(co, args);
-      lua.lua_setfield(co, -2, ARGV_NAME);
+      lua.lua_setfield(co, -2, nameOf('ARGV'));
       lua.lua_pop(co, 1);
       lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
     }
