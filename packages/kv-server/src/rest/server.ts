@@ -2,7 +2,7 @@
 // array of commands to `/pipeline` or `/multi-exec`, or use the path form `/set/key/value`.
 // Every response body is JSON, errors included, because @upstash/redis parses every body.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   type IncomingMessage,
@@ -404,7 +404,8 @@ function checkRefused(argv: Buffer[]): void {
 }
 
 function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  // The one-shot hash: a Hash object per request was ~5% of the REST path under autocannon.
+  return hash('sha256', text, 'buffer');
 }
 
 function tooLarge(req: IncomingMessage, max: number): HttpError {
