@@ -591,6 +591,18 @@ export class ReplyWriter {
     this.bytes += bytes.length;
   }
 
+  /**
+   * Everything written so far, as a latin1 string when it is all small replies (the usual
+   * batch: a socket writes that without a Buffer allocated for it), else as one Buffer. The
+   * writer is empty afterwards.
+   */
+  takeForSocket(): string | Buffer {
+    if (this.parts.length > 0) return this.take();
+    const text = this.text;
+    this.text = '';
+    return text;
+  }
+
   /** Everything written so far as one Buffer; the writer is empty afterwards. */
   take(): Buffer {
     this.flushText();

@@ -128,7 +128,10 @@ export function createRespServer(options: RespServerOptions): Server {
     let ending = false;
 
     const flush = () => {
-      if (writer.length > 0 && !socket.destroyed) socket.write(writer.take());
+      if (writer.length === 0 || socket.destroyed) return;
+      const out = writer.takeForSocket();
+      if (typeof out === 'string') socket.write(out, 'latin1');
+      else socket.write(out);
     };
     const end = () => {
       ending = true;
