@@ -426,7 +426,9 @@ function subcommandError(name: string, argv: Buffer[]): ErrorReply | undefined {
   if (name === 'client') return undefined;
   const subcommands = redisMetadata().info.get(name)?.[9];
   if (!Array.isArray(subcommands) || subcommands.length === 0) return undefined;
-  const sub = (argv[1] as Buffer).toString('latin1');
+  // COMMAND alone is a command of its own (arity -1): only a given subcommand is checked.
+  if (argv[1] === undefined) return undefined;
+  const sub = argv[1].toString('latin1');
   const full = `${name}|${sub.toLowerCase()}`;
   const entry = subcommands.find((e) => Array.isArray(e) && e[0] === full) as
     | [string, number]
