@@ -300,6 +300,17 @@ describe('streams', () => {
     writer('DEL', 's');
     writer('XADD', 's', '9-1', 'f', 'again');
     expect(await plain).toEqual([['$"s"', [['$"9-1"', ['$"f"', '$"again"']]]]]);
+    // FLUSHDB and FLUSHALL end an XREADGROUP wait the same way; a BLPOP waiting alongside
+    // finds nothing to pop and keeps waiting.
+    for (const flush of [['FLUSHDB'], ['FLUSHALL']]) {
+      writer('XGROUP', 'CREATE', 's', 'g3', '$', 'MKSTREAM');
+      const flushed = grouper('XREADGROUP', 'GROUP', 'g3', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
+      const popper = reader('BLPOP', 'l', '0');
+      writer(...flush);
+      expect(await flushed).toBe('-UNBLOCKED the stream key no longer exists');
+      writer('RPUSH', 'l', 'after');
+      expect(await popper).toEqual(['$"l"', '$"after"']);
+    }
     expect(reader('XREAD', 'BLOCK', '-1', 'STREAMS', 's', '$')).toBe('-ERR timeout is negative');
   });
 

@@ -1,6 +1,7 @@
 // The sixteen databases: SELECT MOVE SWAPDB FLUSHDB FLUSHALL. A session's database is its
 // `dbIndex`; every command runs on `engine.databases[session.dbIndex]`.
 
+import { blockingOf } from '../blocking.ts';
 import { forgetRawStrings } from '../encoding.ts';
 import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine.ts';
 import { parseInteger } from '../parse.ts';
@@ -35,6 +36,9 @@ function flushArgs(argv: Buffer[]): void {
 function flushdb(ctx: CommandContext, argv: Buffer[]): Reply {
   flushArgs(argv);
   ctx.db.flush();
+  // A client blocked on a stream of this database learns its key is gone (Redis 7.0's
+  // scanDatabaseForDeletedStreams); list and zset waiters look, find nothing and keep waiting.
+  blockingOf(ctx.engine).signalDatabase(ctx.session.dbIndex);
   ctx.engine.cursors.clear();
   trackingOf(ctx.engine).flushed();
   forgetRawStrings(ctx.engine);
@@ -44,6 +48,7 @@ function flushdb(ctx: CommandContext, argv: Buffer[]): Reply {
 function flushall(ctx: CommandContext, argv: Buffer[]): Reply {
   flushArgs(argv);
   for (const db of ctx.engine.databases) db.flush();
+  for (let i = 0; i < ctx.engine.databases.length; i++) blockingOf(ctx.engine).signalDatabase(i);
   ctx.engine.cursors.clear();
   trackingOf(ctx.engine).flushed();
   forgetRawStrings(ctx.engine);
