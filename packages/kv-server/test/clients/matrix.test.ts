@@ -156,7 +156,7 @@ describe('protocols and hints', () => {
       return line
         .trim()
         .split(' ')
-        .map((pair) => pair.split('=')[0]);
+        .map((pair) => pair.split('=')[0] ?? '');
     };
     const ours = await fields(running.server.respUrl as string);
     expect(ours.slice(0, 3)).toEqual(['id', 'addr', 'laddr']);
