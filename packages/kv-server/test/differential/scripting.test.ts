@@ -655,7 +655,7 @@ function fuzzSteps(seed: number, count: number): Step[] {
       `return cmsgpack.pack(${data})`,
       `return cmsgpack.unpack(cmsgpack.pack(${data}))`,
       `local v = ${n} if type(v) == "number" then return {bit.tobit(v), bit.tohex(v), bit.band(v, 0xffff), bit.arshift(v, 3)} end return 0`,
-      `redis.call("SET", "k", ${data === '{}' ? '1' : 'cjson.encode(' + data + ')'}) return redis.call("GET", "k")`,
+      `redis.call("SET", "k", ${data === '{}' ? '1' : `cjson.encode(${data})`}) return redis.call("GET", "k")`,
     ]);
     steps.push({ cmd: ['EVAL', body, '0'] });
   }
