@@ -2,7 +2,7 @@
 // built as main.ts builds it. The web layer itself lives in packages/web; it is not the lesson.
 
 import * as db from '@workshop/db';
-import type { CreateWebWiki } from '@workshop/web';
+import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { connectStore } from './upstash.ts';
 import { createWiki, type Wiki } from './wiki.ts';
 
@@ -11,16 +11,6 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const pool = hooks.instrumentPool(db.createPool(config));
   const store = hooks.instrumentStore(await connectStore(config));
   // With the cache off (the benchmark's baseline), every page reads Postgres.
-  const wiki: Wiki = hooks.cache ? createWiki({ pool, store, ttlSeconds: 60 }) : uncached(pool);
+  const wiki: Wiki = hooks.cache ? createWiki({ pool, store, ttlSeconds: 60 }) : uncachedWiki(pool);
   return { lesson: 3, ...wiki, close: () => pool.end() };
 };
-
-function uncached(pool: import('pg').Pool): Wiki {
-  return {
-    listArticles: () => db.listArticles(pool),
-    getArticle: (slug) => db.getArticle(pool, slug),
-    createArticle: (input) => db.createArticle(pool, input),
-    updateArticle: (slug, patch) => db.updateArticle(pool, slug, patch),
-    deleteArticle: (slug) => db.deleteArticle(pool, slug),
-  };
-}

@@ -3,7 +3,7 @@
 // lives in packages/web; it is not the lesson.
 
 import * as db from '@workshop/db';
-import type { CreateWebWiki } from '@workshop/web';
+import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createViewCounter, milestoneFor } from './counters.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { connectStore } from './upstash.ts';
@@ -13,7 +13,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const { config } = hooks;
   const pool = hooks.instrumentPool(db.createPool(config));
   const store = hooks.instrumentStore(await connectStore(config));
-  const wiki: Wiki = hooks.cache ? createWiki({ pool, store, ttlSeconds: 60 }) : uncached(pool);
+  const wiki: Wiki = hooks.cache ? createWiki({ pool, store, ttlSeconds: 60 }) : uncachedWiki(pool);
   const views = createViewCounter({ store });
   const limiter = createRateLimiter({ store, name: 'create-article', limit: 3, windowSeconds: 60 });
   return {
@@ -27,13 +27,3 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     close: () => pool.end(),
   };
 };
-
-function uncached(pool: import('pg').Pool): Wiki {
-  return {
-    listArticles: () => db.listArticles(pool),
-    getArticle: (slug) => db.getArticle(pool, slug),
-    createArticle: (input) => db.createArticle(pool, input),
-    updateArticle: (slug, patch) => db.updateArticle(pool, slug, patch),
-    deleteArticle: (slug) => db.deleteArticle(pool, slug),
-  };
-}

@@ -3,7 +3,7 @@
 // recent activity, built as main.ts builds them. The web layer itself lives in packages/web.
 
 import * as db from '@workshop/db';
-import type { CreateWebWiki } from '@workshop/web';
+import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
 import { createViewCounter, milestoneFor } from './counters.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -21,7 +21,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const client = hooks.instrumentStore(connected.client);
   const wiki: Wiki = hooks.cache
     ? createWiki({ pool, store, client, ttlSeconds: 60 })
-    : uncached(pool);
+    : uncachedWiki(pool);
   const views = createViewCounter({ store });
   const limiter = createRateLimiter({ store, name: 'create-article', limit: 3, windowSeconds: 60 });
   const tags = createTags({ pool, client });
@@ -75,13 +75,3 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     },
   };
 };
-
-function uncached(pool: import('pg').Pool): Wiki {
-  return {
-    listArticles: () => db.listArticles(pool),
-    getArticle: (slug) => db.getArticle(pool, slug),
-    createArticle: (input) => db.createArticle(pool, input),
-    updateArticle: (slug, patch) => db.updateArticle(pool, slug, patch),
-    deleteArticle: (slug) => db.deleteArticle(pool, slug),
-  };
-}

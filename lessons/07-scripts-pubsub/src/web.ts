@@ -3,7 +3,7 @@
 // article reads, invalidated over pub/sub. The web layer itself lives in packages/web.
 
 import * as db from '@workshop/db';
-import type { CreateWebWiki } from '@workshop/web';
+import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
 import { createViewCounter, milestoneFor } from './counters.ts';
 import { createEditLocks, isHeld } from './lock.ts';
@@ -21,7 +21,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const connected = await connectValkeyStore(config);
   const store = hooks.instrumentStore(connected.store);
   const client = hooks.instrumentStore(connected.client);
-  let wiki: Wiki = uncached(pool);
+  let wiki: Wiki = uncachedWiki(pool);
   let unsubscribe = async () => {};
   if (hooks.cache) {
     // Lesson 07: an in-process tier in front of the store, dropped on every invalidation.
@@ -108,13 +108,3 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     },
   };
 };
-
-function uncached(pool: import('pg').Pool): Wiki {
-  return {
-    listArticles: () => db.listArticles(pool),
-    getArticle: (slug) => db.getArticle(pool, slug),
-    createArticle: (input) => db.createArticle(pool, input),
-    updateArticle: (slug, patch) => db.updateArticle(pool, slug, patch),
-    deleteArticle: (slug) => db.deleteArticle(pool, slug),
-  };
-}
