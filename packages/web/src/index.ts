@@ -2,7 +2,6 @@ export { escapeHtml } from './html.ts';
 export { type LessonWeb, startLessonWeb } from './lesson.ts';
 export { instrumentPool, instrumentStore } from './request-context.ts';
 export { LIMITS, startWebServer, type WebServer, type WebServerOptions } from './server.ts';
-export { uncachedWiki } from './uncached.ts';
 export type {
   ArticleInput,
   CreateWebWiki,
@@ -10,3 +9,4 @@ export type {
   WebHooks,
   WebWiki,
 } from './types.ts';
+export { uncachedWiki } from './uncached.ts';
