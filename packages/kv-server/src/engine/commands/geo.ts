@@ -380,6 +380,8 @@ function pointsInShape(zset: ZSetValue, shape: Shape, limit: number): GeoPoint[]
 function cFixed6(d: number): string {
   if (!Number.isFinite(d)) return d > 0 ? 'inf' : '-inf';
   if (Math.abs(d) >= 1e21) return `${BigInt(d).toString()}.000000`;
+  // C's %f keeps the sign of -0; toFixed drops it.
+  if (Object.is(d, -0)) return '-0.000000';
   return d.toFixed(6);
 }
 

@@ -127,8 +127,9 @@ function int64(arg: Buffer, message: string = ERRORS.notInteger): bigint {
   return n;
 }
 
+/** Redis's strcasecmp on an option: C strings, so a word ends at its first NUL byte. */
 function is(arg: Buffer | undefined, word: string): boolean {
-  return arg !== undefined && arg.length === word.length && latin1(arg).toLowerCase() === word;
+  return arg !== undefined && arg.length >= word.length && cText(arg).toLowerCase() === word;
 }
 
 // ---------------------------------------------------------------------------------------------
