@@ -2,6 +2,7 @@
 // `escapeHtml` (via the `html` tag), so an article body with `<script>` renders as text.
 
 import type { Article, ArticleSummary } from '@workshop/db';
+import type { StatusSection } from './types.ts';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -44,6 +45,8 @@ export interface PageFooter {
   cache: string;
   cacheMs: number;
   dbMs: number;
+  /** The lesson has a `/status` page (WebWiki.status): the footer links to it. */
+  status?: boolean;
 }
 
 const STYLE = `
@@ -72,7 +75,8 @@ export function layout(title: string, body: SafeHtml, footer: PageFooter): strin
 <main>${body}</main>
 <footer data-cache="${footer.cache}">Lesson ${String(footer.lesson).padStart(2, '0')} ·
 <span class="cache">${footer.cache}</span>: ${served} · cache ${footer.cacheMs.toFixed(1)} ms ·
-Postgres ${footer.dbMs.toFixed(1)} ms</footer></body></html>`.value;
+Postgres ${footer.dbMs.toFixed(1)} ms${footer.status ? html` · <a href="/status">status</a>` : ''}</footer></body></html>`
+    .value;
 }
 
 export function listPage(articles: ArticleSummary[]): SafeHtml {
@@ -168,6 +172,18 @@ ${
 <label>Body <textarea name="body" rows="12">${values.body ?? ''}</textarea></label>
 <p><button type="submit">${mode === 'new' ? 'Create' : 'Save'}</button></p>
 </form>`;
+}
+
+/** The `/status` page: one table per section, values as the lesson wrote them. */
+export function statusPage(sections: StatusSection[]): SafeHtml {
+  return html`<h2>Status</h2>
+${sections.map(
+  (section) => html`<h3>${section.title}</h3>
+<table class="status"><tbody>${section.rows.map(
+    ([name, value]) => html`<tr><th scope="row">${name}</th><td>${value}</td></tr>`,
+  )}</tbody></table>
+`,
+)}`;
 }
 
 export function messagePage(heading: string, text: string, link?: SafeHtml): SafeHtml {

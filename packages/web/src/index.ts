@@ -6,6 +6,7 @@ export type {
   ArticleInput,
   CreateWebWiki,
   LimitDecision,
+  StatusSection,
   WebHooks,
   WebWiki,
 } from './types.ts';

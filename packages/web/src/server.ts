@@ -17,6 +17,7 @@ import {
   listPage,
   messagePage,
   type SafeHtml,
+  statusPage,
   taggedPage,
 } from './html.ts';
 import { cacheStatus, cacheTier, newTrace, runTraced, serverTiming } from './request-context.ts';
@@ -130,6 +131,7 @@ async function handle(wiki: WebWiki, req: IncomingMessage, res: ServerResponse):
     cache,
     cacheMs: trace.cacheMs,
     dbMs: trace.dbMs,
+    status: wiki.status !== undefined,
   });
   res.writeHead(page.status, {
     'content-type': 'text/html; charset=utf-8',
@@ -197,6 +199,10 @@ async function route(wiki: WebWiki, req: IncomingMessage): Promise<Page> {
       throw new HttpError(400, 'Bad request', 'Choose one to ten tags: /tags?tag=a&tag=b.');
     }
     return { status: 200, title: 'Tagged', body: taggedPage(tags, await wiki.taggedAll(tags)) };
+  }
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'status' && wiki.status) {
+    // Lesson 08 on: the lesson's own figures (hit ratio, memory, evictions), fresh each request.
+    return { status: 200, title: 'Status', body: statusPage(await wiki.status()) };
   }
   if (method === 'GET' && parts.length === 1 && parts[0] === 'new') {
     return { status: 200, title: 'New article', body: articleForm('new', {}, [], '/articles') };

@@ -50,8 +50,19 @@ export interface WebWiki {
   recentActivity?(
     limit: number,
   ): Promise<{ at: string; who: string; what: string; slug: string }[]>;
+  /**
+   * From lesson 08: what the app knows about itself (hit ratio, memory, evictions...), one table
+   * per section, shown at `/status` (linked from the footer when the lesson has it).
+   */
+  status?(): Promise<StatusSection[]>;
   /** Closes the pool and the store. */
   close(): Promise<void>;
+}
+
+/** One table on the `/status` page: a heading and its name/value rows, in order. */
+export interface StatusSection {
+  title: string;
+  rows: [string, string][];
 }
 
 /** What the web front gives the lesson so it can see the cache at work in each request. */
