@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runForeground, tsxArgs } from '../child-process.ts';
 import { loadContext, UserError } from '../context.ts';
+import { clusterForLesson, type LessonCluster } from '../lesson-cluster.ts';
 import {
   configForStack,
   findRunningStack,
@@ -99,10 +100,14 @@ export async function runApp(
   );
   let services: LocalServices | undefined;
   let dataDir: string | undefined;
+  let cluster: Promise<LessonCluster | undefined> | undefined;
   try {
     const context = await loadContext();
     const { config } = context;
     dataDir = context.dataDir;
+    // Lesson 10's Valkey cluster starts alongside the other services (see lesson-cluster.ts).
+    cluster = clusterForLesson(dir, dataDir, (message) => console.error(`  ${message}`));
+    cluster.catch(() => {}); // awaited below; an error must not go unhandled meanwhile
     let actual = config;
     if (localPortsNeeded(config).length > 0) {
       const stack = await findRunningStack(dataDir, context.ports, context.token);
@@ -125,7 +130,8 @@ export async function runApp(
         actual = services.config;
       }
     }
-    if (child.connected) child.send(serviceEnv(actual, config));
+    const clusterEnv = (await cluster)?.env;
+    if (child.connected) child.send({ ...serviceEnv(actual, config), ...clusterEnv });
     return await exit;
   } catch (error) {
     child.kill('SIGTERM');
@@ -133,6 +139,7 @@ export async function runApp(
     throw error;
   } finally {
     await services?.close();
+    await (await cluster?.catch(() => undefined))?.close();
     if (dataDir) releaseLock(dataDir); // only if it is ours
   }
 }
