@@ -1,10 +1,16 @@
 // Checkpoint 05, start-up: the store over TCP answers a PING before the app uses it, and a
-// Valkey that is not there fails at once with a message that says what to change.
+// Valkey that is not there fails at once with a message that says what to change. Then, while
+// it is down, each command fails after one connection attempt instead of waiting through the
+// client's retries.
 
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
-import { connectValkeyStore } from '../src/valkey-store.ts';
+import {
+  connectValkeyStore,
+  createValkeyStore,
+  createValkeyStoreClient,
+} from '../src/valkey-store.ts';
 
 const stack = useTestStack();
 
@@ -47,5 +53,41 @@ describe('connecting to Valkey', () => {
       performance.now() - start,
       'a refused connection should fail within two seconds: is the client retrying for longer?',
     ).toBeLessThan(2_000);
+  });
+
+  it('fails each command after one connection attempt while the server is down', async () => {
+    // A server that hangs up on every connection, and counts them: to the client it is down,
+    // like a refused connection, but here every attempt the client makes is seen. A count,
+    // not a time: retries with a backoff differ from none by one attempt, not by many seconds.
+    let attempts = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    }).listen(0, '127.0.0.1');
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const client = createValkeyStoreClient(`redis://127.0.0.1:${port}`);
+    try {
+      const store = createValkeyStore(client);
+      for (let i = 1; i <= 3; i++) {
+        const before = attempts;
+        const failed = await store.get('l05:down').then(
+          () => false,
+          () => true,
+        );
+        expect(failed, 'a GET while the server is down must fail, not answer').toBe(true);
+        expect(
+          attempts - before,
+          `GET number ${i} made ${attempts - before} connection attempts before failing: the client retries while the server is down (iovalkey's default retries are on); create it with maxRetriesPerRequest: 0, so a command fails at the first failed attempt and the cache answers from Postgres`,
+        ).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      client.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
