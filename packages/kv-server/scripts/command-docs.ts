@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { toTyped } from '../src/engine/command-docs.ts';
-import type { Reply } from '../src/engine/reply.ts';
-import { encodeCommand, ReplyDecoder } from '../src/resp/codec.ts';
+import type { Reply } from '../src/protocol/reply.ts';
+import { encodeCommand, ReplyDecoder } from '../src/protocol/resp-codec.ts';
 
 const url = new URL(process.argv[2] ?? 'redis://127.0.0.1:6379');
 const socket = connect({ host: url.hostname, port: Number(url.port || 6379) });

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { memtoull } from './engine/commands/config.ts';
 import { MAXMEMORY_POLICIES } from './engine/memory.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
-import { type KvServerOptions, startKvServer } from './server.ts';
 import { SnapshotSaveError } from './snapshot-lock.ts';
+import { type KvServerOptions, startKvServer } from './start.ts';
 
 // The local stack's ports (LOCAL_STACK in @workshop/db), so a bare `kv-server` is what the
 // lessons expect to find.

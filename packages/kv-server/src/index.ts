@@ -9,11 +9,11 @@ export {
   ReplyDecoder,
   ReplyWriter,
   RespProtocolError,
-} from './resp/codec.ts';
+} from './protocol/resp-codec.ts';
 export {
   type KvServer,
   type KvServerOptions,
   PortInUseError,
   startKvServer,
   UNKNOWN_COMMAND_HINT,
-} from './server.ts';
+} from './start.ts';

@@ -75,3 +75,21 @@ export function fitToOpenFilesLimit(limits: ServerLimits, ports: number): string
   limits.maxClients = fit;
   return `kv-server: maxclients lowered from ${requested} to ${fit} per port: the open-files limit (ulimit -n) is ${soft}. Raise it to serve more connections.`;
 }
+
+/**
+ * Redis's `client-output-buffer-limit pubsub 32mb 8mb 60`: a subscriber whose unsent output
+ * passes `hardBytes`, or stays above `softBytes` for `softSeconds`, is disconnected, so a
+ * subscriber that never reads cannot grow the server without bound. Mutable: CONFIG SET (or a
+ * test) may change it at runtime.
+ */
+export interface OutputLimits {
+  hardBytes: number;
+  softBytes: number;
+  softSeconds: number;
+}
+
+export const DEFAULT_PUBSUB_LIMITS: OutputLimits = {
+  hardBytes: 32 * 1024 * 1024,
+  softBytes: 8 * 1024 * 1024,
+  softSeconds: 60,
+};

@@ -5,7 +5,7 @@
 
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
-import { type KvServer, type KvServerOptions, startKvServer } from '../src/server.ts';
+import { type KvServer, type KvServerOptions, startKvServer } from '../src/start.ts';
 
 export const TOKEN = 'test-token';
 /**

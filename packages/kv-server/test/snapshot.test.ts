@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from '@upstash/redis';
 import { afterAll, expect, it } from 'vitest';
-import { startKvServer } from '../src/server.ts';
+import { startKvServer } from '../src/start.ts';
 import { TOKEN } from './servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kv-snapshot-'));

@@ -13,9 +13,9 @@
 //   `request.serve(key)` is called each time one of the keys was written: return the reply to
 //   wake the client with (after making the change, e.g. popping), or undefined to keep waiting.
 
+import { CommandError, ErrorReply, fail, type Reply } from '../protocol/reply.ts';
 import type { Engine, Session } from './engine.ts';
 import { isLongDouble, parseStrtod } from './parse.ts';
-import { CommandError, ErrorReply, fail, type Reply } from './reply.ts';
 
 export interface BlockRequest {
   /** Database index and key names the client waits on, in the order given. */

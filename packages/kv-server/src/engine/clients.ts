@@ -3,8 +3,8 @@
 // connection (id, addresses, the hooks to write to and close it); the engine handler registers it
 // in `engine.clients` and links it to the connection's Session.
 
+import type { Reply } from '../protocol/reply.ts';
 import type { Session } from './engine.ts';
-import type { Reply } from './reply.ts';
 
 /** CLIENT TRACKING state of one connection (see tracking.ts). */
 export interface TrackingState {

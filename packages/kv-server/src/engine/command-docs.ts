@@ -8,8 +8,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bulk, MapReply, type Reply, SetReply, SimpleString } from '../protocol/reply.ts';
 import type { CommandSpec } from './engine.ts';
-import { bulk, MapReply, type Reply, SetReply, SimpleString } from './reply.ts';
 
 export type Typed =
   | string

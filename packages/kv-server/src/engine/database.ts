@@ -1,14 +1,14 @@
 // The keyspace: every key, its value and its expiry time. Keys and string values are latin1
 // JS strings (one char per byte): binary-safe, and much smaller in memory than a Buffer each.
 
+import { ERRORS, fail } from '../protocol/reply.ts';
 import { EXPIRE_BYTES, KEY_OVERHEAD_BYTES, MemoryAccountant, stringBytes } from './memory.ts';
-import { ERRORS, fail } from './reply.ts';
 
 /**
  * Every non-string value (hash, list, set, zset, and any type added later) is an object that
  * says what type it is. A new type must implement all of these members:
  * - `size`: its element count (a collection key is deleted as soon as it becomes empty);
- * - `toSnapshot()` and a restorer in `collectionRestorers`;
+ * - `toSnapshot()` and a restorer listed in restorers.ts;
  * - `memoryUsage()`: what the value costs in bytes, kept up to date by the type's own mutating
  *   methods (add/subtract per element with the helpers of memory.ts: `stringBytes`,
  *   `MAP_ENTRY_BYTES`...), so the call is O(1). The Database reads it in `set()` and in
@@ -24,9 +24,6 @@ export interface Collection {
   /** Estimated bytes this value holds (elements and structure), maintained incrementally: O(1). */
   memoryUsage(): number;
 }
-
-/** Rebuilds a collection from `toSnapshot()` data; each collection family registers its own. */
-export const collectionRestorers = new Map<Collection['typeName'], (data: unknown) => Collection>();
 
 export type Value = string | Collection;
 

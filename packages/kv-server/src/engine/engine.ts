@@ -1,6 +1,15 @@
 // The engine: a command table, the keyspace, and per-connection sessions. Every command runs
 // synchronously to completion, so each one is atomic, exactly as in single-threaded Redis.
 
+import {
+  CommandError,
+  cText,
+  type ErrorReply,
+  err,
+  NULL_ARRAY,
+  QUEUED,
+  type Reply,
+} from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
 import { type ClientInfo, ClientRegistry } from './clients.ts';
 import { redisMetadata } from './command-docs.ts';
@@ -8,17 +17,6 @@ import { commandName } from './command-name.ts';
 import { Database } from './database.ts';
 import { memoryGate } from './evict.ts';
 import { MemoryAccountant } from './memory.ts';
-import {
-  CommandError,
-  cText,
-  type ErrorReply,
-  err,
-  NULL_ARRAY,
-  OK,
-  QUEUED,
-  type Reply,
-  SimpleString,
-} from './reply.ts';
 import { ScanCursors } from './scan.ts';
 
 export interface CommandContext {
@@ -414,8 +412,6 @@ function splitWatchKey(watched: string): [number, string] {
 function arityOk(arity: number, count: number): boolean {
   return arity >= 0 ? count === arity : count >= -arity;
 }
-
-export { OK, SimpleString };
 
 /**
  * A container command's (XGROUP, XINFO, OBJECT ...) unknown subcommand or wrong subcommand

@@ -1,10 +1,10 @@
 // maxmemory: Redis's performEvictions (src/evict.c), run before every command while a limit is
 // set, and the OOM refusal of the commands that may grow memory (Redis's `denyoom` flag).
 
+import { type ErrorReply, err, fail } from '../protocol/reply.ts';
 import type { Database } from './database.ts';
 import type { CommandSpec, Engine, Session } from './engine.ts';
 import { BASE_USED_MEMORY, type MemoryAccountant } from './memory.ts';
-import { type ErrorReply, err, fail } from './reply.ts';
 
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
 

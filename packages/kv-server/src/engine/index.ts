@@ -14,10 +14,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
   return engine;
 }
 
-export type { Collection, TypeName, Value } from './database.ts';
-export { collectionRestorers, Database } from './database.ts';
-export type { CommandContext, CommandSpec, EngineOptions } from './engine.ts';
+export type { EngineOptions } from './engine.ts';
 export { Engine, Session } from './engine.ts';
-export type { Reply } from './reply.ts';
-export { ErrorReply, NULL_ARRAY, SimpleString } from './reply.ts';
-export { loadSnapshot, SnapshotError, saveSnapshot } from './snapshot.ts';
+export { loadSnapshot, saveSnapshot } from './snapshot.ts';

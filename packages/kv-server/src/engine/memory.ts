@@ -16,8 +16,6 @@ export function stringBytes(s: string): number {
 
 /** One entry of a JS Map at its average load (3 words plus a bucket share, tables double). */
 export const MAP_ENTRY_BYTES = 40;
-/** One entry of a JS Set (2 words plus a bucket share). */
-export const SET_ENTRY_BYTES = 32;
 /** One slot of a JS array (a pointer). */
 export const ARRAY_SLOT_BYTES = 8;
 /** A small JS object (a collection's own fields), the same for every collection. */

@@ -1,7 +1,7 @@
 // Number parsing and formatting exactly as Redis 7 does it, so replies and error texts match a
 // real server byte for byte. Arguments arrive as Buffers; stored strings are latin1 JS strings.
 
-import { ERRORS, fail } from './reply.ts';
+import { ERRORS, fail } from '../protocol/reply.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -145,13 +145,6 @@ export function parseStrtod(value: Buffer | string): number | undefined {
   const r = roundBinary(lit.mant, lit.exp, 2, DOUBLE);
   const d = r === 'inf' ? Infinity : Number(r.mant) * 2 ** (r.exp + 600) * 2 ** -600;
   return lit.negative ? -d : d;
-}
-
-/** A float argument, or `ERR value is not a valid float` (or the given message). */
-export function doubleArg(value: Buffer | string, message: string = ERRORS.notFloat): number {
-  const d = parseDouble(value);
-  if (d === undefined) fail(message);
-  return d;
 }
 
 /**

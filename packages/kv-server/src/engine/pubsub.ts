@@ -3,27 +3,10 @@
 // a REST Server-Sent Events stream. Delivery is synchronous: PUBLISH hands each message to the
 // subscriber's sink, which queues it on that connection's socket (RESP) or response (SSE).
 
+import { DEFAULT_PUBSUB_LIMITS, type OutputLimits } from '../limits.ts';
+import { bulk, PushReply, type Reply, SimpleString } from '../protocol/reply.ts';
 import type { Engine, Session } from './engine.ts';
 import { globMatch } from './glob.ts';
-import { bulk, PushReply, type Reply, SimpleString } from './reply.ts';
-
-/**
- * Redis's `client-output-buffer-limit pubsub 32mb 8mb 60`: a subscriber whose unsent output
- * passes `hardBytes`, or stays above `softBytes` for `softSeconds`, is disconnected, so a
- * subscriber that never reads cannot grow the server without bound. Mutable: CONFIG SET (or a
- * test) may change it at runtime.
- */
-export interface OutputLimits {
-  hardBytes: number;
-  softBytes: number;
-  softSeconds: number;
-}
-
-export const DEFAULT_PUBSUB_LIMITS: OutputLimits = {
-  hardBytes: 32 * 1024 * 1024,
-  softBytes: 8 * 1024 * 1024,
-  softSeconds: 60,
-};
 
 export class Subscriber {
   readonly channels = new Set<string>();

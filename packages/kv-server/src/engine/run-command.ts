@@ -2,12 +2,12 @@
 // surrounds a command in Redis's processCommand/call: the RESP2 subscribed-connection rule,
 // MONITOR's feed, a blocking command's wait, and serving the clients that a write unblocked.
 
+import { bulk, err, QUEUED, type Reply } from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
 import { redisMetadata } from './command-docs.ts';
 import { commandName } from './command-name.ts';
 import type { Engine, Session } from './engine.ts';
 import { pubsubOf } from './pubsub.ts';
-import { bulk, err, QUEUED, type Reply } from './reply.ts';
 import { scriptCommand } from './scripting/scripting.ts';
 
 /** What a RESP2 connection with subscriptions may still send. */

@@ -8,8 +8,8 @@
 // memory; a dropped or made-up cursor restarts the walk, which SCAN's contract allows (elements
 // may be returned more than once).
 
+import { bulk, cText, ERRORS, fail, type Reply } from '../protocol/reply.ts';
 import { parseInt64 } from './parse.ts';
-import { bulk, cText, ERRORS, fail, type Reply } from './reply.ts';
 
 export interface ScanOptions {
   /** Glob pattern (latin1), undefined for "everything" (Redis skips matching for a lone `*`). */

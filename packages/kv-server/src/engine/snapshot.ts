@@ -19,8 +19,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Collection, collectionRestorers, type Value } from './database.ts';
+import type { Collection, Value } from './database.ts';
 import type { Engine } from './engine.ts';
+import { collectionRestorers } from './restorers.ts';
 import { libraryCodes, restoreLibraries } from './scripting/scripting.ts';
 
 const MAGIC = Buffer.from('WKVSNAP1', 'latin1');
@@ -324,7 +325,7 @@ function decodeCollection(json: string, record: number, fail: (r: string) => nev
   } catch {
     return fail(`record ${record} holds damaged collection data`);
   }
-  const restore = collectionRestorers.get(parsed.type as Collection['typeName']);
+  const restore = collectionRestorers.get(parsed.type as string);
   if (restore === undefined) {
     return fail(`record ${record} holds a value of unknown type ${JSON.stringify(parsed.type)}`);
   }

@@ -11,7 +11,7 @@
 //
 // An ID is one bigint: ms << 64 | seq, so IDs compare and sort as numbers.
 
-import { type Collection, collectionRestorers } from './database.ts';
+import type { Collection } from './database.ts';
 import { ARRAY_SLOT_BYTES, MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from './memory.ts';
 import { parseInt64 } from './parse.ts';
 
@@ -579,7 +579,8 @@ interface StreamSnapshot {
   }[];
 }
 
-collectionRestorers.set('stream', (data) => {
+/** Rebuilds a stream from its `toSnapshot()` data (engine/restorers.ts lists every type's). */
+export function restoreStream(data: unknown): StreamValue {
   const snap = data as StreamSnapshot;
   const stream = new StreamValue();
   for (const n of snap.nodes) {
@@ -617,4 +618,4 @@ collectionRestorers.set('stream', (data) => {
     stream.groups.set(group.name, group);
   }
   return stream;
-});
+}

@@ -9,9 +9,9 @@
 // when the target speaks RESP2, the Pub/Sub message Redis sends on `__redis__:invalidate`. A
 // flush invalidates everything: the key list is null.
 
+import { bulk, PushReply, type Reply } from '../protocol/reply.ts';
 import type { ClientInfo, TrackingState } from './clients.ts';
 import type { Engine } from './engine.ts';
-import { bulk, PushReply, type Reply } from './reply.ts';
 
 /** The table of remembered keys is bounded (Redis's tracking-table-max-keys is 1M). */
 const MAX_KEYS = 1_000_000;

@@ -2,10 +2,15 @@
 // pipelines share a small pool of connections (connection-state commands are refused before
 // they get here); each `/multi-exec` and each blocking command gets a connection of its own.
 
-import { DEFAULT_PUBSUB_LIMITS } from '../engine/pubsub.ts';
-import { ErrorReply, type Reply, SimpleString } from '../engine/reply.ts';
-import { type CancelSignal, type CommandBackend, explainAbort } from '../rest/backend.ts';
-import type { EventSink, StreamKind } from '../rest/sse.ts';
+import { DEFAULT_PUBSUB_LIMITS } from '../limits.ts';
+import {
+  type CancelSignal,
+  type CommandBackend,
+  type EventSink,
+  explainAbort,
+  type StreamKind,
+} from '../protocol/backend.ts';
+import { ErrorReply, type Reply, SimpleString } from '../protocol/reply.ts';
 import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
 

@@ -2,9 +2,9 @@
 // keeps its exact type. Commands are pipelined: replies come back in the order they were sent.
 
 import { connect, type Socket } from 'node:net';
-import { ErrorReply, PushReply, type Reply } from '../engine/reply.ts';
-import { encodeCommand, ReplyDecoder } from '../resp/codec.ts';
-import { BackendUnavailableError } from '../rest/backend.ts';
+import { BackendUnavailableError } from '../protocol/backend.ts';
+import { ErrorReply, PushReply, type Reply } from '../protocol/reply.ts';
+import { encodeCommand, ReplyDecoder } from '../protocol/resp-codec.ts';
 
 export interface BackendTarget {
   host: string;

@@ -4,7 +4,7 @@
 // SHA of each stripped script is remembered and EVALSHA / SCRIPT EXISTS are translated.
 
 import { createHash } from 'node:crypto';
-import type { Reply } from '../engine/reply.ts';
+import type { Reply } from '../protocol/reply.ts';
 
 const UPSTASH_ONLY_FLAGS = new Set(['allow-key-locking']);
 

@@ -10,10 +10,10 @@ import { pauseOf } from '../engine/commands/client.ts';
 import { connectionClosed, connectionOpened } from '../engine/commands/info.ts';
 import type { CommandSpec, Engine } from '../engine/engine.ts';
 import { pubsubOf } from '../engine/pubsub.ts';
-import { ErrorReply, type Reply } from '../engine/reply.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
 import { trackingOf } from '../engine/tracking.ts';
-import type { ConnectionInfo, RespConnectionHandler } from './server.ts';
+import { ErrorReply, type Reply } from '../protocol/reply.ts';
+import type { ConnectionInfo, RespConnectionHandler } from './resp-server.ts';
 
 /** Commands with subcommands: CLIENT LIST shows `cmd=client|list` for them, as Redis does. */
 const CONTAINERS = new Set([

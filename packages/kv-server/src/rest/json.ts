@@ -3,7 +3,7 @@
 // at every level is base64 except a top-level "OK": @upstash/redis base64-decodes anything else
 // that looks like base64, so plain "test" would come back as garbage bytes.
 
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../engine/reply.ts';
+import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../protocol/reply.ts';
 
 /** `{"result": ...}` for a success, `{"error": "..."}` for an error reply. */
 export function replyToJson(reply: Reply, base64: boolean): string {

@@ -16,24 +16,8 @@
 // output limit.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Engine } from '../engine/engine.ts';
-import { pubsubOf, Subscriber } from '../engine/pubsub.ts';
-import { ErrorReply, PushReply, type Reply, SimpleString } from '../engine/reply.ts';
-
-export type StreamKind = 'subscribe' | 'psubscribe' | 'monitor';
-
-/** Where a backend writes the events of one stream. */
-export interface EventSink {
-  /** One event: the fields of a Redis reply (a push or array), joined by commas. */
-  send(reply: Reply): void;
-  /** Bytes written and not yet sent to the client. */
-  pendingBytes(): number;
-  /**
-   * Ends the stream: at once (output limit reached, backend gone), or `graceful`ly after what
-   * was already written (an error event).
-   */
-  close(graceful?: boolean): void;
-}
+import type { EventSink } from '../protocol/backend.ts';
+import { ErrorReply, PushReply, type Reply, SimpleString } from '../protocol/reply.ts';
 
 /** The bytes of one field: strings as they are, numbers as text, nil as empty. */
 function field(reply: Reply): Buffer {
@@ -120,35 +104,4 @@ export function openEventStream(
       else res.destroy();
     },
   };
-}
-
-/** The engine side of a stream; returns what unsubscribes it. */
-export function engineEventStream(
-  engine: Engine,
-  kind: StreamKind,
-  names: Buffer[],
-  sink: EventSink,
-): () => void {
-  const hub = pubsubOf(engine);
-  if (kind === 'monitor') {
-    const monitor = (line: SimpleString) => {
-      sink.send(line);
-      if (hub.limits.hardBytes > 0 && sink.pendingBytes() > hub.limits.hardBytes) sink.close();
-    };
-    sink.send(Buffer.from('"OK"'));
-    hub.addMonitor(monitor);
-    return () => hub.removeMonitor(monitor);
-  }
-  const sub = new Subscriber(
-    (reply) => sink.send(reply),
-    () => sink.pendingBytes(),
-    () => sink.close(),
-    hub.limits,
-  );
-  const table = kind === 'psubscribe' ? 'pattern' : 'channel';
-  for (const name of names) {
-    hub.add(sub, table, name.toString('latin1'));
-    sub.deliver(new PushReply([Buffer.from(kind), name, sub.count]));
-  }
-  return () => hub.removeAll(sub);
 }

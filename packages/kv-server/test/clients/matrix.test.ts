@@ -9,7 +9,7 @@ import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKvServer } from '../../src/server.ts';
+import { startKvServer } from '../../src/start.ts';
 import { type Running, startEngine, startForwarding } from '../servers.ts';
 import { adapters, type Connection } from './adapters.ts';
 import { scenarios } from './scenarios.ts';

@@ -4,7 +4,7 @@
 
 import { expect, it } from 'vitest';
 import { crc64 } from '../../src/engine/commands/dump.ts';
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { closeInteger, describeDifferential, show, useDifferential } from './harness.ts';
 
 const diff = useDifferential();

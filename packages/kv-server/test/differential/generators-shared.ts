@@ -2,7 +2,7 @@
 // source, so a failing sequence can be replayed from its seed, and pickers over small pools so
 // random commands keep hitting the same few keys and members.
 
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { type Arg, type Compare, compareReplies, type Step } from './harness.ts';
 
 /** Returns numbers in [0, 1), like Math.random. */

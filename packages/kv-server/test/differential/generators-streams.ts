@@ -2,7 +2,7 @@
 // consumers, so sequences keep colliding (equal and smaller IDs, pending entries claimed back
 // and forth, groups created twice, consumers deleted while they own entries).
 
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { int, pick, type Rng, step, weighKeys } from './generators-shared.ts';
 import { type Compare, compareReplies, type Step, show } from './harness.ts';
 

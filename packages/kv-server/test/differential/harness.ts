@@ -17,16 +17,16 @@ import { join } from 'node:path';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
+import { isProcessAlive } from '../../src/engine/snapshot.ts';
 import {
   ErrorReply,
   NULL_ARRAY,
   type Reply,
   SimpleString,
   toResp2,
-} from '../../src/engine/reply.ts';
-import { isProcessAlive } from '../../src/engine/snapshot.ts';
-import { encodeCommand, ReplyDecoder } from '../../src/resp/codec.ts';
-import { UNKNOWN_COMMAND_HINT } from '../../src/server.ts';
+} from '../../src/protocol/reply.ts';
+import { encodeCommand, ReplyDecoder } from '../../src/protocol/resp-codec.ts';
+import { UNKNOWN_COMMAND_HINT } from '../../src/start.ts';
 
 export const DIFF_DB = 15;
 /** Steps sent to Redis per pipeline (see runOnBoth). */

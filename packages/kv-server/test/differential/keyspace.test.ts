@@ -1,7 +1,7 @@
 // Key commands and expiry, engine vs real Redis.
 
 import { expect, it } from 'vitest';
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { scanUnordered } from './generators-shared.ts';
 import { closeInteger, describeDifferential, show, useDifferential } from './harness.ts';
 

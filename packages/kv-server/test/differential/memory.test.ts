@@ -7,8 +7,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
-import { ErrorReply, type Reply } from '../../src/engine/reply.ts';
-import { UNKNOWN_COMMAND_HINT } from '../../src/server.ts';
+import { ErrorReply, type Reply } from '../../src/protocol/reply.ts';
+import { UNKNOWN_COMMAND_HINT } from '../../src/start.ts';
 import {
   type Arg,
   describeDifferential,

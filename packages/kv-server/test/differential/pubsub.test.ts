@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { encodeCommand } from '../../src/resp/codec.ts';
+import { encodeCommand } from '../../src/protocol/resp-codec.ts';
 import { FORWARD_DB, type Running, startEngine } from '../servers.ts';
 import { describeDifferential } from './harness.ts';
 

@@ -6,7 +6,7 @@
 
 import { serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Reply, SetReply } from '../../src/engine/reply.ts';
+import { type Reply, SetReply } from '../../src/protocol/reply.ts';
 import { type Arg, RawClient, resp3Text } from '../resp/raw-client.ts';
 import { type Running, startEngine } from '../servers.ts';
 import { describeDifferential } from './harness.ts';

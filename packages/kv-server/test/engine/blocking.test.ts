@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { blockingOf, parseTimeout } from '../../src/engine/blocking.ts';
 import { ClientInfo } from '../../src/engine/clients.ts';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
-import type { Reply } from '../../src/engine/reply.ts';
 import { leaveSession, runCommand } from '../../src/engine/run-command.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { show } from '../differential/harness.ts';
 
 interface Conn {

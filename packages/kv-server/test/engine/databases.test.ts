@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NULL_ARRAY } from '../../src/engine/reply.ts';
+import { NULL_ARRAY } from '../../src/protocol/reply.ts';
 import { engineFixture } from './helpers.ts';
 
 describe('sixteen databases', () => {

@@ -2,7 +2,7 @@
 // fine), never throws, never reports an internal error. Seeded; FUZZ_SEED replays one run.
 
 import { describe, expect, it } from 'vitest';
-import { ErrorReply } from '../../src/engine/reply.ts';
+import { ErrorReply } from '../../src/protocol/reply.ts';
 import { fuzzArgs } from '../differential/fuzz-args.ts';
 import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';

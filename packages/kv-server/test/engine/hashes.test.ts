@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HashValue } from '../../src/engine/commands/hashes.ts';
-import { collectionRestorers } from '../../src/engine/database.ts';
+import { collectionRestorers } from '../../src/engine/restorers.ts';
 import { engineFixture } from './helpers.ts';
 
 describe('hash commands', () => {

@@ -1,7 +1,7 @@
 // In-process engine fixture for the engine tests: a fresh engine with a clock the test moves.
 
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { show } from '../differential/harness.ts';
 
 export interface EngineFixture {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ListValue } from '../../src/engine/commands/lists.ts';
-import { collectionRestorers } from '../../src/engine/database.ts';
+import { collectionRestorers } from '../../src/engine/restorers.ts';
 import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClientInfo } from '../../src/engine/clients.ts';
-import type { Reply } from '../../src/engine/reply.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
 import { engineHandler } from '../../src/resp/engine-handler.ts';
 import { show } from '../differential/harness.ts';
 import { engineFixture } from './helpers.ts';

@@ -8,7 +8,7 @@ import {
   parseInteger,
   parseStrtod,
 } from '../../src/engine/parse.ts';
-import type { CommandError } from '../../src/engine/reply.ts';
+import type { CommandError } from '../../src/protocol/reply.ts';
 
 describe('parseInt64 (Redis string2ll)', () => {
   it('accepts canonical int64 text only', () => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ClientInfo } from '../../src/engine/clients.ts';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
 import { pubsubOf } from '../../src/engine/pubsub.ts';
-import { PushReply, type Reply } from '../../src/engine/reply.ts';
 import { leaveSession, runCommand } from '../../src/engine/run-command.ts';
+import { PushReply, type Reply } from '../../src/protocol/reply.ts';
 import { show } from '../differential/harness.ts';
 
 /** The harness's readable form, with pushes shown as the arrays RESP2 sends. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SetValue } from '../../src/engine/commands/sets.ts';
-import { collectionRestorers } from '../../src/engine/database.ts';
-import type { SetReply } from '../../src/engine/reply.ts';
+import { collectionRestorers } from '../../src/engine/restorers.ts';
+import type { SetReply } from '../../src/protocol/reply.ts';
 import { seededRng } from '../differential/generators-shared.ts';
 import { engineFixture } from './helpers.ts';
 

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientInfo } from '../../src/engine/clients.ts';
 import { createEngine } from '../../src/engine/index.ts';
-import { MapReply, type Reply } from '../../src/engine/reply.ts';
 import { runCommand } from '../../src/engine/run-command.ts';
 import { loadSnapshot, saveSnapshot } from '../../src/engine/snapshot.ts';
 import type { StreamValue } from '../../src/engine/stream.ts';
 import { nodeListpack } from '../../src/engine/stream-rdb.ts';
+import { MapReply, type Reply } from '../../src/protocol/reply.ts';
 import { show } from '../differential/harness.ts';
 import { engineFixture } from './helpers.ts';
 

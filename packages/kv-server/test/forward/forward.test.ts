@@ -8,7 +8,7 @@ import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripUpstashFlags } from '../../src/forward/scripts.ts';
-import { startKvServer } from '../../src/server.ts';
+import { startKvServer } from '../../src/start.ts';
 import { FORWARD_DB, type Running, startForwarding, TOKEN } from '../servers.ts';
 
 const LOCKING_SCRIPT = `#!lua flags=allow-key-locking

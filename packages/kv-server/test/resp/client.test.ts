@@ -3,7 +3,7 @@
 // caching relies on).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushReply, type Reply, VerbatimReply } from '../../src/engine/reply.ts';
+import { PushReply, type Reply, VerbatimReply } from '../../src/protocol/reply.ts';
 import { type Running, startEngine } from '../servers.ts';
 import { RawClient, resp3Text } from './raw-client.ts';
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Redis as IORedis } from 'ioredis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../../src/resp/codec.ts';
+import { encodeCommand } from '../../src/protocol/resp-codec.ts';
 import { type Running, startEngine } from '../servers.ts';
 
 // redis-cli comes with Debian's redis-tools; the test runs where it is installed.

@@ -12,8 +12,13 @@ import {
   type Reply,
   SetReply,
   VerbatimReply,
-} from '../../src/engine/reply.ts';
-import { encodeReply, encodeResp3, ReplyDecoder, RespProtocolError } from '../../src/resp/codec.ts';
+} from '../../src/protocol/reply.ts';
+import {
+  encodeReply,
+  encodeResp3,
+  ReplyDecoder,
+  RespProtocolError,
+} from '../../src/protocol/resp-codec.ts';
 
 const WIRE = [
   '_\r\n',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/engine/reply.ts';
+import { ErrorReply, NULL_ARRAY, type Reply, SimpleString } from '../../src/protocol/reply.ts';
 import {
   CommandDecoder,
   DEFAULT_RESP_LIMITS,
@@ -8,7 +8,7 @@ import {
   ReplyDecoder,
   RespProtocolError,
   splitInlineArgs,
-} from '../../src/resp/codec.ts';
+} from '../../src/protocol/resp-codec.ts';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const strings = (argv: Buffer[] | undefined) => argv?.map((a) => a.toString('latin1'));

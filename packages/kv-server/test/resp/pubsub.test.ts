@@ -7,10 +7,10 @@ import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.ts';
 import { pubsubOf } from '../../src/engine/pubsub.ts';
-import { encodeCommand } from '../../src/resp/codec.ts';
+import { encodeCommand } from '../../src/protocol/resp-codec.ts';
 import { engineHandler } from '../../src/resp/engine-handler.ts';
-import { createRespServer } from '../../src/resp/server.ts';
-import { startKvServer } from '../../src/server.ts';
+import { createRespServer } from '../../src/resp/resp-server.ts';
+import { startKvServer } from '../../src/start.ts';
 import { FORWARD_DB, type Running, startEngine, startForwarding } from '../servers.ts';
 
 /** A raw connection that collects everything it receives. */

@@ -3,8 +3,8 @@
 // bytes: the decoder keeps every RESP3 type, doubles with their text).
 
 import { connect, type Socket } from 'node:net';
-import type { Reply } from '../../src/engine/reply.ts';
-import { encodeCommand, encodeResp3, ReplyDecoder } from '../../src/resp/codec.ts';
+import type { Reply } from '../../src/protocol/reply.ts';
+import { encodeCommand, encodeResp3, ReplyDecoder } from '../../src/protocol/resp-codec.ts';
 
 export type Arg = string | number | Buffer;
 

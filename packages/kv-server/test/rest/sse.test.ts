@@ -7,7 +7,7 @@ import { Realtime } from '@upstash/realtime';
 import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKvServer } from '../../src/server.ts';
+import { startKvServer } from '../../src/start.ts';
 import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {

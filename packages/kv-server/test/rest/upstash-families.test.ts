@@ -6,7 +6,7 @@
 
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKvServer } from '../../src/server.ts';
+import { startKvServer } from '../../src/start.ts';
 import { type Running, startEngine, TOKEN } from '../servers.ts';
 
 async function startForwardingToKv(): Promise<Running> {

@@ -18,12 +18,12 @@
 // touched and re-links the chunks, about O(size / 32 KB) and no copy of the rest. A GET
 // flattens the rope once (memcpy speed). Bit reads use the Buffer when the key is cached.
 
+import { ERRORS, fail, latin1, type Reply } from '../../protocol/reply.ts';
 import type { Database } from '../database.ts';
 import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
 import { parseInt64 } from '../parse.ts';
-import { ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
 import { configValue } from './config.ts';
 

@@ -3,10 +3,18 @@
 // handler, so replies stay identical, RESP3 included); otherwise it blocks (../blocking.ts), or
 // inside MULTI/EXEC and scripts returns its timeout reply at once, as Redis does.
 
+import {
+  bulk,
+  ERRORS,
+  ErrorReply,
+  fail,
+  latin1,
+  NULL_ARRAY,
+  type Reply,
+} from '../../protocol/reply.ts';
 import { type BlockRequest, blockingOf, parseTimeout } from '../blocking.ts';
 import { type Database, typeOf } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
-import { bulk, ERRORS, ErrorReply, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import { keyword, mpopArgs } from './collections.ts';
 
 /** Runs a plain command's handler (LPOP for BLPOP ...) with the blocked client's context. */

@@ -3,10 +3,6 @@
 // answered from the connection registry (engine.clients). A session without a connection (a
 // REST request) has no client: CLIENT ID and the like answer as for a fresh connection.
 
-import { blockingOf } from '../blocking.ts';
-import { ClientInfo, type TrackingState } from '../clients.ts';
-import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
-import { parseInteger } from '../parse.ts';
 import {
   bulk,
   ERRORS,
@@ -18,7 +14,11 @@ import {
   SetReply,
   SimpleString,
   VerbatimReply,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import { blockingOf } from '../blocking.ts';
+import { ClientInfo, type TrackingState } from '../clients.ts';
+import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
+import { parseInteger } from '../parse.ts';
 import { trackingOf } from '../tracking.ts';
 
 const HELP = [

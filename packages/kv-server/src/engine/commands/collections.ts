@@ -1,11 +1,11 @@
 // What the collection families (hashes, lists, sets, sorted sets) share: the HSCAN/SSCAN/ZSCAN
 // walk, random picks (HRANDFIELD, SRANDMEMBER, SPOP, ZRANDMEMBER) and bounded integer arguments.
 
+import { cText, ERRORS, fail, latin1, type Reply } from '../../protocol/reply.ts';
 import type { Collection } from '../database.ts';
 import type { CommandContext } from '../engine.ts';
 import { globMatch } from '../glob.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
-import { cText, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { emptyScanReply, parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
 
 /** How HSCAN, SSCAN and ZSCAN walk their collection. */

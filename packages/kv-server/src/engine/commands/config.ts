@@ -3,11 +3,6 @@
 // applied. Values are read back from where they live (the memory accountant, the server's
 // limits), so CONFIG GET never disagrees with what the server does.
 
-import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
-import { evictorOf } from '../evict.ts';
-import { globMatch } from '../glob.ts';
-import { MAXMEMORY_POLICIES, type MaxmemoryPolicy } from '../memory.ts';
-import { pubsubOf } from '../pubsub.ts';
 import {
   CommandError,
   ERRORS,
@@ -19,7 +14,12 @@ import {
   OK,
   type Reply,
   SimpleString,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
+import { evictorOf } from '../evict.ts';
+import { globMatch } from '../glob.ts';
+import { MAXMEMORY_POLICIES, type MaxmemoryPolicy } from '../memory.ts';
+import { pubsubOf } from '../pubsub.ts';
 import { scriptingOf } from '../scripting/scripting.ts';
 
 /**

@@ -1,11 +1,11 @@
 // The sixteen databases: SELECT MOVE SWAPDB FLUSHDB FLUSHALL. A session's database is its
 // `dbIndex`; every command runs on `engine.databases[session.dbIndex]`.
 
+import { cText, ERRORS, fail, latin1, OK, type Reply } from '../../protocol/reply.ts';
 import { blockingOf } from '../blocking.ts';
 import { forgetRawStrings } from '../encoding.ts';
 import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine.ts';
 import { parseInteger } from '../parse.ts';
-import { cText, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
 import { trackingOf } from '../tracking.ts';
 
 const OUT_OF_RANGE = 'ERR DB index is out of range';

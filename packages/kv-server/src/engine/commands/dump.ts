@@ -16,10 +16,10 @@
 // Hashes with field TTLs (Redis 7.4's RDB 12 types) are refused by DUMP rather than losing
 // their TTLs.
 
+import { ERRORS, fail, latin1, OK, type Reply } from '../../protocol/reply.ts';
 import type { Value } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { formatDouble, parseInt64, parseStrtod } from '../parse.ts';
-import { ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
 import { StreamValue } from '../stream.ts';
 import {
   readStream,

@@ -8,10 +8,18 @@
 // Replies print as Redis does: distances with "%.4f", coordinates as the decoded cell centre
 // with "%.17Lf" minus trailing zeros.
 
+import {
+  bulk,
+  DoubleReply,
+  ERRORS,
+  fail,
+  latin1,
+  NULL_ARRAY,
+  type Reply,
+} from '../../protocol/reply.ts';
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { parseDouble, parseInt64 } from '../parse.ts';
-import { bulk, DoubleReply, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
 import { ZSetValue } from './zsets.ts';
 

@@ -11,10 +11,10 @@
 // snapshot are found by a scan of the keyspace on the first cycle, a renamed one by a new scan
 // once the cycle notices it moved; COPY registers its copy.
 
+import { bulk, ERRORS, fail, latin1, type Reply } from '../../protocol/reply.ts';
 import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
 import { keyword } from './collections.ts';
 import { HashValue, lookupHash } from './hashes.ts';
 

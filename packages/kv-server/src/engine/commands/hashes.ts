@@ -1,11 +1,10 @@
 // Hashes: HSET, HGET, HINCRBY, HSCAN... with Redis 7.0 replies and error texts.
 
-import type { Database } from '../database.ts';
-import { type Collection, collectionRestorers } from '../database.ts';
+import { bulk, ERRORS, fail, latin1, MapReply, OK, type Reply } from '../../protocol/reply.ts';
+import type { Collection, Database } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { incrByFloat, int64Arg, integerReply, isLongDouble, parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, MapReply, OK, type Reply } from '../reply.ts';
 import { randomCountArgs, randomPick, randomPicks, scanCollection } from './collections.ts';
 
 // Redis keeps a small hash as a listpack (fields in insertion order, HSCAN returns all at once)
@@ -95,14 +94,15 @@ export class HashValue implements Collection {
   }
 }
 
-collectionRestorers.set('hash', (data) => {
+/** Rebuilds a hash from its `toSnapshot()` data (engine/restorers.ts lists every type's). */
+export function restoreHash(data: unknown): HashValue {
   const { compact, entries } = data as ReturnType<HashValue['toSnapshot']>;
   const { expires } = data as ReturnType<HashValue['toSnapshot']>;
   const hash = new HashValue(entries);
   hash.compact = hash.compact && compact;
   if (expires !== undefined && expires.length > 0) hash.fieldExpires = new Map(expires);
   return hash;
-});
+}
 
 /**
  * The hash at `key`, with its expired fields deleted first (lazy field expiry): a hash whose

@@ -15,8 +15,8 @@
 // Values are ordinary strings (latin1 JS strings): each command works on a Buffer copy of at
 // most 12304 bytes and stores it back.
 
+import { bulk, fail, latin1, OK, type Reply, SimpleString } from '../../protocol/reply.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
-import { bulk, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
 import { keyword } from './collections.ts';
 
 const HLL_P = 14;

@@ -2,6 +2,7 @@
 // list is the whole command table (createEngine registers it).
 import type { CommandSpec } from '../engine.ts';
 import { scriptingCommands } from '../scripting/scripting.ts';
+import { serverCommands } from './basics.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { blockingCommands } from './blocking.ts';
 import { clientCommands } from './client.ts';
@@ -18,7 +19,6 @@ import { keyspaceCommands } from './keyspace.ts';
 import { listCommands } from './lists.ts';
 import { objectCommands } from './object.ts';
 import { pubsubCommands } from './pubsub.ts';
-import { serverCommands } from './server.ts';
 import { setCommands } from './sets.ts';
 import { sortCommands } from './sort.ts';
 import { streamCommands } from './streams.ts';

@@ -4,11 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { cpuUsage, memoryUsage } from 'node:process';
+import {
+  err,
+  fail,
+  latin1,
+  type Reply,
+  SimpleString,
+  VerbatimReply,
+} from '../../protocol/reply.ts';
 import { blockingOf } from '../blocking.ts';
 import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { BASE_USED_MEMORY, bytesToHuman } from '../memory.ts';
 import { pubsubOf } from '../pubsub.ts';
-import { err, fail, latin1, type Reply, SimpleString, VerbatimReply } from '../reply.ts';
 import { configValue } from './config.ts';
 
 /**

@@ -5,17 +5,24 @@
 // COMMAND DOCS; client libraries read key positions from COMMAND INFO.
 
 import {
+  bulk,
+  fail,
+  latin1,
+  MapReply,
+  type Reply,
+  SetReply,
+  SimpleString,
+} from '../../protocol/reply.ts';
+import {
   commandDocs,
   commandInfo,
   fromTyped,
   itemsOf,
   keyPositions,
-  redisMetadata,
   type Typed,
 } from '../command-docs.ts';
 import type { CommandContext, CommandSpec, Engine } from '../engine.ts';
 import { globMatch } from '../glob.ts';
-import { bulk, fail, latin1, MapReply, type Reply, SetReply, SimpleString } from '../reply.ts';
 
 function specs(engine: Engine): CommandSpec[] {
   return engine
@@ -199,8 +206,3 @@ function command(ctx: CommandContext, argv: Buffer[]): Reply {
 export const introspectionCommands: CommandSpec[] = [
   { name: 'command', arity: -1, handler: command },
 ];
-
-/** Redis's metadata is loaded lazily; this warms it (tests, benchmarks). */
-export function loadCommandMetadata(): void {
-  redisMetadata();
-}

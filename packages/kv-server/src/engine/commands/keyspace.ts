@@ -1,11 +1,20 @@
 // Commands about keys of any type: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME RENAMENX RANDOMKEY,
 // and expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST.
 
+import {
+  bulk,
+  cText,
+  ERRORS,
+  fail,
+  latin1,
+  OK,
+  type Reply,
+  SimpleString,
+} from '../../protocol/reply.ts';
 import { typeOf } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { globMatch } from '../glob.ts';
 import { parseInt64 } from '../parse.ts';
-import { bulk, cText, ERRORS, fail, latin1, OK, type Reply, SimpleString } from '../reply.ts';
 import { parseScanCursor, parseScanOptions, scanReply } from '../scan.ts';
 
 const INT64_MAX = 2n ** 63n - 1n;

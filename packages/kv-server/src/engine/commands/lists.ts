@@ -1,11 +1,10 @@
 // Lists: LPUSH, LPOP, LRANGE, LMOVE... with Redis 7.0 replies and error texts.
 
-import type { Database } from '../database.ts';
-import { type Collection, collectionRestorers } from '../database.ts';
+import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../../protocol/reply.ts';
+import type { Collection, Database } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { ARRAY_SLOT_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, NULL_ARRAY, OK, type Reply } from '../reply.ts';
 import { integerAtLeast, keyword, MUST_BE_POSITIVE, mpopArgs, rankRange } from './collections.ts';
 
 type End = 'left' | 'right';
@@ -136,7 +135,10 @@ export class ListValue implements Collection {
   }
 }
 
-collectionRestorers.set('list', (data) => new ListValue(data as string[]));
+/** Rebuilds a list from its `toSnapshot()` data (engine/restorers.ts lists every type's). */
+export function restoreList(data: unknown): ListValue {
+  return new ListValue(data as string[]);
+}
 
 function lookupList(db: Database, key: string): ListValue | undefined {
   return db.lookupCollection<ListValue>(key, 'list');

@@ -6,9 +6,9 @@
 // while all members are integers and there are at most 512, then `hashtable` for good.
 // A string APPEND or SETRANGE changed in place is `raw` whatever its length (encoding.ts).
 
+import { bulk, fail, latin1, type Reply, SimpleString } from '../../protocol/reply.ts';
 import { encodingOf, isLongString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
-import { bulk, fail, latin1, type Reply, SimpleString } from '../reply.ts';
 
 /** Redis's OBJ_SHARED_INTEGERS: small integers are shared objects with this refcount. */
 const SHARED_INTEGERS = 10_000;

@@ -2,9 +2,6 @@
 // MONITOR, with Redis 7's replies. The state lives in ../pubsub.ts; the RESP2 rule for a
 // subscribed connection (only these commands, PING as an array) is in ../run-command.ts.
 
-import { blockingOf } from '../blocking.ts';
-import type { CommandContext, CommandSpec } from '../engine.ts';
-import { pubsubOf, type Subscriber } from '../pubsub.ts';
 import {
   bulk,
   cText,
@@ -15,7 +12,10 @@ import {
   PushReply,
   type Reply,
   SimpleString,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import { blockingOf } from '../blocking.ts';
+import type { CommandContext, CommandSpec } from '../engine.ts';
+import { pubsubOf, type Subscriber } from '../pubsub.ts';
 import { leaveSession } from '../run-command.ts';
 import { trackingOf } from '../tracking.ts';
 

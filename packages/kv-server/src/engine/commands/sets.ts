@@ -1,11 +1,10 @@
 // Sets: SADD, SINTER, SPOP, SSCAN... with Redis 7.0 replies and error texts.
 
-import type { Database } from '../database.ts';
-import { type Collection, collectionRestorers } from '../database.ts';
+import { bulk, ERRORS, fail, latin1, type Reply, SetReply } from '../../protocol/reply.ts';
+import type { Collection, Database } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { ARRAY_SLOT_BYTES, MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, type Reply, SetReply } from '../reply.ts';
 import {
   integerAtLeast,
   keyword,
@@ -97,7 +96,10 @@ export class SetValue implements Collection {
   }
 }
 
-collectionRestorers.set('set', (data) => new SetValue(data as string[]));
+/** Rebuilds a set from its `toSnapshot()` data (engine/restorers.ts lists every type's). */
+export function restoreSet(data: unknown): SetValue {
+  return new SetValue(data as string[]);
+}
 
 function lookupSet(db: Database, key: string): SetValue | undefined {
   return db.lookupCollection<SetValue>(key, 'set');

@@ -6,11 +6,11 @@
 // ALPHA compares bytes (strcoll in the "C" locale Redis runs in by default). STORE writes a
 // list and answers its length.
 
+import { bulk, ERRORS, fail, latin1, type Reply } from '../../protocol/reply.ts';
 import type { Database, Value } from '../database.ts';
-import { collectionRestorers } from '../database.ts';
 import { type CommandContext, type CommandSpec, DATABASE_COUNT } from '../engine.ts';
 import { parseInt64, parseInteger, parseStrtod } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, type Reply } from '../reply.ts';
+import { collectionRestorers } from '../restorers.ts';
 import { keyword } from './collections.ts';
 import { trackFieldExpiry } from './hash-expiry.ts';
 import type { HashValue } from './hashes.ts';

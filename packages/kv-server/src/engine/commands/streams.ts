@@ -2,10 +2,6 @@
 // XAUTOCLAIM), XINFO and XSETID, with Redis 7.0's replies, error texts and argument order
 // (t_stream.c: which argument is checked first decides which error a bad call gets).
 
-import { blockingOf } from '../blocking.ts';
-import type { Database } from '../database.ts';
-import type { CommandContext, CommandSpec, Session } from '../engine.ts';
-import { integerReply, parseInt64 } from '../parse.ts';
 import {
   bulk,
   cText,
@@ -18,7 +14,11 @@ import {
   OK,
   type Reply,
   SimpleString,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import { blockingOf } from '../blocking.ts';
+import type { Database } from '../database.ts';
+import type { CommandContext, CommandSpec, Session } from '../engine.ts';
+import { integerReply, parseInt64 } from '../parse.ts';
 import {
   Consumer,
   ConsumerGroup,

@@ -2,11 +2,11 @@
 // GETRANGE SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT. Values are latin1 strings (one char
 // per byte), so every command is binary-safe.
 
+import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../../protocol/reply.ts';
 import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
 import { incrByFloat, int64Arg, integerReply, parseInt64 } from '../parse.ts';
-import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../reply.ts';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);

@@ -1,8 +1,8 @@
 // MULTI EXEC DISCARD WATCH UNWATCH. The queueing itself lives in Engine.execute: while a session
 // is in MULTI every command except these is answered QUEUED and kept for EXEC.
 
+import { fail, latin1, OK } from '../../protocol/reply.ts';
 import type { CommandSpec } from '../engine.ts';
-import { fail, latin1, OK } from '../reply.ts';
 
 export const transactionCommands: CommandSpec[] = [
   {

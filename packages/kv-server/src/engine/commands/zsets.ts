@@ -1,12 +1,19 @@
 // Sorted sets: ZADD, ZRANGE (by rank, score and lex), ZPOPMIN, ZSCAN... with Redis 7.0 replies
 // and error texts.
 
-import type { Database } from '../database.ts';
-import { type Collection, collectionRestorers, type Value } from '../database.ts';
+import {
+  bulk,
+  DoubleReply,
+  ERRORS,
+  fail,
+  latin1,
+  NULL_ARRAY,
+  type Reply,
+} from '../../protocol/reply.ts';
+import type { Collection, Database, Value } from '../database.ts';
 import type { CommandSpec } from '../engine.ts';
 import { MAP_ENTRY_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { formatDouble, integerArg, parseDouble, parseStrtod } from '../parse.ts';
-import { bulk, DoubleReply, ERRORS, fail, latin1, NULL_ARRAY, type Reply } from '../reply.ts';
 import {
   integerAtLeast,
   keyword,
@@ -252,13 +259,14 @@ export class ZSetValue implements Collection {
   }
 }
 
-collectionRestorers.set('zset', (data) => {
+/** Rebuilds a sorted set from its `toSnapshot()` data (engine/restorers.ts lists every type's). */
+export function restoreZSet(data: unknown): ZSetValue {
   const { compact, entries } = data as ReturnType<ZSetValue['toSnapshot']>;
   const zset = new ZSetValue();
   zset.compact = compact;
   for (const [member, score] of entries) zset.set(member, Number(score));
   return zset;
-});
+}
 
 function lookupZSet(db: Database, key: string): ZSetValue | undefined {
   return db.lookupCollection<ZSetValue>(key, 'zset');

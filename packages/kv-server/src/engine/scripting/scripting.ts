@@ -5,9 +5,6 @@
 // data stays untouched by anyone else (every other command gets BUSY), and SCRIPT KILL can stop
 // it, as in Redis.
 
-import { commandName } from '../command-name.ts';
-import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
-import { globMatch } from '../glob.ts';
 import {
   ERRORS,
   ErrorReply,
@@ -18,7 +15,10 @@ import {
   type Reply,
   SetReply,
   SimpleString,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import { commandName } from '../command-name.ts';
+import type { CommandContext, CommandSpec, Engine, Session } from '../engine.ts';
+import { globMatch } from '../glob.ts';
 import { type LuaFunction, LuaVM, type RunContext, sha1 } from './vm.ts';
 
 interface Library {

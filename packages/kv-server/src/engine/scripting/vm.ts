@@ -4,8 +4,6 @@
 // hook, so a script past the busy threshold can hand the event loop back (see Scripting).
 
 import { createHash } from 'node:crypto';
-import type { Engine, Session } from '../engine.ts';
-import { pubsubOf } from '../pubsub.ts';
 import {
   BoolReply,
   DoubleReply,
@@ -18,7 +16,9 @@ import {
   SimpleString,
   toResp2,
   VerbatimReply,
-} from '../reply.ts';
+} from '../../protocol/reply.ts';
+import type { Engine, Session } from '../engine.ts';
+import { pubsubOf } from '../pubsub.ts';
 import { cformat, formatG17 } from './format.ts';
 import { bit, cjson, cmsgpack, registerLib, struct } from './libs.ts';
 import { CIST_OAH, type LuaState, lauxlib, loadFengari, lua, lualib, toLuaString } from './lua.ts';

@@ -4,20 +4,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import { engineBackend } from './engine/backend.ts';
 import { attachServerFacts, configure } from './engine/commands/config.ts';
 import type { Engine } from './engine/engine.ts';
 import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
 import { ForwardBackend } from './forward/backend.ts';
-import { forwardHandler } from './forward/resp-handler.ts';
 import { createLimits, fitToOpenFilesLimit, type ServerLimits } from './limits.ts';
+import type { CommandBackend } from './protocol/backend.ts';
 import { engineHandler } from './resp/engine-handler.ts';
+import { forwardHandler } from './resp/forward-handler.ts';
 import {
   type ConnectionInfo,
   createRespServer,
   type RespConnectionHandler,
-} from './resp/server.ts';
-import { type CommandBackend, engineBackend } from './rest/backend.ts';
-import { createRestServer } from './rest/server.ts';
+} from './resp/resp-server.ts';
+import { createRestServer } from './rest/rest-server.ts';
 import { checkSnapshotFolder, lockSnapshot, SnapshotSaveError } from './snapshot-lock.ts';
 
 export interface KvServerOptions {

@@ -11,12 +11,17 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import { isIP, type Socket } from 'node:net';
-import { ErrorReply, NULL_ARRAY, type Reply } from '../engine/reply.ts';
 import { createLimits, type ServerLimits } from '../limits.ts';
-import { BackendUnavailableError, type CancelSignal, type CommandBackend } from './backend.ts';
+import {
+  BackendUnavailableError,
+  type CancelSignal,
+  type CommandBackend,
+  type StreamKind,
+} from '../protocol/backend.ts';
+import { ErrorReply, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
 import { replyToJson } from './json.ts';
 import { refusal } from './refused.ts';
-import { openEventStream, type StreamKind } from './sse.ts';
+import { openEventStream } from './sse.ts';
 
 export interface RestServerOptions {
   token: string;

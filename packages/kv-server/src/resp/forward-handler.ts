@@ -4,10 +4,10 @@
 // (confirmations, messages, MONITOR lines, answers) is written back in order, unpaired. Only
 // CLIENT REPLY, which would desynchronise the pairing before that, is refused.
 
-import { ErrorReply, type Reply } from '../engine/reply.ts';
-import { type ConnectionInfo, NO_REPLY, type RespConnectionHandler } from '../resp/server.ts';
-import type { ForwardBackend } from './backend.ts';
-import { BackendConnection } from './connection.ts';
+import type { ForwardBackend } from '../forward/backend.ts';
+import { BackendConnection } from '../forward/connection.ts';
+import { ErrorReply, type Reply } from '../protocol/reply.ts';
+import { type ConnectionInfo, NO_REPLY, type RespConnectionHandler } from './resp-server.ts';
 
 /** Commands after which the backend may send replies nobody asked for. */
 const RELAY_COMMANDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'monitor']);

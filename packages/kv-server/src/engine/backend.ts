@@ -1,45 +1,18 @@
-// What the REST surface runs commands on: the in-memory engine, or a real Redis/Valkey behind a
-// forwarding pool. Both give exact RESP2 replies; the REST surface only turns them into JSON.
+// The in-memory engine as a CommandBackend (protocol/backend.ts): what the REST surface runs
+// commands on when no forwarding target is given. Each request is a session of its own.
 
-import { blockingOf } from '../engine/blocking.ts';
-import type { Engine, Session } from '../engine/engine.ts';
-import { ErrorReply, type Reply } from '../engine/reply.ts';
-import { runCommand } from '../engine/run-command.ts';
-import { type EventSink, engineEventStream, type StreamKind } from './sse.ts';
-
-/** Thrown by a backend that cannot answer at all (forwarding target down): a 502 for REST. */
-export class BackendUnavailableError extends Error {}
-
-/**
- * What a backend may watch to give up a blocking command when the client goes away: an
- * AbortSignal fits, and so does the REST server's cheaper per-request one.
- */
-export interface CancelSignal {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-}
-
-export interface CommandBackend {
-  /** One command (argv[0] is its name). */
-  command(argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply>;
-  /**
-   * Several commands in order, not atomic: one reply each, produced as they are consumed, so
-   * the REST surface can stream a large pipeline's response instead of holding all of it.
-   */
-  pipeline(
-    argvs: Buffer[][],
-    signal?: CancelSignal,
-  ): Iterable<Reply | Promise<Reply>> | Promise<Iterable<Reply | Promise<Reply>>>;
-  /** Several commands atomically: EXEC's reply (an array, or an EXECABORT error). */
-  transaction(argvs: Buffer[][]): Reply | Promise<Reply>;
-  /** False when the command name is certainly unknown (the path form answers 404 then). */
-  knows(name: string): boolean;
-  /**
-   * `/subscribe`, `/psubscribe`, `/monitor` (rest/sse.ts): starts sending events to `sink` and
-   * resolves with what stops them. `signal` aborts a blocking command when the client goes away.
-   */
-  stream(kind: StreamKind, names: Buffer[], sink: EventSink): (() => void) | Promise<() => void>;
-}
+import {
+  type CancelSignal,
+  type CommandBackend,
+  type EventSink,
+  explainAbort,
+  type StreamKind,
+} from '../protocol/backend.ts';
+import { ErrorReply, PushReply, type Reply, type SimpleString } from '../protocol/reply.ts';
+import { blockingOf } from './blocking.ts';
+import type { Engine, Session } from './engine.ts';
+import { pubsubOf, Subscriber } from './pubsub.ts';
+import { runCommand } from './run-command.ts';
 
 /**
  * The longest a blocking command (BLPOP ...) waits over REST: its own timeout, at most this
@@ -110,7 +83,33 @@ export function engineBackend(engine: Engine): CommandBackend {
   }
 }
 
-/** EXECABORT plus which command of the transaction was refused and why. */
-export function explainAbort(abort: ErrorReply, index: number, refused: ErrorReply): ErrorReply {
-  return new ErrorReply(`${abort.message} Command ${index + 1}: ${refused.message}`);
+/** The engine side of a stream; returns what unsubscribes it. */
+export function engineEventStream(
+  engine: Engine,
+  kind: StreamKind,
+  names: Buffer[],
+  sink: EventSink,
+): () => void {
+  const hub = pubsubOf(engine);
+  if (kind === 'monitor') {
+    const monitor = (line: SimpleString) => {
+      sink.send(line);
+      if (hub.limits.hardBytes > 0 && sink.pendingBytes() > hub.limits.hardBytes) sink.close();
+    };
+    sink.send(Buffer.from('"OK"'));
+    hub.addMonitor(monitor);
+    return () => hub.removeMonitor(monitor);
+  }
+  const sub = new Subscriber(
+    (reply) => sink.send(reply),
+    () => sink.pendingBytes(),
+    () => sink.close(),
+    hub.limits,
+  );
+  const table = kind === 'psubscribe' ? 'pattern' : 'channel';
+  for (const name of names) {
+    hub.add(sub, table, name.toString('latin1'));
+    sub.deliver(new PushReply([Buffer.from(kind), name, sub.count]));
+  }
+  return () => hub.removeAll(sub);
 }

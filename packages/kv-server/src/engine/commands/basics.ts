@@ -1,8 +1,8 @@
 // Connection and server commands: PING ECHO QUIT DBSIZE TIME (SELECT and FLUSHDB are in
 // databases.ts, INFO and MEMORY in info.ts, CONFIG in config.ts).
 
+import { bulk, fail, OK, SimpleString } from '../../protocol/reply.ts';
 import type { CommandSpec } from '../engine.ts';
-import { bulk, fail, OK, SimpleString } from '../reply.ts';
 
 const PONG = new SimpleString('PONG');
 

@@ -21,7 +21,7 @@ import {
   SimpleString,
   toResp2,
   VerbatimReply,
-} from '../engine/reply.ts';
+} from './reply.ts';
 
 export interface RespLimits {
   /** Largest bulk string a peer may declare (Redis's proto-max-bulk-len: 512 MB). */

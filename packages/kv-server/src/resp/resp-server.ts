@@ -8,16 +8,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientInfo } from '../engine/clients.ts';
 import { commandName } from '../engine/command-name.ts';
-import { ErrorReply, MapReply, NO_REPLY, OK, type Reply } from '../engine/reply.ts';
 import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
 import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
+import { ErrorReply, MapReply, NO_REPLY, OK, type Reply } from '../protocol/reply.ts';
 import {
   CommandDecoder,
   DEFAULT_RESP_LIMITS,
   ReplyWriter,
   RespProtocolError,
   UNAUTHENTICATED_RESP_LIMITS,
-} from './codec.ts';
+} from '../protocol/resp-codec.ts';
 
 /**
  * What a handler returns for a command it answered some other way (a forwarding connection in

@@ -1,0 +1,59 @@
+// What a front end (REST, and the forwarding RESP handler) runs commands on: the in-memory
+// engine (engine/backend.ts) or a real Redis/Valkey behind a forwarding pool (forward/backend.ts).
+// Both give exact RESP2 replies; the REST surface only turns them into JSON. start.ts picks one.
+
+import { ErrorReply, type Reply } from './reply.ts';
+
+/** Thrown by a backend that cannot answer at all (forwarding target down): a 502 for REST. */
+export class BackendUnavailableError extends Error {}
+
+/**
+ * What a backend may watch to give up a blocking command when the client goes away: an
+ * AbortSignal fits, and so does the REST server's cheaper per-request one.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}
+
+export interface CommandBackend {
+  /** One command (argv[0] is its name). */
+  command(argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply>;
+  /**
+   * Several commands in order, not atomic: one reply each, produced as they are consumed, so
+   * the REST surface can stream a large pipeline's response instead of holding all of it.
+   */
+  pipeline(
+    argvs: Buffer[][],
+    signal?: CancelSignal,
+  ): Iterable<Reply | Promise<Reply>> | Promise<Iterable<Reply | Promise<Reply>>>;
+  /** Several commands atomically: EXEC's reply (an array, or an EXECABORT error). */
+  transaction(argvs: Buffer[][]): Reply | Promise<Reply>;
+  /** False when the command name is certainly unknown (the path form answers 404 then). */
+  knows(name: string): boolean;
+  /**
+   * `/subscribe`, `/psubscribe`, `/monitor` (rest/sse.ts): starts sending events to `sink` and
+   * resolves with what stops them. `signal` aborts a blocking command when the client goes away.
+   */
+  stream(kind: StreamKind, names: Buffer[], sink: EventSink): (() => void) | Promise<() => void>;
+}
+
+export type StreamKind = 'subscribe' | 'psubscribe' | 'monitor';
+
+/** Where a backend writes the events of one stream. */
+export interface EventSink {
+  /** One event: the fields of a Redis reply (a push or array), joined by commas. */
+  send(reply: Reply): void;
+  /** Bytes written and not yet sent to the client. */
+  pendingBytes(): number;
+  /**
+   * Ends the stream: at once (output limit reached, backend gone), or `graceful`ly after what
+   * was already written (an error event).
+   */
+  close(graceful?: boolean): void;
+}
+
+/** EXECABORT plus which command of the transaction was refused and why. */
+export function explainAbort(abort: ErrorReply, index: number, refused: ErrorReply): ErrorReply {
+  return new ErrorReply(`${abort.message} Command ${index + 1}: ${refused.message}`);
+}
