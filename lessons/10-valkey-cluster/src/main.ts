@@ -1,178 +1,272 @@
-// `pnpm lesson 7`: the wiki of lesson 06 with an edit lock (SET NX PX, released and extended by
-// Lua scripts), @upstash/ratelimit's sliding window in place of lesson 04's fixed one, and an
-// in-process cache in front of the store, kept correct across processes with pub/sub.
+// `pnpm lesson 10`: the wiki on a real Valkey cluster (six valkey-server processes, three
+// primaries and three replicas, started by the workshop). Hash slots and MOVED, the CROSSSLOT
+// errors of lesson 06's multi-key commands and the hash tags that fix them, a hot key, reads from
+// replicas and their staleness, and a primary killed under load.
 
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { connectUpstash, createPool, exitOnFatalError, getArticle, loadConfig } from '@workshop/db';
-import { burstAcrossBoundary } from './boundary-burst.ts';
-import { createEditLocks, isHeld } from './lock.ts';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import type { Cluster, Redis } from 'iovalkey';
+import { viewsKey } from './counters.ts';
+import { measureFailover } from './failover.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { createSlidingLimiter } from './sliding-limit.ts';
+import { createReaders } from './readers.ts';
+import { measureStaleness } from './replica-reads.ts';
 import {
-  INVALIDATION_CHANNEL,
-  subscribeOverRest,
-  subscribeOverTcp,
-  withLocalTier,
-} from './two-tier.ts';
-import { connectValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
+  type ClusterNode,
+  clusterNodes,
+  describeNode,
+  keySlot,
+  ownerOf,
+  sendOnTheWire,
+} from './slots.ts';
+import { createTags } from './tags.ts';
+import { createTrending } from './trending.ts';
+import {
+  asWikiClient,
+  CLUSTER_URLS_VARIABLE,
+  clusterSeeds,
+  connectValkeyCluster,
+} from './valkey-cluster.ts';
+import { createValkeyStore } from './valkey-store.ts';
 import { createWiki } from './wiki.ts';
-import { commandsSentDuring } from './wire.ts';
 
 // A service that is not there, or a wrong setting, gets one line saying what to do next.
-exitOnFatalError(7);
+exitOnFatalError(10);
+
+// Without Valkey installed there is no cluster, and this lesson never fakes one: it shows what a
+// run on a real one printed instead.
+if (clusterSeeds().length === 0) {
+  const reason =
+    process.env.WORKSHOP_CLUSTER_UNAVAILABLE ??
+    `${CLUSTER_URLS_VARIABLE} is not set (\`pnpm lesson 10\` starts a cluster when Valkey is installed).`;
+  console.log(`No Valkey cluster: ${reason}\n`);
+  console.log('What a run on a real six-node cluster printed (recorded/lesson-10.txt):\n');
+  console.log(readFileSync(new URL('../recorded/lesson-10.txt', import.meta.url), 'utf8'));
+  process.exit(0);
+}
 
 const config = loadConfig();
 const pool = createPool(config);
-const { client, store } = await connectValkeyStore(config);
-const upstash = await connectUpstash(config);
-const closers: (() => unknown)[] = [];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const cluster = await connectValkeyCluster();
+const client = asWikiClient(cluster);
+const closers: (() => void)[] = [];
+const store = createValkeyStore(client);
 
-/** The median of `rounds` calls, in ms. */
-async function p50(rounds: number, call: () => Promise<unknown>) {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await call();
-    samples.push(performance.now() - start);
+const table = (nodes: ClusterNode[]) =>
+  nodes
+    .map(
+      (node) =>
+        `   ${node.id.slice(0, 8)}  ${node.host}:${node.port}  ${describeNode(node, nodes)}${node.failed ? '  FAILED' : ''}`,
+    )
+    .join('\n');
+const portOfKey = async (key: string, nodes?: ClusterNode[]) =>
+  ownerOf(nodes ?? (await clusterNodes(cluster)), await keySlot(cluster, key))?.port;
+/** Calls of `command` each primary has answered so far (INFO commandstats), by port. */
+async function callsPerPrimary(command: string) {
+  const calls = new Map<number, number>();
+  for (const node of cluster.nodes('master')) {
+    const stats = String(await node.info('commandstats'));
+    calls.set(
+      Number(node.options.port),
+      Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0),
+    );
   }
-  return samples.sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? Number.NaN;
+  return calls;
+}
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (error: Error) => error.message,
+  );
+
+try {
+  console.log('Lesson 10: scaling out, a Valkey cluster\n');
+  console.log(
+    `The cluster: ${process.env[CLUSTER_URLS_VARIABLE]}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`,
+  );
+
+  console.log('1. Six nodes, three primaries: CLUSTER NODES');
+  const before = await clusterNodes(cluster);
+  console.log(table(before));
+
+  console.log('\n2. Every key has a hash slot (CLUSTER KEYSLOT), every slot one primary');
+  const slug = 'article-00001';
+  for (const key of [
+    `article:${slug}:fields`,
+    'article:article-00002:fields',
+    viewsKey(slug),
+    'views:ranking',
+    'tag:redis',
+    '{tags}:tag:redis',
+    '{tags}:tag:caching',
+    `readers:{article:${slug}}`,
+    `readers:hll:{article:${slug}}:2026-12-06`,
+  ]) {
+    const slot = await keySlot(cluster, key);
+    console.log(
+      `   ${key.padEnd(42)} slot ${String(slot).padStart(5)}  on ${await portOfKey(key)}`,
+    );
+  }
+
+  console.log('\n3. MOVED: a plain TCP connection asks the wrong node');
+  const key = `article:${slug}:fields`;
+  const owner = await portOfKey(key);
+  const wrong = before.find((node) => node.role === 'primary' && node.port !== owner);
+  if (wrong) {
+    const reply = await sendOnTheWire(wrong.host, wrong.port, ['GET', key]);
+    console.log(`   GET ${key} sent to ${wrong.port}  ->  ${JSON.stringify(reply)}`);
+    console.log(`   iovalkey's Cluster client asks ${owner} directly: it knows the slot map.`);
+  }
+
+  console.log('\n4. Multi-key commands across slots: CROSSSLOT');
+  const views = [viewsKey('article-00001'), viewsKey('article-00002'), viewsKey('article-00003')];
+  console.log(`   MGET ${views.join(' ')}\n      -> ${await errorOf(cluster.mget(...views))}`);
+  console.log(
+    `   SINTER tag:redis tag:caching (lesson 06's keys)\n      -> ${await errorOf(cluster.sinter('tag:redis', 'tag:caching'))}`,
+  );
+  console.log(
+    `   ZUNIONSTORE trending:top 2 trending:1 trending:2 (lesson 06's keys)\n      -> ${await errorOf(cluster.zunionstore('trending:top', 2, 'trending:1', 'trending:2'))}`,
+  );
+  console.log(
+    `   MULTI SADD readers:${slug} + PFADD readers:hll:${slug}:day (lesson 06's keys)\n      -> ${await errorOf(cluster.multi().sadd(`readers:${slug}`, 'ada').pfadd(`readers:hll:${slug}:day`, 'ada').exec())}`,
+  );
+  const limiter = createRateLimiter({ store, name: 'create', limit: 3, windowSeconds: 60 });
+  const decision = await limiter.hit(`ada-${Date.now()}`);
+  console.log(
+    `   the limiter's MULTI (INCR + EXPIRE of one key) -> allowed: ${decision.allowed}, ${decision.remaining} left`,
+  );
+
+  console.log(
+    '\n   With hash tags ({tags}, {trending}, {article:<slug>}), the same features work:',
+  );
+  const tags = createTags({ pool, client });
+  await client.del('tags:loaded'); // load the tag sets under their new keys
+  await tags.loadFromPostgres();
+  // The first article with two tags or more: which articles carry both of them?
+  let tagged: string[] = [];
+  for (let i = 1; tagged.length < 2 && i <= 100; i++) {
+    tagged = await tags.tagsOf(`article-${String(i).padStart(5, '0')}`);
+  }
+  const [first, second] = tagged;
+  if (first && second) {
+    const both = await tags.taggedAll(first, second);
+    console.log(`   articles tagged ${first} and ${second} (SINTER): ${both.length}`);
+  }
+  const trending = createTrending(client);
+  for (const s of ['article-00001', 'article-00002', 'article-00001']) await trending.recordView(s);
+  console.log(
+    `   trending (ZUNIONSTORE of 24 hours): ${(await trending.top(2)).map((t) => `${t.slug} ${t.score}`).join(', ')}`,
+  );
+  const readers = createReaders(client);
+  for (const reader of ['ada', 'grace', 'ada']) await readers.recordReader(slug, reader);
+  console.log(
+    `   readers of ${slug} this week (MULTI, PFMERGE): ${await readers.readersThisWeek(slug)}`,
+  );
+
+  console.log('\n5. What must not share a slot: where the wiki keys land');
+  const wiki = createWiki({ pool, store, client, ttlSeconds: 60 });
+  const slugs = Array.from({ length: 300 }, (_, i) => `article-${String(i + 1).padStart(5, '0')}`);
+  await Promise.all(slugs.map((s) => wiki.getArticle(s)));
+  const perNode = new Map<number, number>();
+  for (const s of slugs) {
+    const port = (await portOfKey(`article:${s}:fields`, before)) ?? 0;
+    perNode.set(port, (perNode.get(port) ?? 0) + 1);
+  }
+  console.log(
+    `   300 cached articles, per primary: ${[...perNode].map(([port, n]) => `${port}: ${n}`).join(', ')}`,
+  );
+  console.log(`   every tag set ({tags}) is on ${await portOfKey('{tags}:tag:redis')} alone`);
+  const beforeHot = await callsPerPrimary('incr');
+  await Promise.all(Array.from({ length: 3000 }, () => cluster.incr(viewsKey('article-00042'))));
+  const afterHot = await callsPerPrimary('incr');
+  await Promise.all(
+    slugs.flatMap((s) => Array.from({ length: 10 }, () => cluster.incr(viewsKey(s)))),
+  );
+  const afterSpread = await callsPerPrimary('incr');
+  const diff = (a: Map<number, number>, b: Map<number, number>) =>
+    [...b].map(([port, n]) => `${port}: ${n - (a.get(port) ?? 0)}`).join(', ');
+  console.log(`   3000 INCR of one hot key, per primary:      ${diff(beforeHot, afterHot)}`);
+  console.log(`   3000 INCR over 300 articles, per primary:   ${diff(afterHot, afterSpread)}`);
+
+  console.log('\n6. Reads from replicas (scaleReads: "slave"): how stale?');
+  const replicaReader = await connectValkeyCluster({ readFrom: 'replicas' });
+  closers.push(() => replicaReader.disconnect());
+  const staleKey = `stale:${Date.now()}`;
+  const staleness = await measureStaleness({
+    write: (value) => cluster.set(staleKey, value),
+    readFromReplica: () => replicaReader.get(staleKey),
+    rounds: 500,
+  });
+  console.log(
+    `   ${staleness.staleReads} of ${staleness.rounds} reads sent right after the write saw the old value;` +
+      ` caught up in ${staleness.medianCatchUpMs.toFixed(2)} ms (median), ${staleness.maxCatchUpMs.toFixed(2)} ms (longest)`,
+  );
+
+  console.log('\n7. Failover: a primary killed while the app reads and writes');
+  await failover(before, wiki.getArticle);
+} finally {
+  for (const close of closers) close();
+  cluster.disconnect();
+  await pool.end();
 }
 
-const run = Date.now();
-try {
-  console.log('Lesson 07: scripts, pub/sub and the libraries\n');
-  // The timings below depend on how busy the machine is: say so next to them.
-  console.log(
-    `The store: ${config.valkeyUrl}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`,
-  );
-
-  console.log('1. An edit lock: SET NX PX to take it, a Lua script to release it');
-  // ada's locks last 100 ms, so hers can expire mid-release; grace's last 10 s.
-  const locks = createEditLocks(client, { ttlMs: 100 });
-  const graceLocks = createEditLocks(client, { ttlMs: 10_000 });
-  const ada = await locks.acquire(`lock-demo-${run}`, 'ada');
-  const grace = await graceLocks.acquire(`lock-demo-${run}`, 'grace');
-  console.log(`   ada asks:   ${isHeld(ada) ? 'locked' : 'refused'}`);
-  console.log(`   grace asks: ${isHeld(grace) ? 'locked' : `refused, held by ${grace.heldBy}`}`);
-  // The race: ada pauses between her GET and her DEL; her lock expires; grace takes it.
-  for (const [label, release] of [
-    ['GET, then DEL', locks.releaseWithGetThenDel],
-    ['the release script', locks.release],
-  ] as const) {
-    const slug = `lock-race-${run}-${label.length}`;
-    const held = await locks.acquire(slug, 'ada');
-    if (!isHeld(held)) continue;
-    let graceLock = false;
-    const pause = async () => {
-      await sleep(150);
-      graceLock = isHeld(await graceLocks.acquire(slug, 'grace'));
-    };
-    if (label === 'GET, then DEL') await locks.releaseWithGetThenDel(held, pause);
-    else {
-      await pause();
-      await release(held);
-    }
-    const holder = (await client.get(`lock:edit:${slug}`))?.split(':')[0] ?? 'nobody';
-    console.log(
-      `   ada releases late with ${label.padEnd(18)} grace took it: ${graceLock}; now held by: ${holder}`,
-    );
+async function failover(before: ClusterNode[], read: (slug: string) => Promise<unknown>) {
+  const victimPort = await portOfKey(viewsKey('article-00001'));
+  const victim = before.find((node) => node.port === victimPort);
+  const replica = before.find((node) => node.primaryId === victim?.id && !node.failed);
+  const connection = cluster.nodes('master').find((node) => node.options.port === victimPort) as
+    | Redis
+    | undefined;
+  if (!victim || !replica || !connection) {
+    console.log('   The primary of views:article-00001 has no live replica (an earlier run killed');
+    console.log('   one): restart the cluster (`pnpm stack --cluster`) to see a failover again.');
+    return;
   }
-
+  if (!['127.0.0.1', 'localhost', '::1'].includes(victim.host)) {
+    console.log(`   ${victim.host} is not this machine: this step kills only local nodes.`);
+    return;
+  }
+  // Six keys on the primary that dies, three elsewhere (their writes never stop).
+  const onVictim: string[] = [];
+  const elsewhere: string[] = [];
+  for (let i = 1; onVictim.length < 6 || elsewhere.length < 3; i++) {
+    const key = viewsKey(`failover-${i}`);
+    const list = (await portOfKey(key, before)) === victimPort ? onVictim : elsewhere;
+    if (list.length < (list === onVictim ? 6 : 3)) list.push(key);
+  }
+  for (const key of [...onVictim, ...elsewhere]) await cluster.del(key);
+  const pid = Number(/^process_id:(\d+)/m.exec(String(await connection.info('server')))?.[1]);
+  console.log(`   cluster_state before: ${await clusterState(cluster)}`);
   console.log(
-    '\n2. The sliding window (@upstash/ratelimit), 3 per minute, on the Upstash endpoint',
+    `   killing primary ${victim.port} (pid ${pid}, SIGKILL); its replica is ${replica.port}`,
   );
-  const sliding = createSlidingLimiter(upstash, {
-    name: `demo-${run}`,
-    limit: 3,
-    windowSeconds: 60,
+  const report = await measureFailover({
+    keys: [...onVictim, ...elsewhere],
+    incr: (key) => cluster.incr(key),
+    read: () => read('article-00001'),
+    kill: () => {
+      process.kill(pid, 'SIGKILL');
+    },
+    async recovered() {
+      const nodes = await clusterNodes(cluster);
+      return nodes.find((node) => node.port === replica.port)?.role === 'primary';
+    },
   });
-  for (let i = 1; i <= 4; i++) {
-    const decision = await sliding.hit('ada');
-    console.log(
-      `   create ${i}: ${decision.allowed ? `allowed (${decision.remaining} left)` : `refused, retry in ${decision.retryAfterSeconds} s`}`,
-    );
-  }
-  await upstash.scriptFlush(); // forget every script: the library must send its own, whole
-  const sent = await commandsSentDuring(() => sliding.hit('grace'));
-  const evalCall = sent.find((command) => String(command[0]).toUpperCase() === 'EVAL');
-  console.log(`   on the wire: ${sent.map((command) => String(command[0])).join(', ')}`);
-  if (evalCall) {
-    const script = String(evalCall[1]).trim().split('\n').slice(0, 6);
-    for (const line of script) console.log(`      | ${line}`);
-  }
+  console.log(`   cluster_state after: ${await clusterState(cluster)}`);
+  console.log(table(await clusterNodes(cluster)));
+  console.log(
+    `   longest gap between two acknowledged writes: ${report.gapSeconds.toFixed(2)} s (${report.gapKey})`,
+  );
+  console.log(
+    `   writes: ${report.writes} sent, ${report.failedWrites} failed after the client's retries, ${report.lostWrites} acknowledged then lost`,
+  );
+  console.log(`   reads of the wiki: ${report.reads}, failed: ${report.failedReads}`);
+  console.log(
+    `   The killed node stays down: restart the cluster for six nodes again (\`pnpm lesson 10\` starts a fresh one).`,
+  );
+}
 
-  console.log(
-    '\n3. The boundary burst: limit 5 per 2 s, 4 requests just before a boundary, 5 just after',
-  );
-  const fixed = createRateLimiter({ store, name: `burst-${run}`, limit: 5, windowSeconds: 2 });
-  const slidingBurst = createSlidingLimiter(upstash, {
-    name: `burst-${run}`,
-    limit: 5,
-    windowSeconds: 2,
-  });
-  const [f, s] = await Promise.all([
-    burstAcrossBoundary((caller) => fixed.hit(caller), { caller: 'f', limit: 5, windowMs: 2000 }),
-    burstAcrossBoundary((caller) => slidingBurst.hit(caller), {
-      caller: 's',
-      limit: 5,
-      windowMs: 2000,
-    }),
-  ]);
-  console.log(
-    `   fixed window (lesson 04):  ${f.beforeBoundary} + ${f.afterBoundary} = ${f.inBurst} allowed within ~350 ms`,
-  );
-  console.log(
-    `   sliding window:            ${s.beforeBoundary} + ${s.afterBoundary} = ${s.inBurst} allowed within ~350 ms`,
-  );
-
-  console.log('\n4. Two tiers: an in-process LRU in front of the store');
-  const wiki = createWiki({ pool, store, client, ttlSeconds: 60 });
-  const processA = withLocalTier(wiki, {
-    localTtlMs: 5000,
-    publish: (message) => client.publish(INVALIDATION_CHANNEL, message),
-  });
-  const slug = 'article-00042';
-  await processA.wiki.getArticle(slug);
-  const local = await p50(500, () => processA.wiki.getArticle(slug));
-  const inStore = await p50(500, () => wiki.getArticle(slug));
-  const inPostgres = await p50(100, () => getArticle(pool, slug));
-  console.log(`   median of reads of ${slug}:`);
-  console.log(`   in-process LRU  ${local.toFixed(4)} ms`);
-  console.log(`   the store       ${inStore.toFixed(3)} ms`);
-  console.log(`   Postgres        ${inPostgres.toFixed(3)} ms`);
-
-  console.log(
-    '\n5. A write in one process, seen by another (two processes, simulated in this one)',
-  );
-  for (const over of ['TCP (SUBSCRIBE)', 'REST (SSE)'] as const) {
-    const publish = (message: string) =>
-      over === 'REST (SSE)'
-        ? upstash.publish(INVALIDATION_CHANNEL, message)
-        : client.publish(INVALIDATION_CHANNEL, message);
-    const a = withLocalTier(wiki, { localTtlMs: 5000, publish });
-    const b = withLocalTier(wiki, { localTtlMs: 5000, publish });
-    const subscription =
-      over === 'REST (SSE)'
-        ? await subscribeOverRest(upstash, b.onMessage)
-        : await subscribeOverTcp(createValkeyStoreClient(config.valkeyUrl), b.onMessage);
-    closers.push(subscription.close);
-    const demo = `two-tier-${run}-${over.length}`;
-    await a.wiki.createArticle({ slug: demo, title: 'Before', body: 'x', author: 'ada' });
-    await b.wiki.getArticle(demo);
-    const start = performance.now();
-    await a.wiki.updateArticle(demo, { title: 'After' });
-    while ((await b.wiki.getArticle(demo))?.title !== 'After') await sleep(1);
-    console.log(
-      `   over ${over.padEnd(16)} b saw the new title ${(performance.now() - start).toFixed(1)} ms after a's write`,
-    );
-    await a.wiki.deleteArticle(demo);
-  }
-  console.log(
-    '   A process that misses the message keeps its copy until its local TTL (5 s here).',
-  );
-} finally {
-  for (const close of closers) await close();
-  await pool.end();
-  await client.quit();
+async function clusterState(client: Cluster) {
+  return /^cluster_state:(\w+)/m.exec(String(await client.cluster('INFO')))?.[1] ?? '?';
 }

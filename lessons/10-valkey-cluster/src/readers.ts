@@ -6,10 +6,12 @@
 import type { Redis as ValkeyClient } from 'iovalkey';
 
 // #region keys
-export const readersKey = (slug: string) => `readers:${slug}`;
-/** `readers:hll:<slug>:2026-12-06`: one HyperLogLog per article and UTC day. */
+// Lesson 10: an article's reader keys are written in one MULTI and merged by PFMERGE, so they
+// share a slot: the hash tag `{article:<slug>}`. Different articles still land on different nodes.
+export const readersKey = (slug: string) => `readers:{article:${slug}}`;
+/** `readers:hll:{article:<slug>}:2026-12-06`: one HyperLogLog per article and UTC day. */
 export const dailyReadersKey = (slug: string, day: Date) =>
-  `readers:hll:${slug}:${day.toISOString().slice(0, 10)}`;
+  `readers:hll:{article:${slug}}:${day.toISOString().slice(0, 10)}`;
 // #endregion keys
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +42,7 @@ export function createReaders(client: ValkeyClient) {
     const days = Array.from({ length: 7 }, (_, i) =>
       dailyReadersKey(slug, new Date(now.getTime() - i * DAY_MS)),
     );
-    const week = `readers:hll:${slug}:week`;
+    const week = `readers:hll:{article:${slug}}:week`;
     // A reader seen on three days is counted once: PFMERGE keeps the maximum of each register.
     const [, [, count]] = (await client
       .multi()

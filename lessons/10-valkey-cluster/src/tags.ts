@@ -8,8 +8,11 @@ import type { Redis as ValkeyClient } from 'iovalkey';
 import type pg from 'pg';
 
 // #region keys
-export const tagKey = (tag: string) => `tag:${tag}`;
-export const articleTagsKey = (slug: string) => `article:${slug}:tags`;
+// Lesson 10: SINTER/SUNION across tag sets, and the MULTI that moves an article between them,
+// need every set in one hash slot. Only the part between { and } is hashed: `{tags}` puts them
+// all in the slot of "tags", on one node (the tag sets are small; see the README).
+export const tagKey = (tag: string) => `{tags}:tag:${tag}`;
+export const articleTagsKey = (slug: string) => `{tags}:article:${slug}`;
 // #endregion keys
 
 export interface TagsOptions {

@@ -9,8 +9,11 @@ const HOUR_MS = 60 * 60 * 1000;
 export const TRENDING_HOURS = 24;
 
 // #region keys
-/** `trending:<hours since 1970>`: one sorted set per hour of views. */
-export const hourKey = (hour: number) => `trending:${hour}`;
+/**
+ * `{trending}:<hours since 1970>`: one sorted set per hour of views. Lesson 10: ZUNIONSTORE adds
+ * 24 of them up into a destination key, so all of them share the slot of "trending".
+ */
+export const hourKey = (hour: number) => `{trending}:${hour}`;
 export const hourOf = (time: Date) => Math.floor(time.getTime() / HOUR_MS);
 // #endregion keys
 
@@ -33,7 +36,7 @@ export function createTrending(client: ValkeyClient, { halfLifeHours = 6 } = {})
     const hours = Array.from({ length: TRENDING_HOURS }, (_, age) => current - age);
     // A view this hour weighs 1, one 6 hours ago 0.5, 12 hours ago 0.25...
     const weights = hours.map((_, age) => 0.5 ** (age / halfLifeHours));
-    const destination = `trending:top:${current}`;
+    const destination = `{trending}:top:${current}`;
     const replies = await client
       .multi()
       .zunionstore(destination, hours.length, ...hours.map(hourKey), 'WEIGHTS', ...weights)

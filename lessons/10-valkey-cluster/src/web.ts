@@ -1,10 +1,12 @@
-// The web front's way into this lesson's app (`pnpm lesson 7 --web`): lesson 06's wiki, with
-// this lesson's edit lock, the sliding-window create limiter, and an in-process tier in front of
-// article reads, invalidated over pub/sub. The web layer itself lives in packages/web.
+// The web front's way into this lesson's app (`pnpm lesson 10 --web`): lesson 07's wiki, its
+// store a Valkey cluster (VALKEY_CLUSTER_URLS) instead of one server, and a `/status` page that
+// shows the cluster: its nodes, their roles and slots, and where the article keys live. The
+// sliding-window limiter stays on the Upstash endpoint. The web layer lives in packages/web.
 
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
+import { clusterStatus } from './cluster-status.ts';
 import { createViewCounter, milestoneFor } from './counters.ts';
 import { createEditLocks, isHeld } from './lock.ts';
 import { createReaders } from './readers.ts';
@@ -12,14 +14,22 @@ import { createSlidingLimiter } from './sliding-limit.ts';
 import { createTags } from './tags.ts';
 import { createTrending } from './trending.ts';
 import { INVALIDATION_CHANNEL, subscribeOverTcp, withLocalTier } from './two-tier.ts';
-import { connectValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
+import {
+  asWikiClient,
+  clusterSeeds,
+  connectValkeyCluster,
+  createClusterClient,
+} from './valkey-cluster.ts';
+import { createValkeyStore } from './valkey-store.ts';
 import { createWiki, type Wiki } from './wiki.ts';
 
 export const createWebWiki: CreateWebWiki = async (hooks) => {
   const { config } = hooks;
   const pool = hooks.instrumentPool(db.createPool(config));
-  const connected = await connectValkeyStore(config);
-  const store = hooks.instrumentStore(connected.store);
+  // Lesson 10: the cluster client, in place of lesson 05's one-server client.
+  const cluster = await connectValkeyCluster();
+  const connected = { client: asWikiClient(cluster) };
+  const store = hooks.instrumentStore(createValkeyStore(connected.client));
   const client = hooks.instrumentStore(connected.client);
   let wiki: Wiki = uncachedWiki(pool);
   let unsubscribe = async () => {};
@@ -33,8 +43,9 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
       },
     });
     wiki = twoTier.wiki;
+    // A cluster passes a PUBLISH on to every node: a subscriber on any one of them hears it.
     const subscription = await subscribeOverTcp(
-      createValkeyStoreClient(config.valkeyUrl),
+      asWikiClient(createClusterClient(clusterSeeds())),
       twoTier.onMessage,
     );
     unsubscribe = async () => subscription.close();
@@ -53,7 +64,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   await tags.loadFromPostgres();
   const now = () => new Date().toISOString();
   return {
-    lesson: 7,
+    lesson: 10,
     ...wiki,
     async createArticle(input) {
       const article = await wiki.createArticle(input);
@@ -101,6 +112,12 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
       return { locked: false, heldBy: taken.heldBy };
     },
     unlockEdit: (slug, editor) => locks.release({ slug, token: `${editor}:web` }),
+    // The first articles of the list: which node holds each one's cached hash.
+    status: async () =>
+      clusterStatus(
+        cluster,
+        (await wiki.listArticles()).slice(0, 12).map((article) => article.slug),
+      ),
     async close() {
       await unsubscribe();
       connected.client.disconnect();
