@@ -498,6 +498,13 @@ describeDifferential('differential: scripting', () => {
         'return cmsgpack.pack()',
         'return {cmsgpack.unpack(cmsgpack.pack(1, "a", {1, 2}, true))}',
         'return cmsgpack.unpack(cmsgpack.pack({x = "y"})).x',
+        // every fixed-width number and every sized string, array and map header, unpacked
+        'return {cmsgpack.unpack(cmsgpack.pack(-33, -129, -32769, -2147483649, 200, 70000, 2^40))}',
+        'local a, b = cmsgpack.unpack(cmsgpack.pack(1.5, 0.1)) return {tostring(a), tostring(b)}',
+        'return {cmsgpack.unpack(cmsgpack.pack(string.rep("y", 32), string.rep("z", 300)))}',
+        'return #cmsgpack.unpack(cmsgpack.pack(string.rep("w", 70000)))',
+        'local t = {} for i = 1, 20 do t[i] = i end return cmsgpack.unpack(cmsgpack.pack(t))',
+        'local t = {} for i = 1, 20 do t["k" .. i] = i end return cmsgpack.unpack(cmsgpack.pack(t)).k17',
         'return cmsgpack.unpack("\\196")',
         'return cmsgpack.unpack("\\193")',
         'return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}',

@@ -566,6 +566,31 @@ function msgpackInt(n: number, out: Bytes): void {
   }
 }
 
+/** The fixed-width numbers: their first byte, their width, and how to read them. */
+const MSGPACK_NUMBERS = new Map<number, [bytes: number, read: (s: Buffer, at: number) => number]>([
+  [0xca, [4, (s, at) => s.readFloatBE(at)]],
+  [0xcb, [8, (s, at) => s.readDoubleBE(at)]],
+  [0xcc, [1, (s, at) => s.readUInt8(at)]],
+  [0xcd, [2, (s, at) => s.readUInt16BE(at)]],
+  [0xce, [4, (s, at) => s.readUInt32BE(at)]],
+  [0xcf, [8, (s, at) => Number(s.readBigUInt64BE(at))]],
+  [0xd0, [1, (s, at) => s.readInt8(at)]],
+  [0xd1, [2, (s, at) => s.readInt16BE(at)]],
+  [0xd2, [4, (s, at) => s.readInt32BE(at)]],
+  [0xd3, [8, (s, at) => Number(s.readBigInt64BE(at))]],
+]);
+
+/** str 8/16/32, array 16/32, map 16/32: their first byte, what follows, and the length's width. */
+const MSGPACK_SIZED = new Map<number, [kind: 'str' | 'array' | 'map', lengthBytes: number]>([
+  [0xd9, ['str', 1]],
+  [0xda, ['str', 2]],
+  [0xdb, ['str', 4]],
+  [0xdc, ['array', 2]],
+  [0xdd, ['array', 4]],
+  [0xde, ['map', 2]],
+  [0xdf, ['map', 4]],
+]);
+
 class MsgpackDecoder {
   i = 0;
   constructor(
@@ -583,100 +608,32 @@ class MsgpackDecoder {
     this.need(1);
     const c = s[this.i++]!;
     lauxlib.luaL_checkstack(L, 4, null);
+    const number = MSGPACK_NUMBERS.get(c);
+    const sized = MSGPACK_SIZED.get(c);
     if (c <= 0x7f) lua.lua_pushnumber(L, c);
     else if (c >= 0xe0) lua.lua_pushnumber(L, c - 256);
     else if ((c & 0xe0) === 0xa0) this.str(c & 0x1f);
     else if ((c & 0xf0) === 0x90) this.array(c & 0x0f);
     else if ((c & 0xf0) === 0x80) this.map(c & 0x0f);
-    else {
-      switch (c) {
-        case 0xc0:
-          lua.lua_pushnil(L);
-          return;
-        case 0xc2:
-          lua.lua_pushboolean(L, false);
-          return;
-        case 0xc3:
-          lua.lua_pushboolean(L, true);
-          return;
-        case 0xca:
-          this.need(4);
-          lua.lua_pushnumber(L, s.readFloatBE(this.i));
-          this.i += 4;
-          return;
-        case 0xcb:
-          this.need(8);
-          lua.lua_pushnumber(L, s.readDoubleBE(this.i));
-          this.i += 8;
-          return;
-        case 0xcc:
-          this.num(1, (o) => s.readUInt8(o));
-          return;
-        case 0xcd:
-          this.num(2, (o) => s.readUInt16BE(o));
-          return;
-        case 0xce:
-          this.num(4, (o) => s.readUInt32BE(o));
-          return;
-        case 0xcf:
-          this.num(8, (o) => Number(s.readBigUInt64BE(o)));
-          return;
-        case 0xd0:
-          this.num(1, (o) => s.readInt8(o));
-          return;
-        case 0xd1:
-          this.num(2, (o) => s.readInt16BE(o));
-          return;
-        case 0xd2:
-          this.num(4, (o) => s.readInt32BE(o));
-          return;
-        case 0xd3:
-          this.num(8, (o) => Number(s.readBigInt64BE(o)));
-          return;
-        case 0xd9:
-          this.need(1);
-          this.str(s[this.i++]!);
-          return;
-        case 0xda:
-          this.need(2);
-          this.i += 2;
-          this.str(s.readUInt16BE(this.i - 2));
-          return;
-        case 0xdb:
-          this.need(4);
-          this.i += 4;
-          this.str(s.readUInt32BE(this.i - 4));
-          return;
-        case 0xdc:
-          this.need(2);
-          this.i += 2;
-          this.array(s.readUInt16BE(this.i - 2));
-          return;
-        case 0xdd:
-          this.need(4);
-          this.i += 4;
-          this.array(s.readUInt32BE(this.i - 4));
-          return;
-        case 0xde:
-          this.need(2);
-          this.i += 2;
-          this.map(s.readUInt16BE(this.i - 2));
-          return;
-        case 0xdf:
-          this.need(4);
-          this.i += 4;
-          this.map(s.readUInt32BE(this.i - 4));
-          return;
-        default:
-          raise(L, 'Bad data format in input.');
-      }
-    }
+    else if (c === 0xc0) lua.lua_pushnil(L);
+    else if (c === 0xc2 || c === 0xc3) lua.lua_pushboolean(L, c === 0xc3);
+    else if (number)
+      lua.lua_pushnumber(
+        L,
+        this.take(number[0], (at) => number[1](s, at)),
+      );
+    else if (sized) {
+      const [kind, lengthBytes] = sized;
+      this[kind](this.take(lengthBytes, (at) => s.readUIntBE(at, lengthBytes)));
+    } else raise(L, 'Bad data format in input.');
   }
 
-  private num(n: number, read: (offset: number) => number): void {
+  /** Reads the `n`-byte value at the cursor and moves past it. */
+  private take(n: number, read: (offset: number) => number): number {
     this.need(n);
-    lua.lua_pushnumber(this.L, read(this.i));
+    const value = read(this.i);
     this.i += n;
+    return value;
   }
 
   private str(n: number): void {
