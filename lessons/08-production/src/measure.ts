@@ -1,69 +1,115 @@
-// The figures the lesson quotes, measured on the store you point it at:
+// The figures of lesson 08 that take a while, on servers of this run's own (so nothing of
+// yours is touched): KEYS against SCAN on a million keys, on the workshop engine and on a real
+// valkey-server when one is installed; then big keys (valkey-cli --bigkeys) and MEMORY USAGE.
 //
-//   pnpm stack                                                (in one terminal, or VALKEY_URL in .env)
-//   pnpm --filter @workshop/lesson-06-beyond-strings measure   (in another)
-//
-// It writes keys under `cost:` and deletes them again.
+//   pnpm --filter @workshop/lesson-08-production measure
 
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg, release, type } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createPool, getArticle, loadConfig } from '@workshop/db';
-import { bytesForOneFieldChange, encodingsAsTheyGrow, readersCost } from './type-costs.ts';
-import { connectValkeyStore } from './valkey-store.ts';
+import { scanKeys } from './keys.ts';
+import {
+  installedVersion,
+  type ScratchServer,
+  startScratchEngine,
+  startScratchProgram,
+} from './scratch-server.ts';
+import { createValkeyStoreClient } from './valkey-store.ts';
 
-const config = loadConfig();
-const pool = createPool(config);
-const { client } = await connectValkeyStore(config);
+const KEYS = 1_000_000;
+const pool = createPool(loadConfig());
 
-/** "Valkey 8.0.1", from INFO; the local kv-server reports itself as a Redis version. */
-async function serverName(): Promise<string> {
-  const info = await client.info('server').catch(() => '');
-  const valkey = info.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
-  const redis = info.match(/^redis_version:(.+)$/m)?.[1]?.trim();
-  return valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis} (as INFO reports it)` : 'unknown';
+// #region blocking
+/**
+ * While `work` runs on one connection, another sends PING after PING: the longest a PING waited
+ * is how long the server answered nobody else.
+ */
+async function longestPingDuring(url: string, work: () => Promise<unknown>) {
+  const pinger = createValkeyStoreClient(url);
+  await pinger.ping();
+  let longest = 0;
+  let running = true;
+  const pinging = (async () => {
+    while (running) {
+      const start = performance.now();
+      await pinger.ping();
+      longest = Math.max(longest, performance.now() - start);
+    }
+  })();
+  const start = performance.now();
+  await work();
+  const took = performance.now() - start;
+  running = false;
+  await pinging;
+  pinger.disconnect();
+  return { took, longest };
 }
+// #endregion blocking
 
-function machine(): string {
-  let os = `${type()} ${release()}`;
+async function keysAgainstScan(server: ScratchServer) {
+  const client = createValkeyStoreClient(server.url);
   try {
-    os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)/m)?.[1] ?? os;
-  } catch {}
-  // Other programs share the machine: the load average says how busy it was.
-  return `${os}, ${cpus().length} cores, Node ${process.versions.node}, load average ${loadavg()[0]?.toFixed(1)}`;
+    for (let start = 0; start < KEYS; start += 10_000) {
+      const pipeline = client.pipeline();
+      for (let i = start; i < start + 10_000; i += 100) {
+        const pairs: string[] = [];
+        for (let j = i; j < i + 100; j++) pairs.push(`user:${j}`, 'x');
+        pipeline.mset(...pairs);
+      }
+      await pipeline.exec();
+    }
+    console.log(`   ${server.name}, ${await client.dbsize()} keys:`);
+    const keys = await longestPingDuring(server.url, () => client.keys('session:*'));
+    console.log(
+      `   KEYS session:*          ${keys.took.toFixed(0).padStart(5)} ms in one command; a PING meanwhile waited up to ${keys.longest.toFixed(1)} ms`,
+    );
+    const scan = await longestPingDuring(server.url, () => scanKeys(client, 'session:*', 1000));
+    console.log(
+      `   SCAN ... COUNT 1000     ${scan.took.toFixed(0).padStart(5)} ms in ~${KEYS / 1000} calls; a PING meanwhile waited up to ${scan.longest.toFixed(1)} ms`,
+    );
+  } finally {
+    client.disconnect();
+    await server.close();
+  }
 }
 
-const kb = (bytes: number) =>
-  bytes >= 1024 * 1024
-    ? `${(bytes / 1024 / 1024).toFixed(1)} MB`
-    : bytes >= 1024
-      ? `${(bytes / 1024).toFixed(1)} KB`
-      : `${bytes} B`;
+async function bigKeys(server: ScratchServer) {
+  const client = createValkeyStoreClient(server.url);
+  try {
+    const article = await getArticle(pool, 'article-00042');
+    if (!article) throw new Error('article-00042 is not in the database: was it deleted?');
+    await client.hset('v2:article:article-00042', { ...article, createdAt: '', updatedAt: '' });
+    await client.set('v1:article:article-00042', JSON.stringify(article));
+    // A big key: every reader of the site in one set.
+    for (let start = 0; start < 200_000; start += 10_000) {
+      await client.sadd(
+        'readers:all',
+        ...Array.from({ length: 10_000 }, (_, i) => `r${start + i}`),
+      );
+    }
+    for (const key of ['v1:article:article-00042', 'v2:article:article-00042', 'readers:all']) {
+      console.log(`   MEMORY USAGE ${key.padEnd(26)} ${await client.memory('USAGE', key)} bytes`);
+    }
+    const cli = spawnSync('valkey-cli', ['-s', server.url, '--bigkeys'], { encoding: 'utf8' });
+    const summary = cli.stdout.split('\n').filter((line) => line.startsWith('Biggest'));
+    for (const line of summary) console.log(`   valkey-cli --bigkeys: ${line.trim()}`);
+  } finally {
+    client.disconnect();
+    await server.close();
+  }
+}
 
 try {
-  console.log(`server:   ${await serverName()} at ${config.valkeyUrl}`);
-  console.log(`machine:  ${machine()}\n`);
+  console.log(`${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`);
+  console.log(`1. KEYS against SCAN, on ${KEYS.toLocaleString('en')} keys (none of them match)`);
+  await keysAgainstScan(await startScratchEngine());
+  const valkey = installedVersion('valkey-server');
+  if (valkey) await keysAgainstScan(await startScratchProgram('valkey-server'));
+  console.log(`   (load average now ${loadavg()[0]?.toFixed(1)})`);
 
-  const article = await getArticle(pool, 'article-00042');
-  if (!article) throw new Error('article-00042 is not in the database: was it deleted?');
-  const { asJson, asHashField } = await bytesForOneFieldChange(client, article);
-  console.log(`1. Changing the title of article-00042 (${article.body.length} characters of body)`);
-  console.log(`   SET with the whole article as JSON:  ${asJson} bytes sent`);
-  console.log(`   HSET of the title field alone:       ${asHashField} bytes sent\n`);
-
-  console.log('2. Unique readers: a set against a HyperLogLog');
-  console.log('   readers     SCARD     PFCOUNT   error    set memory   HLL memory   set encoding');
-  for (const n of [10, 10_000, 1_000_000]) {
-    const cost = await readersCost(client, n);
-    console.log(
-      `   ${String(n).padStart(9)} ${String(cost.exact).padStart(9)} ${String(cost.approximate).padStart(11)} ${`${cost.errorPercent.toFixed(2)}%`.padStart(7)} ${kb(cost.setBytes).padStart(12)} ${kb(cost.hllBytes).padStart(12)}   ${cost.setEncoding}`,
-    );
-  }
-
-  console.log('\n3. OBJECT ENCODING as data grows (MEMORY USAGE beside it)');
-  for (const step of await encodingsAsTheyGrow(client)) {
-    console.log(`   ${step.what.padEnd(26)} ${step.encoding.padEnd(10)} ${kb(step.bytes)}`);
-  }
+  console.log('\n2. Sizes on a real server: MEMORY USAGE and --bigkeys');
+  if (valkey) await bigKeys(await startScratchProgram('valkey-server'));
+  else console.log('   valkey-server is not installed: the engine estimates JS memory, not these.');
 } finally {
-  client.disconnect();
   await pool.end();
 }

@@ -1,6 +1,6 @@
-// The web front's way into this lesson's app (`pnpm lesson 7 --web`): lesson 06's wiki, with
-// this lesson's edit lock, the sliding-window create limiter, and an in-process tier in front of
-// article reads, invalidated over pub/sub. The web layer itself lives in packages/web.
+// The web front's way into this lesson's app (`pnpm lesson 8 --web`): lesson 07's app, with
+// the cache's hits and misses counted, and a /status page showing them beside the server's own
+// figures (INFO stats and memory). The web layer itself lives in packages/web.
 
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
@@ -9,6 +9,7 @@ import { createViewCounter, milestoneFor } from './counters.ts';
 import { createEditLocks, isHeld } from './lock.ts';
 import { createReaders } from './readers.ts';
 import { createSlidingLimiter } from './sliding-limit.ts';
+import { createHitCounter, serverStats, statusReport } from './stats.ts';
 import { createTags } from './tags.ts';
 import { createTrending } from './trending.ts';
 import { INVALIDATION_CHANNEL, subscribeOverTcp, withLocalTier } from './two-tier.ts';
@@ -23,13 +24,26 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const client = hooks.instrumentStore(connected.client);
   let wiki: Wiki = uncachedWiki(pool);
   let unsubscribe = async () => {};
+  // Lesson 08: the store tier's hits and misses, and what the in-process tier answered.
+  const counter = createHitCounter();
+  let localHits = 0;
   if (hooks.cache) {
     // Lesson 07: an in-process tier in front of the store, dropped on every invalidation.
-    const twoTier = withLocalTier(createWiki({ pool, store, client, ttlSeconds: 60 }), {
+    const storeTier = createWiki({
+      pool,
+      store,
+      client,
+      ttlSeconds: 60,
+      onCacheEvent: counter.record,
+    });
+    const twoTier = withLocalTier(storeTier, {
       localTtlMs: 5000,
       publish: (message) => connected.client.publish(INVALIDATION_CHANNEL, message),
       onRead: (tier) => {
-        if (tier === 'local') hooks.reportLocalHit?.();
+        if (tier === 'local') {
+          localHits++;
+          hooks.reportLocalHit?.();
+        }
       },
     });
     wiki = twoTier.wiki;
@@ -53,7 +67,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   await tags.loadFromPostgres();
   const now = () => new Date().toISOString();
   return {
-    lesson: 7,
+    lesson: 8,
     ...wiki,
     async createArticle(input) {
       const article = await wiki.createArticle(input);
@@ -101,6 +115,16 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
       return { locked: false, heldBy: taken.heldBy };
     },
     unlockEdit: (slug, editor) => locks.release({ slug, token: `${editor}:web` }),
+    // #region status
+    // Lesson 08: the /status page. The store tier's ratio excludes what the in-process tier
+    // answered (those reads never reached the store), so that count is shown on its own row.
+    async status() {
+      const stats = await serverStats(connected.client);
+      return statusReport(counter.counts(), stats, [
+        ['answered by the in-process tier', `${localHits} reads`],
+      ]);
+    },
+    // #endregion status
     async close() {
       await unsubscribe();
       connected.client.disconnect();
