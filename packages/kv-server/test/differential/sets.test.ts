@@ -12,14 +12,19 @@ function finalState(key: string): Step[] {
   return [{ cmd: ['TYPE', key] }, { cmd: ['SMEMBERS', key], compare: 'unordered' }];
 }
 
+/** Three small sets of words (a duplicate and a repeat SADD among them) and one intset. */
+const SETS: Step[] = [
+  ['sadd', 's1', 'a', 'b', 'c', 'a'],
+  ['sadd', 's1', 'a'],
+  ['sadd', 's2', 'b', 'c', 'd'],
+  ['sadd', 's3', 'c', 'e'],
+  ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+];
+
 describeDifferential('differential: sets', () => {
   it('SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD; intsets reply in numeric order', () =>
     diff.expectSame([
-      ['sadd', 's1', 'a', 'b', 'c', 'a'],
-      ['sadd', 's1', 'a'],
-      ['sadd', 's2', 'b', 'c', 'd'],
-      ['sadd', 's3', 'c', 'e'],
-      ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+      ...SETS,
       { cmd: ['smembers', 's1'], compare: 'unordered' },
       ['smembers', 'i1'],
       ['smembers', 'nos'],
@@ -41,11 +46,7 @@ describeDifferential('differential: sets', () => {
 
   it('SINTER SUNION SDIFF and their STORE forms: missing keys, WRONGTYPE, TTL of the destination', () =>
     diff.expectSame([
-      ['sadd', 's1', 'a', 'b', 'c', 'a'],
-      ['sadd', 's1', 'a'],
-      ['sadd', 's2', 'b', 'c', 'd'],
-      ['sadd', 's3', 'c', 'e'],
-      ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+      ...SETS,
       { cmd: ['sinter', 's1', 's2'], compare: 'unordered' },
       { cmd: ['sinter', 's1', 's2', 's3'], compare: 'unordered' },
       { cmd: ['sinter', 's1', 'nos'], compare: 'unordered' },
@@ -83,11 +84,7 @@ describeDifferential('differential: sets', () => {
 
   it('SINTERCARD with LIMIT and its argument errors', () =>
     diff.expectSame([
-      ['sadd', 's1', 'a', 'b', 'c', 'a'],
-      ['sadd', 's1', 'a'],
-      ['sadd', 's2', 'b', 'c', 'd'],
-      ['sadd', 's3', 'c', 'e'],
-      ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+      ...SETS,
       ['set', 'str', 'v'],
       ['sintercard', '2', 's1', 's2'],
       ['sintercard', '2', 's1', 's2', 'limit', '1'],
@@ -107,11 +104,7 @@ describeDifferential('differential: sets', () => {
 
   it('SMOVE: missing source, same key, WRONGTYPE, emptied source', () =>
     diff.expectSame([
-      ['sadd', 's1', 'a', 'b', 'c', 'a'],
-      ['sadd', 's1', 'a'],
-      ['sadd', 's2', 'b', 'c', 'd'],
-      ['sadd', 's3', 'c', 'e'],
-      ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+      ...SETS,
       ['set', 'str', 'v'],
       ['smove', 's1', 's2', 'b'],
       ['smove', 's1', 's2', 'zz'],
@@ -163,11 +156,7 @@ describeDifferential('differential: sets', () => {
 
   it('SSCAN of an intset, and WRONGTYPE on every command', () =>
     diff.expectSame([
-      ['sadd', 's1', 'a', 'b', 'c', 'a'],
-      ['sadd', 's1', 'a'],
-      ['sadd', 's2', 'b', 'c', 'd'],
-      ['sadd', 's3', 'c', 'e'],
-      ['sadd', 'i1', '3', '1', '2', '-5', '10'],
+      ...SETS,
       ['set', 'str', 'v'],
       ['sscan', 'i1', '0'],
       ['sscan', 'i1', '0', 'match', '1*'],
