@@ -45,15 +45,14 @@ async function measure(store: KeyValueStore, call: (store: KeyValueStore) => Pro
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-/** "Valkey 8.0.1", from INFO; the local stack's kv-server says what it is (its INFO says Redis). */
+/** "Valkey 8.0.1", from INFO; the workshop's engine reports a Redis version, so it is named. */
 async function serverName(): Promise<string> {
   const info = await client.info('server').catch(() => '');
-  const valkey = info.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
-  const redis = info.match(/^redis_version:(.+)$/m)?.[1]?.trim();
-  if (config.valkeySource === 'local') {
-    return "the local stack's kv-server (the workshop's own engine, not Valkey; set VALKEY_URL for a real one)";
-  }
-  return valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis}` : 'a server that answers no INFO';
+  const field = (name: string) => info.match(new RegExp(`^${name}:(.+)$`, 'm'))?.[1]?.trim();
+  if (field('valkey_version')) return `Valkey ${field('valkey_version')}`;
+  if (field('kv_server_engine')) return "the workshop's own engine (the kv-server), not Valkey";
+  const redis = field('redis_version');
+  return redis ? `Redis ${redis}` : 'a server that answers no INFO';
 }
 
 function machine(): string {

@@ -103,14 +103,31 @@ async function countQueries(call: () => Promise<unknown>): Promise<number> {
   return queries;
 }
 
+/**
+ * What answers at VALKEY_URL, in its own words (INFO server): Valkey reports valkey_version;
+ * the workshop's engine reports a Redis version for clients' sake, so it is named for what it is.
+ */
+async function serverName(): Promise<string> {
+  const info = await valkey.info('server');
+  const field = (name: string) => info.match(new RegExp(`^${name}:(.+)$`, 'm'))?.[1]?.trim();
+  if (field('valkey_version')) return `Valkey ${field('valkey_version')}`;
+  if (field('kv_server_engine')) return "the workshop's own engine (the kv-server), not Valkey";
+  return `Redis ${field('redis_version') ?? '(no version in INFO)'}`;
+}
+
 try {
   console.log('Lesson 05: swapping to Valkey\n');
-  console.log(`The store: ${config.valkeyUrl} over TCP (iovalkey)`);
-  console.log(
-    config.valkeySource === 'local'
-      ? "   No VALKEY_URL is set, so this is the local stack's kv-server: the workshop's own engine\n   speaking the Redis protocol, not Valkey. For a real Valkey, see the README's \"Run it\".\n"
-      : '   VALKEY_URL: whatever server runs there (Valkey, Redis), unchanged code.\n',
-  );
+  const server = await serverName();
+  console.log(`The store: ${config.valkeyUrl} over TCP (iovalkey): ${server}`);
+  if (config.valkeySource === 'env') {
+    console.log('   from VALKEY_URL in .env: whatever server runs there, with unchanged code.\n');
+  } else if (server.startsWith('Valkey')) {
+    console.log("   the local stack's own valkey-server (no VALKEY_URL set), nothing saved.\n");
+  } else {
+    console.log(
+      "   the local stack's port (no VALKEY_URL set), where the stack serves its own engine when\n   valkey-server is not installed: install Valkey (`pnpm run doctor` says how) for the real one.\n",
+    );
+  }
   await store.del(ARTICLE_LIST_KEY); // start cold, whatever an earlier run left behind
 
   console.log('1. The article list, cached for 60 seconds');
@@ -223,7 +240,7 @@ try {
   console.log('   -1 means the key never expires: with two steps that caller is limited forever.');
 
   console.log(
-    '\n10. The same app over HTTP, through an Upstash-compatible endpoint in front of Valkey',
+    '\n10. The same app over HTTP, through an Upstash-compatible endpoint in front of the same store',
   );
   // #region forward
   // A kv-server in forwarding mode: it speaks the Upstash REST protocol and passes every

@@ -1,8 +1,18 @@
-// The local stack: embedded Postgres and the kv-server, started for `pnpm stack` / `pnpm start`
-// or for the length of one `pnpm lesson` run. Real services configured in .env replace them.
+// The local stack: embedded Postgres, the kv-server (Upstash REST) and a Redis-protocol port
+// (VALKEY_URL: a private valkey-server when one is installed, else the kv-server's engine),
+// started for `pnpm stack` / `pnpm start` or for the length of one `pnpm lesson` run. Real
+// services configured in .env replace them.
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { WorkshopConfig } from '@workshop/db';
+import {
+  chooseLocalValkey,
+  type LocalValkey,
+  type LocalValkeyChoice,
+  startLocalValkey,
+  stopLeftoverValkey,
+} from './local-valkey.ts';
 import {
   isPortFree,
   PORT_ROLES,
@@ -29,7 +39,7 @@ export interface ServiceRow {
   service: string;
   where: string;
   source: 'embedded' | 'real';
-  /** Where its data lives, or which variable configured it. */
+  /** What serves it, where its data lives, or which variable configured it. */
   note: string;
 }
 
@@ -38,6 +48,8 @@ export interface LocalServices {
   rows: ServiceRow[];
   /** Where the started services listen (for the lock file). */
   listening: Pick<StackLock, 'postgresPort' | 'restPort' | 'respPort'>;
+  /** One line each, worth saying after the table (the engine serves VALKEY_URL, and why). */
+  notes: string[];
   /** The variables a lesson needs to reach these services (see serviceEnv). */
   config: WorkshopConfig;
   close(): Promise<void>;
@@ -51,6 +63,8 @@ export interface StartOptions {
   token: string;
   /** Use any free port when a default one is taken (a lesson run), instead of failing (the stack). */
   anyPortIfBusy?: boolean;
+  /** What serves VALKEY_URL (default: chooseLocalValkey, from the PATH and WORKSHOP_VALKEY). */
+  valkey?: LocalValkeyChoice;
   onProgress?: (message: string) => void;
 }
 
@@ -84,11 +98,33 @@ export function redact(url: string): string {
   }
 }
 
+/** A port free now on host (valkey-server, unlike our servers, cannot be given port 0). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 export async function startLocalServices(options: StartOptions): Promise<LocalServices> {
   const { config, ports, dataDir, onProgress } = options;
   const need = needs(config);
+  const valkeyChoice = need.resp
+    ? (options.valkey ?? chooseLocalValkey(process.env, join(options.root, '.env')))
+    : {};
+  const valkeyServer = valkeyChoice.server;
+  const valkeyDir = join(dataDir, 'valkey');
+  // A valkey-server a killed stack left running still holds the port: stop it first.
+  if (valkeyServer) await stopLeftoverValkey(valkeyDir, onProgress);
+  // The kv-server runs for Upstash REST, and for VALKEY_URL when no valkey-server serves it.
+  const runKv = need.rest || (need.resp && !valkeyServer);
   const chosen: Record<ServiceKey, number> = { ...ports };
   for (const key of localPortsNeeded(config)) {
+    if (key === 'rest' && !runKv) continue;
     if (await isPortFree(ports.host, ports[key])) continue;
     if (!options.anyPortIfBusy) throw new PortInUseError(key, ports[key]);
     chosen[key] = 0;
@@ -118,7 +154,7 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
     const kv = await startKvServer({
       host: ports.host,
       restPort: chosen.rest,
-      respPort: need.resp ? chosen.resp : false,
+      respPort: need.resp && !valkeyServer ? chosen.resp : false,
       token: options.token,
       snapshotFile,
       // Saved on a clean stop; every 30 s too, so a killed stack loses little.
@@ -130,10 +166,23 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
     return kv;
   };
 
+  const startValkey = async (server: string) => {
+    const valkey = await startLocalValkey({
+      server,
+      dir: valkeyDir,
+      host: ports.host,
+      port: chosen.resp || (await freePort(ports.host)),
+      memory: LOCAL_KV_MEMORY,
+    });
+    started.push(valkey);
+    return valkey;
+  };
+
   try {
-    const [postgres, kv] = await Promise.all([
+    const [postgres, kv, valkey] = await Promise.all([
       need.postgres ? startPostgres() : undefined,
-      need.rest || need.resp ? startKv() : undefined,
+      runKv ? startKv() : undefined,
+      valkeyServer ? startValkey(valkeyServer) : undefined,
     ]);
     const shown = (path: string) => {
       const inRepo = relative(options.root, path);
@@ -159,30 +208,34 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
             service: 'Upstash REST',
             where: kv.restUrl,
             source: 'embedded',
-            note: `token ${options.token}`,
+            note: `the workshop's kv-server (engine), saved in ${shown(snapshotFile)}; token ${options.token}`,
           }
         : real('Upstash REST', config.upstash.url, 'UPSTASH_REDIS_REST_URL'),
-      kv?.respUrl && need.resp
-        ? {
-            service: 'Valkey (Redis protocol)',
-            where: kv.respUrl,
-            source: 'embedded',
-            note: `${need.rest ? 'the same keys as Upstash REST, ' : ''}saved in ${shown(snapshotFile)}`,
-          }
-        : real('Valkey (Redis protocol)', config.valkeyUrl, 'VALKEY_URL'),
+      valkey
+        ? valkeyRow(valkey)
+        : kv?.respUrl && need.resp
+          ? {
+              service: 'Valkey (Redis protocol)',
+              where: kv.respUrl,
+              source: 'embedded',
+              note: `not Valkey: the workshop's kv-server (engine), ${need.rest ? 'the same keys as Upstash REST' : `saved in ${shown(snapshotFile)}`}`,
+            }
+          : real('Valkey (Redis protocol)', config.valkeyUrl, 'VALKEY_URL'),
     ];
+    const respUrl = valkey?.url ?? (need.resp ? kv?.respUrl : undefined);
     return {
       rows,
       listening: {
         postgresPort: postgres?.port,
         restPort: kv?.restPort,
-        respPort: need.resp ? kv?.respPort : undefined,
+        respPort: valkey?.port ?? (need.resp ? kv?.respPort : undefined),
       },
+      notes: need.resp && !valkey && valkeyChoice.note ? [valkeyChoice.note] : [],
       config: {
         ...config,
         databaseUrl: postgres?.url ?? config.databaseUrl,
         upstash: kv && need.rest ? { ...config.upstash, url: kv.restUrl } : config.upstash,
-        valkeyUrl: kv?.respUrl && need.resp ? kv.respUrl : config.valkeyUrl,
+        valkeyUrl: respUrl ?? config.valkeyUrl,
       },
       close: closeAll,
     };
@@ -190,6 +243,16 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
     await closeAll();
     throw await translatePortError(error, chosen);
   }
+}
+
+/** The table's row for the stack's own valkey-server: what it is, plainly. */
+function valkeyRow(valkey: LocalValkey): ServiceRow {
+  return {
+    service: 'Valkey (Redis protocol)',
+    where: valkey.url,
+    source: 'embedded',
+    note: `${valkey.name} (valkey-server, started by the stack), nothing saved`,
+  };
 }
 
 /** A port taken between our check and the listen (a race) still gets the one-line message. */

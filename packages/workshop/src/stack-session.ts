@@ -64,6 +64,7 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
   if (embedded) updateLock(dataDir, { ...lock, ...services.listening });
 
   console.log(`\n${formatTable(services.rows)}`);
+  for (const note of services.notes) console.log(`\n${note}`);
   // From the moment the process started: what the person at the keyboard waited.
   console.log(`\nReady in ${process.uptime().toFixed(1)} s.`);
 

@@ -127,6 +127,7 @@ export async function runApp(
           onProgress: (message) => console.error(`  ${message}`),
         });
         updateLock(dataDir, { ...lock, ...services.listening });
+        for (const note of services.notes) console.error(`  ${note}`);
         actual = services.config;
       }
     }
