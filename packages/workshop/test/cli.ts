@@ -216,9 +216,14 @@ export function dataFolder() {
   return {
     dir,
     lockFile,
-    /** Free ports, this folder, none of the developer's service variables, and `extra`. */
+    /**
+     * Free ports, this folder, none of the developer's service variables, and `extra`. The
+     * engine serves VALKEY_URL whether or not valkey-server is installed (WORKSHOP_VALKEY), so
+     * results do not depend on it; valkey.test.ts deletes it to test both.
+     */
     async env(extra: Record<string, string> = {}) {
       return cleanEnv({
+        WORKSHOP_VALKEY: 'engine',
         WORKSHOP_DATA_DIR: dir,
         WORKSHOP_POSTGRES_PORT: String(await freePort()),
         WORKSHOP_REST_PORT: String(await freePort()),
