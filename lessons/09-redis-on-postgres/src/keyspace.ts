@@ -294,15 +294,11 @@ export function createKeyspace(table: string) {
     increment: number,
     member: Buffer,
   ): Promise<number> {
-    // An expired key (of any type) is gone: delete it, with its members, before starting anew.
-    await q.query(`DELETE FROM ${table} WHERE db = $1 AND key = $2 AND expires_at <= now()`, [
-      db,
-      key,
-    ]);
     const { rows } = await q.query<{ score: number }>(
       `WITH k AS (
          INSERT INTO ${table} AS t (db, key, type) VALUES ($1, $2, 'zset')
-         ON CONFLICT (db, key) DO UPDATE SET type = t.type WHERE t.type = 'zset'
+         ON CONFLICT (db, key) DO UPDATE SET type = t.type
+         WHERE t.type = 'zset' AND (t.expires_at IS NULL OR t.expires_at > now())
          RETURNING 1)
        INSERT INTO ${zset} AS z (db, key, member, score)
        SELECT $1, $2, $3, $4 FROM k
@@ -310,6 +306,15 @@ export function createKeyspace(table: string) {
        RETURNING score`,
       [db, key, member, increment],
     );
+    if (!rows[0]) {
+      // The key holds another type, or has expired: an expired one is deleted (with its
+      // members) and the sorted set starts anew; a live one of another type is an error.
+      const { rowCount } = await q.query(
+        `DELETE FROM ${table} WHERE db = $1 AND key = $2 AND expires_at <= now()`,
+        [db, key],
+      );
+      if (rowCount === 1) return zincrby(q, db, key, increment, member);
+    }
     if (!rows[0]) throw new CommandError(WRONGTYPE);
     return rows[0].score;
   }
