@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { randomSetCommand, SET_KEYS } from './generators-sets.ts';
 import { randomSequence, scanUnordered } from './generators-shared.ts';
-import { describeDifferential, type Step, useDifferential } from './harness.ts';
+import { type Arg, describeDifferential, type Step, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
 
@@ -13,7 +13,7 @@ function finalState(key: string): Step[] {
 }
 
 /** Three small sets of words (a duplicate and a repeat SADD among them) and one intset. */
-const SETS: Step[] = [
+const SETS: Arg[][] = [
   ['sadd', 's1', 'a', 'b', 'c', 'a'],
   ['sadd', 's1', 'a'],
   ['sadd', 's2', 'b', 'c', 'd'],
