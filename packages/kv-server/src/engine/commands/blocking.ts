@@ -61,15 +61,18 @@ function blockOrTimeout(
   return immediate;
 }
 
-/** BLPOP / BRPOP key [key ...] timeout */
-function bpop(pop: 'lpop' | 'rpop') {
+/**
+ * BLPOP BRPOP BZPOPMIN BZPOPMAX key [key ...] timeout: the first key that holds a `type` answers
+ * [key, ...what `take` pops from it].
+ */
+function firstKeyPop(type: 'list' | 'zset', take: (now: CommandContext, key: string) => Reply[]) {
   return (ctx: CommandContext, argv: Buffer[]): Reply => {
     const timeoutMs = parseTimeout(argv[argv.length - 1]!);
     const keys = argv.slice(1, -1).map(latin1);
     const serve = (key: string, strict: boolean): Reply | undefined => {
       const now = live(ctx);
-      if (!holds(now.db, key, 'list', strict)) return undefined;
-      return [bulk(key), call(now, pop, [key])];
+      if (!holds(now.db, key, type, strict)) return undefined;
+      return [bulk(key), ...take(now, key)];
     };
     for (const key of keys) {
       const reply = serve(key, true);
@@ -82,6 +85,11 @@ function bpop(pop: 'lpop' | 'rpop') {
       serve: (key) => serve(key, false),
     });
   };
+}
+
+/** BLPOP / BRPOP: [key, element]. */
+function bpop(pop: 'lpop' | 'rpop') {
+  return firstKeyPop('list', (now, key) => [call(now, pop, [key])]);
 }
 
 function endArg(arg: Buffer): 'left' | 'right' {
@@ -123,31 +131,13 @@ function bmove(ctx: CommandContext, argv: Buffer[], rpoplpush: boolean): Reply {
   );
 }
 
-/** BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score]. */
+/** BZPOPMIN / BZPOPMAX: [key, member, score]. */
 function bzpop(pop: 'zpopmin' | 'zpopmax') {
-  return (ctx: CommandContext, argv: Buffer[]): Reply => {
-    const timeoutMs = parseTimeout(argv[argv.length - 1]!);
-    const keys = argv.slice(1, -1).map(latin1);
-    const serve = (key: string, strict: boolean): Reply | undefined => {
-      const now = live(ctx);
-      if (!holds(now.db, key, 'zset', strict)) return undefined;
-      const popped = call(now, pop, [key]);
-      // ZPOPMIN's one pair, flat ([member, score]) or nested ([[member, score]]).
-      const flat = popped as Reply[];
-      const pair = (Array.isArray(flat[0]) ? flat[0] : flat) as Reply[];
-      return [bulk(key), ...pair];
-    };
-    for (const key of keys) {
-      const reply = serve(key, true);
-      if (reply !== undefined) return reply;
-    }
-    return blockOrTimeout(ctx, argv, {
-      keys,
-      timeoutMs,
-      timeoutReply: NULL_ARRAY,
-      serve: (key) => serve(key, false),
-    });
-  };
+  return firstKeyPop('zset', (now, key) => {
+    // ZPOPMIN's one pair, flat ([member, score]) or nested ([[member, score]]).
+    const flat = call(now, pop, [key]) as Reply[];
+    return (Array.isArray(flat[0]) ? flat[0] : flat) as Reply[];
+  });
 }
 
 /** BLMPOP / BZMPOP timeout numkeys key [key ...] <where> [COUNT count]. */

@@ -116,21 +116,20 @@ export class Writer {
     this.parts.push(buf);
   }
 
+  /** A tag byte, then `size` bytes that `write` fills from offset 1. */
+  private tagged(tag: number, size: number, write: (b: Buffer) => void): void {
+    const b = Buffer.alloc(1 + size);
+    b[0] = tag;
+    write(b);
+    this.raw(b);
+  }
+
   /** rdbSaveLen. */
   len(n: number): void {
     if (n < 64) this.byte(n);
     else if (n < 16384) this.raw(Buffer.from([0x40 | (n >> 8), n & 0xff]));
-    else if (n <= 0xffffffff) {
-      const b = Buffer.alloc(5);
-      b[0] = 0x80;
-      b.writeUInt32BE(n, 1);
-      this.raw(b);
-    } else {
-      const b = Buffer.alloc(9);
-      b[0] = 0x81;
-      b.writeBigUInt64BE(BigInt(n), 1);
-      this.raw(b);
-    }
+    else if (n <= 0xffffffff) this.tagged(0x80, 4, (b) => b.writeUInt32BE(n, 1));
+    else this.tagged(0x81, 8, (b) => b.writeBigUInt64BE(BigInt(n), 1));
   }
 
   /** rdbSaveRawString without LZF: a small integer as INT8/16/32, else length + bytes. */
@@ -141,17 +140,8 @@ export class Writer {
       if (n !== undefined && n >= -(2n ** 31n) && n < 2n ** 31n) {
         const v = Number(n);
         if (v >= -128 && v <= 127) this.raw(Buffer.from([0xc0, v & 0xff]));
-        else if (v >= -32768 && v <= 32767) {
-          const b = Buffer.alloc(3);
-          b[0] = 0xc1;
-          b.writeInt16LE(v, 1);
-          this.raw(b);
-        } else {
-          const b = Buffer.alloc(5);
-          b[0] = 0xc2;
-          b.writeInt32LE(v, 1);
-          this.raw(b);
-        }
+        else if (v >= -32768 && v <= 32767) this.tagged(0xc1, 2, (b) => b.writeInt16LE(v, 1));
+        else this.tagged(0xc2, 4, (b) => b.writeInt32LE(v, 1));
         return;
       }
     }

@@ -149,33 +149,20 @@ const ODD = 0xaaaaaaaaaaaaaaaan;
 
 /** geohash_move_x (longitude: the odd bits) and geohash_move_y (latitude: the even bits). */
 function move(hash: HashBits, dx: number, dy: number): HashBits {
-  let bits = BigInt(hash.bits);
   const shift = BigInt(64 - hash.step * 2);
-  if (dx !== 0) {
-    let x = bits & ODD;
-    const y = bits & EVEN;
-    const zz = EVEN >> shift;
-    if (dx > 0) x = x + (zz + 1n);
-    else {
-      x = x | zz;
-      x = x - (zz + 1n);
-    }
-    x = BigInt.asUintN(64, x) & (ODD >> shift);
-    bits = x | y;
-  }
-  if (dy !== 0) {
-    const x = bits & ODD;
-    let y = bits & EVEN;
-    const zz = ODD >> shift;
-    if (dy > 0) y = y + (zz + 1n);
-    else {
-      y = y | zz;
-      y = y - (zz + 1n);
-    }
-    y = BigInt.asUintN(64, y) & (EVEN >> shift);
-    bits = x | y;
-  }
+  let bits = moveAxis(BigInt(hash.bits), shift, dx, ODD, EVEN);
+  bits = moveAxis(bits, shift, dy, EVEN, ODD);
   return { bits: Number(bits), step: hash.step };
+}
+
+/** One cell along the axis whose bits `axis` masks; `other` masks the axis left as it is. */
+function moveAxis(bits: bigint, shift: bigint, d: number, axis: bigint, other: bigint): bigint {
+  if (d === 0) return bits;
+  let v = bits & axis;
+  const zz = other >> shift;
+  if (d > 0) v = v + (zz + 1n);
+  else v = (v | zz) - (zz + 1n);
+  return (BigInt.asUintN(64, v) & (axis >> shift)) | (bits & other);
 }
 
 function degRad(ang: number): number {
@@ -692,42 +679,21 @@ function georadius(
   return returned;
 }
 
+/** A search command: they differ only in their flags, and GEOSEARCHSTORE's source comes second. */
+function search(name: string, arity: number, write: boolean, flags: SearchFlags): CommandSpec {
+  const srcIndex = flags.searchStore ? 2 : 1;
+  return { name, arity, write, handler: (ctx, argv) => georadius(ctx, argv, srcIndex, flags) };
+}
+
 export const geoCommands: CommandSpec[] = [
   { name: 'geoadd', arity: -5, write: true, handler: geoadd },
   { name: 'geodist', arity: -4, handler: geodist },
   { name: 'geohash', arity: -2, handler: geohash },
   { name: 'geopos', arity: -2, handler: geopos },
-  {
-    name: 'georadius',
-    arity: -6,
-    write: true,
-    handler: (ctx, argv) => georadius(ctx, argv, 1, { coords: true }),
-  },
-  {
-    name: 'georadius_ro',
-    arity: -6,
-    handler: (ctx, argv) => georadius(ctx, argv, 1, { coords: true, noStore: true }),
-  },
-  {
-    name: 'georadiusbymember',
-    arity: -5,
-    write: true,
-    handler: (ctx, argv) => georadius(ctx, argv, 1, { member: true }),
-  },
-  {
-    name: 'georadiusbymember_ro',
-    arity: -5,
-    handler: (ctx, argv) => georadius(ctx, argv, 1, { member: true, noStore: true }),
-  },
-  {
-    name: 'geosearch',
-    arity: -7,
-    handler: (ctx, argv) => georadius(ctx, argv, 1, { search: true }),
-  },
-  {
-    name: 'geosearchstore',
-    arity: -8,
-    write: true,
-    handler: (ctx, argv) => georadius(ctx, argv, 2, { search: true, searchStore: true }),
-  },
+  search('georadius', -6, true, { coords: true }),
+  search('georadius_ro', -6, false, { coords: true, noStore: true }),
+  search('georadiusbymember', -5, true, { member: true }),
+  search('georadiusbymember_ro', -5, false, { member: true, noStore: true }),
+  search('geosearch', -7, false, { search: true }),
+  search('geosearchstore', -8, true, { search: true, searchStore: true }),
 ];

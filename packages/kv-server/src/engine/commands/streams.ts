@@ -198,10 +198,11 @@ function parseAddOrTrim(argv: Buffer[], xadd: boolean): TrimArgs {
     const opt = argv[i]!;
     if (xadd && opt.length >= 1 && opt[0] === 0x2a && (opt.length === 1 || opt[1] === 0)) {
       break; // "*": an automatic ID
-    } else if (is(opt, 'maxlen') && moreargs) {
+    } else if ((is(opt, 'maxlen') || is(opt, 'minid')) && moreargs) {
       if (args.strategy !== 'none') {
         fail('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
       }
+      const strategy = is(opt, 'maxlen') ? 'maxlen' : 'minid';
       args.approx = false;
       const next = cText(argv[i + 1]!);
       if (moreargs >= 2 && next === '~') {
@@ -210,25 +211,14 @@ function parseAddOrTrim(argv: Buffer[], xadd: boolean): TrimArgs {
       } else if (moreargs >= 2 && next === '=') {
         i++;
       }
-      args.maxlen = int64(argv[i + 1]!);
-      if (args.maxlen < 0n) fail('ERR The MAXLEN argument must be >= 0.');
-      i++;
-      args.strategy = 'maxlen';
-    } else if (is(opt, 'minid') && moreargs) {
-      if (args.strategy !== 'none') {
-        fail('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      if (strategy === 'maxlen') {
+        args.maxlen = int64(argv[i + 1]!);
+        if (args.maxlen < 0n) fail('ERR The MAXLEN argument must be >= 0.');
+      } else {
+        args.minid = strictId(argv[i + 1]!);
       }
-      args.approx = false;
-      const next = cText(argv[i + 1]!);
-      if (moreargs >= 2 && next === '~') {
-        args.approx = true;
-        i++;
-      } else if (moreargs >= 2 && next === '=') {
-        i++;
-      }
-      args.minid = strictId(argv[i + 1]!);
       i++;
-      args.strategy = 'minid';
+      args.strategy = strategy;
     } else if (is(opt, 'limit') && moreargs) {
       args.limit = int64(argv[i + 1]!);
       if (args.limit < 0n) fail('ERR The LIMIT argument must be >= 0.');
