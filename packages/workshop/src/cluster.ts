@@ -69,8 +69,9 @@ export function valkeyMissingMessage(tools: ValkeyTools): string | undefined {
   return (
     `${what} ${missing.length > 1 ? 'are' : 'is'} not installed (the cluster of lesson 10 runs real Valkey): ` +
     'macOS `brew install valkey`; Debian 12 `sudo apt install -t bookworm-backports valkey-server` ' +
-    '(enable bookworm-backports first), newer Debian and Ubuntu `sudo apt install valkey-server`; ' +
-    'Windows: install it inside WSL (Ubuntu) and run the workshop there.'
+    '(enable bookworm-backports first), Debian 13 and Ubuntu 24.10+ `sudo apt install valkey-server`; ' +
+    'Ubuntu 22.04 and 24.04 have no package: Homebrew on Linux (`brew install valkey`) or a build from source; ' +
+    'Windows: install it inside WSL (Ubuntu, as above) and run the workshop there.'
   );
 }
 
