@@ -2,7 +2,8 @@
 // owner wants others to know (where it listens). The data folders of the local stack and the
 // test template are guarded this way. A lock whose process is gone is taken over. Every step is
 // atomic (an exclusive create through a hard link, renames), so two processes starting at once
-// cannot both get it, and a reader never sees half a lock.
+// cannot both get it, and a reader never sees half a lock. packages/kv-server/src/snapshot-lock.ts
+// holds a copy (the kv-server depends on no workspace package): a fix here belongs there too.
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isProcessAlive } from './process.ts';

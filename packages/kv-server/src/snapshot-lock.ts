@@ -2,10 +2,13 @@
 // fail and everything would be lost at exit), and one kv-server per snapshot file (two would
 // silently overwrite each other's saves).
 //
-// The lock is a copy of the data-folder lock in @workshop/db's embedded-postgres.ts (this
-// package does not depend on @workshop/db, which depends on heavier things): a lock file
-// `<file>.lock` holding the owner's pid and ports, taken by an exclusive create, and a lock
-// whose process is gone taken over race-safely (moved aside under our own name, then checked).
+// The lock is a copy of packages/db/src/pid-lock.ts, kept on purpose: the kv-server depends on
+// no workspace package at run time (CONTRIBUTING.md), and @workshop/db depending on the
+// kv-server for it would put the whole server (fengari included) under every lesson. A fix to
+// one belongs in both.
+// A lock file `<file>.lock` holds the owner's pid and ports, is taken by an exclusive create,
+// and a lock whose process is gone is taken over race-safely (moved aside under our own name,
+// then checked).
 
 import {
   accessSync,
