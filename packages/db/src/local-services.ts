@@ -1,9 +1,15 @@
 // The local stack's three services, described once: what each is called, the variable that
-// replaces it with a real service, the variable that moves its port, its default port and its
-// URL. Config, the stack and the doctor all read them here. No imports: the CLI loads this
-// without loading the database clients.
+// replaces it with a real service, the variable that moves its port, its default port, its URL
+// and how to ask it whether it answers. Config, the stack and the doctor all read them here. No
+// imports: the CLI loads this without loading the database clients.
 
 export type LocalServiceKey = 'postgres' | 'rest' | 'resp';
+
+/**
+ * How to ask a service whether it answers (the CLI's probes.ts runs it): `SELECT 1` over the
+ * Postgres protocol, `PING` over Upstash REST with the token, `PING` over the Redis protocol.
+ */
+export type LocalServiceProbe = 'postgres' | 'upstash' | 'resp';
 
 export interface LocalService {
   /** What it is, in messages: "embedded Postgres". */
@@ -15,6 +21,7 @@ export interface LocalService {
   defaultPort: number;
   /** Its URL at host:port. */
   url(host: string, port: number): string;
+  probe: LocalServiceProbe;
 }
 
 export const LOCAL_HOST = '127.0.0.1';
@@ -26,6 +33,7 @@ export const LOCAL_SERVICES: Record<LocalServiceKey, LocalService> = {
     portVar: 'WORKSHOP_POSTGRES_PORT',
     defaultPort: 54329,
     url: (host, port) => `postgres://postgres@${host}:${port}/postgres`,
+    probe: 'postgres',
   },
   rest: {
     label: 'local Upstash REST',
@@ -33,13 +41,16 @@ export const LOCAL_SERVICES: Record<LocalServiceKey, LocalService> = {
     portVar: 'WORKSHOP_REST_PORT',
     defaultPort: 8079,
     url: (host, port) => `http://${host}:${port}`,
+    probe: 'upstash',
   },
+  // valkey-server when the stack finds one on the PATH, else the kv-server's engine.
   resp: {
     label: 'local Redis protocol',
     envVar: 'VALKEY_URL',
     portVar: 'WORKSHOP_RESP_PORT',
     defaultPort: 6479,
     url: (host, port) => `redis://${host}:${port}`,
+    probe: 'resp',
   },
 };
 

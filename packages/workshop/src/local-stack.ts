@@ -20,7 +20,7 @@ import {
   type ServiceKey,
   type StackPorts,
 } from './ports.ts';
-import { probeUpstash } from './probes.ts';
+import { probeLocalService } from './probes.ts';
 import { readLock, type StackLock } from './stack-lock.ts';
 
 /**
@@ -284,12 +284,7 @@ export async function findRunningStack(
   token: string,
 ): Promise<StackLock | undefined> {
   const answers = async (host: string, port: number, withToken: string) =>
-    (
-      await probeUpstash(
-        { url: PORT_ROLES.rest.url(host, port), token: withToken, source: 'local' },
-        1000,
-      )
-    ).ok;
+    (await probeLocalService(PORT_ROLES.rest, host, port, withToken, 1000)).ok;
   const lock = readLock(dataDir);
   if (lock?.kind === 'stack') {
     if (lock.restPort === undefined || lock.token === undefined) return lock;

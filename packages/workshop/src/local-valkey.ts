@@ -5,7 +5,7 @@
 // Nothing is persisted (it is a cache: no RDB, no AOF); its folder holds only its log. A
 // valkey-server left running by a killed stack is found through its pid lock, as the cluster's
 // nodes are (cluster.ts), and stopped only when it reports our folder.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +52,15 @@ export function chooseLocalValkey(
   }
   const server = findExecutable('valkey-server', env);
   return server ? { server } : { note: ENGINE_NOTE };
+}
+
+/** `valkey-server --version`'s version ("8.0.1"), or undefined when it does not say. */
+export function valkeyServerVersion(server: string): Promise<string | undefined> {
+  return new Promise((resolvePromise) => {
+    execFile(server, ['--version'], { timeout: 2500 }, (error, stdout) =>
+      resolvePromise(error ? undefined : /v=(\S+)/.exec(stdout)?.[1]),
+    );
+  });
 }
 
 export interface LocalValkey {

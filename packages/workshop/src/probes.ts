@@ -1,5 +1,6 @@
 // Short, bounded checks that a service answers. The real clients retry for seconds before
 // failing; the doctor and the runners need an answer within a second or two.
+import type { LocalServiceProbe } from '@workshop/db/local-services';
 
 export type ProbeResult =
   | { ok: true }
@@ -113,5 +114,27 @@ export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Pr
     return errorKind(error);
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * Asks one of the local stack's services at host:port whether it answers, the way its
+ * descriptor says (LOCAL_SERVICES' `probe`); `token` is the local REST token.
+ */
+export function probeLocalService(
+  service: { probe: LocalServiceProbe; url(host: string, port: number): string },
+  host: string,
+  port: number,
+  token: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<ProbeResult> {
+  const url = service.url(host, port);
+  switch (service.probe) {
+    case 'postgres':
+      return probePostgres(url, timeoutMs);
+    case 'upstash':
+      return probeUpstash({ url, token, source: 'local' }, timeoutMs);
+    case 'resp':
+      return probeResp(url, timeoutMs);
   }
 }

@@ -164,4 +164,22 @@ describe.sequential('the local stack and VALKEY_URL', SLOW, () => {
     expect(JSON.parse(run.stdout).engine).toBe('workshop-kv-server');
     expect(run.stderr).toMatch(/WORKSHOP_VALKEY=engine: VALKEY_URL is the workshop's own/);
   });
+
+  it('says in `pnpm run doctor` what would serve VALKEY_URL', async () => {
+    const env = await learnerEnv();
+    const masked = await runCli(['doctor'], {
+      ...env,
+      PATH: pathWithoutValkey(process.env.PATH ?? ''),
+    });
+    expect(masked.stdout).toMatch(
+      /^✓ Valkey: no VALKEY_URL, so .* serves the workshop's own Redis-compatible engine on port \d+, not Valkey: valkey-server is not installed/m,
+    );
+    expect(masked.stdout).toMatch(/^! valkey-server .*(is|are) not installed.*brew install valkey/m);
+    if (installed) {
+      const found = await runCli(['doctor'], env);
+      expect(found.stdout).toMatch(
+        /^✓ Valkey: no VALKEY_URL, so .* starts valkey-server \d+\.\d+\.\d+ \(\S+valkey-server\) on port \d+$/m,
+      );
+    }
+  });
 });

@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { loadContext, UserError, type WorkshopContext } from '../context.ts';
 import { findRunningStack, localPortsNeeded, redact } from '../local-stack.ts';
+import {
+  chooseLocalValkey,
+  describeServer,
+  ENGINE_NOTE,
+  valkeyServerVersion,
+} from '../local-valkey.ts';
 import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
-import { type ProbeResult, probePostgres, probeResp, probeUpstash } from '../probes.ts';
+import {
+  type ProbeResult,
+  probeLocalService,
+  probePostgres,
+  probeResp,
+  probeUpstash,
+} from '../probes.ts';
 import { readLock, type StackLock } from '../stack-lock.ts';
 import { satisfies } from '../version-range.ts';
 import { findRepoRoot } from '../workspace.ts';
@@ -84,7 +96,7 @@ async function checkPostgres(
       );
     }
     const url = PORT_ROLES.postgres.url(stack.host, stack.postgresPort);
-    const result = await probePostgres(url);
+    const result = await probeLocalService(PORT_ROLES.postgres, stack.host, stack.postgresPort, '');
     return result.ok
       ? pass(`Postgres: embedded, running at ${url} (${owner(stack)})`)
       : fail(
@@ -117,7 +129,12 @@ async function checkUpstash(
       );
     }
     const url = PORT_ROLES.rest.url(stack.host, stack.restPort);
-    const result = await probeUpstash({ ...upstash, url });
+    const result = await probeLocalService(
+      PORT_ROLES.rest,
+      stack.host,
+      stack.restPort,
+      upstash.token,
+    );
     return result.ok
       ? pass(
           `Upstash: the local kv-server, running at ${url} (${owner(stack)}); ${tokenNote(upstash.token)}`,
@@ -137,16 +154,23 @@ async function checkValkey(context: WorkshopContext, stack: StackLock | undefine
   const { config } = context;
   if (config.valkeySource === 'local') {
     if (stack?.respPort === undefined) {
+      // What `pnpm stack` would run on the port: valkey-server when installed, else the engine.
+      const { server, note } = chooseLocalValkey(process.env, context.envFile);
+      const version = server ? await valkeyServerVersion(server) : undefined;
       return pass(
-        "Valkey: the local kv-server's Redis port (no VALKEY_URL); `pnpm stack` or `pnpm lesson <n>` starts it",
+        server
+          ? `Valkey: no VALKEY_URL, so \`pnpm stack\` or \`pnpm lesson <n>\` starts valkey-server${version ? ` ${version}` : ''} (${server}) on port ${context.ports.resp}`
+          : `Valkey: no VALKEY_URL, so \`pnpm stack\` or \`pnpm lesson <n>\` serves the workshop's own Redis-compatible engine on port ${context.ports.resp}, not Valkey: ${note === ENGINE_NOTE ? 'valkey-server is not installed (the ! line says how to install it)' : 'WORKSHOP_VALKEY=engine is set'}`,
       );
     }
     const url = PORT_ROLES.resp.url(stack.host, stack.respPort);
-    const result = await probeResp(url);
+    const result = await probeLocalService(PORT_ROLES.resp, stack.host, stack.respPort, '');
     return result.ok
-      ? pass(`Valkey: the local kv-server, running at ${url} (${owner(stack)})`)
+      ? pass(
+          `Valkey: ${await describeServer(url)}, the local stack's, running at ${url} (${owner(stack)})`,
+        )
       : fail(
-          `Valkey: the local kv-server at ${url} does not answer PING (${describe(result)}): stop it (Ctrl-C in its terminal, ${owner(stack)}) and run \`pnpm stack\` again.`,
+          `Valkey: the local stack's Redis port at ${url} does not answer PING (${describe(result)}): stop it (Ctrl-C in its terminal, ${owner(stack)}) and run \`pnpm stack\` again.`,
         );
   }
   const where = redact(config.valkeyUrl);
