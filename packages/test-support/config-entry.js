@@ -1,9 +1,61 @@
-// Node itself loads every vitest.config.ts's imports (Vite bundles the config file but leaves
-// packages external), and Node 20 cannot run TypeScript: this entry loads defineProject through
-// tsx. Tests resolve the package to src/index.ts instead (the "development" condition, which
-// Vite sets when it runs tests), so they get one copy of vitest and of every module.
-import { tsImport } from 'tsx/esm/api';
+// The whole vitest config of a package, lesson or the site (see src/define-project.ts, which
+// re-exports it with its types). Plain JavaScript on purpose: Vite bundles a vitest.config.ts but
+// leaves the packages it imports to Node, and Node 20 cannot run TypeScript. Loading a .ts file
+// here through tsx would register tsx's loader hooks in vitest's main process, and every module
+// vitest loads after the config would then cross tsx's hooks thread: about 2.5 s of CPU per
+// `vitest run` (pnpm check, practice, pnpm test), against 1 s for everything else vitest does at
+// start-up. So nothing here imports TypeScript, @workshop/course included (its Node entry loads
+// tsx too): the two rules below are course's own, and test/define-project.test.ts checks that
+// they agree with @workshop/course for every folder of the repo.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mergeConfig, defineProject as vitestDefineProject } from 'vitest/config';
 
-const { defineProject, projectName } = await tsImport('./src/define-project.ts', import.meta.url);
+const HERE = dirname(fileURLToPath(import.meta.url));
+const GLOBAL_SETUP = join(HERE, 'src', 'global-setup.ts');
 
-export { defineProject, projectName };
+/** The repository this package lives in: the folder above it with pnpm-workspace.yaml. */
+function repoRoot() {
+  for (let dir = HERE; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`No pnpm-workspace.yaml above ${HERE}.`);
+  }
+}
+const REPO_ROOT = repoRoot();
+
+/** `packages/db` -> `db`, `lessons/03-ttl-caching` -> `lesson-03-ttl-caching`, `site` -> `site`. */
+export function projectName(root) {
+  const [zone, folder] = relative(REPO_ROOT, resolve(root)).split(/[\\/]/);
+  if (zone === 'lessons' && folder) return `lesson-${folder}`;
+  if (zone === 'packages' && folder) return folder;
+  return basename(root);
+}
+
+/**
+ * `export default defineProject(import.meta.url);`: the project is named after its folder, so
+ * `vitest run --project lesson-03-ttl-caching` selects one.
+ */
+export function defineProject(importMetaUrl, overrides = {}) {
+  const root = dirname(fileURLToPath(importMetaUrl));
+  return vitestDefineProject(
+    mergeConfig(
+      {
+        test: {
+          name: projectName(root),
+          root,
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          // Builds the cached test database template once per run, before any worker needs it.
+          globalSetup: [GLOBAL_SETUP],
+          // Real servers and databases, on machines that may be busy: a test that takes seconds is
+          // slow, not broken. Hooks start a stack per file (~0.5 s) but may wait for the template's
+          // first build (~10 s).
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      overrides,
+    ),
+  );
+}

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { projectName as courseProjectName } from '@workshop/course';
 import { REPO_ROOT } from '@workshop/db';
 import { describe, expect, it } from 'vitest';
 import { defineProject, projectName } from '../src/index.ts';
@@ -14,6 +15,16 @@ describe('defineProject', () => {
     expect(projectName(join(REPO_ROOT, 'packages/workshop'))).toBe('workshop');
     expect(projectName(join(REPO_ROOT, 'lessons/03-ttl-caching'))).toBe('lesson-03-ttl-caching');
     expect(projectName(join(REPO_ROOT, 'site'))).toBe('site');
+  });
+
+  it('names every project as @workshop/course does (config-entry.js repeats its rule)', () => {
+    const folders = ['packages', 'lessons'].flatMap((zone) =>
+      readdirSync(join(REPO_ROOT, zone)).map((name) => join(REPO_ROOT, zone, name)),
+    );
+    folders.push(join(REPO_ROOT, 'site'));
+    for (const folder of folders) {
+      expect(projectName(folder), folder).toBe(courseProjectName(folder, REPO_ROOT));
+    }
   });
 
   it('gives a node project rooted at its folder, with the template built in a global setup', () => {
