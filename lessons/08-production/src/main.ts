@@ -70,7 +70,8 @@ async function memoryDemo(server: ScratchServer) {
     await fill(scratch, { prefix: 'hot:', count: 50, valueBytes: 1024 });
     await fill(scratch, { prefix: 'cold:', count: 200, valueBytes: 1024 });
     await sleep(1100); // the LRU clock ticks once a second
-    for (let round = 0; round < 20; round++) {
+    // Read the hot keys, write 10 new ones, again, until 100 keys have been evicted.
+    for (let round = 0; round < 200 && (await serverStats(scratch)).evictedKeys < 100; round++) {
       await scratch.mget(...keysOf('hot:', 50));
       await fill(scratch, { prefix: `more${round}:`, count: 10, valueBytes: 1024 });
     }
