@@ -1,178 +1,145 @@
-// `pnpm lesson 7`: the wiki of lesson 06 with an edit lock (SET NX PX, released and extended by
-// Lua scripts), @upstash/ratelimit's sliding window in place of lesson 04's fixed one, and an
-// in-process cache in front of the store, kept correct across processes with pub/sub.
+// `pnpm lesson 9`: a Redis server whose keys are rows in the stack's Postgres. It starts the
+// server, shows the bytes RESP puts on the wire (from redis-cli when it is installed, and from a
+// raw socket), then runs lessons 03 and 04's cache, counters and limiter through it, unchanged.
 
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { connectUpstash, createPool, exitOnFatalError, getArticle, loadConfig } from '@workshop/db';
-import { burstAcrossBoundary } from './boundary-burst.ts';
-import { createEditLocks, isHeld } from './lock.ts';
+import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { createViewCounter } from './counters.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { createSlidingLimiter } from './sliding-limit.ts';
-import {
-  INVALIDATION_CHANNEL,
-  subscribeOverRest,
-  subscribeOverTcp,
-  withLocalTier,
-} from './two-tier.ts';
-import { connectValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
+import { startRespServer } from './resp-server.ts';
+import { createValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
 import { createWiki } from './wiki.ts';
-import { commandsSentDuring } from './wire.ts';
 
 // A service that is not there, or a wrong setting, gets one line saying what to do next.
-exitOnFatalError(7);
+exitOnFatalError(9);
 
 const config = loadConfig();
 const pool = createPool(config);
-const { client, store } = await connectValkeyStore(config);
-const upstash = await connectUpstash(config);
-const closers: (() => unknown)[] = [];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Bytes on the wire are printed only while `tap` is on (section 2).
+let tap = false;
+const closers: (() => void)[] = [];
+const server = await startRespServer({
+  pool,
+  unlogged: true,
+  onWire: (direction, bytes) => {
+    if (tap) console.log(`   ${direction === 'in' ? 'client ->' : 'server <-'} ${visible(bytes)}`);
+  },
+});
 
-/** The median of `rounds` calls, in ms. */
-async function p50(rounds: number, call: () => Promise<unknown>) {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await call();
-    samples.push(performance.now() - start);
+/** Bytes as text, with \r\n and anything unprintable spelled out. */
+function visible(bytes: Buffer): string {
+  let text = '';
+  for (const byte of bytes) {
+    if (byte === 13) text += '\\r';
+    else if (byte === 10) text += '\\n';
+    else if (byte < 32 || byte > 126) text += `\\x${byte.toString(16).padStart(2, '0')}`;
+    else text += String.fromCharCode(byte);
   }
-  return samples.sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? Number.NaN;
+  return text;
 }
 
-const run = Date.now();
-try {
-  console.log('Lesson 07: scripts, pub/sub and the libraries\n');
-  // The timings below depend on how busy the machine is: say so next to them.
-  console.log(
-    `The store: ${config.valkeyUrl}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`,
-  );
-
-  console.log('1. An edit lock: SET NX PX to take it, a Lua script to release it');
-  // ada's locks last 100 ms, so hers can expire mid-release; grace's last 10 s.
-  const locks = createEditLocks(client, { ttlMs: 100 });
-  const graceLocks = createEditLocks(client, { ttlMs: 10_000 });
-  const ada = await locks.acquire(`lock-demo-${run}`, 'ada');
-  const grace = await graceLocks.acquire(`lock-demo-${run}`, 'grace');
-  console.log(`   ada asks:   ${isHeld(ada) ? 'locked' : 'refused'}`);
-  console.log(`   grace asks: ${isHeld(grace) ? 'locked' : `refused, held by ${grace.heldBy}`}`);
-  // The race: ada pauses between her GET and her DEL; her lock expires; grace takes it.
-  for (const [label, release] of [
-    ['GET, then DEL', locks.releaseWithGetThenDel],
-    ['the release script', locks.release],
-  ] as const) {
-    const slug = `lock-race-${run}-${label.length}`;
-    const held = await locks.acquire(slug, 'ada');
-    if (!isHeld(held)) continue;
-    let graceLock = false;
-    const pause = async () => {
-      await sleep(150);
-      graceLock = isHeld(await graceLocks.acquire(slug, 'grace'));
-    };
-    if (label === 'GET, then DEL') await locks.releaseWithGetThenDel(held, pause);
-    else {
-      await pause();
-      await release(held);
-    }
-    const holder = (await client.get(`lock:edit:${slug}`))?.split(':')[0] ?? 'nobody';
-    console.log(
-      `   ada releases late with ${label.padEnd(18)} grace took it: ${graceLock}; now held by: ${holder}`,
-    );
-  }
-
-  console.log(
-    '\n2. The sliding window (@upstash/ratelimit), 3 per minute, on the Upstash endpoint',
-  );
-  const sliding = createSlidingLimiter(upstash, {
-    name: `demo-${run}`,
-    limit: 3,
-    windowSeconds: 60,
+/** Writes `bytes` on a new connection and waits until `replies` lines of reply came back. */
+function sendRaw(bytes: string, replies: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(server.port, '127.0.0.1', () => socket.write(bytes));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.split('\r\n').length > replies) {
+        socket.destroy();
+        resolve();
+      }
+    });
   });
-  for (let i = 1; i <= 4; i++) {
-    const decision = await sliding.hit('ada');
+}
+
+/** redis-cli, when it is installed, with its own arguments; false when it is not. */
+function redisCli(...args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-cli', ['-p', String(server.port), ...args], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', () => resolve(true));
+  });
+}
+
+try {
+  console.log('Lesson 09: Redis on Postgres\n');
+  const where = config.databaseSource === 'embedded' ? 'the embedded PGlite' : 'DATABASE_URL';
+  console.log(
+    `1. A RESP server on ${server.url}, keys in ${where}, table ${server.table} (UNLOGGED)`,
+  );
+  console.log(`   ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}\n`);
+
+  console.log('2. RESP on the wire');
+  tap = true;
+  // #region wire-demo
+  if (await redisCli('SET', 'greeting', 'héllo')) {
+    console.log('   ^ redis-cli SET greeting héllo: an array (*3) of bulk strings ($3 SET ...)');
+  } else {
+    console.log('   (redis-cli is not installed: the same bytes, sent from a socket)');
+    await sendRaw('*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$6\r\nh\xc3\xa9llo\r\n', 1);
+  }
+  await sendRaw('GET greeting\r\n', 2);
+  console.log('   ^ an inline command, as typed in telnet; "héllo" is 6 bytes in UTF-8: $6');
+  await sendRaw('DEL visits\r\nINCR visits\r\nINCR visits\r\nGET visits\r\nNOSUCH thing\r\n', 5);
+  console.log('   ^ five commands in one write (a pipeline), five replies in their order');
+  // #endregion wire-demo
+  tap = false;
+
+  console.log('\n3. Lessons 03 and 04, unchanged, through this server');
+  const client = createValkeyStoreClient(server.url);
+  closers.push(() => client.disconnect());
+  const store = createValkeyStore(client);
+  const events: string[] = [];
+  const wiki = createWiki({
+    pool,
+    store,
+    client,
+    ttlSeconds: 60,
+    onCacheEvent: (event) => events.push(event.kind),
+  });
+  await store.del('articles:list');
+  for (const round of ['first', 'second']) {
+    const start = performance.now();
+    const list = await wiki.listArticles();
+    const ms = performance.now() - start;
     console.log(
-      `   create ${i}: ${decision.allowed ? `allowed (${decision.remaining} left)` : `refused, retry in ${decision.retryAfterSeconds} s`}`,
+      `   ${round} list of ${list.length} articles: ${events.at(-1)?.toUpperCase()} in ${ms.toFixed(1)} ms`,
     );
   }
-  await upstash.scriptFlush(); // forget every script: the library must send its own, whole
-  const sent = await commandsSentDuring(() => sliding.hit('grace'));
-  const evalCall = sent.find((command) => String(command[0]).toUpperCase() === 'EVAL');
-  console.log(`   on the wire: ${sent.map((command) => String(command[0])).join(', ')}`);
-  if (evalCall) {
-    const script = String(evalCall[1]).trim().split('\n').slice(0, 6);
-    for (const line of script) console.log(`      | ${line}`);
-  }
-
-  console.log(
-    '\n3. The boundary burst: limit 5 per 2 s, 4 requests just before a boundary, 5 just after',
-  );
-  const fixed = createRateLimiter({ store, name: `burst-${run}`, limit: 5, windowSeconds: 2 });
-  const slidingBurst = createSlidingLimiter(upstash, {
-    name: `burst-${run}`,
-    limit: 5,
+  const views = createViewCounter({ store });
+  await store.del('views:article-00042');
+  await Promise.all(Array.from({ length: 100 }, () => views.recordView('article-00042')));
+  console.log(`   100 concurrent views counted with INCR: ${await views.views('article-00042')}`);
+  const limiter = createRateLimiter({
+    store,
+    name: `demo-${Date.now()}`,
+    limit: 3,
     windowSeconds: 2,
   });
-  const [f, s] = await Promise.all([
-    burstAcrossBoundary((caller) => fixed.hit(caller), { caller: 'f', limit: 5, windowMs: 2000 }),
-    burstAcrossBoundary((caller) => slidingBurst.hit(caller), {
-      caller: 's',
-      limit: 5,
-      windowMs: 2000,
-    }),
-  ]);
-  console.log(
-    `   fixed window (lesson 04):  ${f.beforeBoundary} + ${f.afterBoundary} = ${f.inBurst} allowed within ~350 ms`,
-  );
-  console.log(
-    `   sliding window:            ${s.beforeBoundary} + ${s.afterBoundary} = ${s.inBurst} allowed within ~350 ms`,
-  );
+  const decisions: string[] = [];
+  for (let i = 0; i < 4; i++)
+    decisions.push((await limiter.hit('ada')).allowed ? 'allowed' : 'refused');
+  console.log(`   fixed window, 3 per 2 s (MULTI, INCR, EXPIRE NX, EXEC): ${decisions.join(', ')}`);
 
-  console.log('\n4. Two tiers: an in-process LRU in front of the store');
-  const wiki = createWiki({ pool, store, client, ttlSeconds: 60 });
-  const processA = withLocalTier(wiki, {
-    localTtlMs: 5000,
-    publish: (message) => client.publish(INVALIDATION_CHANNEL, message),
-  });
-  const slug = 'article-00042';
-  await processA.wiki.getArticle(slug);
-  const local = await p50(500, () => processA.wiki.getArticle(slug));
-  const inStore = await p50(500, () => wiki.getArticle(slug));
-  const inPostgres = await p50(100, () => getArticle(pool, slug));
-  console.log(`   median of reads of ${slug}:`);
-  console.log(`   in-process LRU  ${local.toFixed(4)} ms`);
-  console.log(`   the store       ${inStore.toFixed(3)} ms`);
-  console.log(`   Postgres        ${inPostgres.toFixed(3)} ms`);
-
-  console.log(
-    '\n5. A write in one process, seen by another (two processes, simulated in this one)',
+  console.log('\n4. The rows behind those keys');
+  // #region rows
+  const { rows } = await pool.query(
+    `SELECT convert_from(key, 'UTF8') AS key, type, octet_length(value) AS bytes,
+            round(extract(epoch FROM expires_at - now())) AS expires_in_s
+     FROM ${server.table} WHERE db = 0 ORDER BY id DESC LIMIT 6`,
   );
-  for (const over of ['TCP (SUBSCRIBE)', 'REST (SSE)'] as const) {
-    const publish = (message: string) =>
-      over === 'REST (SSE)'
-        ? upstash.publish(INVALIDATION_CHANNEL, message)
-        : client.publish(INVALIDATION_CHANNEL, message);
-    const a = withLocalTier(wiki, { localTtlMs: 5000, publish });
-    const b = withLocalTier(wiki, { localTtlMs: 5000, publish });
-    const subscription =
-      over === 'REST (SSE)'
-        ? await subscribeOverRest(upstash, b.onMessage)
-        : await subscribeOverTcp(createValkeyStoreClient(config.valkeyUrl), b.onMessage);
-    closers.push(subscription.close);
-    const demo = `two-tier-${run}-${over.length}`;
-    await a.wiki.createArticle({ slug: demo, title: 'Before', body: 'x', author: 'ada' });
-    await b.wiki.getArticle(demo);
-    const start = performance.now();
-    await a.wiki.updateArticle(demo, { title: 'After' });
-    while ((await b.wiki.getArticle(demo))?.title !== 'After') await sleep(1);
+  // #endregion rows
+  for (const row of rows) {
+    const expiry = row.expires_in_s === null ? 'no expiry' : `expires in ${row.expires_in_s} s`;
     console.log(
-      `   over ${over.padEnd(16)} b saw the new title ${(performance.now() - start).toFixed(1)} ms after a's write`,
+      `   ${String(row.key).padEnd(28)} ${row.type.padEnd(6)} ${String(row.bytes ?? '-').padStart(6)} bytes  ${expiry}`,
     );
-    await a.wiki.deleteArticle(demo);
   }
-  console.log(
-    '   A process that misses the message keeps its copy until its local TTL (5 s here).',
-  );
 } finally {
-  for (const close of closers) await close();
+  for (const close of closers) close();
+  await server.close();
   await pool.end();
-  await client.quit();
 }

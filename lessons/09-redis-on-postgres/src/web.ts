@@ -1,6 +1,7 @@
-// The web front's way into this lesson's app (`pnpm lesson 7 --web`): lesson 06's wiki, with
-// this lesson's edit lock, the sliding-window create limiter, and an in-process tier in front of
-// article reads, invalidated over pub/sub. The web layer itself lives in packages/web.
+// The web front's way into this lesson's app (`pnpm lesson 9 --web`): lesson 07's wiki, with the
+// store of lessons 03 and 04 (the article list's copy, view counts) on this lesson's RESP server,
+// so those keys are rows in Postgres. What that server does not speak (hashes, sets, sorted-set
+// windows, Lua, pub/sub) stays on the stack's Valkey; /status says which server answers what.
 
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
@@ -8,18 +9,23 @@ import { createActivity } from './activity.ts';
 import { createViewCounter, milestoneFor } from './counters.ts';
 import { createEditLocks, isHeld } from './lock.ts';
 import { createReaders } from './readers.ts';
+import { startRespServer } from './resp-server.ts';
 import { createSlidingLimiter } from './sliding-limit.ts';
 import { createTags } from './tags.ts';
 import { createTrending } from './trending.ts';
 import { INVALIDATION_CHANNEL, subscribeOverTcp, withLocalTier } from './two-tier.ts';
-import { connectValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
+import { connectValkeyStore, createValkeyStore, createValkeyStoreClient } from './valkey-store.ts';
 import { createWiki, type Wiki } from './wiki.ts';
 
 export const createWebWiki: CreateWebWiki = async (hooks) => {
   const { config } = hooks;
   const pool = hooks.instrumentPool(db.createPool(config));
   const connected = await connectValkeyStore(config);
-  const store = hooks.instrumentStore(connected.store);
+  // Lesson 09: the keys of lessons 03 and 04 go to a RESP server over the wiki's own Postgres.
+  const respPool = db.createPool(config);
+  const resp = await startRespServer({ pool: respPool, unlogged: true });
+  const respClient = createValkeyStoreClient(resp.url);
+  const store = hooks.instrumentStore(createValkeyStore(respClient));
   const client = hooks.instrumentStore(connected.client);
   let wiki: Wiki = uncachedWiki(pool);
   let unsubscribe = async () => {};
@@ -52,8 +58,16 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const activity = createActivity(client);
   await tags.loadFromPostgres();
   const now = () => new Date().toISOString();
+  /** Which server answers, from its own INFO (pg-resp names itself; Valkey gives its version). */
+  const serverName = async (info: Promise<string>) => {
+    const text = await info.catch((error: Error) => `error: ${error.message}`);
+    const name = text.match(/^server_name:(.+)$/m)?.[1]?.trim();
+    const valkey = text.match(/^valkey_version:(.+)$/m)?.[1]?.trim();
+    const redis = text.match(/^redis_version:(.+)$/m)?.[1]?.trim();
+    return name ?? (valkey ? `Valkey ${valkey}` : redis ? `Redis ${redis}` : text);
+  };
   return {
-    lesson: 7,
+    lesson: 9,
     ...wiki,
     async createArticle(input) {
       const article = await wiki.createArticle(input);
@@ -101,9 +115,51 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
       return { locked: false, heldBy: taken.heldBy };
     },
     unlockEdit: (slug, editor) => locks.release({ slug, token: `${editor}:web` }),
+    // #region status
+    async status() {
+      const { rows } = await respPool.query(
+        `SELECT count(*)::int AS rows, count(*) FILTER (WHERE expires_at <= now())::int AS expired,
+                pg_size_pretty(pg_total_relation_size('${resp.table}')) AS size
+         FROM ${resp.table}`,
+      );
+      const table = rows[0] as { rows: number; expired: number; size: string };
+      const calls = [...resp.calls].sort((a, b) => b[1] - a[1]).slice(0, 8);
+      return [
+        {
+          title: 'Which server answers',
+          rows: [
+            [
+              'article list copy, view counts (lessons 03-04)',
+              `${await serverName(respClient.info('server'))} at ${resp.url}`,
+            ],
+            [
+              'articles as hashes, tags, readers, trending, activity, edit lock, pub/sub',
+              `${await serverName(connected.client.info('server'))} at ${config.valkeyUrl}`,
+            ],
+          ],
+        },
+        {
+          title: `The Postgres table ${resp.table} (UNLOGGED)`,
+          rows: [
+            ['rows (one per key)', String(table.rows)],
+            ['expired, not swept yet', String(table.expired)],
+            ['size with its indexes', table.size],
+            ['client connections', String(resp.connections())],
+          ],
+        },
+        {
+          title: 'Commands pg-resp has answered',
+          rows: calls.map(([name, count]): [string, string] => [name.toUpperCase(), String(count)]),
+        },
+      ];
+    },
+    // #endregion status
     async close() {
       await unsubscribe();
       connected.client.disconnect();
+      respClient.disconnect();
+      await resp.close();
+      await respPool.end();
       await pool.end();
     },
   };
