@@ -3,8 +3,10 @@
 // no service is needed; under `pnpm test:services` it is the real Redis, on a database of its
 // own (14) that is flushed first.
 
+import { Redis } from '@upstash/redis';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
+import { expect } from 'vitest';
 import { type KvServer, type KvServerOptions, startKvServer } from '../src/start.ts';
 
 export const TOKEN = 'test-token';
@@ -37,17 +39,24 @@ export async function startForwarding(
   db: number = FORWARD_DB.client,
   options: KvServerOptions = {},
 ): Promise<Running> {
-  let backend: KvServer | undefined;
-  let backendUrl: string;
-  if (servicesRequested()) {
-    const url = new URL(serviceUrls().redis);
-    url.pathname = `/${db}`;
-    backendUrl = url.toString();
-    await flushDb(backendUrl);
-  } else {
-    backend = await startKvServer({ restPort: 0, respPort: 0 });
-    backendUrl = backend.respUrl as string;
-  }
+  if (!servicesRequested()) return startForwardingToKv(options);
+  const url = new URL(serviceUrls().redis);
+  url.pathname = `/${db}`;
+  await flushDb(url.toString());
+  return forwardingTo(url.toString(), options);
+}
+
+/** A kv-server forwarding to a second kv-server (engine mode, RESP port), services mode or not. */
+export async function startForwardingToKv(options: KvServerOptions = {}): Promise<Running> {
+  const backend = await startKvServer({ restPort: 0, respPort: 0 });
+  return forwardingTo(backend.respUrl as string, options, () => backend.close());
+}
+
+async function forwardingTo(
+  backendUrl: string,
+  options: KvServerOptions,
+  closeBackend?: () => Promise<void>,
+): Promise<Running> {
   const server = await startKvServer({
     token: TOKEN,
     restPort: 0,
@@ -59,9 +68,22 @@ export async function startForwarding(
     backendUrl,
     async close() {
       await server.close();
-      await backend?.close();
+      await closeBackend?.();
     },
   };
+}
+
+/**
+ * For the suites that run once per mode: starts the server, checks it runs in that mode, and
+ * opens the real @upstash/redis client (default settings) on its REST port.
+ */
+export async function startWithUpstash(
+  mode: 'engine' | 'forward',
+  start: () => Promise<Running>,
+): Promise<{ running: Running; redis: Redis }> {
+  const running = await start();
+  expect(running.server.mode).toBe(mode);
+  return { running, redis: new Redis({ url: running.server.restUrl, token: TOKEN }) };
 }
 
 /** Empties one database of a real Redis. */

@@ -5,9 +5,9 @@
 
 import { Queue } from '@upstash/queue';
 import { Realtime } from '@upstash/realtime';
-import { Redis } from '@upstash/redis';
+import type { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import { type Running, startEngine, startForwarding, startWithUpstash } from '../servers.ts';
 
 /** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
 const STREAMS_DB = 10;
@@ -23,9 +23,7 @@ describe.each([
   const run = `${process.pid}-${Date.now()}`;
 
   beforeAll(async () => {
-    running = await start();
-    expect(running.server.mode).toBe(mode);
-    redis = new Redis({ url: running.server.restUrl, token: TOKEN });
+    ({ running, redis } = await startWithUpstash(mode, start));
   });
   afterAll(() => running?.close());
 

@@ -4,9 +4,9 @@
 
 import { Lock } from '@upstash/lock';
 import { Ratelimit } from '@upstash/ratelimit';
-import { Redis } from '@upstash/redis';
+import type { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import { type Running, startEngine, startForwarding, startWithUpstash } from '../servers.ts';
 
 /** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
 const ECOSYSTEM_DB = 11;
@@ -20,9 +20,7 @@ describe.each([
   const run = `${process.pid}-${Date.now()}`;
 
   beforeAll(async () => {
-    running = await start();
-    expect(running.server.mode).toBe(mode);
-    redis = new Redis({ url: running.server.restUrl, token: TOKEN });
+    ({ running, redis } = await startWithUpstash(mode, start));
   });
   afterAll(() => running?.close());
 

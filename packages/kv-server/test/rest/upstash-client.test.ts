@@ -1,9 +1,15 @@
 // The real @upstash/redis client, with its default settings (base64 responses, auto-pipelining,
 // JSON-parsed values), against the REST surface: in engine mode and in forwarding mode.
 
-import { errors, Redis } from '@upstash/redis';
+import { errors, type Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import {
+  FORWARD_DB,
+  type Running,
+  startEngine,
+  startForwarding,
+  startWithUpstash,
+} from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
@@ -13,9 +19,7 @@ describe.each([
   let redis: Redis;
 
   beforeAll(async () => {
-    running = await start();
-    expect(running.server.mode).toBe(mode);
-    redis = new Redis({ url: running.server.restUrl, token: TOKEN });
+    ({ running, redis } = await startWithUpstash(mode, start));
   });
   afterAll(() => running?.close());
 

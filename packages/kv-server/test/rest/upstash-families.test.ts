@@ -6,25 +6,13 @@
 
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKvServer } from '../../src/start.ts';
-import { type Running, startEngine, TOKEN } from '../servers.ts';
-
-async function startForwardingToKv(): Promise<Running> {
-  const backend = await startKvServer({ restPort: 0, respPort: 0 });
-  const server = await startKvServer({
-    token: TOKEN,
-    restPort: 0,
-    forwardTo: backend.respUrl as string,
-  });
-  return {
-    server,
-    backendUrl: backend.respUrl,
-    async close() {
-      await server.close();
-      await backend.close();
-    },
-  };
-}
+import {
+  type Running,
+  startEngine,
+  startForwardingToKv,
+  startWithUpstash,
+  TOKEN,
+} from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
@@ -34,9 +22,7 @@ describe.each([
   let redis: Redis;
 
   beforeAll(async () => {
-    running = await start();
-    expect(running.server.mode).toBe(mode);
-    redis = new Redis({ url: running.server.restUrl, token: TOKEN });
+    ({ running, redis } = await startWithUpstash(mode, start));
   });
   afterAll(() => running?.close());
 
