@@ -21,10 +21,7 @@ const SLOW = { timeout: 90_000 };
 
 afterEach(stopLeftovers);
 
-const data = dataFolder();
-const { lockFile } = data;
-const stackEnv = data.env;
-const stopWithCtrlC = data.stopWithCtrlC;
+const { lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
 
 // A lesson that reports what it was given: where its services are, and that each answers.
 const DB = pathToFileURL(join(REPO_ROOT, 'packages/db/src/index.ts')).href;

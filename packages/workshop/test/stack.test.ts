@@ -20,10 +20,7 @@ const SLOW = { timeout: 90_000 };
 
 afterEach(stopLeftovers);
 
-const data = dataFolder();
-const { lockFile } = data;
-const stackEnv = data.env;
-const stopWithCtrlC = data.stopWithCtrlC;
+const { lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
 
 describe.sequential('workshop stack', SLOW, () => {
   it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles and keys across a restart', async () => {
