@@ -51,11 +51,20 @@ const clients: Cluster[] = [];
 
 beforeAll(async () => {
   if (skip) return;
-  valkey = await startValkeyCluster({ port: 0 });
+  // Two test runs at once (practice mutations runs several copies) can pick the same free port
+  // before either binds it: the start that loses fails, and tries other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      valkey = await startValkeyCluster({ port: 0 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
   seeds = valkey.nodes.map(({ host, port }) => ({ host, port }));
   cluster = await connectValkeyCluster({ seeds });
   clients.push(cluster);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const client of clients) client.disconnect();
