@@ -208,12 +208,22 @@ export class Blocking {
 const registries = new WeakMap<Engine, Blocking>();
 
 /** The blocking state of an engine (one per engine, created on first use). */
+/**
+ * The last engine asked about and its blocking: every command asks (a WeakMap lookup each time
+ * was measurable); only one engine is held this way.
+ */
+let lastEngine: Engine | undefined;
+let lastBlocking: Blocking | undefined;
+
 export function blockingOf(engine: Engine): Blocking {
+  if (engine === lastEngine) return lastBlocking!;
   let blocking = registries.get(engine);
   if (blocking === undefined) {
     blocking = new Blocking();
     registries.set(engine, blocking);
   }
+  lastEngine = engine;
+  lastBlocking = blocking;
   return blocking;
 }
 

@@ -211,11 +211,14 @@ export class Engine {
     this.unwatchAll(session);
   }
 
-  /** Runs one command (argv[0] is its name) for `session` and returns the reply. Never throws. */
-  execute(session: Session, argv: Buffer[]): Reply {
+  /**
+   * Runs one command (argv[0] is its name) for `session` and returns the reply. Never throws.
+   * `name`, when the caller already has it, is `commandName(argv[0])`.
+   */
+  execute(session: Session, argv: Buffer[], name?: string): Reply {
     const first = argv[0];
     if (first === undefined) return err('ERR empty command');
-    const name = commandName(first);
+    name ??= commandName(first);
     const spec = this.commands.get(name);
 
     if (spec === undefined) {

@@ -282,12 +282,22 @@ const PMESSAGE = bulk('pmessage');
 const hubs = new WeakMap<Engine, PubSubHub>();
 
 /** The pub/sub state of an engine (one per engine, created on first use). */
+/**
+ * The last engine asked about and its hub: every command asks (a WeakMap lookup each time
+ * was measurable); only one engine is held this way.
+ */
+let lastEngine: Engine | undefined;
+let lastPubSubHub: PubSubHub | undefined;
+
 export function pubsubOf(engine: Engine): PubSubHub {
+  if (engine === lastEngine) return lastPubSubHub!;
   let hub = hubs.get(engine);
   if (hub === undefined) {
     hub = new PubSubHub();
     hubs.set(engine, hub);
   }
+  lastEngine = engine;
+  lastPubSubHub = hub;
   return hub;
 }
 

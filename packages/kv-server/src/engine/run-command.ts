@@ -33,21 +33,25 @@ export interface RunOptions {
   source?: string;
 }
 
+const NO_OPTIONS: RunOptions = {};
+
 /**
  * Runs `argv` for `session`. Returns the reply, or a promise of it when the command blocks
  * (BLPOP on an empty list); `cancelCommand` ends such a wait when the client goes away.
+ * `name`, when the caller already has it, is `commandName(argv[0])`.
  */
 export function runCommand(
   engine: Engine,
   session: Session,
   argv: Buffer[],
-  options: RunOptions = {},
+  options: RunOptions = NO_OPTIONS,
+  name?: string,
 ): Reply | Promise<Reply> {
   const hub = pubsubOf(engine);
   const blocking = blockingOf(engine);
   const first = argv[0];
   if (first === undefined) return engine.execute(session, argv);
-  const name = commandName(first);
+  name ??= commandName(first);
 
   if (session.protocol === 2 && hub.isSubscribed(session)) {
     const spec = engine.command(name);
@@ -69,14 +73,14 @@ export function runCommand(
   // MONITOR sees a command once it ran, as Redis feeds monitors after call(): a queued command
   // at EXEC (not when queued), the EXEC after them, SELECT with its new database.
   // (feedMonitor is a plain function: a closure per command cost ~3% under redis-benchmark.)
-  const queued = name === 'exec' && session.inMulti ? [...session.queue] : undefined;
+  const queued = session.inMulti && name === 'exec' ? [...session.queue] : undefined;
   // Scripts are shown before they run, so their own commands (`[0 lua] ...`) follow them, as
   // Redis's evalGenericCommand does (feedMonitor then skips them).
-  if (SHOWN_BEFORE.has(name) && !session.inMulti && hub.monitoring) {
+  if (hub.monitoring && !session.inMulti && SHOWN_BEFORE.has(name)) {
     hub.feedMonitors(session.dbIndex, options.source ?? session.client?.addr ?? 'rest', argv);
   }
   // Scripting: BUSY while a slow script runs; EVAL may finish asynchronously past the threshold.
-  const scripted = scriptCommand(engine, session, argv);
+  const scripted = scriptCommand(engine, session, argv, name);
   if (scripted instanceof Promise) {
     return scripted.then(
       (reply) => {
@@ -99,7 +103,7 @@ export function runCommand(
   let reply: Reply;
   let pending: ReturnType<typeof blocking.takePending>;
   try {
-    reply = engine.execute(session, argv);
+    reply = engine.execute(session, argv, name);
   } finally {
     pending = blocking.takePending(session);
   }

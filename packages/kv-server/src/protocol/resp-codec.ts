@@ -13,8 +13,10 @@ import {
   BoolReply,
   DoubleReply,
   ErrorReply,
+  latin1,
   MapReply,
   NULL_ARRAY,
+  OK,
   PushReply,
   type Reply,
   SetReply,
@@ -70,6 +72,29 @@ class Incomplete {
   need = 0;
 }
 const INCOMPLETE = new Incomplete();
+
+/** Where the line read by the last successful `shortInt` ends (the index of its CR). */
+let SHORT_END = 0;
+
+/**
+ * The common case of a length line: 1 to 9 decimal digits then CRLF, at `from`. Returns the
+ * number (and sets SHORT_END), or -1 for anything else (a sign, more digits, a missing or
+ * incomplete line end), which the caller then reads the general, checked way.
+ */
+function shortInt(buf: Buffer, from: number): number {
+  let n = 0;
+  let i = from;
+  const limit = Math.min(buf.length - 1, from + 9);
+  for (; i < limit; i++) {
+    const c = buf[i]!;
+    if (c === CR) break;
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  if (i === from || i >= limit || buf[i] !== CR || buf[i + 1] !== LF) return -1;
+  SHORT_END = i;
+  return n;
+}
 
 /**
  * Buffers incoming bytes and parses whole messages out of them. Parsing is resumable: each
@@ -214,9 +239,16 @@ export class CommandDecoder extends Decoder<Buffer[]> {
     let pos = start;
     if (this.argv === undefined) {
       if (buf[pos] !== 42 /* * */) return this.parseInline(buf, pos);
-      const headerEnd = this.lineEnd(buf, pos + 1, 32, 'mbulk count string');
-      const count = this.int(buf, pos + 1, headerEnd);
-      if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
+      // The usual header (`*3\r\n`): digits read in place, no search for the line end.
+      let count = shortInt(buf, pos + 1);
+      let headerEnd = SHORT_END;
+      if (count < 0) {
+        headerEnd = this.lineEnd(buf, pos + 1, 32, 'mbulk count string');
+        count = this.int(buf, pos + 1, headerEnd);
+        if (Number.isNaN(count) || count > this.limits.maxArrayLength) {
+          throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
+        }
+      } else if (count > this.limits.maxArrayLength) {
         throw new RespProtocolError('ERR Protocol error: invalid multibulk length');
       }
       pos = headerEnd + 2;
@@ -230,8 +262,11 @@ export class CommandDecoder extends Decoder<Buffer[]> {
       this.argBytes = 0;
     }
     const argv = this.argv;
+    const maxBulk = this.limits.maxBulkLength;
+    const maxCommand = this.limits.maxCommandBytes;
+    const length = buf.length;
     while (argv.length < this.expected) {
-      if (pos >= buf.length) {
+      if (pos >= length) {
         INCOMPLETE.need = pos + 1;
         throw INCOMPLETE;
       }
@@ -239,20 +274,35 @@ export class CommandDecoder extends Decoder<Buffer[]> {
         const got = String.fromCharCode(buf[pos]!);
         throw new RespProtocolError(`ERR Protocol error: expected '$', got '${got}'`);
       }
-      const lenEnd = this.lineEnd(buf, pos + 1, 32, 'bulk count string');
-      const len = this.int(buf, pos + 1, lenEnd);
-      if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLength) {
-        throw new RespProtocolError('ERR Protocol error: invalid bulk length');
+      let len = shortInt(buf, pos + 1);
+      let lenEnd = SHORT_END;
+      if (len < 0) {
+        lenEnd = this.lineEnd(buf, pos + 1, 32, 'bulk count string');
+        len = this.int(buf, pos + 1, lenEnd);
+        if (Number.isNaN(len) || len < 0) {
+          throw new RespProtocolError('ERR Protocol error: invalid bulk length');
+        }
       }
+      if (len > maxBulk) throw new RespProtocolError('ERR Protocol error: invalid bulk length');
       // The arguments read so far are held, not buffered: bound their total too. Counted once
       // the argument has arrived (this line is parsed again until then), by what it holds.
       const argCost = len + ARG_OVERHEAD_BYTES;
-      if (this.argBytes + argCost > this.limits.maxCommandBytes) {
+      if (this.argBytes + argCost > maxCommand) {
         throw new RespProtocolError('ERR Protocol error: command too large');
       }
       const dataStart = lenEnd + 2;
-      pos = this.bulkEnd(buf, dataStart, len);
-      argv.push(buf.subarray(dataStart, dataStart + len));
+      const end = dataStart + len;
+      if (end + 2 > length) {
+        INCOMPLETE.need = end + 2;
+        throw INCOMPLETE;
+      }
+      if (buf[end] !== CR || buf[end + 1] !== LF) {
+        throw new RespProtocolError('ERR Protocol error: bulk string not terminated by CRLF');
+      }
+      pos = end + 2;
+      // A view, not a copy: Buffer.from(arrayBuffer, offset, length) is subarray without its
+      // argument checks (this runs for every argument of every command).
+      argv.push(Buffer.from(buf.buffer, buf.byteOffset + dataStart, len));
       this.argBytes += argCost;
       this.consume(pos);
     }
@@ -535,9 +585,11 @@ export class ReplyWriter {
   }
 
   write(reply: Reply): void {
-    if (reply instanceof Buffer) {
+    if (reply === OK) {
+      this.text += '+OK\r\n';
+    } else if (reply instanceof Buffer) {
       if (reply.length < 1024) {
-        this.text += `$${reply.length}\r\n${reply.toString('latin1')}\r\n`;
+        this.text += `$${reply.length}\r\n${latin1(reply)}\r\n`;
       } else {
         this.text += `$${reply.length}\r\n`;
         this.flushText();

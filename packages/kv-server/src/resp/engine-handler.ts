@@ -53,6 +53,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
   session.client = info;
   info.session = session;
   engine.clients.add(info);
+  const pause = pauseOf(engine);
 
   const run = (argv: Buffer[], name: string): Reply | Promise<Reply> => {
     const spec = engine.command(name);
@@ -72,7 +73,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
     let reply: Reply | Promise<Reply>;
     try {
       // runCommand: the subscribed-connection rule, MONITOR, and blocking commands' waits.
-      reply = runCommand(engine, session, argv);
+      reply = runCommand(engine, session, argv, undefined, name);
     } finally {
       if (tracking !== undefined) tracking.current = undefined;
       if (noTouch) memory.noTouch = false;
@@ -98,11 +99,10 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
   };
 
   return {
-    execute(argv) {
-      info.lastInteraction = Date.now();
-      const name = commandName(argv[0]!);
+    execute(argv, known) {
+      const name = known ?? commandName(argv[0]!);
       // CLIENT PAUSE: the command waits for the pause to end, then runs.
-      const gate = pauseOf(engine).gate(engine, name);
+      const gate = pause.gate(engine, name);
       if (gate !== undefined) return gate.then(() => run(argv, name));
       return run(argv, name);
     },

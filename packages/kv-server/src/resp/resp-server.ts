@@ -27,7 +27,8 @@ export { NO_REPLY };
 
 /** Runs the commands of one connection. */
 export interface RespConnectionHandler {
-  execute(argv: Buffer[]): Reply | Promise<Reply>;
+  /** `name` is `commandName(argv[0])`, which the server has already read. */
+  execute(argv: Buffer[], name?: string): Reply | Promise<Reply>;
   /** Set when the handler wants the connection closed after the current reply. */
   readonly closeRequested?: boolean;
   /** Set while the connection may stay quiet on purpose (subscribed): the idle timeout spares it, as Redis's does. */
@@ -280,9 +281,9 @@ export function createRespServer(options: RespServerOptions): Server {
     };
 
     /** A bug in a command must cost one error reply, not the whole server. */
-    const executeSafely = (argv: Buffer[]): Reply | Promise<Reply> => {
+    const executeSafely = (argv: Buffer[], name?: string): Reply | Promise<Reply> => {
       try {
-        return handler.execute(argv);
+        return handler.execute(argv, name);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         options.log?.(`kv-server: ${argv[0]?.toString('latin1')} failed: ${message}`);
@@ -346,7 +347,7 @@ export function createRespServer(options: RespServerOptions): Server {
             socket.destroy();
             return;
           }
-          const reply = local(name, argv) ?? executeSafely(argv);
+          const reply = local(name, argv) ?? executeSafely(argv, name);
           if (reply instanceof Promise) {
             waiting = true;
             flush();
@@ -411,7 +412,8 @@ export function createRespServer(options: RespServerOptions): Server {
     guards.set(socket, guard);
 
     socket.on('data', (chunk: Buffer) => {
-      guard.lastActive = Date.now();
+      // CLIENT LIST's idle: as Redis's lastinteraction, stamped when a read arrives.
+      guard.lastActive = info.lastInteraction = Date.now();
       if (ending) return;
       decoder.push(chunk);
       run();

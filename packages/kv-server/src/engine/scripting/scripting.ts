@@ -373,6 +373,7 @@ export function scriptCommand(
   engine: Engine,
   session: Session,
   argv: Buffer[],
+  name?: string,
 ): Reply | Promise<Reply> | undefined {
   const state = states.get(engine);
   if (state?.busy) {
@@ -380,7 +381,7 @@ export function scriptCommand(
     if (reply !== undefined) return reply;
   }
   if (argv.length < 3 || session.inMulti) return undefined;
-  const command = commandName(argv[0]!);
+  const command = name ?? commandName(argv[0]!);
   if (command === 'fcall' || command === 'fcall_ro') {
     return scriptingOf(engine).fcall(engine, session, argv, command === 'fcall_ro', true);
   }
