@@ -171,11 +171,13 @@ try {
   real.on('error', () => {});
   cleanup.push(() => real.end());
   const version = await real
-    .query<{ v: string }>('SHOW server_version')
-    .then((r) => r.rows[0]?.v.split(' ')[0])
-    .catch(() => undefined);
+    .query<{ server_version: string }>('SHOW server_version')
+    .then((r) => r.rows[0]?.server_version.split(' ')[0])
+    .catch((error: Error) => {
+      console.log(`No Postgres at ${databaseUrl} (${error.message}): skipped.`);
+      return undefined;
+    });
   if (version) await measurePostgres(`pg-resp on PostgreSQL ${version}`, real);
-  else console.log(`No Postgres at ${databaseUrl}: skipped.`);
 } finally {
   for (const close of cleanup.reverse()) await close().catch(() => {});
 }

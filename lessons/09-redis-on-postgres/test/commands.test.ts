@@ -47,6 +47,7 @@ describe('strings', () => {
   it('gives 50 concurrent SET NX to one winner', async () => {
     const key = newKey('nx-race');
     const clients = Array.from({ length: 5 }, () => resp.client());
+    await Promise.all(clients.map((client) => client.ping()));
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         clients[i % 5]?.set(key, `editor${i}`, 'PX', 10_000, 'NX'),
@@ -75,6 +76,7 @@ describe('counters', () => {
   it('counts 200 concurrent INCRs from 5 connections exactly', async () => {
     const key = newKey('incr');
     const clients = Array.from({ length: 5 }, () => resp.client());
+    await Promise.all(clients.map((client) => client.ping())); // all five connected: they race
     await Promise.all(Array.from({ length: 200 }, (_, i) => clients[i % 5]?.incr(key)));
     expect(
       await clients[0]?.get(key),

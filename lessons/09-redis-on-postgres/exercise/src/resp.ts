@@ -1,0 +1,105 @@
+// EXERCISE (lesson 9): RESP2, the Redis serialization protocol, both ways, one TODO(lesson 9) at
+// a time: the encoders that turn replies into bytes, and the parser that turns the bytes a
+// client sends into commands. The server around it (resp-server.ts), the command table
+// (commands.ts) and the SQL (keyspace.ts) are given: every checkpoint goes through this file.
+
+// #region encode
+// Every reply starts with one byte that says its type and ends its header with \r\n.
+// Lengths count bytes, not characters: "é" is 2 bytes in UTF-8, and a client reads exactly
+// as many bytes as the header announced.
+const CRLF = '\r\n';
+
+/** `+OK`: a short status line (it cannot contain \r or \n). */
+export const simple = (text: string) => Buffer.from(`+${text}${CRLF}`);
+
+/** `-ERR ...`: an error; the first word is its code (ERR, WRONGTYPE, EXECABORT...). */
+export const error = (message: string) => Buffer.from(`-${message}${CRLF}`);
+
+/** `:42`: a signed 64-bit integer, written in decimal. */
+export const integer = (n: number | bigint | string) => Buffer.from(`:${n}${CRLF}`);
+
+/** `$5\r\nhello`: a length in bytes, then the bytes (any bytes). `$-1`: nil. */
+export function bulk(value: Buffer | string | null): Buffer {
+  // TODO(lesson 9): nil is `$-1\r\n`. Otherwise `$<length>\r\n<bytes>\r\n`, where the length
+  // counts the bytes (Buffer.from(value) for a string), not the characters.
+  throw new Error(`TODO(lesson 9): bulk(${String(value)}) in src/resp.ts`);
+}
+
+/** `*2\r\n...`: a count, then that many replies, each encoded on its own. `*-1`: nil. */
+export function array(items: Buffer[] | null): Buffer {
+  // TODO(lesson 9): nil is `*-1\r\n`; otherwise `*<count>\r\n` followed by the items, which
+  // are already encoded.
+  throw new Error(`TODO(lesson 9): array(${items?.length} items) in src/resp.ts`);
+}
+// #endregion encode
+
+/** A client broke the protocol: the server answers `-ERR Protocol error: ...` and hangs up. */
+export class ProtocolError extends Error {}
+
+// #region parse
+/**
+ * Commands from a stream of bytes. TCP delivers bytes, not messages: one read may hold half a
+ * command or ten of them (a pipeline), so the parser keeps what it has not used yet and
+ * answers every command that is complete.
+ */
+export function createParser() {
+  let buffered: Buffer = Buffer.alloc(0);
+
+  /** Adds the bytes just read; answers the commands they completed, in order. */
+  function push(chunk: Buffer): Buffer[][] {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const commands: Buffer[][] = [];
+    let offset = 0;
+    for (;;) {
+      const parsed =
+        buffered[offset] === 0x2a // '*': an array of bulk strings, what clients send
+          ? parseArray(buffered, offset)
+          : parseInline(buffered, offset); // anything else: a line typed by hand (telnet, nc)
+      if (parsed === null) break; // incomplete: wait for more bytes
+      offset = parsed.next;
+      if (parsed.args.length > 0) commands.push(parsed.args);
+    }
+    buffered = buffered.subarray(offset);
+    return commands;
+  }
+  return { push };
+}
+
+/** `*<count>\r\n` then `count` times `$<length>\r\n<bytes>\r\n`; null when not all here yet. */
+function parseArray(buf: Buffer, start: number): { args: Buffer[]; next: number } | null {
+  const header = readLine(buf, start);
+  if (header === null) return null;
+  const count = toCount(header.line.subarray(1), 'multibulk length');
+  // TODO(lesson 9): then `count` times: a line `$<length>` (readLine again; anything but '$'
+  // first is a ProtocolError), then exactly `length` bytes and \r\n. Answer null as soon as
+  // something has not arrived yet; else the arguments and the offset after the last \r\n.
+  throw new Error(`TODO(lesson 9): parseArray(${count} arguments) in src/resp.ts`);
+}
+
+/** `SET greeting hello\r\n`: words separated by spaces, ended by \n (\r\n from telnet). */
+function parseInline(buf: Buffer, start: number): { args: Buffer[]; next: number } | null {
+  const line = readLine(buf, start);
+  if (line === null) return null;
+  // TODO(lesson 9): the line's words, split on spaces (empty ones dropped), each as a Buffer;
+  // the next command starts at line.next.
+  throw new Error(`TODO(lesson 9): parseInline(${line.line.length} bytes) in src/resp.ts`);
+}
+// #endregion parse
+
+/** The line at `start` up to \n (without the \r\n), and where the next one begins. */
+function readLine(buf: Buffer, start: number) {
+  const newline = buf.indexOf(0x0a, start);
+  if (newline === -1) {
+    if (buf.length - start > 64 * 1024) throw new ProtocolError('too big inline request');
+    return null;
+  }
+  const end = newline > start && buf[newline - 1] === 0x0d ? newline - 1 : newline;
+  return { line: buf.subarray(start, end), next: newline + 1 };
+}
+
+function toCount(digits: Buffer, what: string): number {
+  const text = digits.toString('latin1');
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text) || n > 512 * 1024 * 1024) throw new ProtocolError(`invalid ${what}`);
+  return Math.max(n, 0);
+}
