@@ -42,13 +42,8 @@ describe('sixteen databases', () => {
   });
 
   it('SWAPDB swaps what each index holds and dirties WATCHes on either side', () => {
-    const { run, engine } = engineFixture();
-    const other = engine.createSession();
-    const runOther = (...argv: string[]) =>
-      engine.execute(
-        other,
-        argv.map((a) => Buffer.from(a)),
-      );
+    const { run, connect } = engineFixture();
+    const runOther = connect().raw;
     run('SET', 'k', 'zero');
     runOther('SELECT', '1');
     runOther('WATCH', 'k');
@@ -64,13 +59,8 @@ describe('sixteen databases', () => {
   });
 
   it('WATCH is per database', () => {
-    const { run, engine } = engineFixture();
-    const other = engine.createSession();
-    const runOther = (...argv: string[]) =>
-      engine.execute(
-        other,
-        argv.map((a) => Buffer.from(a)),
-      );
+    const { run, connect } = engineFixture();
+    const runOther = connect().raw;
     run('WATCH', 'k');
     runOther('SELECT', '2');
     runOther('SET', 'k', 'in db 2');

@@ -171,11 +171,11 @@ describe('list commands', () => {
   });
 
   it('WATCH sees in-place changes', () => {
-    const { engine, run } = engineFixture();
+    const { connect, run } = engineFixture();
     run('RPUSH', 'l', 'a');
-    const watcher = engine.createSession();
-    engine.execute(watcher, [Buffer.from('WATCH'), Buffer.from('l')]);
+    const watcher = connect();
+    watcher.raw('WATCH', 'l');
     run('RPUSH', 'l', 'b');
-    expect(watcher.watchDirty).toBe(true);
+    expect(watcher.session.watchDirty).toBe(true);
   });
 });

@@ -73,14 +73,11 @@ describe('transactions', () => {
   });
 
   it('WATCH: another session writing aborts with a null array; WATCH in MULTI refused', () => {
-    const { run, engine } = engineFixture();
-    const other = engine.createSession();
+    const { run, connect } = engineFixture();
+    const other = connect();
     run('SET', 'w', '1');
     run('WATCH', 'w');
-    engine.execute(
-      other,
-      ['SET', 'w', '2'].map((a) => Buffer.from(a)),
-    );
+    other.raw('SET', 'w', '2');
     run('MULTI');
     expect(run('WATCH', 'w')).toBe('-ERR WATCH inside MULTI is not allowed');
     run('SET', 'w', '3');
