@@ -3,7 +3,7 @@
 import { it } from 'vitest';
 import { randomSequence } from './generators-shared.ts';
 import { randomZSetCommand, ZSET_KEYS } from './generators-zsets.ts';
-import { describeDifferential, type Step, useDifferential } from './harness.ts';
+import { type Arg, describeDifferential, type Step, useDifferential } from './harness.ts';
 
 const diff = useDifferential();
 
@@ -11,6 +11,13 @@ const diff = useDifferential();
 function finalState(key: string): Step[] {
   return [{ cmd: ['TYPE', key] }, { cmd: ['ZRANGE', key, '0', '-1', 'WITHSCORES'] }];
 }
+
+/** What the first test's ZADDs leave in `z`, the starting point of the later tests. */
+const ZSET: Arg[][] = [
+  ['zadd', 'z', '1', 'a', '2', 'b', '3', 'c'],
+  ['zadd', 'z', '1.5', 'a', '2', 'b'],
+  ['zadd', 'z', 'ch', '1.5', 'a', '5', 'b', '4', 'd'],
+];
 
 describeDifferential('differential: sorted sets', () => {
   it('ZADD: NX XX GT LT CH INCR, their incompatibilities, bad scores', () =>
@@ -58,9 +65,7 @@ describeDifferential('differential: sorted sets', () => {
 
   it('ZINCRBY ZSCORE ZMSCORE ZCARD ZRANK ZREVRANK ZREM', () =>
     diff.expectSame([
-      ['zadd', 'z', '1', 'a', '2', 'b', '3', 'c'],
-      ['zadd', 'z', '1.5', 'a', '2', 'b'],
-      ['zadd', 'z', 'ch', '1.5', 'a', '5', 'b', '4', 'd'],
+      ...ZSET,
       ['zincrby', 'z', '1', 'a'],
       ['zincrby', 'z', 'x', 'a'],
       ['zincrby', 'z', 'nx', 'a'],
@@ -86,9 +91,7 @@ describeDifferential('differential: sorted sets', () => {
 
   it('ZRANGE by rank and BYSCORE with REV LIMIT WITHSCORES; the older range commands; ZCOUNT', () =>
     diff.expectSame([
-      ['zadd', 'z', '1', 'a', '2', 'b', '3', 'c'],
-      ['zadd', 'z', '1.5', 'a', '2', 'b'],
-      ['zadd', 'z', 'ch', '1.5', 'a', '5', 'b', '4', 'd'],
+      ...ZSET,
       ['zadd', 'z', '0x10', 'hex'],
       ['zadd', 'z', 'inf', 'pinf', '-inf', 'ninf', '+inf', 'pinf2'],
       ['zrange', 'z', '0', '-1'],
@@ -229,9 +232,7 @@ describeDifferential('differential: sorted sets', () => {
 
   it('ZRANGESTORE and ZSCAN of a small sorted set', () =>
     diff.expectSame([
-      ['zadd', 'z', '1', 'a', '2', 'b', '3', 'c'],
-      ['zadd', 'z', '1.5', 'a', '2', 'b'],
-      ['zadd', 'z', 'ch', '1.5', 'a', '5', 'b', '4', 'd'],
+      ...ZSET,
       ['set', 'str', 'v'],
       ['zrangestore', 'dst', 'z', '0', '-1'],
       ['zrange', 'dst', '0', '-1', 'withscores'],
