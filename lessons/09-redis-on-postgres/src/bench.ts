@@ -10,15 +10,15 @@
 // creates tables pg_resp_bench_* and drops them after; skipped when it does not answer.
 // Needs redis-benchmark (Debian/Ubuntu: redis-tools; macOS: brew install redis).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createPool, startEmbeddedPostgres } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import { Redis as ValkeyClient } from 'iovalkey';
 import pg from 'pg';
-import { type RespServer, startRespServer } from './resp-server.ts';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 20_000); // per test on Valkey
 const PG_REQUESTS = Number(process.env.PG_REQUESTS ?? 4_000); // per test on Postgres
@@ -54,9 +54,18 @@ async function redisBenchmark(port: number, requests: number, pipeline: number) 
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
-    child.stderr.resume(); // "Could not fetch server CONFIG": this server has no CONFIG
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
     child.on('error', reject);
-    child.on('close', () => resolve(out));
+    child.on('close', () => {
+      // "Could not fetch server CONFIG" is expected: this server has no CONFIG command.
+      const problems = err.split('\n').filter((line) => line.trim() && !line.includes('CONFIG'));
+      if (problems.length > 0)
+        console.log(`\n   redis-benchmark: ${problems.slice(0, 3).join(' / ')}`);
+      resolve(out);
+    });
   });
   const rps = (test: string) =>
     Number(output.match(new RegExp(`^"${test}","([\\d.]+)"`, 'm'))?.[1] ?? Number.NaN);
@@ -107,12 +116,49 @@ async function measure(
   console.log(' done');
 }
 
+/**
+ * The server in a process of its own (src/serve.ts), as Valkey is: on a free port, over
+ * `databaseUrl`. Answers its port once it listens.
+ */
+async function startServer(databaseUrl: string, table: string, unlogged: boolean, pglite: boolean) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('serve.ts', import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: '0',
+        TABLE: table,
+        LOGGED: unlogged ? '' : '1',
+        PGLITE: pglite ? '1' : '',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on redis:\/\/[\d.]+:(\d+)/);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`src/serve.ts exited (${code}) before listening`)));
+  });
+  const stopped = new Promise((resolve) => child.on('exit', resolve));
+  const stop = () => {
+    child.kill('SIGTERM');
+    return stopped;
+  };
+  return { port, stop };
+}
+
 /** Both tables (UNLOGGED and logged) of one Postgres, each behind its own server. */
-async function measurePostgres(name: string, pool: pg.Pool) {
+async function measurePostgres(name: string, pool: pg.Pool, databaseUrl: string, pglite: boolean) {
   for (const unlogged of [true, false]) {
     const table = `pg_resp_bench_${unlogged ? 'unlogged' : 'logged'}`;
     await pool.query(`DROP TABLE IF EXISTS ${table}_zset, ${table}`);
-    const server: RespServer = await startRespServer({ pool, table, unlogged });
+    const server = await startServer(databaseUrl, table, unlogged, pglite);
     try {
       await measure(
         `${name}, ${unlogged ? 'UNLOGGED' : 'logged'}`,
@@ -122,7 +168,7 @@ async function measurePostgres(name: string, pool: pg.Pool) {
         table,
       );
     } finally {
-      await server.close();
+      await server.stop();
       await pool.query(`DROP TABLE IF EXISTS ${table}_zset, ${table}`);
     }
   }
@@ -163,7 +209,7 @@ try {
     await postgres.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  await measurePostgres('pg-resp on PGlite', embedded);
+  await measurePostgres('pg-resp on PGlite', embedded, postgres.url, true);
 
   // 3. The same server over a real Postgres, when one answers.
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -177,13 +223,18 @@ try {
       console.log(`No Postgres at ${databaseUrl} (${error.message}): skipped.`);
       return undefined;
     });
-  if (version) await measurePostgres(`pg-resp on PostgreSQL ${version}`, real);
+  if (version) await measurePostgres(`pg-resp on PostgreSQL ${version}`, real, databaseUrl, false);
 } finally {
   for (const close of cleanup.reverse()) await close().catch(() => {});
 }
 
 // #region table
-const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : `${(n / 1000).toFixed(1)}k`);
+const k = (n: number) =>
+  Number.isNaN(n)
+    ? 'n/a'
+    : n >= 10_000
+      ? `${Math.round(n / 1000)}k`
+      : Math.round(n).toLocaleString('en-US');
 console.log(
   `\n${cpus().length} cores, load average ${started.toFixed(1)} at the start and ${loadavg()[0]?.toFixed(1)} at the end; redis-benchmark -c ${CLIENTS}, one key per test; requests per second:\n`,
 );
