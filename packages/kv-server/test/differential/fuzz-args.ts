@@ -2,6 +2,7 @@
 // command, glob and range syntax, a long value and raw bytes.
 
 import { createEngine } from '../../src/engine/index.ts';
+import { BLOCKING_POPS, SUBSCRIBE_COMMANDS } from '../../src/protocol/command-groups.ts';
 import { type Rng, seededRng } from './generators-shared.ts';
 import { type Compare, closeInteger, type Step } from './harness.ts';
 
@@ -88,7 +89,7 @@ export function fuzzArgs(rng: Rng): (string | Buffer)[] {
   );
 }
 
-const EXCLUDED = new Set([
+const EXCLUDED = new Set<string>([
   'select',
   'flushall',
   'quit',
@@ -138,22 +139,10 @@ const EXCLUDED = new Set([
   'hgetdel',
   // They change the connection itself (subscribed context, RESP version, db 0 after RESET) or
   // would wait forever: a random "0" is an infinite timeout.
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
+  ...SUBSCRIBE_COMMANDS,
   'monitor',
   'reset',
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'blmove',
-  'blmpop',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
+  ...BLOCKING_POPS,
   'xread',
   'xreadgroup',
   // Server-wide state of the shared Redis that other suites rely on: CONFIG SET would change

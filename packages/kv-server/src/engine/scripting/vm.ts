@@ -4,6 +4,7 @@
 // hook, so a script past the busy threshold can hand the event loop back (see Scripting).
 
 import { createHash } from 'node:crypto';
+import { BLOCKING_POPS, SUBSCRIBE_COMMANDS } from '../../protocol/command-groups.ts';
 import {
   BoolReply,
   DoubleReply,
@@ -69,7 +70,7 @@ function nameOf(text: string): Uint8Array {
 }
 
 /** Commands a script may not call, as Redis 7 flags them `noscript`. */
-const NOSCRIPT = new Set([
+const NOSCRIPT = new Set<string>([
   'eval',
   'evalsha',
   'eval_ro',
@@ -83,20 +84,8 @@ const NOSCRIPT = new Set([
   'discard',
   'watch',
   'unwatch',
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'blmove',
-  'blmpop',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
+  ...SUBSCRIBE_COMMANDS,
+  ...BLOCKING_POPS,
   'wait',
   'waitaof',
   'client',
