@@ -20,6 +20,7 @@ import { runCommand } from './run-command.ts';
  * open forever behind proxies and fetch timeouts.
  */
 export const REST_MAX_BLOCK_MS = 60_000;
+const REST_RUN_OPTIONS = { maxBlockMs: REST_MAX_BLOCK_MS };
 
 /** The engine as a backend: each request is a session of its own, already authenticated. */
 export function engineBackend(engine: Engine): CommandBackend {
@@ -72,7 +73,7 @@ export function engineBackend(engine: Engine): CommandBackend {
 
   /** One command as a RESP connection runs it (scripts, blocking, MONITOR, waking waiters). */
   function run(session: Session, argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply> {
-    const reply = runCommand(engine, session, argv, { maxBlockMs: REST_MAX_BLOCK_MS });
+    const reply = runCommand(engine, session, argv, REST_RUN_OPTIONS);
     if (reply instanceof Promise && signal !== undefined) {
       // The client went away: its blocked command gives up, as a closed connection's does.
       const cancel = () => blockingOf(engine).cancel(session);

@@ -207,16 +207,27 @@ export function createRestServer(options: RestServerOptions): Server {
     return target;
   }
 
+  /**
+   * Host headers seen that name a loopback name or address: allowed whatever the connection,
+   * so the next request with the same header (every request of a client) skips the parsing.
+   * Bounded: a client sending ever new names only makes it stop remembering.
+   */
+  const loopbackHosts = new Set<string>();
+  const rememberLoopback = (header: string): true => {
+    if (loopbackHosts.size < 64) loopbackHosts.add(header);
+    return true;
+  };
+
   /** Loopback names, the address this request arrived on, and what --allow-host lists. */
   function hostAllowed(req: IncomingMessage): boolean {
     const header = req.headers.host;
     // HTTP/1.0 clients may send none; browsers always do.
     if (header === undefined) return true;
-    if (allowHosts.has('*')) return true;
+    if (loopbackHosts.has(header) || allowHosts.has('*')) return true;
     const host = normalizeHost(header);
-    if (host === 'localhost' || host.endsWith('.localhost')) return true;
+    if (host === 'localhost' || host.endsWith('.localhost')) return rememberLoopback(header);
     if (isIP(host) !== 0) {
-      if (isLoopback(host)) return true;
+      if (isLoopback(host)) return rememberLoopback(header);
       const local = normalizeHost(req.socket.localAddress ?? '');
       if (host === local || `::ffff:${host}` === local) return true;
     }
@@ -363,19 +374,30 @@ class ClientGone implements CancelSignal {
   }
 }
 
+type ReadonlyURLSearchParams = Omit<URLSearchParams, 'append' | 'delete' | 'set' | 'sort'>;
+
 /** The request target as sent: the path is never normalised (`..` in the path form is data). */
 interface Target {
   /** The raw path, still percent-encoded. */
   path: string;
-  query: URLSearchParams;
+  query: ReadonlyURLSearchParams;
 }
+
+/**
+ * A path the URL parser always accepts (one leading slash, then letters, digits, `-._~/%`): the
+ * common `/`, `/pipeline`, `/get/key`, checked without parsing a URL per request. (`//host`
+ * forms are left to the parser: `//999.999.999.999` is an invalid host.)
+ */
+const PLAIN_PATH = /^\/(?!\/)[\w\-.~/%]*$/;
+/** The query of a target without one; never changed (targets are only read). */
+const NO_QUERY: ReadonlyURLSearchParams = new URLSearchParams();
 
 function parseTarget(raw: string): Target {
   // Only the origin form (`/path?query`) is served; `*`, absolute URLs and anything that is
   // not a path are a 400 with a JSON body, never an exception.
   // A target no URL parser accepts (`//[/x`: a bracket where a host would be) is refused too,
   // though only the raw path is used: what a proxy or a client library would choke on.
-  if (!raw.startsWith('/') || !URL.canParse(raw, 'http://localhost')) {
+  if (!raw.startsWith('/') || (!PLAIN_PATH.test(raw) && !URL.canParse(raw, 'http://localhost'))) {
     throw new HttpError(
       400,
       `ERR invalid request target ${JSON.stringify(raw.slice(0, 100))}: expected a path such as /pipeline or /get/key`,
@@ -383,7 +405,7 @@ function parseTarget(raw: string): Target {
   }
   const q = raw.indexOf('?');
   return q === -1
-    ? { path: raw, query: new URLSearchParams() }
+    ? { path: raw, query: NO_QUERY }
     : { path: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
 }
 
