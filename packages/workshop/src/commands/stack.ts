@@ -13,10 +13,12 @@ import { dataDir, findRepoRoot } from '../workspace.ts';
 
 export const help = `Usage: workshop stack [--cluster [--port <first>]]   (pnpm stack)
 
-Runs the local stack until Ctrl-C: embedded Postgres (PGlite over the Postgres protocol) and the
-local kv-server (Upstash REST + Redis protocol), on the ports in .env.example. Services set in
-.env (DATABASE_URL, UPSTASH_REDIS_REST_URL/_TOKEN, VALKEY_URL) are shown as real instead.
-Data is kept in .data/ (WORKSHOP_DATA_DIR overrides it), so articles and keys survive a restart.
+Runs the local stack until Ctrl-C: embedded Postgres (PGlite over the Postgres protocol), the
+local kv-server (Upstash REST, the workshop's own engine) and, for VALKEY_URL, a valkey-server
+of its own when one is installed (nothing saved; else the engine serves that port too, and a
+line says so), on the ports in .env.example. Services set in .env (DATABASE_URL,
+UPSTASH_REDIS_REST_URL/_TOKEN, VALKEY_URL) are shown as real instead. Data is kept in .data/
+(WORKSHOP_DATA_DIR overrides it), so articles and REST keys survive a restart.
 
 Options:
   --cluster        instead, a real Valkey cluster (lesson 10) until Ctrl-C: six valkey-server
@@ -26,7 +28,8 @@ Options:
   --port <first>   the cluster's first port (six consecutive ones); 0 picks free ones
 
 Environment: WORKSHOP_POSTGRES_PORT, WORKSHOP_REST_PORT, WORKSHOP_RESP_PORT override the ports;
-WORKSHOP_CLUSTER_PORT the cluster's first port.`;
+WORKSHOP_CLUSTER_PORT the cluster's first port; WORKSHOP_VALKEY=engine keeps the engine on the
+VALKEY_URL port even when valkey-server is installed.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
