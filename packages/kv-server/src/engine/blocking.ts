@@ -115,6 +115,11 @@ export class Blocking {
   }
 
   /** A key was written (Database's modification hook): its waiters get a look after the command. */
+  /** Whether any client waits on a key (when none does, signals have nothing to do). */
+  get waiting(): boolean {
+    return this.byKey.size !== 0;
+  }
+
   signal(dbKey: string): void {
     if (this.byKey.size !== 0 && this.byKey.has(dbKey)) this.ready.add(dbKey);
   }

@@ -139,7 +139,7 @@ export class Engine {
       const slot = { index };
       const db = new Database({
         now,
-        onModified: (key) => this.touchWatchers(watchKey(slot.index, key)),
+        onModified: (key) => this.keyModified(slot.index, key),
         watchedKeys: () => this.watchedKeysOf(slot.index),
         memory: this.memory,
       });
@@ -357,6 +357,18 @@ export class Engine {
       if (!dbA.exists(name) && !dbB.exists(name)) continue;
       for (const session of set) session.watchDirty = true;
     }
+  }
+
+  /**
+   * Every key written, deleted or expired comes here. With no client blocked, no key listener
+   * and no WATCH (the usual case) there is nothing to tell, and the `db:key` string is not built:
+   * MSET of ten keys built ten of them.
+   */
+  private keyModified(db: number, key: string): void {
+    if (this.keyListeners.length === 0 && this.watchers.size === 0 && !blockingOf(this).waiting) {
+      return;
+    }
+    this.touchWatchers(watchKey(db, key));
   }
 
   private touchWatchers(key: string): void {
