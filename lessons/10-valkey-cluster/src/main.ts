@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
 import type { Cluster, Redis } from 'iovalkey';
+import { articleHashKey } from './article-hash.ts';
 import { viewsKey } from './counters.ts';
 import { measureFailover } from './failover.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -93,8 +94,8 @@ try {
   console.log('\n2. Every key has a hash slot (CLUSTER KEYSLOT), every slot one primary');
   const slug = 'article-00001';
   for (const key of [
-    `article:${slug}:fields`,
-    'article:article-00002:fields',
+    articleHashKey(slug),
+    articleHashKey('article-00002'),
     viewsKey(slug),
     'views:ranking',
     'tag:redis',
@@ -110,7 +111,7 @@ try {
   }
 
   console.log('\n3. MOVED: a plain TCP connection asks the wrong node');
-  const key = `article:${slug}:fields`;
+  const key = articleHashKey(slug);
   const owner = await portOfKey(key);
   const wrong = before.find((node) => node.role === 'primary' && node.port !== owner);
   if (wrong) {
@@ -169,7 +170,7 @@ try {
   const slugs = Array.from({ length: 300 }, (_, i) => `article-${String(i + 1).padStart(5, '0')}`);
   const perNode = new Map<number, number>();
   for (const s of slugs) {
-    const port = (await portOfKey(`article:${s}:fields`, before)) ?? 0;
+    const port = (await portOfKey(articleHashKey(s), before)) ?? 0;
     perNode.set(port, (perNode.get(port) ?? 0) + 1);
   }
   console.log(
