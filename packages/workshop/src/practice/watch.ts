@@ -1,11 +1,13 @@
 // `practice watch`: the check again on every save, through chokidar (the file system's events;
 // with `--poll`, its polling mode, for WSL, network drives and editors whose saves the events
-// miss). Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits.
+// miss). Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits. One vitest stays up for the whole
+// session (vitest-server.mjs): a re-run pays for the tests, not for starting vitest again.
 import { join } from 'node:path';
 import { watch } from 'chokidar';
+import { startVitestServer } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { checkPlayground } from './check.ts';
-import type { Practice } from './layout.ts';
+import { listFiles, type Practice } from './layout.ts';
 
 export interface WatchOptions {
   poll: boolean;
@@ -28,6 +30,22 @@ export async function watchPlayground(
     finish = resolvePromise;
   });
 
+  const tests = startVitestServer(
+    practice.root,
+    practice.playground,
+    join(practice.playground, 'vitest.config.ts'),
+  );
+  // Every file of src/ and test/ is transformed again (a few ms each): whatever changed, by a
+  // save the watcher saw or not (r), the run sees it.
+  const runTests = () =>
+    tests.run(
+      ['src', 'test'].flatMap((sub) =>
+        listFiles(join(practice.playground, sub)).map((file) =>
+          join(practice.playground, sub, file),
+        ),
+      ),
+    );
+
   const help = `\nWatching ${options.poll ? '(polling every second) ' : ''}your playground's src/. Enter or r: check again, q: quit.`;
   const run = async () => {
     if (running) {
@@ -37,9 +55,11 @@ export async function watchPlayground(
     running = true;
     do {
       again = false;
-      await checkPlayground(practice, lesson, [], abort.signal).catch((error: unknown) => {
-        console.error(error instanceof Error ? error.message : String(error));
-      });
+      await checkPlayground(practice, lesson, [], abort.signal, runTests).catch(
+        (error: unknown) => {
+          console.error(error instanceof Error ? error.message : String(error));
+        },
+      );
     } while (again && !stopped);
     running = false;
     if (!stopped) console.log(help);
@@ -83,11 +103,11 @@ export async function watchPlayground(
     clearTimeout(debounce);
     void watcher.close();
     abort.abort(); // a check still running stops with us
+    void tests.close().finally(() => finish(code));
     stdin.off('data', onKey);
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
     process.off('SIGINT', onSignal);
-    finish(code);
   }
 
   await run();
