@@ -23,6 +23,7 @@ function repoRoot() {
   }
 }
 const REPO_ROOT = repoRoot();
+const FS_MODULE_CACHE = join(REPO_ROOT, 'node_modules', '.experimental-vitest-cache');
 
 /** `packages/db` -> `db`, `lessons/03-ttl-caching` -> `lesson-03-ttl-caching`, `site` -> `site`. */
 export function projectName(root) {
@@ -38,6 +39,7 @@ export function projectName(root) {
  */
 export function defineProject(importMetaUrl, overrides = {}) {
   const root = dirname(fileURLToPath(importMetaUrl));
+  const inRepo = !relative(REPO_ROOT, root).startsWith('..');
   return vitestDefineProject(
     mergeConfig(
       {
@@ -53,6 +55,13 @@ export function defineProject(importMetaUrl, overrides = {}) {
           // first build (~10 s).
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Vite's transforms kept on disk between runs, keyed by each file's content (and the
+          // lockfile: an install clears them): a check transforms only what changed since the
+          // last one. Not for the copies practice verify and mutations lay out in temp folders:
+          // their paths are new each time, the cache would only grow.
+          experimental: inRepo
+            ? { fsModuleCache: true, fsModuleCachePath: FS_MODULE_CACHE }
+            : { fsModuleCache: false },
         },
       },
       overrides,

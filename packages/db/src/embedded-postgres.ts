@@ -1,9 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import {
+  LOCAL_STACK,
+  REPO_ROOT,
+  releasePidLock,
+  takePidLock,
+  updatePidLock,
+} from '@workshop/config';
 import pg from 'pg';
-import { LOCAL_STACK, REPO_ROOT } from './config.ts';
-import { releasePidLock, takePidLock, updatePidLock } from './pid-lock.ts';
 import { migrate, seed } from './schema.ts';
 
 // PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves

@@ -1,3 +1,31 @@
+// moved to @workshop/config; re-exported until lessons 08-10 land (the lead then removes this)
+export {
+  ConfigError,
+  connectUpstash,
+  createUpstashClient,
+  createValkeyClient,
+  ENV_FILE,
+  exitOnFatalError,
+  isProcessAlive,
+  LOCAL_DATABASE_URL,
+  LOCAL_STACK,
+  LOCAL_TOKEN_FILE,
+  LOCAL_UPSTASH_URL,
+  LOCAL_VALKEY_URL,
+  type LoadConfigOptions,
+  type LockContent,
+  loadConfig,
+  loadLocalPorts,
+  localStackToken,
+  pingUpstash,
+  REPO_ROOT,
+  readPidLock,
+  releasePidLock,
+  ServiceError,
+  takePidLock,
+  updatePidLock,
+  type WorkshopConfig,
+} from '@workshop/config';
 export {
   ARTICLE_LIST_SIZE,
   type Article,
@@ -10,28 +38,6 @@ export {
   updateArticle,
 } from './articles.ts';
 export {
-  connectUpstash,
-  createUpstashClient,
-  createValkeyClient,
-  pingUpstash,
-  ServiceError,
-} from './clients.ts';
-export {
-  ConfigError,
-  ENV_FILE,
-  LOCAL_DATABASE_URL,
-  LOCAL_STACK,
-  LOCAL_TOKEN_FILE,
-  LOCAL_UPSTASH_URL,
-  LOCAL_VALKEY_URL,
-  type LoadConfigOptions,
-  loadConfig,
-  loadLocalPorts,
-  localStackToken,
-  REPO_ROOT,
-  type WorkshopConfig,
-} from './config.ts';
-export {
   createTemplateDump,
   DataDirLockedError,
   DEFAULT_DATA_DIR,
@@ -40,14 +46,6 @@ export {
   PostgresPortInUseError,
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
-export {
-  type LockContent,
-  readPidLock,
-  releasePidLock,
-  takePidLock,
-  updatePidLock,
-} from './pid-lock.ts';
 export { createPool } from './pool.ts';
-export { exitOnFatalError, isProcessAlive } from './process.ts';
 export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, SEED_TAGS, seed } from './schema.ts';
 export { allTags, getTags, setTags, slugsTaggedAll, type TagChanges } from './tags.ts';

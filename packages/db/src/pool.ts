@@ -1,5 +1,5 @@
+import { loadConfig, type WorkshopConfig } from '@workshop/config';
 import pg from 'pg';
-import { loadConfig, type WorkshopConfig } from './config.ts';
 
 /**
  * A `pg` pool for the configured database.

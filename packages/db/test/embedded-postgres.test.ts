@@ -12,6 +12,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@workshop/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createArticle,
@@ -19,7 +20,6 @@ import {
   DataDirLockedError,
   type EmbeddedPostgres,
   getArticle,
-  REPO_ROOT,
   SEED_ARTICLE_COUNT,
   startEmbeddedPostgres,
 } from '../src/index.ts';

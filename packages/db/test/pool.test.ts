@@ -1,5 +1,6 @@
+import { LOCAL_DATABASE_URL } from '@workshop/config';
 import { describe, expect, it } from 'vitest';
-import { createPool, LOCAL_DATABASE_URL } from '../src/index.ts';
+import { createPool } from '../src/index.ts';
 
 // pg keeps the resolved pool options on the instance.
 const maxOf = (pool: ReturnType<typeof createPool>) =>

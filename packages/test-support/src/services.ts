@@ -1,4 +1,5 @@
-import { isProcessAlive, migrate, seed } from '@workshop/db';
+import { isProcessAlive } from '@workshop/config';
+import { migrate, seed } from '@workshop/db';
 import pg from 'pg';
 import { templateKey } from './template.ts';
 

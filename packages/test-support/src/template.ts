@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createTemplateDump, REPO_ROOT, releasePidLock, takePidLock } from '@workshop/db';
+import { REPO_ROOT, releasePidLock, takePidLock } from '@workshop/config';
+import { createTemplateDump } from '@workshop/db';
 
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');

@@ -1,10 +1,5 @@
-import {
-  createPool,
-  createValkeyClient,
-  type EmbeddedPostgres,
-  startEmbeddedPostgres,
-  type WorkshopConfig,
-} from '@workshop/db';
+import { createValkeyClient, type WorkshopConfig } from '@workshop/config';
+import { createPool, type EmbeddedPostgres, startEmbeddedPostgres } from '@workshop/db';
 import { type KvServer, startKvServer } from '@workshop/kv-server';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -31,7 +26,7 @@ export interface TestStack {
    * first), for checkpoints that run on Redis and Valkey both. Undefined on the embedded stack.
    */
   readonly redisUrl: string | undefined;
-  /** All of the above as a config for the `@workshop/db` factories. */
+  /** All of the above as a config for `createPool` and the `@workshop/config` client factories. */
   readonly config: WorkshopConfig;
 }
 

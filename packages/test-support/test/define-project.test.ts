@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '@workshop/config';
 import { projectName as courseProjectName } from '@workshop/course';
-import { REPO_ROOT } from '@workshop/db';
 import { describe, expect, it } from 'vitest';
 import { defineProject, projectName } from '../src/index.ts';
 

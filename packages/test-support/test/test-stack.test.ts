@@ -1,11 +1,5 @@
-import {
-  ARTICLE_LIST_SIZE,
-  createPool,
-  createUpstashClient,
-  createValkeyClient,
-  listArticles,
-  SEED_ARTICLE_COUNT,
-} from '@workshop/db';
+import { createUpstashClient, createValkeyClient } from '@workshop/config';
+import { ARTICLE_LIST_SIZE, createPool, listArticles, SEED_ARTICLE_COUNT } from '@workshop/db';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { servicesRequested, useTestStack } from '../src/index.ts';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type WorkshopConfig } from '@workshop/db';
+import { loadConfig, type WorkshopConfig } from '@workshop/config';
 import { instrumentPool, instrumentStore, reportLocalHit } from './request-context.ts';
 import { startWebServer, type WebServer } from './server.ts';
 import type { CreateWebWiki, WebWiki } from './types.ts';

@@ -1,7 +1,7 @@
 // Helpers for the HTTP checkpoints of the lessons (and this package's own tests): the lesson's
 // web front on a free port, and a page fetched with what the cache said.
 
-import type { WorkshopConfig } from '@workshop/db';
+import type { WorkshopConfig } from '@workshop/config';
 import { type LessonWeb, startLessonWeb } from './lesson.ts';
 
 export interface FetchedPage {

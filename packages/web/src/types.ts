@@ -2,7 +2,8 @@
 // `createWebWiki` that builds the lesson's own app (its createWiki, counters, limiter) and hands
 // it over in this shape, so the lesson's code is what answers every page.
 
-import type { Article, ArticleSummary, WorkshopConfig } from '@workshop/db';
+import type { WorkshopConfig } from '@workshop/config';
+import type { Article, ArticleSummary } from '@workshop/db';
 import type pg from 'pg';
 
 export interface ArticleInput {

@@ -4,7 +4,7 @@
 //
 // Nothing is persisted (no RDB, no AOF), so every start is a fresh cluster: a nodes.conf left by
 // an earlier run is removed, and so are nodes an earlier, killed run left behind (found through
-// the pid lock of @workshop/db, then asked for their data folder before being stopped).
+// the pid lock of @workshop/config, then asked for their data folder before being stopped).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +17,7 @@ import {
   releasePidLock,
   takePidLock,
   updatePidLock,
-} from '@workshop/db';
+} from '@workshop/config';
 import { Redis } from 'iovalkey';
 
 /** Six nodes: the smallest cluster with a replica for every primary (three primaries for a majority). */

@@ -1,6 +1,6 @@
 // What every command needs to know first: the repo, the data folder, the configuration, the ports.
 import { join } from 'node:path';
-import type { WorkshopConfig } from '@workshop/db';
+import type { WorkshopConfig } from '@workshop/config';
 import type { StackPorts } from './ports.ts';
 import { dataDir, findRepoRoot } from './workspace.ts';
 
@@ -21,7 +21,7 @@ export class UserError extends Error {
 export async function loadContext(env: NodeJS.ProcessEnv = process.env): Promise<WorkshopContext> {
   const root = findRepoRoot(env);
   const { loadConfig, loadLocalPorts, ConfigError, LOCAL_STACK, localStackToken } = await import(
-    '@workshop/db'
+    '@workshop/config'
   );
   const envFile = join(root, '.env');
   try {

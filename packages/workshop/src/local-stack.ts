@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import type { WorkshopConfig } from '@workshop/db';
+import type { WorkshopConfig } from '@workshop/config';
 import {
   chooseLocalValkey,
   type LocalValkey,

@@ -86,7 +86,7 @@ let code: number;
 try {
   code = await main(process.argv.slice(2));
 } catch (error) {
-  // Our errors (and those of @workshop/db and the kv-server) say what to do in their message; the
+  // Our errors (and those of @workshop/config, @workshop/db and the kv-server) say what to do in their message; the
   // stack trace is for us, not for a learner.
   if (error instanceof UserError || !process.env.WORKSHOP_DEBUG) {
     const hint = error instanceof UserError ? '' : '\n(WORKSHOP_DEBUG=1 shows where it happened.)';

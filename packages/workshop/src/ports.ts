@@ -1,6 +1,6 @@
 // The local stack's ports: LOCAL_STACK's defaults, overridable for tests, and who holds them.
 import { createServer } from 'node:net';
-import { LOCAL_SERVICES, type LocalServiceKey } from '@workshop/db/local-services';
+import { LOCAL_SERVICES, type LocalServiceKey } from '@workshop/config/local-services';
 
 export type ServiceKey = LocalServiceKey;
 

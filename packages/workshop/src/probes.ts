@@ -1,6 +1,6 @@
 // Short, bounded checks that a service answers. The real clients retry for seconds before
 // failing; the doctor and the runners need an answer within a second or two.
-import type { LocalServiceProbe } from '@workshop/db/local-services';
+import type { LocalServiceProbe } from '@workshop/config/local-services';
 
 export type ProbeResult =
   | { ok: true }
@@ -60,7 +60,7 @@ export async function probeUpstash(
   upstash: { url: string; token: string; source: 'env' | 'local' },
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<ProbeResult> {
-  const { pingUpstash } = await import('@workshop/db');
+  const { pingUpstash } = await import('@workshop/config');
   try {
     await pingUpstash(upstash, timeoutMs);
     return { ok: true };
@@ -77,7 +77,7 @@ export async function probeUpstash(
 
 /** `PING` over the Redis protocol (Redis, Valkey, the local kv-server), with AUTH from the URL. */
 export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
-  const { createValkeyClient } = await import('@workshop/db');
+  const { createValkeyClient } = await import('@workshop/config');
   // One attempt, no reconnection, no offline queue: a probe wants an answer, not resilience.
   const client = createValkeyClient(
     { valkeyUrl: url },

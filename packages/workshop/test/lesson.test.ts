@@ -25,11 +25,13 @@ const { lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
 
 // A lesson that reports what it was given: where its services are, and that each answers.
 const DB = pathToFileURL(join(REPO_ROOT, 'packages/db/src/index.ts')).href;
+const CONFIG = pathToFileURL(join(REPO_ROOT, 'packages/config/src/index.ts')).href;
 const probeLesson = () =>
   tempRoot({
     'lessons/01-probe/package.json': '{ "type": "module" }\n',
     'lessons/01-probe/src/main.ts': `
-import { createPool, createValkeyClient, loadConfig, pingUpstash } from '${DB}';
+import { createValkeyClient, loadConfig, pingUpstash } from '${CONFIG}';
+import { createPool } from '${DB}';
 const config = loadConfig();
 const pool = createPool(config);
 const { rows } = await pool.query('SELECT count(*)::int AS n FROM articles');

@@ -5,13 +5,8 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import {
-  createArticle,
-  createPool,
-  createUpstashClient,
-  getArticle,
-  localStackToken,
-} from '@workshop/db';
+import { createUpstashClient, localStackToken } from '@workshop/config';
+import { createArticle, createPool, getArticle } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataFolder, runCli, startCli, stopLeftovers, tableUrls, temporaryFolder } from './cli.ts';
 

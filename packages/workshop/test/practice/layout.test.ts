@@ -172,7 +172,7 @@ describe('run', () => {
     writeFileSync(
       join(box.playground, 'src/main.ts'),
       [
-        "import { loadConfig } from '@workshop/db';",
+        "import { loadConfig } from '@workshop/config';",
         "console.log('my playground', process.argv.slice(2).join(' '), loadConfig().upstash.url);",
       ].join('\n'),
     );

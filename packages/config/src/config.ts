@@ -41,7 +41,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The repository root: this file lives in `<root>/packages/db/src/`. */
+/** The repository root: this file lives in `<root>/packages/config/src/`. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The learner's `.env`, next to `.env.example` at the repository root. */

@@ -1,0 +1,3 @@
+import { defineProject } from '@workshop/test-support';
+
+export default defineProject(import.meta.url);
