@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { SnapshotSaveError } from './snapshot-lock.ts';
 import { type KvServerOptions, startKvServer } from './start.ts';
 
-// The local stack's ports (LOCAL_STACK in @workshop/db), so a bare `kv-server` is what the
+// The local stack's ports (LOCAL_STACK in @workshop/config), so a bare `kv-server` is what the
 // lessons expect to find.
 const DEFAULT_REST_PORT = 8079;
 const DEFAULT_RESP_PORT = 6479;

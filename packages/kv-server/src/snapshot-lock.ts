@@ -2,8 +2,8 @@
 // fail and everything would be lost at exit), and one kv-server per snapshot file (two would
 // silently overwrite each other's saves).
 //
-// The lock is a copy of packages/db/src/pid-lock.ts, kept on purpose: the kv-server depends on
-// no workspace package at run time (CONTRIBUTING.md), and @workshop/db depending on the
+// The lock is a copy of packages/config/src/pid-lock.ts, kept on purpose: the kv-server depends
+// on no workspace package at run time (CONTRIBUTING.md), and @workshop/config depending on the
 // kv-server for it would put the whole server (fengari included) under every lesson. A fix to
 // one belongs in both.
 // A lock file `<file>.lock` holds the owner's pid and ports, is taken by an exclusive create,
