@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   assertSnippetsExist,
@@ -13,10 +12,7 @@ import {
   stripSnippetRef,
   syncReadme,
 } from '../src/course/snippets.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lessons');
-const first = path.join(fixtures, '01-first-step');
-const second = path.join(fixtures, '02-second-step');
+import { first, second } from './lesson-fixtures.ts';
 
 describe('parseSnippetRef', () => {
   it('reads a file and an optional region from the meta', () => {

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   diffLessonFolders,
@@ -7,10 +5,7 @@ import {
   listLessonFiles,
   onlyPackageNameDiffers,
 } from '../src/course/step-diff.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lessons');
-const first = path.join(fixtures, '01-first-step');
-const second = path.join(fixtures, '02-second-step');
+import { first, second } from './lesson-fixtures.ts';
 
 describe('what the step diff leaves out', () => {
   it.each([

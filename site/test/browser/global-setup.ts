@@ -1,6 +1,7 @@
 // Builds the site once (unless dist/ is newer than every input), serves dist/ on a free port,
 // and checks that Debian's Chromium is there. Nothing here downloads a browser.
 import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { buildSite, distDir, distIsCurrent } from '../../scripts/site-build.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
@@ -8,6 +9,23 @@ import { lessonsDir, listLessons } from '../../src/course/lessons.ts';
 
 // Debian's package; elsewhere (a GitHub runner's Chrome, say) set CHROMIUM_PATH.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless Chromium as the browser suites run it: no sandbox (containers), no traffic of its own. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
+  });
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM } from './global-setup.ts';
+import { launchChromium } from './global-setup.ts';
 
 const KV_BIN = fileURLToPath(
   new URL('../../../packages/kv-server/bin/kv-server.mjs', import.meta.url),
@@ -53,20 +53,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // DNS rebinding: a name of the attacker's that now resolves to this machine.
-      '--host-resolver-rules=MAP rebound.attacker.test 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium([
+    // DNS rebinding: a name of the attacker's that now resolves to this machine.
+    '--host-resolver-rules=MAP rebound.attacker.test 127.0.0.1',
+  ]);
 });
 
 afterAll(async () => {

@@ -1,12 +1,12 @@
 // The built course site in Debian's Chromium, served by a plain static server, offline.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { lessonLabel, lessonsDir, listLessons } from '../../src/course/lessons.ts';
 import { STORAGE_KEY } from '../../src/course/progress-client.ts';
 import { findSnippetBlocks, resolveSnippet } from '../../src/course/snippets.ts';
-import { CHROMIUM } from './global-setup.ts';
+import { launchChromium } from './global-setup.ts';
 
 const baseUrl = inject('baseUrl');
 const distDir = inject('distDir');
@@ -27,18 +27,7 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext();
   // The site must work with no network: anything not served by the local server is a defect.
   await context.route('**/*', (route) => {
