@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 import { ErrorReply, type Reply } from '../../src/protocol/reply.ts';
 import { UNKNOWN_COMMAND_HINT } from '../../src/start.ts';
+import { INFO_FIELDS } from '../info-fields.ts';
 import {
   type Arg,
   describeDifferential,
@@ -34,57 +35,6 @@ function titles(text: string): string[] {
   return text.split('\r\n').filter((line) => line.startsWith('# '));
 }
 
-/** Fields both must have (what redis-cli, bullmq and the issue read). */
-const SHARED_FIELDS = [
-  'redis_version',
-  'redis_mode',
-  'os',
-  'arch_bits',
-  'process_id',
-  'run_id',
-  'tcp_port',
-  'uptime_in_seconds',
-  'uptime_in_days',
-  'hz',
-  'lru_clock',
-  'connected_clients',
-  'maxclients',
-  'blocked_clients',
-  'used_memory',
-  'used_memory_human',
-  'used_memory_rss',
-  'used_memory_peak',
-  'used_memory_peak_human',
-  'used_memory_dataset',
-  'total_system_memory',
-  'maxmemory',
-  'maxmemory_human',
-  'maxmemory_policy',
-  'mem_fragmentation_ratio',
-  'loading',
-  'rdb_changes_since_last_save',
-  'rdb_bgsave_in_progress',
-  'rdb_last_save_time',
-  'rdb_last_bgsave_status',
-  'aof_enabled',
-  'aof_rewrite_in_progress',
-  'total_connections_received',
-  'total_commands_processed',
-  'instantaneous_ops_per_sec',
-  'expired_keys',
-  'evicted_keys',
-  'keyspace_hits',
-  'keyspace_misses',
-  'pubsub_channels',
-  'pubsub_patterns',
-  'role',
-  'connected_slaves',
-  'master_repl_offset',
-  'used_cpu_sys',
-  'used_cpu_user',
-  'cluster_enabled',
-];
-
 describeDifferential('differential: INFO and CONFIG', () => {
   it('INFO has the same sections and the fields clients read', async () => {
     const variants: Arg[][] = [
@@ -103,7 +53,7 @@ describeDifferential('differential: INFO and CONFIG', () => {
     });
     const ours = infoFields(String(engine[2]));
     const theirs = infoFields(String(redis[2]));
-    for (const field of SHARED_FIELDS) {
+    for (const field of INFO_FIELDS) {
       expect(theirs.has(field), `redis has ${field}`).toBe(true);
       expect(ours.has(field), `engine has ${field}`).toBe(true);
     }

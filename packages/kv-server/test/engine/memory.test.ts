@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { memtoull } from '../../src/engine/commands/config.ts';
 import { BASE_USED_MEMORY } from '../../src/engine/memory.ts';
+import { INFO_FIELDS } from '../info-fields.ts';
 import { engineFixture } from './helpers.ts';
 
 const OOM = "-OOM command not allowed when used memory > 'maxmemory'.";
@@ -228,35 +229,7 @@ describe('INFO', () => {
       '# Cluster',
       '# Keyspace',
     ]);
-    for (const field of [
-      'redis_version',
-      'redis_mode',
-      'uptime_in_seconds',
-      'connected_clients',
-      'blocked_clients',
-      'used_memory',
-      'used_memory_human',
-      'used_memory_rss',
-      'used_memory_peak',
-      'maxmemory',
-      'maxmemory_human',
-      'maxmemory_policy',
-      'mem_fragmentation_ratio',
-      'loading',
-      'rdb_changes_since_last_save',
-      'rdb_last_bgsave_status',
-      'aof_enabled',
-      'total_connections_received',
-      'total_commands_processed',
-      'instantaneous_ops_per_sec',
-      'expired_keys',
-      'evicted_keys',
-      'keyspace_hits',
-      'keyspace_misses',
-      'role',
-      'used_cpu_sys',
-      'cluster_enabled',
-    ]) {
+    for (const field of INFO_FIELDS) {
       expect(infoField(text, field), field).toBeDefined();
     }
     expect(infoField(text, 'redis_version')).toMatch(/^7\.\d+\.\d+$/);
