@@ -13,6 +13,8 @@ const SICILY = ['13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', '
 const EDGES = ['12.758489', '38.788135', 'edge1', '17.241510', '38.788135', 'edge2'];
 /** The point (15, 37) most searches start from. */
 const FROM_15_37 = ['FROMLONLAT', '15', '37'];
+/** A 400 km square around that point. */
+const BOX_400 = ['BYBOX', '400', '400', 'km'];
 const UNORDERED = 'unordered' as const;
 
 describeDifferential('differential: geo', () => {
@@ -112,18 +114,7 @@ describeDifferential('differential: geo', () => {
     diff.expectSame([
       ['GEOADD', 'Sicily', ...SICILY, ...EDGES],
       ['GEOSEARCH', 'Sicily', ...FROM_15_37, 'BYRADIUS', '200', 'km', 'ASC', 'WITHDIST'],
-      [
-        'GEOSEARCH',
-        'Sicily',
-        ...FROM_15_37,
-        'BYBOX',
-        '400',
-        '400',
-        'km',
-        'ASC',
-        'WITHCOORD',
-        'WITHDIST',
-      ],
+      ['GEOSEARCH', 'Sicily', ...FROM_15_37, ...BOX_400, 'ASC', 'WITHCOORD', 'WITHDIST'],
       ['GEOSEARCH', 'Sicily', 'FROMMEMBER', 'Palermo', 'BYBOX', '300', '100', 'km', 'DESC'],
       [
         'GEOSEARCH',
@@ -150,21 +141,9 @@ describeDifferential('differential: geo', () => {
       ['GEOSEARCH', 'missing', ...FROM_15_37, 'BYRADIUS', '200', 'km'],
       ['GEOSEARCH', 'missing', 'FROMMEMBER', 'x', 'BYRADIUS', '200', 'km'],
       ['geosearch', 'Sicily', ...FROM_15_37],
-      [
-        'GEOSEARCHSTORE',
-        'dst',
-        'Sicily',
-        ...FROM_15_37,
-        'BYBOX',
-        '400',
-        '400',
-        'km',
-        'ASC',
-        'COUNT',
-        '3',
-      ],
+      ['GEOSEARCHSTORE', 'dst', 'Sicily', ...FROM_15_37, ...BOX_400, 'ASC', 'COUNT', '3'],
       ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
-      ['GEOSEARCHSTORE', 'dst', 'Sicily', ...FROM_15_37, 'BYBOX', '400', '400', 'km', 'STOREDIST'],
+      ['GEOSEARCHSTORE', 'dst', 'Sicily', ...FROM_15_37, ...BOX_400, 'STOREDIST'],
       ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
       ['GEOSEARCHSTORE', 'dst', 'Sicily', ...FROM_15_37, 'BYRADIUS', '200', 'km', 'WITHDIST'],
       ['GEOSEARCHSTORE', 'dst', 'Sicily', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
