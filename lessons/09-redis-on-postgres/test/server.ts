@@ -41,7 +41,7 @@ export function useRespServer(stack: TestStack, options: Partial<RespServerOptio
   };
 }
 
-/** Writes `bytes` in one go and collects replies until `length` bytes came (or 3 s passed). */
+/** Writes `bytes` in one go and collects replies until `length` bytes came (or 15 s passed). */
 export function exchange(port: number, bytes: string | Buffer, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -52,7 +52,7 @@ export function exchange(port: number, bytes: string | Buffer, length: number): 
       socket.destroy();
       resolve(Buffer.concat(chunks));
     };
-    const timer = setTimeout(done, 3000);
+    const timer = setTimeout(done, 15_000);
     socket.on('error', reject);
     socket.on('close', done);
     socket.on('data', (chunk) => {
