@@ -153,6 +153,15 @@ class JsonDecoder {
     if (this.i < this.s.length) this.fail('the end', this.tokenName());
   }
 
+  /** After an element: true past a comma (another follows), false past `end`; else an error. */
+  private another(end: number, container: 'object' | 'array'): boolean {
+    this.ws();
+    const d = this.s[this.i];
+    if (d !== 0x2c && d !== end) this.fail(`comma or ${container} end`, this.tokenName());
+    this.i++;
+    return d === 0x2c;
+  }
+
   private fail(expected: string, found: string): never {
     raise(this.L, `Expected ${expected} but found ${found} at character ${this.i + 1}`);
   }
@@ -212,17 +221,7 @@ class JsonDecoder {
         this.i++;
         this.value(depth + 1);
         lua.lua_rawset(L, -3);
-        this.ws();
-        const d = this.s[this.i];
-        if (d === 0x2c) {
-          this.i++;
-          continue;
-        }
-        if (d === 0x7d) {
-          this.i++;
-          return;
-        }
-        this.fail('comma or object end', this.tokenName());
+        if (!this.another(0x7d, 'object')) return;
       }
     }
     if (c === 0x5b) {
@@ -236,17 +235,7 @@ class JsonDecoder {
       for (let n = 1; ; n++) {
         this.value(depth + 1);
         lua.lua_rawseti(L, -2, n);
-        this.ws();
-        const d = this.s[this.i];
-        if (d === 0x2c) {
-          this.i++;
-          continue;
-        }
-        if (d === 0x5d) {
-          this.i++;
-          return;
-        }
-        this.fail('comma or array end', this.tokenName());
+        if (!this.another(0x5d, 'array')) return;
       }
     }
     if (c === 0x22) {
