@@ -43,7 +43,10 @@ function spread(ttls: number[]) {
 
 it('jitteredTtl stays within the last tenth of the base, and never under 1 s', () => {
   expect(jitteredTtl(60, 0.1, () => 0)).toBe(60);
-  expect(jitteredTtl(60, 0.1, () => 0.999)).toBe(54);
+  expect(
+    jitteredTtl(60, 0.1, () => 0.999),
+    'jitteredTtl must take up to spread * base off the TTL, at random',
+  ).toBe(54);
   expect(jitteredTtl(1, 0.5, () => 0.999)).toBe(1);
 });
 
