@@ -222,8 +222,10 @@ export async function runMutations(practice: Practice, only: string[] = []): Pro
             message: (test.failureMessages ?? []).join('\n'),
           });
         }
-        // A file that fails to load (a syntax error, a missing export) has no test results.
-        if (result.assertionResults.length === 0 && result.status === 'failed') {
+        // A file that fails to load (a syntax error, a missing export) has no test results; one
+        // whose beforeAll failed has only skipped ones. Either way, its error is the file's.
+        const noneFailed = !result.assertionResults.some((test) => test.status === 'failed');
+        if (noneFailed && result.status === 'failed') {
           outcome.failures.push({ where: file, message: result.message ?? '' });
         }
         outcomes.set(folder, outcome);
