@@ -204,7 +204,9 @@ describe.skipIf(skip)('the wiki on the cluster', () => {
     expect(decisions).toEqual([true, true, false]);
   });
 
-  it('serves the wiki in the browser, with the cluster on /status', async () => {
+  it('serves the wiki in the browser, with the cluster on /status', {
+    timeout: 120_000,
+  }, async () => {
     process.env[CLUSTER_URLS_VARIABLE] = valkey.seeds.join(',');
     let site: TestWeb | undefined;
     try {
@@ -267,7 +269,9 @@ describe.skipIf(skip)('reads from replicas', () => {
 
 // Last: it takes a primary down for good.
 describe.skipIf(skip)('failover', () => {
-  it('keeps the app writing while a replica takes over from a killed primary', async () => {
+  it('keeps the app writing while a replica takes over from a killed primary', {
+    timeout: 90_000,
+  }, async () => {
     const client = await connectValkeyCluster({ seeds });
     clients.push(client);
     const wiki = createWiki({
