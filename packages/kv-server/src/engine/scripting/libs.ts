@@ -784,6 +784,9 @@ function structInteger(n: number, size: number, little: boolean): number[] {
   return little ? bytes : bytes.reverse();
 }
 
+/** The integer options of a struct format (lower case signed): one case in pack and unpack. */
+const STRUCT_INTEGERS = new Set(['b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I']);
+
 export const struct: Record<string, (L: L) => number> = {
   pack(L) {
     const fmt = Buffer.from(lauxlib.luaL_checklstring(L, 1)).toString('latin1');
@@ -796,16 +799,8 @@ export const struct: Record<string, (L: L) => number> = {
       const size = structSize(L, opt, fmt, at);
       const pad = structAlign(out.length, h, opt, size);
       for (let k = 0; k < pad; k++) out.push(0);
-      switch (opt) {
-        case 'b':
-        case 'B':
-        case 'h':
-        case 'H':
-        case 'l':
-        case 'L':
-        case 'T':
-        case 'i':
-        case 'I':
+      switch (STRUCT_INTEGERS.has(opt) ? 'integer' : opt) {
+        case 'integer':
           out.push(...structInteger(structArgNumber(L, arg++), size, h.little));
           break;
         case 'x':
@@ -859,16 +854,8 @@ export const struct: Record<string, (L: L) => number> = {
       if (pos + size > data.length)
         lauxlib.luaL_argerror(L, 2, toLuaString('data string too short'));
       lauxlib.luaL_checkstack(L, 2, toLuaString('too many results'));
-      switch (opt) {
-        case 'b':
-        case 'B':
-        case 'h':
-        case 'H':
-        case 'l':
-        case 'L':
-        case 'T':
-        case 'i':
-        case 'I': {
+      switch (STRUCT_INTEGERS.has(opt) ? 'integer' : opt) {
+        case 'integer': {
           let value = 0n;
           for (let k = 0; k < size; k++) {
             const byte = data[h.little ? pos + size - 1 - k : pos + k]!;
