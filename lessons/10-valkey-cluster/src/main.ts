@@ -5,7 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import type { Cluster, Redis } from 'iovalkey';
 import { articleHashKey } from './article-hash.ts';
 import { viewsKey } from './counters.ts';

@@ -3,6 +3,7 @@
 // shows the cluster: its nodes, their roles and slots, and where the article keys live. The
 // sliding-window limiter stays on the Upstash endpoint. The web layer lives in packages/web.
 
+import { createUpstashClient } from '@workshop/config';
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
@@ -51,7 +52,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     unsubscribe = async () => subscription.close();
   }
   const views = createViewCounter({ store });
-  const limiter = createSlidingLimiter(db.createUpstashClient(config), {
+  const limiter = createSlidingLimiter(createUpstashClient(config), {
     name: 'create-article',
     limit: 3,
     windowSeconds: 60,
