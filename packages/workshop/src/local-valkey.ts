@@ -103,7 +103,7 @@ async function withServer<T>(
 }
 
 /** One INFO field (`valkey_version`, `process_id`...), or undefined. */
-export function infoField(info: string, field: string): string | undefined {
+function infoField(info: string, field: string): string | undefined {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }
 
@@ -121,7 +121,7 @@ export async function describeServer(url: string): Promise<string | undefined> {
   }
 }
 
-export function serverName(info: string): string {
+function serverName(info: string): string {
   const valkey = infoField(info, 'valkey_version');
   if (valkey) return `Valkey ${valkey}`;
   if (infoField(info, 'kv_server_engine')) return "the workshop's kv-server (engine)";
@@ -169,7 +169,7 @@ export async function stopLeftoverValkey(
   for (let i = 0; i < 50 && isProcessAlive(pid); i++) await sleep(100);
 }
 
-export interface StartValkeyOptions {
+interface StartValkeyOptions {
   server: string;
   /** Its folder (the stack's .data/valkey): the log and the lock, no data. */
   dir: string;
