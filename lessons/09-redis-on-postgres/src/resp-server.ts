@@ -73,11 +73,7 @@ export async function startRespServer({
       try {
         commands = parser.push(chunk);
       } catch (failure) {
-        if (!(failure instanceof ProtocolError)) throw failure;
-        previous = previous.then(() => {
-          send(error(`ERR Protocol error: ${failure.message}`));
-          socket.end();
-        });
+        previous = previous.then(() => hangUp(failure));
         return;
       }
       for (const args of commands) {
@@ -86,6 +82,7 @@ export async function startRespServer({
           send(await execute(connection, args, socket));
         });
       }
+      previous = previous.catch(hangUp);
     });
     socket.on('error', () => {}); // a client that vanished: its socket closes next
     socket.on('close', () => sockets.delete(socket));
@@ -94,6 +91,17 @@ export async function startRespServer({
       if (socket.destroyed || socket.writableEnded) return;
       onWire?.('out', reply);
       socket.write(reply);
+    }
+
+    /** A protocol error (the client's), or a bug here: say which, and close the connection. */
+    function hangUp(failure: unknown) {
+      const message = (failure as Error).message ?? String(failure);
+      send(
+        error(
+          failure instanceof ProtocolError ? `ERR Protocol error: ${message}` : `ERR ${message}`,
+        ),
+      );
+      socket.end();
     }
   });
   // #endregion connection
