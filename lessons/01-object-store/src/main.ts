@@ -3,7 +3,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import { createObjectStore } from './store.ts';
 import { articleKey, createWiki } from './wiki.ts';
 

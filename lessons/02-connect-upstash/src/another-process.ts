@@ -1,7 +1,7 @@
 // Started by main.ts as a second Node process (think: a second server behind a load balancer,
 // or the same server after a restart). It builds its store exactly as main.ts does.
 
-import { loadConfig } from '@workshop/db';
+import { loadConfig } from '@workshop/config';
 import { connectStore } from './upstash.ts';
 
 const key = process.argv[2] ?? 'article:anything';

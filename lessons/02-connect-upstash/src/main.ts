@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createPool, createUpstashClient, exitOnFatalError, loadConfig } from '@workshop/db';
+import { createUpstashClient, exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import { connectStore } from './upstash.ts';
 import { articleKey, createWiki } from './wiki.ts';
 import { watchTheWire } from './wire.ts';

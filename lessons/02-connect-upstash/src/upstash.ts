@@ -3,7 +3,7 @@
 // http://127.0.0.1:8079, so this file does not care which one it talks to.
 
 import { Redis } from '@upstash/redis';
-import { pingUpstash, type WorkshopConfig } from '@workshop/db';
+import { pingUpstash, type WorkshopConfig } from '@workshop/config';
 import type { KeyValueStore } from './store.ts';
 
 // #region create-store

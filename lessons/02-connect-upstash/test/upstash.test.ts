@@ -3,7 +3,7 @@
 // object store of lesson 01 did.
 
 import { createServer } from 'node:net';
-import { createUpstashClient, loadConfig } from '@workshop/db';
+import { createUpstashClient, loadConfig } from '@workshop/config';
 import { useTestStack } from '@workshop/test-support';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';

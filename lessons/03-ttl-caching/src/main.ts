@@ -3,7 +3,8 @@
 // from Postgres when the cache is down.
 
 import { createServer } from 'node:net';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { connectStore, createUpstashStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, createWiki } from './wiki.ts';

@@ -6,7 +6,8 @@
 //   pnpm --filter @workshop/lesson-03-ttl-caching measure  (in another)
 
 import { cpus, loadavg, release, type } from 'node:os';
-import { createPool, getArticle, listArticles, loadConfig } from '@workshop/db';
+import { loadConfig } from '@workshop/config';
+import { createPool, getArticle, listArticles } from '@workshop/db';
 import { connectStore } from './upstash.ts';
 import { ARTICLE_LIST_KEY, articleKey, createWiki } from './wiki.ts';
 

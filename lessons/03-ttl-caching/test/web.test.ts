@@ -2,7 +2,7 @@
 // (`x-cache`), a write makes the next read of the list fresh, and a dead store only costs speed.
 
 import { fileURLToPath } from 'node:url';
-import { createUpstashClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
 import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
 import { startTestWeb, type TestWeb } from '@workshop/web/testing';
 import { afterEach, describe, expect, it } from 'vitest';

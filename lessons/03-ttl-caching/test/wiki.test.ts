@@ -3,7 +3,8 @@
 // speed. Queries are counted on the real pool: each pool.query() checks out a connection.
 
 import { createServer } from 'node:net';
-import { createUpstashClient, listArticles } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
+import { listArticles } from '@workshop/db';
 import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';

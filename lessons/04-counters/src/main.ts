@@ -3,7 +3,8 @@
 // the most viewed articles, and a rate limit on creating articles.
 
 import { createServer } from 'node:net';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { race } from './race.ts';

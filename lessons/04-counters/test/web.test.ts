@@ -3,7 +3,7 @@
 // and lesson 03's caching still shows (MISS, HIT, BYPASS when the store is gone).
 
 import { fileURLToPath } from 'node:url';
-import { createUpstashClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
 import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
 import { startTestWeb, type TestWeb } from '@workshop/web/testing';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
-import { loadConfig } from '@workshop/db';
+import { loadConfig } from '@workshop/config';
 import { startKvServer } from '@workshop/kv-server';
 import type { KeyValueStore } from './store.ts';
 import { createUpstashStore } from './upstash.ts';

@@ -3,7 +3,8 @@
 // through an Upstash-compatible endpoint that forwards to that Valkey.
 
 import { createServer } from 'node:net';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { CacheEvent } from './cache.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';

@@ -2,7 +2,7 @@
 // Upstash REST endpoint through `@upstash/redis`, and a Valkey (in `pnpm test`, the test's own
 // kv-server speaking RESP) over TCP through iovalkey and the lesson's adapter.
 
-import { createUpstashClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
 import { startTcpProxy, type TestStack, viaProxy } from '@workshop/test-support';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import { afterAll } from 'vitest';

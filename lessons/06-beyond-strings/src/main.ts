@@ -2,7 +2,8 @@
 // the article as a hash, tags as sets, unique readers as a set and a HyperLogLog, trending as
 // sorted sets per hour, recent activity as a capped list.
 
-import { createPool, exitOnFatalError, loadConfig, slugsTaggedAll } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool, slugsTaggedAll } from '@workshop/db';
 import { createActivity } from './activity.ts';
 import { articleHashKey } from './article-hash.ts';
 import type { CacheEvent } from './cache.ts';

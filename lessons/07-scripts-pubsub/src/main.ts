@@ -3,7 +3,8 @@
 // in-process cache in front of the store, kept correct across processes with pub/sub.
 
 import { cpus, loadavg } from 'node:os';
-import { connectUpstash, createPool, exitOnFatalError, getArticle, loadConfig } from '@workshop/db';
+import { connectUpstash, exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool, getArticle } from '@workshop/db';
 import { burstAcrossBoundary } from './boundary-burst.ts';
 import { createEditLocks, isHeld } from './lock.ts';
 import { createRateLimiter } from './rate-limit.ts';

@@ -7,7 +7,8 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
-import { createPool, getArticle, loadConfig } from '@workshop/db';
+import { loadConfig } from '@workshop/config';
+import { createPool, getArticle } from '@workshop/db';
 import { bytesForOneFieldChange, encodingsAsTheyGrow, readersCost } from './type-costs.ts';
 import { connectValkeyStore } from './valkey-store.ts';
 

@@ -2,6 +2,7 @@
 // this lesson's edit lock, the sliding-window create limiter, and an in-process tier in front of
 // article reads, invalidated over pub/sub. The web layer itself lives in packages/web.
 
+import { createUpstashClient } from '@workshop/config';
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
@@ -40,7 +41,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     unsubscribe = async () => subscription.close();
   }
   const views = createViewCounter({ store });
-  const limiter = createSlidingLimiter(db.createUpstashClient(config), {
+  const limiter = createSlidingLimiter(createUpstashClient(config), {
     name: 'create-article',
     limit: 3,
     windowSeconds: 60,

@@ -1,4 +1,4 @@
-import { createUpstashClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { burstAcrossBoundary } from '../src/boundary-burst.ts';

@@ -1,4 +1,4 @@
-import { createUpstashClient } from '@workshop/db';
+import { createUpstashClient } from '@workshop/config';
 import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

@@ -4,7 +4,7 @@
 // Fill in the two TODO(lesson 2) functions; `pnpm practice check` runs them against a real
 // local server.
 
-import type { WorkshopConfig } from '@workshop/db';
+import type { WorkshopConfig } from '@workshop/config';
 import type { KeyValueStore } from './store.ts';
 
 /** A KeyValueStore backed by Upstash: the same get/set/del/... calls, sent over HTTP. */
@@ -23,7 +23,7 @@ export function createUpstashStore(upstash: { url: string; token: string }): Key
 export async function connectStore(
   config: Pick<WorkshopConfig, 'upstash'>,
 ): Promise<KeyValueStore> {
-  // TODO(lesson 2): check the endpoint first (`@workshop/db` has a helper that PINGs it and
+  // TODO(lesson 2): check the endpoint first (`@workshop/config` has a helper that PINGs it and
   // turns each failure into a clear message), then return the store.
   throw new Error(`TODO(lesson 2): connectStore(${config.upstash.url}) in src/upstash.ts`);
 }

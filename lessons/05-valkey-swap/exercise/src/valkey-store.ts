@@ -4,7 +4,7 @@
 // TCP. This file translates one into the other, and nothing else in the app changes. Every
 // checkpoint runs twice: over Upstash REST (already passing) and over TCP (yours).
 
-import { createValkeyClient, type WorkshopConfig } from '@workshop/db';
+import { createValkeyClient, type WorkshopConfig } from '@workshop/config';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import type { CountingStore } from './store.ts';
 
@@ -63,7 +63,7 @@ export async function connectValkeyStore(
 ) {
   const client = createValkeyStoreClient(config.valkeyUrl);
   // TODO(lesson 5): PING before answering. When it fails, disconnect the client (or its
-  // reconnection attempts keep Node running) and throw a ServiceError (from @workshop/db) that
+  // reconnection attempts keep Node running) and throw a ServiceError (from @workshop/config) that
   // names the URL, the connection's own error (ECONNREFUSED...) and what to do.
   return { client, store: createValkeyStore(client) };
 }
