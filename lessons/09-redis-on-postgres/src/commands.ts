@@ -155,7 +155,7 @@ async function scanCommand({ keyspace, q, db }: CommandContext, args: Buffer[]) 
 // #endregion scan-command
 
 /** Redis's glob: * any run, ? one byte, [abc] [a-z] [^a] a class, \x the byte x itself. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;

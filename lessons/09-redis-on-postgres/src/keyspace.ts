@@ -15,7 +15,7 @@ export interface Queryable {
 /** A command's error, sent to the client as `-<message>`. */
 export class CommandError extends Error {}
 
-export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 
 // #region schema

@@ -5,7 +5,7 @@
 import { createServer, type Socket } from 'node:net';
 import type pg from 'pg';
 import { COMMANDS } from './commands.ts';
-import { CommandError, createKeyspace, type Queryable, schemaSql } from './keyspace.ts';
+import { CommandError, createKeyspace, schemaSql } from './keyspace.ts';
 import { array, bulk, createParser, error, integer, ProtocolError, simple } from './resp.ts';
 
 export interface RespServerOptions {
@@ -330,5 +330,3 @@ function replyForFailure(failure: unknown): Buffer {
   const message = (failure as Error).message ?? String(failure);
   return error(`ERR the database failed: ${message.replace(/[\r\n]+/g, ' ')}`);
 }
-
-export type { Queryable };
