@@ -2,7 +2,7 @@
 // the 16384 hash slots (CLUSTER SLOTS), sends each command straight to the primary that owns its
 // key's slot, follows MOVED when the map changed, and retries while a failover is under way.
 
-import { ServiceError } from '@workshop/db';
+import { ServiceError } from '@workshop/config';
 import { Cluster, type Redis } from 'iovalkey';
 
 /** Where the cluster is: its nodes' URLs, separated by commas or spaces. */
