@@ -1,0 +1,69 @@
+// CPU time each server process spends per request under redis-benchmark -c 50 -P 16: kv-server
+// (a fresh engine process) and the real Redis, in the same minute. Read from /proc/<pid>/stat
+// (user + system, all threads), so it needs Linux and a Redis on this machine (its pid comes
+// from INFO). On a shared machine req/s follow the scheduler; the CPU a server spends on each
+// request moves much less, which makes this the figure to compare versions of the code with.
+//   pnpm exec tsx bench/resp-cpu.ts [set,get,incr,mset] [requests]
+// Writes to Redis database 9 (BENCH_DB) and flushes it after.
+
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis as Valkey } from 'iovalkey';
+import { BENCH_DB, fmt, load } from './throughput.ts';
+
+const exec = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TESTS = (process.argv[2] ?? 'set,get,incr,mset').split(',');
+const REQUESTS = Number(process.argv[3] ?? 600_000);
+const TICKS_PER_SECOND = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
+
+function cpuSeconds(pid: number): number {
+  // Fields after the `(comm)`: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+async function perRequest(pid: number, port: number, test: string): Promise<number> {
+  const before = cpuSeconds(pid);
+  await exec('redis-benchmark', [
+    ...['-h', '127.0.0.1', '-p', String(port), '--dbnum', String(BENCH_DB)],
+    ...['-t', test, '-c', '50', '-P', '16', '-n', String(REQUESTS), '-q'],
+  ]);
+  return ((cpuSeconds(pid) - before) * 1e6) / REQUESTS;
+}
+
+const child = spawn(process.execPath, [BIN, '--rest-port', '0', '--resp-port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const out = await new Promise<string>((resolve) => {
+  let text = '';
+  child.stdout.on('data', (chunk) => {
+    text += String(chunk);
+    if (text.includes('Ctrl+C')) resolve(text);
+  });
+});
+const kvPort = Number(new URL(/Redis \(RESP\)\s+(\S+)/.exec(out)?.[1] ?? '').port);
+const redis = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${BENCH_DB}`);
+const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+const redisPort = Number(new URL(REDIS_URL).port || 6379);
+console.log(`µs of server CPU per request, redis-benchmark -c 50 -P 16 -n ${fmt(REQUESTS)}`);
+console.log(`load average at start: ${load()}`);
+try {
+  for (const test of TESTS) {
+    await perRequest(child.pid!, kvPort, test); // warm-up (JIT)
+    const ours = await perRequest(child.pid!, kvPort, test);
+    const theirs = await perRequest(redisPid, redisPort, test);
+    console.log(
+      `${test.padEnd(6)} kv-server ${ours.toFixed(2)}  Redis ${theirs.toFixed(2)}  (${(ours / theirs).toFixed(2)}x)`,
+    );
+  }
+} finally {
+  child.kill();
+  await redis.flushdb();
+  redis.disconnect();
+}
+console.log(`load average at end: ${load()}`);
