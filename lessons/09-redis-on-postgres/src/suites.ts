@@ -67,6 +67,9 @@ const child = spawn(
     ...SUITES.map((file) => `lessons/05-valkey-swap/${file}`),
     '--testNamePattern',
     'Valkey over TCP',
+    // The same tests, with more time each: 1,000 INCRs one statement after the other take
+    // seconds on Postgres, and more on a busy machine, where Valkey takes milliseconds.
+    '--testTimeout=120000',
     '--reporter=json',
     `--outputFile=${report}`,
   ],
