@@ -13,7 +13,7 @@ describe('bad arguments', () => {
     const box = sandbox();
     const cases: [string[], RegExp][] = [
       [['start'], /^Which lesson\? Usage: pnpm practice start <n>/],
-      [['start', '9'], /^There is no lesson "9"\. The lessons:/],
+      [['start', '99'], /^There is no lesson "99"\. The lessons:/],
       [['check'], /^No playground yet\. Start a lesson with: pnpm practice start <n>/],
       [['hint'], /^No playground yet\./],
       [['diff'], /^No playground yet\./],
