@@ -4,7 +4,8 @@
 // connection costs a short-lived function.
 
 import { cpus, loadavg } from 'node:os';
-import { connectUpstash, createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { connectUpstash, exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
 import { coldHttpGet, coldTcpGet, medianMs, warmTcpGet } from './connection-cost.ts';
 import { measureExpirySpike } from './expiry-spike.ts';

@@ -2,6 +2,7 @@
 // the cache's hits and misses counted, and a /status page showing them beside the server's own
 // figures (INFO stats and memory). The web layer itself lives in packages/web.
 
+import { createUpstashClient } from '@workshop/config';
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
@@ -54,7 +55,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     unsubscribe = async () => subscription.close();
   }
   const views = createViewCounter({ store });
-  const limiter = createSlidingLimiter(db.createUpstashClient(config), {
+  const limiter = createSlidingLimiter(createUpstashClient(config), {
     name: 'create-article',
     limit: 3,
     windowSeconds: 60,

@@ -4,10 +4,17 @@
 
 import type { Article } from '@workshop/db';
 import type { Redis as ValkeyClient } from 'iovalkey';
+import { isOutOfMemory } from './cache.ts';
+import { jitteredTtl } from './jitter.ts';
+import { articleKey } from './keys.ts';
 
 // #region keys
-/** `article:<slug>:fields`, not lesson 05's `article:<slug>`: a string there is another type. */
-export const articleHashKey = (slug: string) => `article:${slug}:fields`;
+/**
+ * Lesson 06 named the hash `article:<slug>:fields` because `article:<slug>` held lesson 05's
+ * JSON string: a new format needed a new name. Lesson 08 says so in the name: `v2:article:<slug>`
+ * (keys.ts), the second format of an article's copy.
+ */
+export const articleHashKey = articleKey;
 // #endregion keys
 
 // #region to-hash
@@ -45,7 +52,7 @@ export function fromHash(hash: Record<string, string>): Article | null {
 export interface ArticleCacheOptions {
   client: ValkeyClient;
   ttlSeconds: number;
-  onEvent?: (kind: 'hit' | 'miss' | 'store-down', key: string) => void;
+  onEvent?: (kind: 'hit' | 'miss' | 'store-down' | 'store-full', key: string) => void;
 }
 
 export function createArticleCache({
@@ -55,6 +62,10 @@ export function createArticleCache({
 }: ArticleCacheOptions) {
   // Bumped by every write: a read that began before a write does not store what it loaded.
   let writes = 0;
+
+  /** Lesson 08: a refused write is `store-full` (OOM: the store answers, but is full). */
+  const failed = (key: string) => (error: unknown) =>
+    onEvent(isOutOfMemory(error) ? 'store-full' : 'store-down', key);
 
   // #region read
   async function read(slug: string, load: () => Promise<Article | null>): Promise<Article | null> {
@@ -78,9 +89,9 @@ export function createArticleCache({
       await client
         .multi()
         .hset(key, toHash(article))
-        .expire(key, ttlSeconds)
+        .expire(key, jitteredTtl(ttlSeconds)) // lesson 08: spread the expiries
         .exec()
-        .catch(() => onEvent('store-down', key));
+        .catch(failed(key));
     }
     return article;
   }
@@ -91,21 +102,30 @@ export function createArticleCache({
   async function updateFields(slug: string, changed: Partial<Record<keyof Article, string>>) {
     writes++;
     const key = articleHashKey(slug);
-    await client
-      .multi()
-      .hset(key, changed)
-      // NX: keep the TTL of a hash that has one; give one to a hash this HSET just created
-      // (the key had expired), so a partial hash cannot live forever.
-      .expire(key, ttlSeconds, 'NX')
-      .exec()
-      .catch(() => onEvent('store-down', key));
+    try {
+      await client
+        .multi()
+        .hset(key, changed)
+        // NX: keep the TTL of a hash that has one; give one to a hash this HSET just created
+        // (the key had expired), so a partial hash cannot live forever.
+        .expire(key, ttlSeconds, 'NX')
+        .exec();
+    } catch (error) {
+      failed(key)(error);
+      // #region oom-fallback
+      // Lesson 08: the new fields were refused (OOM), so the hash still holds the old ones. A
+      // full store still accepts DEL (it frees memory): delete the copy, and the next reader
+      // loads the article from Postgres.
+      await drop(slug);
+      // #endregion oom-fallback
+    }
   }
   // #endregion update-fields
 
   async function drop(slug: string) {
     writes++;
     const key = articleHashKey(slug);
-    await client.del(key).catch(() => onEvent('store-down', key));
+    await client.del(key).catch(failed(key));
   }
 
   return { read, updateFields, drop };

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import { createViewCounter } from './counters.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { startRespServer } from './resp-server.ts';

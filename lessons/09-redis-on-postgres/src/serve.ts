@@ -8,7 +8,8 @@
 // PGLITE=1 says DATABASE_URL is an embedded PGlite: one session, so a pool of one connection.
 // It prints `listening on redis://...` once it answers, and stops on Ctrl-C.
 
-import { createPool, exitOnFatalError, loadConfig } from '@workshop/db';
+import { exitOnFatalError, loadConfig } from '@workshop/config';
+import { createPool } from '@workshop/db';
 import { startRespServer } from './resp-server.ts';
 
 exitOnFatalError(9);

@@ -3,7 +3,7 @@
 // (`set(key, value, 'EX', 60)`) and sends them over TCP. This file translates one into the
 // other, and nothing else in the app changes.
 
-import { createValkeyClient, ServiceError, type WorkshopConfig } from '@workshop/db';
+import { createValkeyClient, ServiceError, type WorkshopConfig } from '@workshop/config';
 import type { Redis as ValkeyClient } from 'iovalkey';
 import type { CountingStore } from './store.ts';
 

@@ -1,8 +1,9 @@
-// The web front's way into this lesson's app (`pnpm lesson 9 --web`): lesson 07's wiki, with the
+// The web front's way into this lesson's app (`pnpm lesson 9 --web`): lesson 08's wiki, with the
 // store of lessons 03 and 04 (the article list's copy, view counts) on this lesson's RESP server,
 // so those keys are rows in Postgres. What that server does not speak (hashes, sets, sorted-set
 // windows, Lua, pub/sub) stays on the stack's Valkey; /status says which server answers what.
 
+import { createUpstashClient } from '@workshop/config';
 import * as db from '@workshop/db';
 import { type CreateWebWiki, uncachedWiki } from '@workshop/web';
 import { createActivity } from './activity.ts';
@@ -11,6 +12,7 @@ import { createEditLocks, isHeld } from './lock.ts';
 import { createReaders } from './readers.ts';
 import { startRespServer } from './resp-server.ts';
 import { createSlidingLimiter } from './sliding-limit.ts';
+import { createHitCounter, serverStats, statusReport } from './stats.ts';
 import { createTags } from './tags.ts';
 import { createTrending } from './trending.ts';
 import { INVALIDATION_CHANNEL, subscribeOverTcp, withLocalTier } from './two-tier.ts';
@@ -29,13 +31,26 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
   const client = hooks.instrumentStore(connected.client);
   let wiki: Wiki = uncachedWiki(pool);
   let unsubscribe = async () => {};
+  // Lesson 08: the store tier's hits and misses, and what the in-process tier answered.
+  const counter = createHitCounter();
+  let localHits = 0;
   if (hooks.cache) {
     // Lesson 07: an in-process tier in front of the store, dropped on every invalidation.
-    const twoTier = withLocalTier(createWiki({ pool, store, client, ttlSeconds: 60 }), {
+    const storeTier = createWiki({
+      pool,
+      store,
+      client,
+      ttlSeconds: 60,
+      onCacheEvent: counter.record,
+    });
+    const twoTier = withLocalTier(storeTier, {
       localTtlMs: 5000,
       publish: (message) => connected.client.publish(INVALIDATION_CHANNEL, message),
       onRead: (tier) => {
-        if (tier === 'local') hooks.reportLocalHit?.();
+        if (tier === 'local') {
+          localHits++;
+          hooks.reportLocalHit?.();
+        }
       },
     });
     wiki = twoTier.wiki;
@@ -46,7 +61,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
     unsubscribe = async () => subscription.close();
   }
   const views = createViewCounter({ store });
-  const limiter = createSlidingLimiter(db.createUpstashClient(config), {
+  const limiter = createSlidingLimiter(createUpstashClient(config), {
     name: 'create-article',
     limit: 3,
     windowSeconds: 60,
@@ -124,6 +139,11 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
       );
       const table = rows[0] as { rows: number; expired: number; size: string };
       const calls = [...resp.calls].sort((a, b) => b[1] - a[1]).slice(0, 8);
+      // Lesson 08's hit ratio and server figures follow this lesson's own sections.
+      const stats = await serverStats(connected.client);
+      const lesson08 = statusReport(counter.counts(), stats, [
+        ['answered by the in-process tier', `${localHits} reads`],
+      ]);
       return [
         {
           title: 'Which server answers',
@@ -151,6 +171,7 @@ export const createWebWiki: CreateWebWiki = async (hooks) => {
           title: 'Commands pg-resp has answered',
           rows: calls.map(([name, count]): [string, string] => [name.toUpperCase(), String(count)]),
         },
+        ...lesson08,
       ];
     },
     // #endregion status

@@ -2,19 +2,40 @@
 // copy that expires on its own. Three things make it safe to put in front of a real app:
 // concurrent misses share one load (no stampede), a write deletes the copies it makes wrong,
 // and a store that is down or slow only makes reads slower, never failing.
+// Lesson 08: a store that is full (maxmemory with noeviction) refuses writes with OOM; that is
+// reported as `store-full`, not as the store being down, and costs speed, never answers. Each
+// copy's TTL is jittered, so copies written together do not all expire together.
 
+import { jitteredTtl } from './jitter.ts';
 import type { KeyValueStore } from './store.ts';
 
 /** What the cache reports, so the app can log hits and misses and warn when the store is down. */
 export type CacheEvent =
   | { kind: 'hit' | 'miss' | 'shared'; key: string }
   | { kind: 'store-down'; reason: string }
+  | { kind: 'store-full'; reason: string }
   | { kind: 'store-up' };
+
+// #region oom
+/**
+ * The store's answer to a write when used memory is at `maxmemory` and the policy is
+ * `noeviction` (or nothing it may evict is left): "OOM command not allowed when used memory >
+ * 'maxmemory'." Reads and DEL still work; only commands that may grow memory are refused.
+ */
+export function isOutOfMemory(error: unknown): boolean {
+  // Inside MULTI the server refuses the command as it is queued, and EXEC then fails with
+  // EXECABORT; iovalkey keeps the refusals in `previousErrors`.
+  const previous = (error as { previousErrors?: unknown[] } | null)?.previousErrors ?? [];
+  return [error, ...previous].some((e) => e instanceof Error && e.message.startsWith('OOM'));
+}
+// #endregion oom
 
 export interface CacheOptions {
   store: KeyValueStore;
   /** How long a copy lives: SET ... EX ttlSeconds. Bounds how stale a copy can get. */
   ttlSeconds: number;
+  /** Lesson 08: each copy lives up to this fraction less than ttlSeconds, at random (0.1). */
+  ttlJitter?: number;
   /** How long to wait for the store before answering from the database anyway. */
   timeoutMs?: number;
   onEvent?: (event: CacheEvent) => void;
@@ -30,11 +51,14 @@ export interface Cache {
 export function createCache({
   store,
   ttlSeconds,
+  ttlJitter = 0.1,
   timeoutMs = 1000,
   onEvent = () => {},
 }: CacheOptions): Cache {
   // #region degrade
   let storeDown = false;
+  // Lesson 08: the store answers, but refuses writes (OOM). Said once, until a write works again.
+  let storeFull = false;
 
   /** Runs one store command; on failure or timeout, reports it (once) and answers `fallback`. */
   async function tryStore<T>(command: () => Promise<T>, fallback: T): Promise<T> {
@@ -50,6 +74,14 @@ export function createCache({
       }
       return result;
     } catch (error) {
+      if (isOutOfMemory(error)) {
+        // Full, not down: reads still work, so keep reading; the write is simply not kept.
+        if (!storeFull) {
+          storeFull = true;
+          onEvent({ kind: 'store-full', reason: (error as Error).message });
+        }
+        return fallback;
+      }
       // Say it once, when the store goes away, not on every request while it is away.
       if (!storeDown) {
         storeDown = true;
@@ -107,7 +139,12 @@ export function createCache({
     // Keep a copy that expires on its own; but not when a write came in during this read (our
     // value may predate it), nor when the store just failed us.
     if (value !== null && trusted && writes === writesBefore && !storeDown) {
-      await tryStore(() => store.set(key, JSON.stringify(value), { ex: ttlSeconds }), null);
+      // #region jittered-set
+      // A jittered TTL: copies written in the same second expire over a span, not all at once.
+      const ex = jitteredTtl(ttlSeconds, ttlJitter);
+      const stored = await tryStore(() => store.set(key, JSON.stringify(value), { ex }), null);
+      // #endregion jittered-set
+      if (stored !== null) storeFull = false;
     }
     return value;
   }

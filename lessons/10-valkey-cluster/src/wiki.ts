@@ -83,6 +83,7 @@ export function createWiki({
     ttlSeconds,
     onEvent: (kind, key) => {
       if (kind === 'store-down') onCacheEvent?.({ kind, reason: `no answer for ${key}` });
+      else if (kind === 'store-full') onCacheEvent?.({ kind, reason: `OOM writing ${key}` });
       else onCacheEvent?.({ kind, key });
     },
   });

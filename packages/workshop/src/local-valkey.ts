@@ -16,7 +16,7 @@ import {
   releasePidLock,
   takePidLock,
   updatePidLock,
-} from '@workshop/db';
+} from '@workshop/config';
 import { Redis } from 'iovalkey';
 import { findExecutable } from './cluster.ts';
 
