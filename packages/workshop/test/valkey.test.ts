@@ -174,7 +174,9 @@ describe.sequential('the local stack and VALKEY_URL', SLOW, () => {
     expect(masked.stdout).toMatch(
       /^✓ Valkey: no VALKEY_URL, so .* serves the workshop's own Redis-compatible engine on port \d+, not Valkey: valkey-server is not installed/m,
     );
-    expect(masked.stdout).toMatch(/^! valkey-server .*(is|are) not installed.*brew install valkey/m);
+    expect(masked.stdout).toMatch(
+      /^! valkey-server .*(is|are) not installed.*brew install valkey/m,
+    );
     if (installed) {
       const found = await runCli(['doctor'], env);
       expect(found.stdout).toMatch(
