@@ -72,12 +72,12 @@ async function info(url: string): Promise<Record<string, string>> {
 }
 
 // A lesson that says what answers at its VALKEY_URL (no Postgres, no Upstash).
-const DB = pathToFileURL(join(REPO_ROOT, 'packages/db/src/index.ts')).href;
+const CONFIG = pathToFileURL(join(REPO_ROOT, 'packages/config/src/index.ts')).href;
 const infoLesson = () =>
   tempRoot({
     'lessons/01-info/package.json': '{ "type": "module" }\n',
     'lessons/01-info/src/main.ts': `
-import { createValkeyClient, loadConfig } from '${DB}';
+import { createValkeyClient, loadConfig } from '${CONFIG}';
 const client = createValkeyClient(loadConfig());
 const info = await client.info('server');
 client.disconnect();
