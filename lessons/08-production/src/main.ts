@@ -63,7 +63,7 @@ async function memoryDemo(server: ScratchServer) {
       `                 the wiki still answered "${article?.title}" (from Postgres; store-full reported ${full}x)`,
     );
     await restore();
-    await scratch.flushall();
+    await scratch.flushall('SYNC');
 
     // allkeys-lru: the keys read recently stay; the others go.
     restore = await limitMemory(scratch, (await usedMemory(scratch)) + 512 * 1024, 'allkeys-lru');
@@ -81,7 +81,7 @@ async function memoryDemo(server: ScratchServer) {
       `   allkeys-lru   evicted_keys ${lru.evictedKeys}; hot keys left ${count(await scratch.mget(...keysOf('hot:', 50)))}/50, cold keys left ${count(await scratch.mget(...keysOf('cold:', 200)))}/200`,
     );
     await restore();
-    await scratch.flushall();
+    await scratch.flushall('SYNC');
 
     // volatile-ttl: only keys with a TTL are candidates, the shortest TTL first.
     restore = await limitMemory(scratch, (await usedMemory(scratch)) + 256 * 1024, 'volatile-ttl');

@@ -177,7 +177,9 @@ describe('protocols and hints', () => {
     expect(ours).toContain('"arguments"');
     expect(ours).toContain('"NX"');
     if (servicesRequested()) {
-      for (const name of ['get', 'set', 'zadd', 'client', 'hset']) {
+      // Not `client`: Redis lists a container's subcommands in an order that changes each time
+      // it starts (a dict with a random hash seed); the differential suite compares those as a set.
+      for (const name of ['get', 'set', 'zadd', 'hset']) {
         const theirs = await docs(serviceUrls().redis, name);
         expect(await docs(running.server.respUrl as string, name), name).toBe(theirs);
       }
