@@ -34,6 +34,15 @@ function sortedItems(reply: Reply): string[] {
   return (reply as SetReply).items.map(resp3Text).sort();
 }
 
+/**
+ * The push a tracking client gets when any client flushes any database (`invalidate` with a
+ * null). The suites share the real Redis, and another file's FLUSHDB reaches this file's
+ * tracking connection at any moment; this file never flushes while tracking, so those pushes
+ * are left out of the comparison.
+ */
+const FLUSH_PUSH = '>2⏎$10⏎invalidate⏎_⏎';
+const withoutFlushPushes = (bytes: string) => bytes.replaceAll(FLUSH_PUSH, '');
+
 async function expectSame(steps: Step[]): Promise<void> {
   for (const step of steps) {
     const cmd = Array.isArray(step) ? step : step.cmd;
@@ -41,7 +50,7 @@ async function expectSame(steps: Step[]): Promise<void> {
     if (!Array.isArray(step)) {
       expect(sortedItems(a.reply), cmd.join(' ')).toEqual(sortedItems(b.reply));
     } else {
-      expect(a.bytes, cmd.join(' ')).toBe(b.bytes);
+      expect(withoutFlushPushes(a.bytes), cmd.join(' ')).toBe(withoutFlushPushes(b.bytes));
     }
   }
 }
