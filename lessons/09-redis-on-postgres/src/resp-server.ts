@@ -77,6 +77,14 @@ export async function startRespServer({
         return;
       }
       for (const args of commands) {
+        // A web page on any origin can make the browser send an HTTP request to this port, and
+        // its lines would read as inline commands. No client sends POST or Host:, so, as Redis
+        // does, hang up on them before anything of that request runs.
+        const name = args[0]?.toString('latin1').toLowerCase();
+        if (name === 'post' || name === 'host:') {
+          socket.destroy();
+          return;
+        }
         previous = previous.then(async () => {
           if (socket.destroyed) return;
           send(await execute(connection, args, socket));
