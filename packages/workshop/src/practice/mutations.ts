@@ -21,11 +21,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { applyPatch, parsePatch } from 'diff';
-import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { exerciseDir, listFiles, type Practice, writeRunnable } from './layout.ts';
+import { runProjects } from './projects-run.ts';
 
 interface Mutation {
   lesson: Lesson;
@@ -121,15 +121,6 @@ function mutatedSources(mutation: Mutation): Map<string, string> | string {
   return files;
 }
 
-interface JsonReport {
-  testResults: {
-    name: string;
-    status: string;
-    message?: string;
-    assertionResults: { status: string; fullName: string; failureMessages?: string[] }[];
-  }[];
-}
-
 interface Outcome {
   tests: number;
   /** Each failure: where, and its whole message. */
@@ -185,50 +176,29 @@ export async function runMutations(practice: Practice, only: string[] = []): Pro
     }
     const outcomes = new Map<string, Outcome>();
     if (folders.size > 0) {
-      writeFileSync(
-        join(work, 'vitest.config.ts'),
-        `export default ${JSON.stringify({
-          test: {
-            projects: [...folders.keys()].map((folder) => `${folder}/vitest.config.ts`),
-            maxWorkers: Math.min(Math.max(availableParallelism() - 1, 3), 8),
-          },
-        })};\n`,
-      );
       console.log(
         `Running the checkpoints against ${folders.size} recorded mistakes (one vitest run)...`,
       );
-      const reportFile = join(work, 'report.json');
-      const { code, output } = await runVitest(
+      const results = await runProjects(
         practice.root,
-        ['--reporter=json', `--outputFile=${reportFile}`],
-        { cwd: work, quiet: true },
+        work,
+        [...folders.keys()],
+        Math.min(Math.max(availableParallelism() - 1, 3), 8),
       );
-      let report: JsonReport;
-      try {
-        report = JSON.parse(readFileSync(reportFile, 'utf8'));
-      } catch {
-        console.error(`vitest produced no report (exit code ${code}):\n${output}`);
-        return 1;
-      }
-      for (const result of report.testResults) {
-        const folder = result.name.slice(work.length + 1).split(sep)[0] ?? '';
-        const outcome = outcomes.get(folder) ?? { tests: 0, failures: [] };
-        const file = result.name.slice(work.length + folder.length + 2);
-        outcome.tests += result.assertionResults.length;
-        for (const test of result.assertionResults) {
-          if (test.status !== 'failed') continue;
+      if (!results) return 1;
+      for (const result of results) {
+        const outcome = outcomes.get(result.folder) ?? { tests: 0, failures: [] };
+        outcome.tests += result.tests;
+        for (const test of result.failed) {
           outcome.failures.push({
-            where: `${file} > ${test.fullName}`,
-            message: (test.failureMessages ?? []).join('\n'),
+            where: `${result.file} > ${test.fullName}`,
+            message: test.messages.join('\n'),
           });
         }
-        // A file that fails to load (a syntax error, a missing export) has no test results; one
-        // whose beforeAll failed has only skipped ones. Either way, its error is the file's.
-        const noneFailed = !result.assertionResults.some((test) => test.status === 'failed');
-        if (noneFailed && result.status === 'failed') {
-          outcome.failures.push({ where: file, message: result.message ?? '' });
+        if (result.error !== undefined) {
+          outcome.failures.push({ where: result.file, message: result.error });
         }
-        outcomes.set(folder, outcome);
+        outcomes.set(result.folder, outcome);
       }
     }
     return report(mutations, folders, broken, outcomes, started);

@@ -1,13 +1,13 @@
 // `practice verify` (CI: pnpm test:exercises): every lesson's starting state must FAIL its
 // checkpoints and its solution must PASS them, each laid out exactly as `start` lays out a
 // playground. One vitest run covers all of them (a project per folder), so it costs one start-up.
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { testWorkers } from '@workshop/test-support/workers';
-import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { exerciseSources, hasExercise, listFiles, type Practice, writeRunnable } from './layout.ts';
+import { runProjects } from './projects-run.ts';
 
 interface Outcome {
   files: number;
@@ -15,15 +15,6 @@ interface Outcome {
   failed: number;
   /** What failed, for the report when a solution does not pass. */
   failures: string[];
-}
-
-interface JsonReport {
-  testResults: {
-    name: string;
-    status: string;
-    message?: string;
-    assertionResults: { status: string; fullName: string; failureMessages?: string[] }[];
-  }[];
 }
 
 export async function verify(practice: Practice): Promise<number> {
@@ -53,51 +44,30 @@ export async function verify(practice: Practice): Promise<number> {
       writeRunnable(practice, lesson, join(work, `solution-${lesson.name}`), solution);
       folders.push(`solution-${lesson.name}`);
     }
-    writeFileSync(
-      join(work, 'vitest.config.ts'),
-      `export default ${JSON.stringify({
-        test: {
-          projects: folders.map((folder) => `${folder}/vitest.config.ts`),
-          maxWorkers: testWorkers(),
-        },
-      })};\n`,
-    );
     console.log(
       `Running every lesson's checkpoints against its starting state and its solution (${folders.length} folders)...`,
     );
-    const reportFile = join(work, 'report.json');
-    const { code, output } = await runVitest(
-      practice.root,
-      ['--reporter=json', `--outputFile=${reportFile}`],
-      { cwd: work, quiet: true },
-    );
-    let report: JsonReport;
-    try {
-      report = JSON.parse(readFileSync(reportFile, 'utf8'));
-    } catch {
-      console.error(`vitest produced no report (exit code ${code}):\n${output}`);
-      return 1;
-    }
+    const results = await runProjects(practice.root, work, folders, testWorkers());
+    if (!results) return 1;
     const outcomes = new Map<string, Outcome>();
-    for (const result of report.testResults) {
-      const folder = result.name.slice(work.length + 1).split(sep)[0] ?? '';
-      const outcome = outcomes.get(folder) ?? { files: 0, tests: 0, failed: 0, failures: [] };
+    for (const result of results) {
+      const outcome = outcomes.get(result.folder) ?? {
+        files: 0,
+        tests: 0,
+        failed: 0,
+        failures: [],
+      };
       outcome.files++;
-      outcome.tests += result.assertionResults.length;
-      const file = result.name.slice(work.length + folder.length + 2);
-      const failed = result.assertionResults.filter((t) => t.status === 'failed');
-      outcome.failed += failed.length;
-      for (const test of failed) {
-        outcome.failures.push(
-          `${file} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`,
-        );
+      outcome.tests += result.tests;
+      outcome.failed += result.failed.length;
+      for (const test of result.failed) {
+        outcome.failures.push(`${result.file} > ${test.fullName}: ${firstLine(test.messages[0])}`);
       }
-      // A file that fails to load has no test results but status 'failed'.
-      if (failed.length === 0 && result.status === 'failed') {
+      if (result.error !== undefined) {
         outcome.failed++;
-        outcome.failures.push(`${file}: ${firstLine(result.message)}`);
+        outcome.failures.push(`${result.file}: ${firstLine(result.error)}`);
       }
-      outcomes.set(folder, outcome);
+      outcomes.set(result.folder, outcome);
     }
     return printTable(lessons, outcomes, started);
   } finally {
