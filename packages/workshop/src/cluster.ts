@@ -19,6 +19,7 @@ import {
   updatePidLock,
 } from '@workshop/config';
 import { Redis } from 'iovalkey';
+import { failFastOptions } from './fail-fast.ts';
 
 /** Six nodes: the smallest cluster with a replica for every primary (three primaries for a majority). */
 export const CLUSTER_SIZE = 6;
@@ -147,23 +148,14 @@ export function readClusterLock(dir: string) {
   return lock?.ports ? lock : undefined;
 }
 
-/** A short-lived connection to one node that fails fast instead of retrying. */
-async function withNode<T>(
+/** A short-lived connection to one server (a cluster node, the local Valkey) that fails fast. */
+export async function withNode<T>(
   host: string,
   port: number,
   use: (client: Redis) => Promise<T>,
   timeoutMs = 1000,
 ): Promise<T> {
-  const client = new Redis({
-    host,
-    port,
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
+  const client = new Redis({ host, port, ...failFastOptions(timeoutMs) });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -17,8 +17,7 @@ import {
   takePidLock,
   updatePidLock,
 } from '@workshop/config';
-import { Redis } from 'iovalkey';
-import { findExecutable } from './cluster.ts';
+import { findExecutable, withNode } from './cluster.ts';
 
 /** The line printed when the engine serves VALKEY_URL because no valkey-server was found. */
 export const ENGINE_NOTE =
@@ -77,31 +76,6 @@ interface ValkeyLock {
   port: number;
 }
 
-/** A short-lived connection that fails fast instead of retrying. */
-async function withServer<T>(
-  host: string,
-  port: number,
-  use: (client: Redis) => Promise<T>,
-): Promise<T> {
-  const client = new Redis({
-    host,
-    port,
-    lazyConnect: true,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await use(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
 /** One INFO field (`valkey_version`, `process_id`...), or undefined. */
 function infoField(info: string, field: string): string | undefined {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
@@ -114,7 +88,7 @@ function infoField(info: string, field: string): string | undefined {
 export async function describeServer(url: string): Promise<string | undefined> {
   const { hostname, port } = new URL(url);
   try {
-    const info = await withServer(hostname, Number(port), (c) => c.info('server'));
+    const info = await withNode(hostname, Number(port), (c) => c.info('server'));
     return serverName(info);
   } catch {
     return undefined;
@@ -153,7 +127,7 @@ export async function stopLeftoverValkey(
   if (!previous?.port || !previous.host || readPidLock(file)) return; // none, or its owner lives
   let pid: number | undefined;
   try {
-    pid = await withServer(previous.host, previous.port, async (client) => {
+    pid = await withNode(previous.host, previous.port, async (client) => {
       const [, serverDir] = (await client.call('CONFIG', 'GET', 'dir')) as [string, string];
       if (serverDir !== realpathSync(dir)) return undefined;
       return Number(infoField(await client.info('server'), 'process_id'));
@@ -230,7 +204,7 @@ export async function startLocalValkey(options: StartValkeyOptions): Promise<Loc
           `valkey-server on port ${port} exited (${child.exitCode ?? child.signalCode}); the end of ${log}:\n${logTail(log)}`,
         );
       }
-      const info = await withServer(host, port, (c) => c.info('server')).catch(() => undefined);
+      const info = await withNode(host, port, (c) => c.info('server')).catch(() => undefined);
       if (info) {
         return {
           url: `redis://${host}:${port}`,

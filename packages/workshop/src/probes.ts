@@ -1,6 +1,7 @@
 // Short, bounded checks that a service answers. The real clients retry for seconds before
 // failing; the doctor and the runners need an answer within a second or two.
 import type { LocalServiceProbe } from '@workshop/config/local-services';
+import { failFastOptions } from './fail-fast.ts';
 
 export type ProbeResult =
   | { ok: true }
@@ -78,18 +79,7 @@ export async function probeUpstash(
 /** `PING` over the Redis protocol (Redis, Valkey, the local kv-server), with AUTH from the URL. */
 export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
   const { createValkeyClient } = await import('@workshop/config');
-  // One attempt, no reconnection, no offline queue: a probe wants an answer, not resilience.
-  const client = createValkeyClient(
-    { valkeyUrl: url },
-    {
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      enableOfflineQueue: false,
-    },
-  );
+  const client = createValkeyClient({ valkeyUrl: url }, failFastOptions(timeoutMs));
   // The first connection error (ECONNREFUSED...) says more than the "Connection is closed."
   // the command then fails with.
   let connectionError: unknown;
