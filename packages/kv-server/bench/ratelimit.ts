@@ -2,31 +2,16 @@
 // sliding-window script over REST) on the engine, against the same through a forwarding
 // kv-server to the real Redis. Run alone with `tsx bench/ratelimit.ts`, or as part of run.ts.
 
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as Upstash } from '@upstash/redis';
+import { startKvProcess } from './kv-process.ts';
 
-const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 /** Its own database of the real Redis (the ecosystem suite uses 11, the memory rows 13). */
 const RATELIMIT_DB = 10;
 
-/** A kv-server process (engine, or forwarding with `forwardTo`); its REST URL and a stop. */
-async function startKvProcess(forwardTo?: string) {
-  const args = [BIN, '--rest-port', '0', '--token', 'bench'];
-  if (forwardTo) args.push('--forward-to', forwardTo);
-  else args.push('--resp-port', '0');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += String(chunk);
-      if (text.includes('Ctrl+C')) resolve(text);
-    });
-    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
-  });
-  return { restUrl: /Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '', stop: () => child.kill() };
-}
+/** A kv-server process: the engine, or forwarding to `forwardTo`. */
+const startKv = (forwardTo?: string) =>
+  startKvProcess(forwardTo ? ['--forward-to', forwardTo] : ['--resp-port', '0']);
 
 /** p50 and p99 in ms of `count` sequential limit() calls (after a warm-up). */
 async function limitLatency(restUrl: string, count: number): Promise<{ p50: number; p99: number }> {
@@ -61,10 +46,10 @@ export interface RatelimitRow {
 
 /** Measures both; `redisUrl` is the real Redis behind the forwarding server. */
 export async function measureRatelimit(redisUrl: string, count = 2000): Promise<RatelimitRow> {
-  const engine = await startKvProcess();
+  const engine = await startKv();
   const url = new URL(redisUrl);
   url.pathname = `/${RATELIMIT_DB}`;
-  const forward = await startKvProcess(url.toString());
+  const forward = await startKv(url.toString());
   try {
     const ours = await limitLatency(engine.restUrl, count);
     const theirs = await limitLatency(forward.restUrl, count);

@@ -7,71 +7,29 @@
 //   3. memory for 1,000,000 small string keys: engine RSS growth vs Redis used_memory growth (target: <= 1.3x)
 //   4. the accuracy of the engine's used_memory (what maxmemory acts on) against its own RSS
 //      growth, for 1,000,000 small keys and for 1,000 values of 1 MB (`--memory`: only this)
+// `--keys` runs only row 3, in a fresh server (BENCH_ROUNDS servers one after the other).
 // A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a minute or two.
 // BENCH_REDIS_URL picks the Redis to compare with (default redis://127.0.0.1:6379).
 
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis as Upstash } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
+import { startKvProcess } from './kv-process.ts';
 import { measureRatelimit } from './ratelimit.ts';
-import { BENCH_DB, load, respRows, restRows } from './throughput.ts';
+import { BENCH_DB, fmt, load, printTable, type Row, respRows, restRows } from './throughput.ts';
 
 const exec = promisify(execFile);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Its own database on the real Redis for the memory test, flushed before and after. */
 const MEMORY_DB = BENCH_DB;
 const KEYS = 1_000_000;
-const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
-
-interface Row {
-  what: string;
-  ours: string;
-  redis: string;
-  ratio: string;
-  target: string;
-}
 const rows: Row[] = [];
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', {
-    maximumFractionDigits: digits,
-    minimumFractionDigits: digits,
-  });
-}
-
-/** Starts the kv-server CLI as a process of its own, so its memory and CPU are its own. */
-async function startServer() {
-  const child = spawn(
-    process.execPath,
-    [BIN, '--rest-port', '0', '--resp-port', '0', '--token', 'bench'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += String(chunk);
-      if (text.includes('Ctrl+C')) resolve(text);
-    });
-    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
-  });
-  const restUrl = /Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '';
-  const respUrl = /Redis \(RESP\)\s+(\S+)/.exec(out)?.[1] ?? '';
-  return {
-    restUrl,
-    respPort: Number(new URL(respUrl).port),
-    respUrl,
-    pid: child.pid ?? 0,
-    stop: () => {
-      child.kill('SIGTERM');
-    },
-  };
-}
+/** The kv-server CLI as a process of its own, so its memory and CPU are its own. */
+const startServer = () => startKvProcess(['--resp-port', '0']);
 
 /** A node:http server answering a fixed JSON body, in a process of its own like kv-server. */
 async function startNoopHttp() {
@@ -93,6 +51,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** A row of two times in ms (`what` gets the unit) and their ratio. */
+function msRow(what: string, ours: number, theirs: number, target = ''): Row {
+  return {
+    what: `${what} (ms)`,
+    ours: fmt(ours, 3),
+    redis: fmt(theirs, 3),
+    ratio: `${fmt(ours / theirs, 2)}x`,
+    target,
+  };
+}
+
 async function latencies(call: (i: number) => Promise<unknown>, count: number): Promise<number[]> {
   for (let i = 0; i < 200; i++) await call(i); // warm up JIT and connections
   const times: number[] = [];
@@ -102,6 +71,17 @@ async function latencies(call: (i: number) => Promise<unknown>, count: number): 
     times.push(performance.now() - start);
   }
   return times.sort((a, b) => a - b);
+}
+
+/** A client of the Redis to compare with, and whether it answered (no retries when it does not). */
+async function connectRedis() {
+  const redis = new Valkey(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  redis.on('error', () => {});
+  const hasRedis = await redis.connect().then(
+    () => true,
+    () => false,
+  );
+  return { redis, hasRedis };
 }
 
 /** Loads `KEYS` small string keys in pipelined batches. */
@@ -164,26 +144,71 @@ async function memoryAccuracyRows(): Promise<Row[]> {
   return [small, big];
 }
 
-function printRows(): void {
-  const headers: Row = {
-    what: '',
-    ours: 'kv-server',
-    redis: 'anchor',
-    ratio: 'ratio',
-    target: 'target',
+/**
+ * Row 3: the RSS growth of a kv-server process for `KEYS` small string keys against the real
+ * Redis's used_memory growth for the same keys, in its own database (flushed before and after).
+ */
+async function smallKeysRow(
+  server: Awaited<ReturnType<typeof startServer>>,
+  hasRedis: boolean,
+): Promise<Row> {
+  process.stdout.write(`memory for ${fmt(KEYS)} keys...\n`);
+  const client = new Valkey(server.respUrl);
+  await client.flushdb();
+  await new Promise((r) => setTimeout(r, 500));
+  const rssBefore = rssBytes(server.pid);
+  await loadKeys(client);
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssAfter = rssBytes(server.pid);
+  client.disconnect();
+  let redisGrowth = Number.NaN;
+  if (hasRedis) {
+    const own = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${MEMORY_DB}`);
+    await own.flushdb();
+    const before = await usedMemory(own);
+    await loadKeys(own);
+    redisGrowth = (await usedMemory(own)) - before;
+    await own.flushdb();
+    own.disconnect();
+  }
+  const ourGrowth = rssAfter - rssBefore;
+  return {
+    what: `memory growth, ${fmt(KEYS)} keys (MB)`,
+    ours: fmt(ourGrowth / 2 ** 20, 1),
+    redis: fmt(redisGrowth / 2 ** 20, 1),
+    ratio: `${fmt(ourGrowth / redisGrowth, 2)}x`,
+    target: '<= 1.3x',
   };
-  const widths = (Object.keys(headers) as (keyof Row)[]).map((key) =>
-    Math.max(...[headers, ...rows].map((row) => row[key].length)),
-  );
-  const line = (row: Row) =>
-    (Object.keys(headers) as (keyof Row)[])
-      .map((key, i) => (i === 0 ? row[key].padEnd(widths[i]!) : row[key].padStart(widths[i]!)))
-      .join('  ');
-  console.log(`\n${line(headers)}`);
-  for (const row of rows) console.log(line(row));
 }
 
+/**
+ * `--keys`: row 3 alone, in a fresh server, `BENCH_ROUNDS` times (default 1), each round its
+ * own server process; the load average is printed around it.
+ */
+async function smallKeysOnly(): Promise<void> {
+  const { redis, hasRedis } = await connectRedis();
+  redis.disconnect();
+  console.log(`load average at start: ${load()}`);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  for (let round = 0; round < rounds; round++) {
+    const server = await startServer();
+    try {
+      rows.push(await smallKeysRow(server, hasRedis));
+    } finally {
+      server.stop();
+    }
+  }
+  printRows();
+  console.log(`load average at end: ${load()}`);
+}
+
+const printRows = () => printTable(rows);
+
 async function main() {
+  if (process.argv.includes('--keys')) {
+    await smallKeysOnly();
+    return;
+  }
   if (process.argv.includes('--memory')) {
     rows.push(...(await memoryAccuracyRows()));
     printRows();
@@ -194,12 +219,7 @@ async function main() {
     () => true,
     () => false,
   );
-  const redis = new Valkey(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  redis.on('error', () => {});
-  const hasRedis = await redis.connect().then(
-    () => true,
-    () => false,
-  );
+  const { redis, hasRedis } = await connectRedis();
   const redisVersion = hasRedis
     ? (/redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?')
     : 'not reachable';
@@ -260,81 +280,32 @@ async function main() {
         )
       : [];
     if (hasRedis) await redis.del(...Array.from({ length: count / 2 + 100 }, (_, i) => `lat:${i}`));
-    for (const p of [50, 99]) {
-      const a = percentile(rest, p);
-      const b = percentile(tcp, p);
-      rows.push({
-        what: `p${p} @upstash/redis->REST->engine vs iovalkey->Redis (ms)`,
-        ours: fmt(a, 3),
-        redis: fmt(b, 3),
-        ratio: `${fmt(a / b, 2)}x`,
-        target: p === 50 ? '<= 3x' : '',
-      });
-    }
-    rows.push({
-      what: 'p50 fetch->no-op node:http server vs iovalkey->Redis (ms)',
-      ours: fmt(percentile(floor, 50), 3),
-      redis: fmt(percentile(tcp, 50), 3),
-      ratio: `${fmt(percentile(floor, 50) / percentile(tcp, 50), 2)}x`,
-      target: '',
-    });
-    rows.push({
-      what: 'p50 fetch->kv-server REST vs iovalkey->Redis (ms)',
-      ours: fmt(percentile(direct, 50), 3),
-      redis: fmt(percentile(tcp, 50), 3),
-      ratio: `${fmt(percentile(direct, 50) / percentile(tcp, 50), 2)}x`,
-      target: '',
-    });
-    rows.push({
-      what: 'p50 iovalkey->engine RESP vs iovalkey->Redis (ms)',
-      ours: fmt(percentile(ours, 50), 3),
-      redis: fmt(percentile(tcp, 50), 3),
-      ratio: `${fmt(percentile(ours, 50) / percentile(tcp, 50), 2)}x`,
-      target: '',
-    });
+    const versusTcp = (p: number, what: string, times: number[], target = '') =>
+      rows.push(
+        msRow(`p${p} ${what} vs iovalkey->Redis`, percentile(times, p), percentile(tcp, p), target),
+      );
+    versusTcp(50, '@upstash/redis->REST->engine', rest, '<= 3x');
+    versusTcp(99, '@upstash/redis->REST->engine', rest);
+    versusTcp(50, 'fetch->no-op node:http server', floor);
+    versusTcp(50, 'fetch->kv-server REST', direct);
+    versusTcp(50, 'iovalkey->engine RESP', ours);
 
     // Lua: an @upstash/ratelimit limit() round trip, engine vs forwarding to Redis (bench/ratelimit.ts).
     if (hasRedis) {
       process.stdout.write('@upstash/ratelimit limit()...\n');
       const rl = await measureRatelimit(REDIS_URL);
-      rows.push({
-        what: 'p50 @upstash/ratelimit limit(): engine vs forwarding to Redis (ms)',
-        ours: fmt(rl.engineP50, 3),
-        redis: fmt(rl.forwardP50, 3),
-        ratio: `${fmt(rl.engineP50 / rl.forwardP50, 2)}x`,
-        target: '<= 1.5x',
-      });
+      rows.push(
+        msRow(
+          'p50 @upstash/ratelimit limit(): engine vs forwarding to Redis',
+          rl.engineP50,
+          rl.forwardP50,
+          '<= 1.5x',
+        ),
+      );
     }
 
     // 3. Memory for 1,000,000 small string keys.
-    process.stdout.write(`memory for ${fmt(KEYS)} keys...\n`);
-    const client = new Valkey(server.respUrl);
-    await client.flushdb();
-    await new Promise((r) => setTimeout(r, 500));
-    const rssBefore = rssBytes(server.pid);
-    await loadKeys(client);
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssAfter = rssBytes(server.pid);
-    client.disconnect();
-    let redisGrowth = Number.NaN;
-    if (hasRedis) {
-      const own = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${MEMORY_DB}`);
-      await own.flushdb();
-      const used = async () => Number(/used_memory:(\d+)/.exec(await own.info('memory'))?.[1]);
-      const before = await used();
-      await loadKeys(own);
-      redisGrowth = (await used()) - before;
-      await own.flushdb();
-      own.disconnect();
-    }
-    const ourGrowth = rssAfter - rssBefore;
-    rows.push({
-      what: `memory growth, ${fmt(KEYS)} keys (MB)`,
-      ours: fmt(ourGrowth / 2 ** 20, 1),
-      redis: fmt(redisGrowth / 2 ** 20, 1),
-      ratio: `${fmt(ourGrowth / redisGrowth, 2)}x`,
-      target: '<= 1.3x',
-    });
+    rows.push(await smallKeysRow(server, hasRedis));
   } finally {
     server.stop();
     redis.disconnect();

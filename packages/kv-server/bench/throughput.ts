@@ -16,9 +16,9 @@ import { promisify } from 'node:util';
 import { Redis as Upstash } from '@upstash/redis';
 import autocannon from 'autocannon';
 import { Redis as Valkey } from 'iovalkey';
+import { startKvProcess } from './kv-process.ts';
 
 const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 const PEER_BIN = fileURLToPath(
   new URL('../node_modules/@humanwhocodes/upstash-redis-server/dist/server.js', import.meta.url),
 );
@@ -73,26 +73,10 @@ async function freePort(): Promise<number> {
 }
 
 /** A kv-server process: the engine, or forwarding to `forwardTo`. */
-async function startKv(forwardTo?: string) {
-  const args = [BIN, '--rest-port', '0', '--token', 'bench'];
-  if (forwardTo) args.push('--forward-to', forwardTo, '--resp-port', 'off');
-  else args.push('--resp-port', '0');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += String(chunk);
-      if (text.includes('Ctrl+C')) resolve(text);
-    });
-    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
-  });
-  const respUrl = /Redis \(RESP\)\s+(\S+)/.exec(out)?.[1];
-  return {
-    restUrl: /Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '',
-    respPort: respUrl ? Number(new URL(respUrl).port) : 0,
-    stop: () => child.kill(),
-  };
-}
+const startKv = (forwardTo?: string) =>
+  startKvProcess(
+    forwardTo ? ['--forward-to', forwardTo, '--resp-port', 'off'] : ['--resp-port', '0'],
+  );
 
 /** A node:http server that reads the body and answers fixed JSON: the floor of any REST server. */
 async function startNoop() {
