@@ -10,6 +10,7 @@ import {
   explainAbort,
   type StreamKind,
 } from '../protocol/backend.ts';
+import { BLOCKING_POPS } from '../protocol/command-groups.ts';
 import { ErrorReply, type Reply, SimpleString } from '../protocol/reply.ts';
 import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
@@ -23,18 +24,7 @@ export interface ForwardOptions {
 }
 
 /** Commands that can hold a connection for their whole timeout. */
-const BLOCKING = new Set([
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'blmove',
-  'blmpop',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
-  'wait',
-  'waitaof',
-]);
+const BLOCKING = new Set<string>([...BLOCKING_POPS, 'wait', 'waitaof']);
 
 /** XREAD / XREADGROUP hold their connection only with a BLOCK option (before STREAMS). */
 function streamReadBlocks(name: string, argv: Buffer[]): boolean {

@@ -1,5 +1,5 @@
 // Command families that several places treat alike: a script may not call them (engine/scripting),
-// the REST surface refuses or routes them (rest/, forward/), the argument fuzzer skips them
+// the REST surface refuses or routes them (rest/refused.ts, forward/backend.ts), the argument fuzzer skips them
 // (test/differential/fuzz-args.ts). One list each, so a new member is added once.
 
 /** They put the connection in (or take it out of) the subscribed context. */

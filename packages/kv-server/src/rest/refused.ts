@@ -3,6 +3,8 @@
 // such a command would either do nothing or leak into someone else's request: refuse it and
 // say what to use instead.
 
+import { SUBSCRIBE_COMMANDS } from '../protocol/command-groups.ts';
+
 const ADVICE: Record<string, string> = {
   multi: 'use the /multi-exec endpoint (redis.multi() or redis.transaction() in @upstash/redis)',
   exec: 'use the /multi-exec endpoint (redis.multi() or redis.transaction() in @upstash/redis)',
@@ -22,12 +24,7 @@ const ADVICE: Record<string, string> = {
 
 const STATEFUL = new Set([
   ...Object.keys(ADVICE),
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
+  ...SUBSCRIBE_COMMANDS,
   'monitor',
   'reset',
   'client',
