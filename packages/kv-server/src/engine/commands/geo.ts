@@ -280,25 +280,15 @@ function searchAreas(shape: Shape): HashBits[] {
   }
   const area = decode(LONG_RANGE, LAT_RANGE, n.hash);
   if (steps >= 2) {
-    if (area.latitude.min < minLat) {
-      n.south = ZERO;
-      n.southWest = ZERO;
-      n.southEast = ZERO;
-    }
-    if (area.latitude.max > maxLat) {
-      n.north = ZERO;
-      n.northEast = ZERO;
-      n.northWest = ZERO;
-    }
-    if (area.longitude.min < minLon) {
-      n.west = ZERO;
-      n.southWest = ZERO;
-      n.northWest = ZERO;
-    }
-    if (area.longitude.max > maxLon) {
-      n.east = ZERO;
-      n.southEast = ZERO;
-      n.northEast = ZERO;
+    // A side of the centre cell already past the search box: its three neighbours are useless.
+    const past: [boolean, (keyof typeof n)[]][] = [
+      [area.latitude.min < minLat, ['south', 'southWest', 'southEast']],
+      [area.latitude.max > maxLat, ['north', 'northEast', 'northWest']],
+      [area.longitude.min < minLon, ['west', 'southWest', 'northWest']],
+      [area.longitude.max > maxLon, ['east', 'southEast', 'northEast']],
+    ];
+    for (const [isPast, sides] of past) {
+      if (isPast) for (const side of sides) n[side] = ZERO;
     }
   }
   return [

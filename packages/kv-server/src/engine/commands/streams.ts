@@ -819,6 +819,15 @@ function xgroup(ctx: CommandContext, argv: Buffer[]): Reply {
 // ---------------------------------------------------------------------------------------------
 // XACK / XPENDING / XCLAIM / XAUTOCLAIM
 
+/** Takes `id` out of the group's PEL and its consumer's; false when it was not pending. */
+function acknowledge(group: ConsumerGroup, id: StreamId): boolean {
+  const nack = group.pel.get(id);
+  if (nack === undefined) return false;
+  group.pel.delete(id);
+  nack.consumer?.pel.delete(id);
+  return true;
+}
+
 function xack({ db }: CommandContext, argv: Buffer[]): Reply {
   const key = latin1(argv[1]!);
   const stream = lookupStream(db, key);
@@ -826,13 +835,7 @@ function xack({ db }: CommandContext, argv: Buffer[]): Reply {
   if (stream === undefined || group === undefined) return 0;
   const ids = argv.slice(3).map(strictId);
   let acked = 0;
-  for (const id of ids) {
-    const nack = group.pel.get(id);
-    if (nack === undefined) continue;
-    group.pel.delete(id);
-    nack.consumer?.pel.delete(id);
-    acked++;
-  }
+  for (const id of ids) if (acknowledge(group, id)) acked++;
   if (acked) db.recharge(key);
   return acked;
 }
@@ -1293,12 +1296,7 @@ function referenced(stream: StreamValue, id: StreamId): boolean {
 
 /** Removes `id` from every group's PEL (and its consumer's). */
 function dropReferences(stream: StreamValue, id: StreamId): void {
-  for (const group of stream.groups.values()) {
-    const nack = group.pel.get(id);
-    if (nack === undefined) continue;
-    group.pel.delete(id);
-    nack.consumer?.pel.delete(id);
-  }
+  for (const group of stream.groups.values()) acknowledge(group, id);
 }
 
 /** Deletes entry `id` under `policy`: 1 deleted, 2 kept (still referenced, ACKED), -1 absent. */
@@ -1311,6 +1309,16 @@ function deleteWithPolicy(stream: StreamValue, id: StreamId, policy: RefPolicy, 
   return 1;
 }
 
+/** After XDELEX / XACKDEL: the entries `gone` modify the key; none deleted, its PELs still may. */
+function noteGone(db: Database, key: string, stream: StreamValue, gone: StreamId[]): void {
+  if (gone.length) {
+    stream.noteDeleted(gone);
+    db.modified(key, stream);
+  } else {
+    db.recharge(key);
+  }
+}
+
 function xdelex({ db }: CommandContext, argv: Buffer[]): Reply {
   const { policy, ids } = parseDeleteArgs(argv, 2);
   const key = latin1(argv[1]!);
@@ -1318,12 +1326,7 @@ function xdelex({ db }: CommandContext, argv: Buffer[]): Reply {
   if (stream === undefined) return ids.map(() => -1);
   const gone: StreamId[] = [];
   const out = ids.map((id) => deleteWithPolicy(stream, id, policy, gone));
-  if (gone.length) {
-    stream.noteDeleted(gone);
-    db.modified(key, stream);
-  } else {
-    db.recharge(key);
-  }
+  noteGone(db, key, stream, gone);
   return out;
 }
 
@@ -1335,20 +1338,12 @@ function xackdel({ db }: CommandContext, argv: Buffer[]): Reply {
   if (stream === undefined || group === undefined) return ids.map(() => -1);
   const gone: StreamId[] = [];
   const out = ids.map((id) => {
-    const nack = group.pel.get(id);
-    if (nack === undefined) return -1;
-    group.pel.delete(id);
-    nack.consumer?.pel.delete(id);
+    if (!acknowledge(group, id)) return -1;
     // Acknowledged: the entry goes too, unless ACKED finds another group still needing it.
     const deleted = deleteWithPolicy(stream, id, policy, gone);
     return deleted === 2 ? 2 : 1;
   });
-  if (gone.length) {
-    stream.noteDeleted(gone);
-    db.modified(key, stream);
-  } else {
-    db.recharge(key);
-  }
+  noteGone(db, key, stream, gone);
   return out;
 }
 
