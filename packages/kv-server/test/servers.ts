@@ -6,7 +6,7 @@
 import { Redis } from '@upstash/redis';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type KvServer, type KvServerOptions, startKvServer } from '../src/start.ts';
 
 export const TOKEN = 'test-token';
@@ -74,16 +74,22 @@ async function forwardingTo(
 }
 
 /**
- * For the suites that run once per mode: starts the server, checks it runs in that mode, and
- * opens the real @upstash/redis client (default settings) on its REST port.
+ * For the suites that run once per mode: before the block's tests, starts the server, checks it
+ * runs in that mode, and hands `ready` the real @upstash/redis client (default settings) on its
+ * REST port; after them, closes the server.
  */
-export async function startWithUpstash(
+export function useUpstash(
   mode: 'engine' | 'forward',
   start: () => Promise<Running>,
-): Promise<{ running: Running; redis: Redis }> {
-  const running = await start();
-  expect(running.server.mode).toBe(mode);
-  return { running, redis: new Redis({ url: running.server.restUrl, token: TOKEN }) };
+  ready: (redis: Redis, running: Running) => void,
+): void {
+  let running: Running | undefined;
+  beforeAll(async () => {
+    running = await start();
+    expect(running.server.mode).toBe(mode);
+    ready(new Redis({ url: running.server.restUrl, token: TOKEN }), running);
+  });
+  afterAll(() => running?.close());
 }
 
 /** Empties one database of a real Redis. */

@@ -6,8 +6,8 @@
 import { Queue } from '@upstash/queue';
 import { Realtime } from '@upstash/realtime';
 import type { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, startWithUpstash } from '../servers.ts';
+import { describe, expect, it } from 'vitest';
+import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
 /** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
 const STREAMS_DB = 10;
@@ -18,14 +18,11 @@ describe.each([
   ['engine', startEngine],
   ['forward', () => startForwarding(STREAMS_DB)],
 ] as const)('Upstash stream libraries over REST (%s mode)', (mode, start) => {
-  let running: Running;
-  let redis: Redis;
   const run = `${process.pid}-${Date.now()}`;
-
-  beforeAll(async () => {
-    ({ running, redis } = await startWithUpstash(mode, start));
+  let redis: Redis;
+  useUpstash(mode, start, (client) => {
+    redis = client;
   });
-  afterAll(() => running?.close());
 
   // @upstash/queue bundles its own @upstash/redis: the same REST client, another type.
   const queue = (name: string, options: { autoVerify?: boolean; visibilityTimeout?: number }) =>

@@ -5,8 +5,8 @@
 import { Lock } from '@upstash/lock';
 import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startEngine, startForwarding, startWithUpstash } from '../servers.ts';
+import { describe, expect, it } from 'vitest';
+import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
 /** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
 const ECOSYSTEM_DB = 11;
@@ -15,14 +15,11 @@ describe.each([
   ['engine', startEngine],
   ['forward', () => startForwarding(ECOSYSTEM_DB)],
 ] as const)('Upstash Lua libraries over REST (%s mode)', (mode, start) => {
-  let running: Running;
-  let redis: Redis;
   const run = `${process.pid}-${Date.now()}`;
-
-  beforeAll(async () => {
-    ({ running, redis } = await startWithUpstash(mode, start));
+  let redis: Redis;
+  useUpstash(mode, start, (client) => {
+    redis = client;
   });
-  afterAll(() => running?.close());
 
   // No ephemeral cache and no analytics: every decision is the server's script's.
   const limiter = (limiter: ReturnType<typeof Ratelimit.fixedWindow>, prefix: string) =>

@@ -2,26 +2,17 @@
 // JSON-parsed values), against the REST surface: in engine mode and in forwarding mode.
 
 import { errors, type Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FORWARD_DB,
-  type Running,
-  startEngine,
-  startForwarding,
-  startWithUpstash,
-} from '../servers.ts';
+import { describe, expect, it } from 'vitest';
+import { FORWARD_DB, startEngine, startForwarding, useUpstash } from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
   ['forward', () => startForwarding(FORWARD_DB.client)],
 ] as const)('@upstash/redis against kv-server (%s mode)', (mode, start) => {
-  let running: Running;
   let redis: Redis;
-
-  beforeAll(async () => {
-    ({ running, redis } = await startWithUpstash(mode, start));
+  useUpstash(mode, start, (client) => {
+    redis = client;
   });
-  afterAll(() => running?.close());
 
   it('strings: plain words, numeric strings and JSON objects come back as the client expects', async () => {
     expect(await redis.set('s:word', 'test')).toBe('OK');

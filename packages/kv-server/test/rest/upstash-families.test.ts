@@ -5,26 +5,19 @@
 // commands are compared with the real Redis by the differential suite already.
 
 import { Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Running,
-  startEngine,
-  startForwardingToKv,
-  startWithUpstash,
-  TOKEN,
-} from '../servers.ts';
+import { describe, expect, it } from 'vitest';
+import { type Running, startEngine, startForwardingToKv, TOKEN, useUpstash } from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
   ['forward', startForwardingToKv],
 ] as const)('@upstash/redis: bitmaps, HLL, geo, copy (%s mode)', (mode, start) => {
-  let running: Running;
   let redis: Redis;
-
-  beforeAll(async () => {
-    ({ running, redis } = await startWithUpstash(mode, start));
+  let running: Running;
+  useUpstash(mode, start, (client, server) => {
+    redis = client;
+    running = server;
   });
-  afterAll(() => running?.close());
 
   it('bitmaps', async () => {
     expect(await redis.setbit('fam:bits', 7, 1)).toBe(0);
