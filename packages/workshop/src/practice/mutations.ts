@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { applyPatch, parsePatch } from 'diff';
 import type { Lesson } from '../workspace.ts';
 import { exerciseDir, listFiles, type Practice, writeRunnable } from './layout.ts';
-import { runProjects } from './projects-run.ts';
+import { printSummary, runProjects } from './projects-run.ts';
 
 interface Mutation {
   lesson: Lesson;
@@ -248,12 +248,7 @@ function report(
       }
     }
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  console.log('');
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
-  if (details.length > 0) console.log(`\n${details.join('\n')}`);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
+  printSummary(rows, details, started, (seconds) =>
     wrong === 0
       ? `\nEvery recorded mistake fails its checkpoints with a message that names it (${seconds} s).`
       : `\n${wrong} of ${mutations.length} mutation(s) WRONG (${seconds} s).`,

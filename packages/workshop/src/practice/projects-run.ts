@@ -1,6 +1,7 @@
 // `practice verify` and `practice mutations` both lay out many folders under one work folder and
 // run every folder's checkpoints in ONE vitest run (a project per folder, one start-up), then read
-// vitest's JSON report back file by file. This is that run and that reading.
+// vitest's JSON report back file by file and print a table of the outcomes. This is that run,
+// that reading and that table.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { runVitest } from '../vitest-run.ts';
@@ -75,4 +76,21 @@ export async function runProjects(
       error: failed.length === 0 && result.status === 'failed' ? (result.message ?? '') : undefined,
     };
   });
+}
+
+/**
+ * The end of such a run: `rows` as a table (the first is the header), the `details` of what went
+ * wrong, and the `summary` line with the seconds since `started`.
+ */
+export function printSummary(
+  rows: string[][],
+  details: string[],
+  started: number,
+  summary: (seconds: string) => string,
+): void {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  console.log('');
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
+  if (details.length > 0) console.log(`\n${details.join('\n')}`);
+  console.log(summary(((Date.now() - started) / 1000).toFixed(1)));
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { testWorkers } from '@workshop/test-support/workers';
 import type { Lesson } from '../workspace.ts';
 import { exerciseSources, hasExercise, listFiles, type Practice, writeRunnable } from './layout.ts';
-import { runProjects } from './projects-run.ts';
+import { printSummary, runProjects } from './projects-run.ts';
 
 interface Outcome {
   files: number;
@@ -108,12 +108,7 @@ function printTable(lessons: Lesson[], outcomes: Map<string, Outcome>, started: 
     }
     rows.push([lesson.name, exerciseCell, solutionCell]);
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  console.log('');
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
-  if (details.length > 0) console.log(`\n${details.join('\n')}`);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
+  printSummary(rows, details, started, (seconds) =>
     wrong === 0
       ? `\nEvery exercise fails its checkpoints and every solution passes them (${seconds} s).`
       : `\n${wrong} wrong outcome(s) (${seconds} s). Run the lesson's checks to see why: pnpm practice start <n> && pnpm practice check`,
