@@ -1,15 +1,13 @@
 // Lesson 04's wiki in Debian's Chromium, clicked through as a learner would: create an article
 // with the form, read it (the view counter shows), delete it. Runs in `pnpm test:site`.
 
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useTestStack } from '@workshop/test-support';
+import { chromiumOptions, requireChromium } from '@workshop/test-support/chromium';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestWeb, type TestWeb } from '../src/testing.ts';
 
-// Debian's package; elsewhere (a GitHub runner's Chrome, say) set CHROMIUM_PATH.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const stack = useTestStack();
 const LESSON_04 = fileURLToPath(new URL('../../../lessons/04-counters', import.meta.url));
 
@@ -17,24 +15,9 @@ let browser: Browser;
 let site: TestWeb;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium`,
-    );
-  }
+  requireChromium();
   site = await startTestWeb(LESSON_04, stack.config);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await chromium.launch(chromiumOptions());
 });
 
 afterAll(async () => {

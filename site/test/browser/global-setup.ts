@@ -1,30 +1,15 @@
 // Builds the site once (unless dist/ is newer than every input), serves dist/ on a free port,
 // and checks that Debian's Chromium is there. Nothing here downloads a browser.
-import { existsSync } from 'node:fs';
+import { chromiumOptions, requireChromium } from '@workshop/test-support/chromium';
 import { type Browser, chromium } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { buildSite, distDir, distIsCurrent } from '../../scripts/site-build.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
 import { lessonsDir, listLessons } from '../../src/course/lessons.ts';
 
-// Debian's package; elsewhere (a GitHub runner's Chrome, say) set CHROMIUM_PATH.
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Headless Chromium as the browser suites run it: no sandbox (containers), no traffic of its own. */
+/** Headless Chromium as the browser suites run it (see @workshop/test-support/chromium). */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      ...extraArgs,
-    ],
-  });
+  return chromium.launch(chromiumOptions(extraArgs));
 }
 
 declare module 'vitest' {
@@ -37,11 +22,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium`,
-    );
-  }
+  requireChromium();
   // Taken before building: lessons are still being written while the tests run.
   const builtLessons = listLessons(lessonsDir())
     .filter((lesson) => lesson.hasReadme)
