@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../context.ts';
+import { resolveLesson } from '../resolve-lesson.ts';
 import { runVitest } from '../vitest-run.ts';
 import { findRepoRoot, type Lesson, listLessons } from '../workspace.ts';
-import { resolveLesson } from './lesson.ts';
 
 export const help = `Usage: workshop check [<n>] [vitest args...]   (pnpm check <n>)
 

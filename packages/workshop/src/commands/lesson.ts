@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runForeground, tsxArgs } from '../child-process.ts';
 import { loadContext, UserError } from '../context.ts';
@@ -12,9 +12,10 @@ import {
   serviceEnv,
   startLocalServices,
 } from '../local-stack.ts';
+import { resolveLesson } from '../resolve-lesson.ts';
 import { acquireLock, releaseLock, updateLock } from '../stack-lock.ts';
 import { heldMessage } from '../stack-session.ts';
-import { findLesson, findRepoRoot, type Lesson, lessonList, listLessons } from '../workspace.ts';
+import { findRepoRoot } from '../workspace.ts';
 
 export const help = `Usage: workshop lesson <n> [--web [--port <p>]] [args...]   (pnpm lesson <n>)
 
@@ -24,24 +25,6 @@ or . for the lesson folder you are in.
 port; --port picks one), with x-cache and Server-Timing headers on every page.
 The lesson uses the services configured in .env; for those that are not, it uses the local stack
 if \`pnpm stack\` runs in another terminal, or starts the embedded services for this run only.`;
-
-export function resolveLesson(root: string, query: string | undefined): Lesson {
-  const lessons = listLessons(root);
-  if (query === undefined) {
-    throw new UserError(
-      `Which lesson? Usage: pnpm lesson <n>. The lessons:\n${lessonList(lessons)}`,
-    );
-  }
-  // `.`: the lesson whose folder we are in (a lesson's own `pnpm start` can run `workshop lesson .`).
-  const lesson =
-    query === '.'
-      ? lessons.find((l) => `${process.cwd()}${sep}`.startsWith(`${l.dir}${sep}`))
-      : findLesson(lessons, query);
-  if (!lesson) {
-    throw new UserError(`There is no lesson "${query}". The lessons:\n${lessonList(lessons)}`);
-  }
-  return lesson;
-}
 
 /** The app's dependencies, for lesson-gate.ts to load while the services start. */
 function dependencies(dir: string): string {
