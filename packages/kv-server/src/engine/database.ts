@@ -45,56 +45,69 @@ export interface DatabaseOptions {
 }
 
 /**
- * Each key has a slot: an index into parallel arrays of its value, its access data (Redis's
- * 24-bit `lru` field: the LRU clock, or LFU minutes and counter under an LFU policy) and what
- * it costs (name, value and slot), so a write charges only the difference. The key map holds
- * just the slot number (a small integer, stored inline), so a key costs no object of its own:
- * an object per key (value, access, bytes) made 1M small keys ~50 bytes a key dearer.
- * Freed slots are reused.
+ * Each key has a slot: an index into parallel chunked arrays of its value and its access data
+ * (Redis's 24-bit `lru` field: the LRU clock, or LFU minutes and counter under an LFU policy).
+ * The key map holds just the slot number (a small integer, stored inline), so a key costs no
+ * object of its own: an object per key (value, access, bytes) made 1M small keys ~50 bytes a
+ * key dearer. What a key costs is not stored for a string (it follows from the key's and the
+ * value's lengths), only for a collection, whose estimate changes in place (`Database`'s
+ * `collectionBytes`). The arrays grow a fixed-size chunk at a time, so growing copies nothing
+ * and leaves no garbage the size of the keyspace behind (RSS keeps what a doubling array
+ * copied out of). Freed slots are reused.
  */
 class Slots {
-  values: (Value | undefined)[] = [];
-  access = new Uint32Array(INITIAL_SLOTS);
-  bytes = new Float64Array(INITIAL_SLOTS);
+  private values: (Value | undefined)[][] = [];
+  private access: Uint32Array[] = [];
+  private length = 0;
   private free: number[] = [];
 
-  take(value: Value, access: number, bytes: number): number {
+  take(value: Value, access: number): number {
     let slot = this.free.pop();
     if (slot === undefined) {
-      slot = this.values.length;
-      this.values.push(value);
-      if (slot >= this.access.length) this.grow();
-    } else {
-      this.values[slot] = value;
+      slot = this.length++;
+      if ((slot & CHUNK_MASK) === 0) {
+        this.values.push(new Array<Value | undefined>(CHUNK_SLOTS).fill(undefined));
+        this.access.push(new Uint32Array(CHUNK_SLOTS));
+      }
     }
-    this.access[slot] = access;
-    this.bytes[slot] = bytes;
+    this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = value;
+    this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = access;
     return slot;
   }
 
+  value(slot: number): Value | undefined {
+    return this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK];
+  }
+
+  setValue(slot: number, value: Value): void {
+    this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = value;
+  }
+
+  accessOf(slot: number): number {
+    return this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
+  }
+
+  setAccess(slot: number, access: number): void {
+    this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = access;
+  }
+
   release(slot: number): void {
-    this.values[slot] = undefined;
+    this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
   }
 
   clear(): void {
     this.values = [];
-    this.access = new Uint32Array(INITIAL_SLOTS);
-    this.bytes = new Float64Array(INITIAL_SLOTS);
+    this.access = [];
+    this.length = 0;
     this.free = [];
-  }
-
-  private grow(): void {
-    const access = new Uint32Array(this.access.length * 2);
-    access.set(this.access);
-    this.access = access;
-    const bytes = new Float64Array(this.bytes.length * 2);
-    bytes.set(this.bytes);
-    this.bytes = bytes;
   }
 }
 
-const INITIAL_SLOTS = 64;
+/** 2^13 slots a chunk: 64 KB of values and 32 KB of access data, below V8's large objects. */
+const CHUNK_BITS = 13;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
 
 function valueBytes(value: Value): number {
   return typeof value === 'string' ? stringBytes(value) : value.memoryUsage();
@@ -104,6 +117,12 @@ export class Database {
   /** Key -> slot in `slots`. */
   private readonly data = new Map<string, number>();
   private readonly slots = new Slots();
+  /**
+   * What each collection key was last charged, by slot (a collection's estimate changes in
+   * place, so the difference is charged on `recharge`). A string key's charge is not stored:
+   * `stringKeyBytes` computes it.
+   */
+  private readonly collectionBytes = new Map<number, number>();
   /** Absolute expiry in ms, only for keys that have one: most keys do not, so this stays small. */
   private readonly expires = new Map<string, number>();
   /** Where the active expiry stopped last time (see `sweep`). */
@@ -131,6 +150,14 @@ export class Database {
     this.memory.add(delta);
   }
 
+  /** What the stored key at `slot` is charged now: computed for a string, recorded for the rest. */
+  private charged(key: string, slot: number): number {
+    const value = this.slots.value(slot);
+    return typeof value === 'string'
+      ? KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value)
+      : (this.collectionBytes.get(slot) ?? 0);
+  }
+
   now(): number {
     return this.options.now();
   }
@@ -146,10 +173,10 @@ export class Database {
     if (memory.countReads) memory.keyspaceHits++;
     // Redis's lookupKey: every access stamps the LRU clock (or bumps the LFU counter), except
     // for a CLIENT NO-TOUCH connection.
-    const access = this.slots.access;
+    const slots = this.slots;
     if (!memory.noTouch)
-      access[slot] = memory.lfu ? memory.touched(access[slot]!) : memory.lruClock;
-    return this.slots.values[slot];
+      slots.setAccess(slot, memory.lfu ? memory.touched(slots.accessOf(slot)) : memory.lruClock);
+    return slots.value(slot);
   }
 
   /**
@@ -159,27 +186,27 @@ export class Database {
   peek(key: string): Value | undefined {
     const slot = this.data.get(key);
     if (slot === undefined || this.expireIfNeeded(key)) return undefined;
-    return this.slots.values[slot];
+    return this.slots.value(slot);
   }
 
   /** The raw access data of a live key (OBJECT IDLETIME/FREQ read it with `memory`), untouched. */
   accessOf(key: string): number | undefined {
     const slot = this.data.get(key);
     if (slot === undefined || this.expireIfNeeded(key)) return undefined;
-    return this.slots.access[slot];
+    return this.slots.accessOf(slot);
   }
 
   /** Sets a stored key's access data (RESTORE IDLETIME/FREQ, see MemoryAccountant). */
   setAccess(key: string, access: number): void {
     const slot = this.data.get(key);
-    if (slot !== undefined) this.slots.access[slot] = access;
+    if (slot !== undefined) this.slots.setAccess(slot, access);
   }
 
   /** What a live key costs in bytes (MEMORY USAGE), untouched. */
   bytesOf(key: string): number | undefined {
     const slot = this.data.get(key);
     if (slot === undefined || this.expireIfNeeded(key)) return undefined;
-    return this.slots.bytes[slot]! + (this.expires.has(key) ? EXPIRE_BYTES : 0);
+    return this.charged(key, slot) + (this.expires.has(key) ? EXPIRE_BYTES : 0);
   }
 
   /** The string at `key`, undefined when missing, WRONGTYPE when it holds another type. */
@@ -211,15 +238,18 @@ export class Database {
     const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
     const slot = this.data.get(key);
     if (slot === undefined) {
-      this.data.set(key, this.slots.take(value, memory.initialAccess(), bytes));
+      const taken = this.slots.take(value, memory.initialAccess());
+      this.data.set(key, taken);
+      if (typeof value !== 'string') this.collectionBytes.set(taken, bytes);
       this.account(bytes);
     } else {
       const slots = this.slots;
-      this.account(bytes - slots.bytes[slot]!);
-      slots.values[slot] = value;
-      slots.bytes[slot] = bytes;
+      this.account(bytes - this.charged(key, slot));
+      slots.setValue(slot, value);
+      if (typeof value !== 'string') this.collectionBytes.set(slot, bytes);
+      else this.collectionBytes.delete(slot);
       // Redis's dbOverwrite keeps the LFU counter of the key; a new LRU object is "just used".
-      if (!memory.lfu) slots.access[slot] = memory.lruClock;
+      if (!memory.lfu) slots.setAccess(slot, memory.lruClock);
     }
     if (!keepTtl) this.dropExpire(key);
     this.options.onModified(key);
@@ -237,8 +267,9 @@ export class Database {
   private remove(key: string): void {
     const slot = this.data.get(key);
     if (slot === undefined) return;
+    this.account(-this.charged(key, slot));
     this.data.delete(key);
-    this.account(-this.slots.bytes[slot]!);
+    this.collectionBytes.delete(slot);
     this.slots.release(slot);
     this.dropExpire(key);
   }
@@ -271,11 +302,11 @@ export class Database {
     // The collection keeps its own estimate, so this is O(1).
     const slot = this.data.get(key);
     if (slot === undefined) return;
-    const value = this.slots.values[slot];
+    const value = this.slots.value(slot);
     if (value !== undefined && typeof value !== 'string') {
       const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + value.memoryUsage();
-      this.account(bytes - this.slots.bytes[slot]!);
-      this.slots.bytes[slot] = bytes;
+      this.account(bytes - this.charged(key, slot));
+      this.collectionBytes.set(slot, bytes);
     }
   }
 
@@ -327,7 +358,7 @@ export class Database {
     for (const [key, slot] of this.data) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) continue;
-      yield [key, this.slots.values[slot]!, at];
+      yield [key, this.slots.value(slot)!, at];
     }
   }
 
@@ -335,7 +366,9 @@ export class Database {
   restore(key: string, value: Value, expiresAt: number | undefined): void {
     this.remove(key);
     const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
-    this.data.set(key, this.slots.take(value, this.memory.initialAccess(), bytes));
+    const slot = this.slots.take(value, this.memory.initialAccess());
+    this.data.set(key, slot);
+    if (typeof value !== 'string') this.collectionBytes.set(slot, bytes);
     this.account(bytes);
     if (expiresAt !== undefined) {
       this.expires.set(key, expiresAt);
@@ -349,6 +382,7 @@ export class Database {
     const touched = [...watched].filter((key) => this.data.has(key));
     this.data.clear();
     this.slots.clear();
+    this.collectionBytes.clear();
     this.expires.clear();
     this.account(-this.bytes);
     this.avgTtl = 0;
@@ -489,7 +523,7 @@ export class Database {
   /** Access data of a stored key, expired or not (the eviction pool ranks by it). */
   accessOfStored(key: string): number | undefined {
     const slot = this.data.get(key);
-    return slot === undefined ? undefined : this.slots.access[slot];
+    return slot === undefined ? undefined : this.slots.accessOf(slot);
   }
 
   /** Evicts a stored key (performEvictions): deleted, signalled, counted in `evicted_keys`. */
