@@ -73,9 +73,15 @@ export async function startRespServer({
       try {
         commands = parser.push(chunk);
       } catch (failure) {
+        socket.pause(); // nothing more is read from a client that broke the protocol
         previous = previous.then(() => hangUp(failure));
         return;
       }
+      if (commands.length === 0) return;
+      // Backpressure on the way in: read nothing more until these commands have answered. A
+      // client that sends faster than Postgres runs then waits in its own socket's buffers, not
+      // in this process's memory.
+      socket.pause();
       for (const args of commands) {
         // A web page on any origin can make the browser send an HTTP request to this port, and
         // its lines would read as inline commands. No client sends POST or Host:, so, as Redis
@@ -86,11 +92,14 @@ export async function startRespServer({
           return;
         }
         previous = previous.then(async () => {
+          // Backpressure on the way out: write() said the socket holds more than it should (a
+          // client that pipelines but never reads). Run nothing more until the replies have left.
+          if (socket.writableNeedDrain) await drained(socket);
           if (socket.destroyed) return;
           send(await execute(connection, args, socket));
         });
       }
-      previous = previous.catch(hangUp);
+      previous = previous.catch(hangUp).then(() => socket.resume());
     });
     socket.on('error', () => {}); // a client that vanished: its socket closes next
     socket.on('close', () => sockets.delete(socket));
@@ -109,6 +118,10 @@ export async function startRespServer({
           failure instanceof ProtocolError ? `ERR Protocol error: ${message}` : `ERR ${message}`,
         ),
       );
+      // Close once the error has left. Until the client closes too, what it still sends is read
+      // and dropped: closing a socket with unread input resets it, and the error could be lost.
+      socket.removeAllListeners('data');
+      socket.resume();
       socket.end();
     }
   });
@@ -322,12 +335,27 @@ export async function startRespServer({
     /** How many times each command was called, since the start. */
     calls,
     connections: () => sockets.size,
+    /** Reply bytes written but not yet taken by the kernel, all connections together. */
+    queuedReplyBytes: () => [...sockets].reduce((sum, socket) => sum + socket.writableLength, 0),
     async close() {
       clearInterval(sweeper);
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Resolves once the socket's queued replies have gone to the kernel ('drain'), or it closed. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 export type RespServer = Awaited<ReturnType<typeof startRespServer>>;

@@ -36,6 +36,20 @@ export function array(items: Buffer[] | null): Buffer {
 /** A client broke the protocol: the server answers `-ERR Protocol error: ...` and hangs up. */
 export class ProtocolError extends Error {}
 
+// #region limits
+// What one client may make the server hold. Anything that listens is attacked, by clients that
+// lie about sizes: without these a `$1000000000` header would make the server wait for (and
+// keep) a gigabyte. Redis's own limits are larger (proto-max-bulk-len 512 MB,
+// client-query-buffer-limit 1 GB); a wiki's values are kilobytes, so this lesson keeps less.
+const MB = 1024 * 1024;
+/** The longest argument, in bytes (Redis: proto-max-bulk-len, 512 MB). */
+export const MAX_BULK_BYTES = 32 * MB;
+/** The most bytes read but not parsed yet, per connection (Redis: client-query-buffer-limit). */
+export const MAX_UNPARSED_BYTES = 64 * MB;
+/** The most arguments in one command (Redis before 7.0 allowed 1024 * 1024 too). */
+const MAX_ARGUMENTS = 1024 * 1024;
+// #endregion limits
+
 // #region parse
 /**
  * Commands from a stream of bytes. TCP delivers bytes, not messages: one read may hold half a
@@ -43,11 +57,26 @@ export class ProtocolError extends Error {}
  * answers every command that is complete.
  */
 export function createParser() {
-  let buffered: Buffer = Buffer.alloc(0);
+  // The bytes not parsed yet are space[0, used). `space` doubles when it is full, so a large
+  // command that arrives in many reads is copied a few times in all; Buffer.concat of all so far
+  // on every read would copy it again each time (a 32 MB value in 64 KB reads: 8 GB copied).
+  let space = Buffer.alloc(0);
+  let used = 0;
 
   /** Adds the bytes just read; answers the commands they completed, in order. */
   function push(chunk: Buffer): Buffer[][] {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    if (used + chunk.length > MAX_UNPARSED_BYTES) {
+      throw new ProtocolError(`more than ${MAX_UNPARSED_BYTES / MB} MB of unparsed input`);
+    }
+    if (used + chunk.length > space.length) {
+      const size = Math.max(2 * space.length, used + chunk.length);
+      const bigger = Buffer.allocUnsafe(Math.min(size, MAX_UNPARSED_BYTES));
+      space.copy(bigger, 0, 0, used);
+      space = bigger;
+    }
+    chunk.copy(space, used);
+    used += chunk.length;
+    const buffered = space.subarray(0, used);
     const commands: Buffer[][] = [];
     let offset = 0;
     for (;;) {
@@ -59,7 +88,12 @@ export function createParser() {
       offset = parsed.next;
       if (parsed.args.length > 0) commands.push(parsed.args);
     }
-    buffered = buffered.subarray(offset);
+    if (offset > 0) {
+      // The commands' arguments point into `space` (no copy) and run later. Keep only the rest,
+      // as a view exactly its size: the next read then goes into a new buffer, never over them.
+      space = buffered.subarray(offset);
+      used = space.length;
+    }
     return commands;
   }
   return { push };
@@ -97,9 +131,13 @@ function readLine(buf: Buffer, start: number) {
   return { line: buf.subarray(start, end), next: newline + 1 };
 }
 
-function toCount(digits: Buffer, what: string): number {
+/** The most a header may say: `$` gives a length in bytes, `*` a number of arguments. */
+const MAX_COUNT = { 'bulk length': MAX_BULK_BYTES, 'multibulk length': MAX_ARGUMENTS };
+
+/** The number in a `$3` or `*3` header; a protocol error when it is not one, or too big. */
+function toCount(digits: Buffer, what: keyof typeof MAX_COUNT): number {
   const text = digits.toString('latin1');
   const n = Number(text);
-  if (!/^-?\d+$/.test(text) || n > 512 * 1024 * 1024) throw new ProtocolError(`invalid ${what}`);
+  if (!/^-?\d+$/.test(text) || n > MAX_COUNT[what]) throw new ProtocolError(`invalid ${what}`);
   return Math.max(n, 0);
 }
