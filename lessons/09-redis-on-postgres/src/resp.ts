@@ -60,6 +60,8 @@ export function createParser() {
   // on every read would copy it again each time (a 32 MB value in 64 KB reads: 8 GB copied).
   let space = Buffer.alloc(0);
   let used = 0;
+  // How far the first incomplete command has been walked (see isComplete), kept between reads.
+  let walked = { next: 0, left: -1 };
 
   /** Adds the bytes just read; answers the commands they completed, in order. */
   function push(chunk: Buffer): Buffer[][] {
@@ -78,12 +80,16 @@ export function createParser() {
     const commands: Buffer[][] = [];
     let offset = 0;
     for (;;) {
+      // Parse only a command that is all here: parsing one that is not, from its start, on every
+      // read is slow for a command of many arguments sent in many pieces.
+      if (!isComplete(buffered, offset, walked)) break;
       const parsed =
         buffered[offset] === 0x2a // '*': an array of bulk strings, what clients send
           ? parseArray(buffered, offset)
           : parseInline(buffered, offset); // anything else: a line typed by hand (telnet, nc)
       if (parsed === null) break; // incomplete: wait for more bytes
       offset = parsed.next;
+      walked = { next: 0, left: -1 };
       if (parsed.args.length > 0) commands.push(parsed.args);
     }
     if (offset > 0) {
@@ -127,6 +133,31 @@ function parseInline(buf: Buffer, start: number) {
   return { args: words.map((word) => Buffer.from(word, 'latin1')), next: line.next };
 }
 // #endregion parse
+
+/**
+ * Whether the command at `start` has arrived whole (or is wrong: the parser then says why).
+ * `walked` remembers where the next `$` header starts (counted from `start`) and how many
+ * arguments are left, so each byte of a command that arrives in many reads is walked once.
+ */
+function isComplete(buf: Buffer, start: number, walked: { next: number; left: number }) {
+  if (buf[start] !== 0x2a) return readLine(buf, start) !== null; // an inline command: a line
+  if (walked.left < 0) {
+    const header = readLine(buf, start);
+    if (header === null) return false;
+    walked.left = toCount(header.line.subarray(1), 'multibulk length');
+    walked.next = header.next - start;
+  }
+  while (walked.left > 0) {
+    const line = readLine(buf, start + walked.next);
+    if (line === null) return false;
+    if (line.line[0] !== 0x24) return true; // not a bulk string: parseArray answers the error
+    const end = line.next + toCount(line.line.subarray(1), 'bulk length') + 2;
+    if (buf.length < end) return false;
+    walked.next = end - start;
+    walked.left--;
+  }
+  return true;
+}
 
 /** The line at `start` up to \n (without the \r\n), and where the next one begins. */
 function readLine(buf: Buffer, start: number) {
