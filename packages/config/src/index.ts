@@ -1,3 +1,12 @@
+// The pid lock and isProcessAlive live in @workshop/proc (which the kv-server can use too); the
+// packages that already take their process helpers from here keep doing so.
+export {
+  isProcessAlive,
+  readPidLock,
+  releasePidLock,
+  takePidLock,
+  updatePidLock,
+} from '@workshop/proc';
 export {
   connectUpstash,
   createUpstashClient,
@@ -20,11 +29,4 @@ export {
   REPO_ROOT,
   type WorkshopConfig,
 } from './config.ts';
-export {
-  type LockContent,
-  readPidLock,
-  releasePidLock,
-  takePidLock,
-  updatePidLock,
-} from './pid-lock.ts';
-export { exitOnFatalError, isProcessAlive } from './process.ts';
+export { exitOnFatalError } from './process.ts';

@@ -2,19 +2,6 @@ import { ServiceError } from './clients.ts';
 import { ConfigError } from './config.ts';
 
 /**
- * Whether a process with this pid exists, for the lock files that say who holds a data folder.
- * Signal 0 checks without sending anything; EPERM means it exists but belongs to another user.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * For a lesson's main.ts: an error nothing caught ends the process with one line saying what to
  * do next when it is a service that is not there or a wrong setting (the learner's to fix), and
  * with the whole error otherwise (ours to fix).

@@ -2,26 +2,12 @@
 // fail and everything would be lost at exit), and one kv-server per snapshot file (two would
 // silently overwrite each other's saves).
 //
-// The lock is a copy of packages/config/src/pid-lock.ts, kept on purpose: the kv-server depends
-// on no workspace package at run time (CONTRIBUTING.md), and @workshop/config depending on the
-// kv-server for it would put the whole server (fengari included) under every lesson. A fix to
-// one belongs in both.
-// A lock file `<file>.lock` holds the owner's pid and ports, is taken by an exclusive create,
-// and a lock whose process is gone is taken over race-safely (moved aside under our own name,
-// then checked).
+// The lock is `<file>.lock`, @workshop/proc's pid lock (the one the stack and the test template
+// use): it holds the owner's pid and ports, and a lock whose process is gone is taken over.
 
-import {
-  accessSync,
-  constants,
-  linkSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isProcessAlive } from './engine/snapshot.ts';
+import { type LockContent, releasePidLock, takePidLock, updatePidLock } from '@workshop/proc';
 
 /** The snapshot cannot be used; the message names the file or folder and the fix. */
 export class SnapshotSetupError extends Error {
@@ -59,86 +45,25 @@ export interface SnapshotLock {
   release(): void;
 }
 
-interface LockOwner {
-  pid?: number;
-  restPort?: number;
-  respPort?: number;
-}
-
 /** Takes `<file>.lock` or throws SnapshotSetupError naming the process that holds it. */
 export function lockSnapshot(file: string): SnapshotLock {
   const lockFile = `${resolve(file)}.lock`;
-  const write = (content: object) => {
-    const temp = `${lockFile}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(content));
-    renameSync(temp, lockFile); // replaces it in one step: readers never see half a lock
-  };
-  const lock: SnapshotLock = {
-    record: (info) => {
-      if (readOwner(lockFile)?.pid === process.pid) write({ pid: process.pid, ...info });
-    },
-    release: () => {
-      if (readOwner(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
-    },
-  };
-  const inUse = (owner: LockOwner) =>
-    new SnapshotSetupError(
+  let owner: (LockContent & { restPort?: number }) | undefined;
+  try {
+    owner = takePidLock<{ restPort?: number }>(lockFile, {});
+  } catch (error) {
+    throw new SnapshotSetupError((error as Error).message);
+  }
+  if (owner !== undefined) {
+    throw new SnapshotSetupError(
       `The snapshot file ${file} is in use by kv-server process ${owner.pid}` +
         `${owner.restPort ? ` (REST port ${owner.restPort})` : ''}: two servers would overwrite each other's saves. Stop that one, or give this one another --snapshot file.`,
     );
-
-  const deadline = Date.now() + 2000;
-  while (Date.now() < deadline) {
-    try {
-      // Exclusive create: fails when any lock exists. Written complete via a linked temp file.
-      const temp = `${lockFile}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify({ pid: process.pid }));
-      try {
-        linkSync(temp, lockFile);
-        return lock;
-      } finally {
-        rmSync(temp, { force: true });
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = readOwner(lockFile);
-    if (owner === undefined) continue; // released in the meantime
-    if (owner.pid && isProcessAlive(owner.pid)) throw inUse(owner);
-    // Stale. Move it aside under a name of our own, then check that what we moved is the stale
-    // lock and not one another process took a moment ago (if so, put it back).
-    const aside = `${lockFile}.stale-${process.pid}`;
-    try {
-      renameSync(lockFile, aside);
-    } catch {
-      continue; // someone else moved it first
-    }
-    const moved = readOwner(aside);
-    if (moved?.pid && moved.pid !== owner.pid && isProcessAlive(moved.pid)) {
-      try {
-        linkSync(aside, lockFile);
-      } catch {}
-      rmSync(aside, { force: true });
-      throw inUse(moved);
-    }
-    rmSync(aside, { force: true });
   }
-  throw new SnapshotSetupError(`Could not take the lock ${lockFile}: delete it and try again.`);
-}
-
-/** The lock's owner; {} when it cannot be parsed (then nobody live owns it); undefined when absent. */
-function readOwner(file: string): LockOwner | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as LockOwner;
-  } catch {
-    return {};
-  }
+  return {
+    record: (info) => updatePidLock(lockFile, info),
+    release: () => releasePidLock(lockFile),
+  };
 }
 
 /** The save at stop failed: the data is still in memory, and stopping again retries the save. */

@@ -11,8 +11,9 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT, releasePidLock, takePidLock } from '@workshop/config';
+import { REPO_ROOT } from '@workshop/config';
 import { createTemplateDump } from '@workshop/db';
+import { releasePidLock, takePidLock } from '@workshop/proc';
 
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');

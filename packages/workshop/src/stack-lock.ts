@@ -1,8 +1,8 @@
 // One owner at a time for the data folder: the embedded Postgres data must never be opened by
 // two processes. The lock file also tells other commands where a running stack listens. The
-// lock itself is @workshop/config's pid lock; this file says what the stack writes into it.
+// lock itself is @workshop/proc's pid lock; this file says what the stack writes into it.
 import { join } from 'node:path';
-import { readPidLock, releasePidLock, takePidLock, updatePidLock } from '@workshop/config';
+import { readPidLock, releasePidLock, takePidLock, updatePidLock } from '@workshop/proc';
 
 export interface StackLock {
   pid: number;

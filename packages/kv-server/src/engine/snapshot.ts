@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from '@workshop/proc';
 import type { Collection, Value } from './database.ts';
 import type { Engine } from './engine.ts';
 import { collectionRestorers } from './restorers.ts';
@@ -290,6 +291,9 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
   return restored.length;
 }
 
+// test/differential/harness.ts still takes it from here; it is @workshop/proc's.
+export { isProcessAlive };
+
 /** Temp files of saves cut short (the process died mid-write) are deleted at the next start. */
 function removeStaleTempFiles(file: string): void {
   const prefix = `.${basename(file)}.`;
@@ -305,16 +309,6 @@ function removeStaleTempFiles(file: string): void {
     if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) {
       rmSync(join(dirname(file), name), { force: true });
     }
-  }
-}
-
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

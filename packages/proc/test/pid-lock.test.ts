@@ -1,5 +1,5 @@
-// The one pid lock (data folders, the stack, the test template). Races between processes are in
-// embedded-postgres.test.ts; here, what a lock file's owner means.
+// The one pid lock (data folders, the stack, the test template, kv-server snapshots). Races between
+// processes are in packages/db/test/embedded-postgres.test.ts; here, what a lock file's owner means.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,9 +1,8 @@
 // One owner at a time, across processes: a lock file holding the owner's pid, plus whatever the
-// owner wants others to know (where it listens). The data folders of the local stack and the
-// test template are guarded this way. A lock whose process is gone is taken over. Every step is
-// atomic (an exclusive create through a hard link, renames), so two processes starting at once
-// cannot both get it, and a reader never sees half a lock. packages/kv-server/src/snapshot-lock.ts
-// holds a copy (the kv-server depends on no workspace package): a fix here belongs there too.
+// owner wants others to know (where it listens). The data folders of the local stack, the test
+// template and the kv-server's snapshot files are guarded this way. A lock whose process is gone
+// is taken over. Every step is atomic (an exclusive create through a hard link, renames), so two
+// processes starting at once cannot both get it, and a reader never sees half a lock.
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isProcessAlive } from './process.ts';
