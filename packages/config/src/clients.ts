@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { Redis as UpstashRedis } from '@upstash/redis';
-import { type RedisOptions as ValkeyOptions, Redis as ValkeyRedis } from 'iovalkey';
+import type { RedisOptions as ValkeyOptions, Redis as ValkeyRedis } from 'iovalkey';
 import { loadConfig, type WorkshopConfig } from './config.ts';
+
+// iovalkey is loaded by the first createValkeyClient, not by importing this package: it is most
+// of what an import of @workshop/config cost (~100-150 ms of CPU), paid by every CLI command,
+// test file and lesson that never opens a Redis-protocol connection. It is CommonJS only, so
+// require() and any `import ... from 'iovalkey'` elsewhere share one copy.
+const require = createRequire(import.meta.url);
 
 /** A configured service did not answer, or refused our credentials. The message says what to do. */
 export class ServiceError extends Error {
@@ -87,7 +94,8 @@ export function createValkeyClient(
   config: Pick<WorkshopConfig, 'valkeyUrl'> = loadConfig(),
   options: ValkeyOptions = {},
 ): ValkeyRedis {
-  return new ValkeyRedis(config.valkeyUrl, {
+  const { Redis } = require('iovalkey') as typeof import('iovalkey');
+  return new Redis(config.valkeyUrl, {
     maxRetriesPerRequest: 1,
     connectTimeout: 3000,
     retryStrategy: (times) => Math.min(times * 200, 2000),

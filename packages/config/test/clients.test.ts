@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import {
@@ -115,5 +118,34 @@ describe('createValkeyClient', () => {
     } finally {
       valkey.disconnect();
     }
+  });
+});
+
+describe('importing @workshop/config', () => {
+  it('loads iovalkey only when a Valkey client is made, not at import', () => {
+    // A fresh Node process, as the CLI and a lesson start: the CommonJS cache says what loaded.
+    const index = pathToFileURL(join(import.meta.dirname, '../src/index.ts')).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      const config = await import(${JSON.stringify(index)});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => /[\\\\/]iovalkey[\\\\/]/.test(f));
+      const atImport = loaded();
+      config.createValkeyClient({ valkeyUrl: 'redis://127.0.0.1:1' }, { lazyConnect: true }).disconnect();
+      console.log(JSON.stringify({ atImport, afterClient: loaded() }));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: import.meta.dirname,
+        encoding: 'utf8',
+      },
+    );
+    expect(
+      JSON.parse(out),
+      'importing @workshop/config must not load iovalkey; the first createValkeyClient does',
+    ).toEqual({
+      atImport: false,
+      afterClient: true,
+    });
   });
 });
