@@ -14,9 +14,7 @@ export async function run(args: string[]): Promise<number> {
     console.error('Practice mode is not available yet.');
     return 1;
   }
-  const practice = (await import(entry.href)) as {
-    runPractice(args: string[]): Promise<number | undefined>;
-  };
+  const practice = await import('../practice/index.ts');
   const code = await practice.runPractice(args);
   return typeof code === 'number' ? code : 0;
 }
