@@ -3,7 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
-import { MAX_BULK_BYTES, MAX_UNPARSED_BYTES } from '../src/resp.ts';
+import { MAX_BULK_BYTES, MAX_LINE_BYTES, MAX_UNPARSED_BYTES } from '../src/resp.ts';
 import { command, useRespServer } from './server.ts';
 
 const stack = useTestStack();
@@ -82,6 +82,34 @@ describe('limits', () => {
     expect(grown, 'the server must not keep more than the limit per connection').toBeLessThan(
       (3 * MAX_UNPARSED_BYTES) / MB,
     );
+  });
+
+  it('takes an inline command of 64 KB, and refuses one a byte longer even when it ends', async () => {
+    // `ECHO xxx...\r\n`, exactly MAX_LINE_BYTES long with its \r\n, then one byte longer.
+    const word = 'x'.repeat(MAX_LINE_BYTES - 'ECHO \r\n'.length);
+    const echoed = `$${word.length}\r\n${word}\r\n`;
+    const longest = await resp.raw(`ECHO ${word}\r\n`, echoed.length);
+    expect(
+      longest.toString('latin1') === echoed,
+      `an inline command of ${MAX_LINE_BYTES / 1024} KB with its \\r\\n (MAX_LINE_BYTES) is allowed: it must be answered`,
+    ).toBe(true);
+    const tooLong = await resp.raw(`ECHO ${word}x\r\n`, echoed.length);
+    expect(
+      tooLong.toString('latin1').slice(0, 80),
+      `an inline command longer than ${MAX_LINE_BYTES / 1024} KB (MAX_LINE_BYTES) must get "-ERR Protocol error: too big inline request" and a close, even when its \\n came in the same read`,
+    ).toBe('-ERR Protocol error: too big inline request\r\n');
+  });
+
+  it('refuses a line without end once it passes 64 KB, not at 64 MB', async () => {
+    const client = open();
+    client.socket.write('ECHO ');
+    await trickle(client.socket, 8 * MB, () => client.closed);
+    await until(() => client.closed, 3000);
+    expect(
+      Buffer.concat(client.received).toString('latin1'),
+      `a line longer than ${MAX_LINE_BYTES / 1024} KB (MAX_LINE_BYTES) that has not ended must get "-ERR Protocol error: too big inline request" and a close, not be kept until the unparsed limit`,
+    ).toBe('-ERR Protocol error: too big inline request\r\n');
+    expect(client.closed, 'after a protocol error the server must close the connection').toBe(true);
   });
 
   it('stops running the commands of a client that does not read its replies', async () => {

@@ -48,6 +48,8 @@ export const MAX_BULK_BYTES = 32 * MB;
 export const MAX_UNPARSED_BYTES = 64 * MB;
 /** The most arguments in one command (Redis before 7.0 allowed 1024 * 1024 too). */
 const MAX_ARGUMENTS = 1024 * 1024;
+/** The longest line with its \r\n: inline command or header (Redis: PROTO_INLINE_MAX_SIZE). */
+export const MAX_LINE_BYTES = 64 * 1024;
 // #endregion limits
 
 // #region parse
@@ -63,7 +65,7 @@ export function createParser() {
   let space = Buffer.alloc(0);
   let used = 0;
   // How far the first incomplete command has been walked (see isComplete), kept between reads.
-  let walked = { next: 0, left: -1 };
+  const walked = { next: 0, left: -1 };
 
   /** Adds the bytes just read; answers the commands they completed, in order. */
   function push(chunk: Buffer): Buffer[][] {
@@ -89,9 +91,9 @@ export function createParser() {
         buffered[offset] === 0x2a // '*': an array of bulk strings, what clients send
           ? parseArray(buffered, offset)
           : parseInline(buffered, offset); // anything else: a line typed by hand (telnet, nc)
-      if (parsed === null) break; // incomplete: wait for more bytes
       offset = parsed.next;
-      walked = { next: 0, left: -1 };
+      walked.next = 0; // the next command's walk starts from its beginning
+      walked.left = -1;
       if (parsed.args.length > 0) commands.push(parsed.args);
     }
     if (offset > 0) {
@@ -105,21 +107,22 @@ export function createParser() {
   return { push };
 }
 
-/** `*<count>\r\n` then `count` times `$<length>\r\n<bytes>\r\n`; null when not all here yet. */
-function parseArray(buf: Buffer, start: number): { args: Buffer[]; next: number } | null {
+/**
+ * `*<count>\r\n` then `count` times `$<length>\r\n<bytes>\r\n`. Only a command that is all here
+ * gets this far (isComplete), so nothing can be missing.
+ */
+function parseArray(buf: Buffer, start: number): { args: Buffer[]; next: number } {
   const header = readLine(buf, start);
-  if (header === null) return null;
   const count = toCount(header.line.subarray(1), 'multibulk length');
   // TODO(lesson 9): then `count` times: a line `$<length>` (readLine again; anything but '$'
-  // first is a ProtocolError), then exactly `length` bytes and \r\n. Answer null as soon as
-  // something has not arrived yet; else the arguments and the offset after the last \r\n.
+  // first is a ProtocolError), then exactly `length` bytes and \r\n. Answer the arguments and
+  // the offset after the last \r\n.
   throw new Error(`TODO(lesson 9): parseArray(${count} arguments) in src/resp.ts`);
 }
 
 /** `SET greeting hello\r\n`: words separated by spaces, ended by \n (\r\n from telnet). */
-function parseInline(buf: Buffer, start: number): { args: Buffer[]; next: number } | null {
+function parseInline(buf: Buffer, start: number): { args: Buffer[]; next: number } {
   const line = readLine(buf, start);
-  if (line === null) return null;
   // TODO(lesson 9): the line's words, split on spaces (empty ones dropped), each as a Buffer;
   // the next command starts at line.next.
   throw new Error(`TODO(lesson 9): parseInline(${line.line.length} bytes) in src/resp.ts`);
@@ -132,15 +135,15 @@ function parseInline(buf: Buffer, start: number): { args: Buffer[]; next: number
  * arguments are left, so each byte of a command that arrives in many reads is walked once.
  */
 function isComplete(buf: Buffer, start: number, walked: { next: number; left: number }) {
-  if (buf[start] !== 0x2a) return readLine(buf, start) !== null; // an inline command: a line
+  if (buf[start] !== 0x2a) return findLine(buf, start) !== null; // an inline command: a line
   if (walked.left < 0) {
-    const header = readLine(buf, start);
+    const header = findLine(buf, start, 'mbulk count string');
     if (header === null) return false;
     walked.left = toCount(header.line.subarray(1), 'multibulk length');
     walked.next = header.next - start;
   }
   while (walked.left > 0) {
-    const line = readLine(buf, start + walked.next);
+    const line = findLine(buf, start + walked.next, 'bulk count string');
     if (line === null) return false;
     if (line.line[0] !== 0x24) return true; // not a bulk string: parseArray answers the error
     const end = line.next + toCount(line.line.subarray(1), 'bulk length') + 2;
@@ -151,15 +154,26 @@ function isComplete(buf: Buffer, start: number, walked: { next: number; left: nu
   return true;
 }
 
-/** The line at `start` up to \n (without the \r\n), and where the next one begins. */
-function readLine(buf: Buffer, start: number) {
+/**
+ * The line at `start` up to \n (without the \r\n) and where the next one begins, or null while
+ * its \n has not arrived. `what` names the line in the error when it is too long, as Redis does.
+ */
+function findLine(buf: Buffer, start: number, what = 'inline request') {
   const newline = buf.indexOf(0x0a, start);
-  if (newline === -1) {
-    if (buf.length - start > 64 * 1024) throw new ProtocolError('too big inline request');
-    return null;
-  }
+  // A line, or what has come of it, may be 64 KB at most: a client that sends one without end
+  // is refused there, not kept (and searched again on every read) until 64 MB of it.
+  const length = (newline === -1 ? buf.length : newline + 1) - start;
+  if (length > MAX_LINE_BYTES) throw new ProtocolError(`too big ${what}`);
+  if (newline === -1) return null;
   const end = newline > start && buf[newline - 1] === 0x0d ? newline - 1 : newline;
   return { line: buf.subarray(start, end), next: newline + 1 };
+}
+
+/** A line of a command that isComplete has found whole, so its \n is there. */
+function readLine(buf: Buffer, start: number) {
+  const line = findLine(buf, start);
+  if (line === null) throw new Error('readLine: a line without its \\n');
+  return line;
 }
 
 /** The most a header may say: `$` gives a length in bytes, `*` a number of arguments. */
