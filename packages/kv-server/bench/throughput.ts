@@ -52,7 +52,7 @@ export function load(): string {
     .join(' ');
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
@@ -79,13 +79,17 @@ const startKv = (forwardTo?: string) =>
   );
 
 /** A node:http server that reads the body and answers fixed JSON: the floor of any REST server. */
-async function startNoop() {
+export async function startNoop() {
   const code = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, {'content-type': 'application/json'}); s.end(q.url === '/pipeline' ? '[{"result":1},{"result":2},{"result":3},{"result":4},{"result":5},{"result":6},{"result":7},{"result":8},{"result":9},{"result":10}]' : '{"result":1}'); }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) =>
     child.stdout.once('data', (d) => resolve(String(d).trim())),
   );
-  return { restUrl: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+  return {
+    restUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    stop: () => child.kill(),
+  };
 }
 
 /** @humanwhocodes/upstash-redis-server with its documented settings (URS_TOKEN, PORT, REDIS_URL). */
@@ -187,8 +191,10 @@ async function cannon(baseUrl: string, path: string, body: string): Promise<Load
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const SINGLE = '["INCR","bench:rest"]';
-const PIPELINE = JSON.stringify(Array.from({ length: 10 }, (_, i) => ['INCR', `bench:rest:${i}`]));
+export const SINGLE = '["INCR","bench:rest"]';
+export const PIPELINE = JSON.stringify(
+  Array.from({ length: 10 }, (_, i) => ['INCR', `bench:rest:${i}`]),
+);
 
 export async function restRows(redisUrl: string): Promise<Row[]> {
   const db = `${redisUrl.replace(/\/\d*$/, '')}/${BENCH_DB}`;

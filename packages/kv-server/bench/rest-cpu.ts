@@ -1,0 +1,121 @@
+// CPU time the server process spends per REST request under autocannon (50 connections): the
+// kv-server engine (a fresh process, `POST /` INCR and `/pipeline` of 10 INCRs) and a no-op
+// node:http server answering the same requests with a fixed body, alternating, in the same
+// minutes. Read from /proc/<pid>/stat (user + system, all threads), so it needs Linux. On a
+// shared machine req/s follow the scheduler; the CPU a server spends on each request moves much
+// less. A throughput ratio of 0.8x once both are CPU-bound means kv-server's CPU per request is
+// at most 1.25x the no-op's: that is the target column.
+//   pnpm exec tsx bench/rest-cpu.ts [single,pipeline] [requests]
+// BENCH_ROUNDS rounds (default 3, median). BENCH_KV_BIN_2=<path to another kv-server.mjs> adds
+// a third side (another build of kv-server, e.g. the code before a change), measured the same way.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { fmt, load, median, PIPELINE, SINGLE, startNoop } from './throughput.ts';
+
+const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
+const CASES = (process.argv[2] ?? 'single,pipeline').split(',');
+const REQUESTS = Number(process.argv[3] ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TICKS_PER_SECOND = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
+
+function cpuSeconds(pid: number): number {
+  // Fields after the `(comm)`: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+interface Side {
+  name: string;
+  url: string;
+  pid: number;
+  stop: () => void;
+}
+
+/** A kv-server engine process from `bin`, REST on a free port, token `bench`, RESP off. */
+async function startKv(name: string, bin: string): Promise<Side> {
+  const child = spawn(
+    process.execPath,
+    [bin, '--rest-port', '0', '--resp-port', 'off', '--token', 'bench'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const out = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += String(chunk);
+      if (text.includes('Ctrl+C')) resolve(text);
+    });
+    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
+  });
+  const url = (/Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '').replace(/\/$/, '');
+  return { name, url, pid: child.pid ?? 0, stop: () => child.kill() };
+}
+
+/** µs of the server's CPU per request, and the req/s seen, for `amount` requests. */
+async function perRequest(side: Side, path: string, body: string, amount: number) {
+  const before = cpuSeconds(side.pid);
+  const result = await autocannon({
+    url: `${side.url}${path}`,
+    connections: 50,
+    amount,
+    method: 'POST',
+    headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+    body,
+  });
+  const cpu = cpuSeconds(side.pid) - before;
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${side.name} ${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return { us: (cpu * 1e6) / result.requests.total, rps: result.requests.average };
+}
+
+const sides: Side[] = [];
+console.log(`µs of server CPU per request, autocannon -c 50, ${fmt(REQUESTS)} requests a run`);
+console.log(`load average at start: ${load()}`);
+try {
+  sides.push(await startKv('kv-server', BIN));
+  const noop = await startNoop();
+  sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
+  const other = process.env.BENCH_KV_BIN_2;
+  if (other) sides.push(await startKv('kv-server 2', other));
+  for (const which of CASES) {
+    const [path, body] = which === 'pipeline' ? ['/pipeline', PIPELINE] : ['/', SINGLE];
+    // Warm-up (JIT, connections).
+    for (const side of sides) await perRequest(side, path, body, REQUESTS / 4);
+    const us = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const rps = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate which side goes first, so a trend in the machine's load favours none.
+      for (const side of round % 2 ? [...sides].reverse() : sides) {
+        const r = await perRequest(side, path, body, REQUESTS);
+        us.get(side.name)!.push(r.us);
+        rps.get(side.name)!.push(r.rps);
+      }
+    }
+    const base = median(us.get('no-op')!);
+    console.log(
+      `${which === 'pipeline' ? '/pipeline of 10 INCR' : 'POST / INCR'} (load ${load()})`,
+    );
+    for (const side of sides) {
+      const mine = median(us.get(side.name)!);
+      console.log(
+        `  ${side.name.padEnd(12)} ${mine.toFixed(2).padStart(6)} µs/request` +
+          `  ${(mine / base).toFixed(2)}x the no-op (target <= 1.25x)` +
+          `  [${us
+            .get(side.name)!
+            .map((n) => n.toFixed(2))
+            .join(' ')}]` +
+          `  ${fmt(median(rps.get(side.name)!))} req/s`,
+      );
+    }
+  }
+} finally {
+  for (const side of sides) side.stop();
+}
+console.log(`load average at end: ${load()}`);
+process.exit(0);
