@@ -7,6 +7,10 @@ import { ErrorReply, NULL_ARRAY, type Reply, SimpleString, toResp2 } from '../pr
 
 /** `{"result": ...}` for a success, `{"error": "..."}` for an error reply. */
 export function replyToJson(reply: Reply, base64: boolean): string {
+  // Integers first: INCR, DEL, EXPIRE... the commonest replies, with no class checks before.
+  if (typeof reply === 'number') {
+    return Number.isFinite(reply) ? `{"result":${reply}}` : '{"result":null}';
+  }
   if (reply instanceof ErrorReply) return `{"error":${stringToJson(reply.message, false)}}`;
   if (reply instanceof SimpleString && reply.value === 'OK') return '{"result":"OK"}';
   return `{"result":${valueToJson(reply, base64)}}`;

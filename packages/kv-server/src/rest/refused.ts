@@ -38,8 +38,22 @@ const STATEFUL = new Set([
   'asking',
 ]);
 
+/** The first letters of those names: most commands start with none of them. */
+const FIRST_LETTERS = new Set([...STATEFUL].map((name) => name.charCodeAt(0)));
+
+/**
+ * refusal() of a command name's bytes (argv[0]). A name whose first byte is no letter any
+ * refused name starts with (in either case) is let through without being decoded.
+ */
+export function refusalOf(name: Buffer | undefined): string | undefined {
+  if (name === undefined) return refusal('');
+  // ASCII letters only: `| 0x20` lowercases them (no other latin1 byte lowercases to one).
+  if (name.length > 0 && !FIRST_LETTERS.has(name[0]! | 0x20)) return undefined;
+  return refusal(name.toString('latin1'));
+}
+
 /** The error text for a connection-state command sent over REST, or undefined when it may run. */
-export function refusal(name: string): string | undefined {
+function refusal(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (!STATEFUL.has(lower)) return undefined;
   const advice = ADVICE[lower] ?? 'it is not available over REST; use the RESP port for it';

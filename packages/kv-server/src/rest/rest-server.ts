@@ -19,8 +19,9 @@ import {
   type StreamKind,
 } from '../protocol/backend.ts';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
+import { fastBatch, fastCommand } from './fast-json.ts';
 import { replyToJson } from './json.ts';
-import { refusal } from './refused.ts';
+import { refusalOf } from './refused.ts';
 import { openEventStream } from './sse.ts';
 
 export interface RestServerOptions {
@@ -85,21 +86,7 @@ export function createRestServer(options: RestServerOptions): Server {
       requestTimeout,
       headersTimeout: requestTimeout > 0 ? Math.min(66_000, requestTimeout) : 66_000,
     },
-    (req, res) => {
-      // Read-your-writes: a value that changes on every request; a single node needs no more.
-      res.setHeader('upstash-sync-token', String(++syncCounter));
-      handle(req, res).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof HttpError) {
-          send(res, error.status, { error: error.message });
-        } else if (error instanceof BackendUnavailableError) {
-          send(res, 502, { error: message });
-        } else {
-          options.log?.(`kv-server: REST request failed: ${message}`);
-          send(res, 500, { error: `ERR kv-server internal error: ${message}` });
-        }
-      });
-    },
+    onRequest,
   );
   // @upstash/redis keeps connections alive; an idle timeout shorter than the client's invites
   // races where the client reuses a socket the server is closing. (Since Node 18 the headers
@@ -173,6 +160,7 @@ export function createRestServer(options: RestServerOptions): Server {
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Expose-Headers', 'upstash-sync-token');
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+        res.setHeader('upstash-sync-token', String(++syncCounter));
         res.writeHead(204, {
           'Access-Control-Allow-Methods': 'GET, POST, PUT',
           'Access-Control-Allow-Headers':
@@ -192,7 +180,7 @@ export function createRestServer(options: RestServerOptions): Server {
         `ERR method ${method} is not allowed: use POST (or GET for the path form)`,
       );
     }
-    if (target.query.has('_token')) {
+    if (target.query !== NO_QUERY && target.query.has('_token')) {
       throw new HttpError(
         401,
         'WRONGPASS a token in the URL (?_token=) is not accepted, since any web page can put one in a link: send the header "Authorization: Bearer <token>" instead',
@@ -241,63 +229,323 @@ export function createRestServer(options: RestServerOptions): Server {
     return true;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const admitted = admit(req, res);
-    if (admitted === undefined) return;
-    const method = req.method ?? 'GET';
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBody) throw tooLarge(req, maxBody);
-    const body = await readBody(req, maxBody, hold, (bytes) => {
-      buffered -= bytes;
-    });
-    if (body === BUSY) throw busy(req, limits.maxBufferedBytes);
-    if (body === undefined) throw tooLarge(req, maxBody);
-
-    const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
-    const path = admitted.path.replace(/\/+$/, '') || '/';
-
-    // Pub/sub over Server-Sent Events: the whole rest of the path is the channel or pattern
-    // (@upstash/redis puts it there unencoded, slashes included).
-    const stream = /^\/(subscribe|psubscribe)\/(.+)$/.exec(admitted.path);
-    if (stream !== null || path === '/monitor') {
-      const kind = (stream?.[1] ?? 'monitor') as StreamKind;
-      await openStream(req, res, kind, stream ? [percentDecode(stream[2]!)] : []);
+  /**
+   * Every request: the checks of admit(), then its body is read (onData/onEnd below) and
+   * dispatch() runs it. The hot path (`POST /` and `/pipeline` on the engine) allocates no
+   * closure and no promise: the listeners are shared, the request's state is one object.
+   */
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    let target: Target | undefined;
+    try {
+      target = admit(req, res);
+      if (target === undefined) return;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBody) throw tooLarge(req, maxBody);
+    } catch (error) {
+      fail(res, error);
       return;
     }
+    (req as Reading)[READING] = {
+      res,
+      target,
+      first: undefined,
+      chunks: undefined,
+      size: 0,
+      held: 0,
+      stopped: false,
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+  }
+
+  /**
+   * A chunk of the body. The body is dropped (413) as soon as it grows past maxBody (the rest
+   * is never buffered), and refused (503) when the bytes held across all requests would pass
+   * their limit. Bytes held go back to that budget when the request is answered or closed,
+   * however it ends.
+   */
+  function onData(this: IncomingMessage, chunk: Buffer): void {
+    const state = (this as Reading)[READING]!;
+    state.size += chunk.length;
+    if (state.size > maxBody) {
+      stopReading(this, state, true);
+      return;
+    }
+    if (!hold(chunk.length)) {
+      stopReading(this, state, false);
+      return;
+    }
+    // Read to the end, or the connection died: the chunks are no longer held here.
+    if (state.held === 0) this.on('close', onClose);
+    state.held += chunk.length;
+    if (state.first === undefined) state.first = chunk;
+    else if (state.chunks === undefined) state.chunks = [state.first, chunk];
+    else state.chunks.push(chunk);
+  }
+
+  /** The body is over maxBody (`tooBig`) or over the shared budget: refused, rest discarded. */
+  function stopReading(req: IncomingMessage, state: RequestState, tooBig: boolean): void {
+    req.off('data', onData);
+    state.first = undefined;
+    state.chunks = undefined;
+    // Dropped now (the rest is discarded unread): the budget gets them back at once.
+    buffered -= state.held;
+    state.held = 0;
+    state.stopped = true;
+    fail(state.res, tooBig ? tooLarge(req, maxBody) : busy(req, limits.maxBufferedBytes));
+  }
+
+  function onClose(this: IncomingMessage): void {
+    const state = (this as Reading)[READING]!;
+    buffered -= state.held;
+    state.held = 0;
+  }
+
+  function onEnd(this: IncomingMessage): void {
+    const state = (this as Reading)[READING]!;
+    if (state.stopped) return;
+    // A body that arrived in one chunk (nearly all of them) is used as it is, not copied.
+    const body =
+      state.chunks !== undefined
+        ? Buffer.concat(state.chunks, state.size)
+        : (state.first ?? EMPTY_BODY);
+    state.first = undefined;
+    state.chunks = undefined;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = dispatch(this, state.res, state.target, body);
+    } catch (error) {
+      fail(state.res, error);
+    }
+    if (pending !== undefined) {
+      pending.catch((error: unknown) => fail(state.res, error));
+    } else {
+      // Answered: its body is no longer held.
+      buffered -= state.held;
+      state.held = 0;
+    }
+  }
+
+  /** Runs a request whose body has arrived; a promise when its answer is still to come. */
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    admitted: Target,
+    body: Buffer,
+  ): Promise<void> | undefined {
+    const encoding = req.headers['upstash-encoding'];
+    const base64 = encoding !== undefined && String(encoding).toLowerCase() === 'base64';
+    const raw = admitted.path;
+    const path =
+      raw === '/' || raw.charCodeAt(raw.length - 1) !== 47 ? raw : raw.replace(/\/+$/, '') || '/';
 
     if (path === '/') {
-      const argv = toArgv(parseJson(body), 'the body');
+      const argv = fastCommand(body) ?? toArgv(parseJson(body), 'the body');
       checkRefused(argv);
-      await sendSingle(res, argv, base64);
-    } else if (path === '/pipeline' || path === '/multi-exec') {
-      const argvs = parseBatch(parseJson(body), maxCommands);
+      return sendSingle(res, argv, base64);
+    }
+    if (path === '/pipeline' || path === '/multi-exec') {
+      let argvs = fastBatch(body);
+      if (argvs === undefined || argvs.length > maxCommands) {
+        argvs = parseBatch(parseJson(body), maxCommands);
+      } else {
+        for (const argv of argvs) checkRefused(argv);
+      }
       if (path === '/pipeline') {
         // A blocking command in it gives up when the client goes away. (A ClientGone, not an
         // AbortController: see sendSingle.)
         const gone = new ClientGone();
-        res.once('close', () => gone.abort());
-        await sendPipeline(res, await options.backend.pipeline(argvs, gone), base64);
-      } else {
-        const reply = await options.backend.transaction(argvs);
-        if (reply instanceof ErrorReply) {
-          sendRaw(res, 400, replyToJson(reply, false));
-        } else if (reply === NULL_ARRAY || !Array.isArray(reply)) {
-          throw new HttpError(409, 'EXECABORT the transaction was aborted: a watched key changed');
-        } else {
-          sendRaw(res, 200, `[${reply.map((r) => replyToJson(r, base64)).join(',')}]`);
+        const replies = options.backend.pipeline(argvs, gone);
+        if (replies instanceof Promise) {
+          watchClose(res, gone);
+          return replies.then((all) => sendPipeline(res, all, base64, gone));
         }
+        return sendPipeline(res, replies, base64, gone);
       }
-    } else {
-      const argv = pathArgv(admitted, method, body);
-      const name = argv[0]?.toString('latin1') ?? '';
-      if (!options.backend.knows(name)) {
-        throw new HttpError(
-          404,
-          `ERR no endpoint or command at ${JSON.stringify(admitted.path)}: POST ${EXAMPLE} to /, commands to /pipeline or /multi-exec, or use /<command>/<arg>/...`,
-        );
-      }
-      await sendSingle(res, argv, base64);
+      const reply = options.backend.transaction(argvs);
+      if (reply instanceof Promise) return reply.then((r) => sendTransaction(res, r, base64));
+      sendTransaction(res, reply, base64);
+      return undefined;
     }
+
+    // Pub/sub over Server-Sent Events: the whole rest of the path is the channel or pattern
+    // (@upstash/redis puts it there unencoded, slashes included).
+    const stream = /^\/(subscribe|psubscribe)\/(.+)$/.exec(raw);
+    if (stream !== null || path === '/monitor') {
+      const kind = (stream?.[1] ?? 'monitor') as StreamKind;
+      res.setHeader('upstash-sync-token', String(++syncCounter));
+      return openStream(req, res, kind, stream ? [percentDecode(stream[2]!)] : []);
+    }
+
+    const argv = pathArgv(admitted, req.method ?? 'GET', body);
+    const name = argv[0]?.toString('latin1') ?? '';
+    if (!options.backend.knows(name)) {
+      throw new HttpError(
+        404,
+        `ERR no endpoint or command at ${JSON.stringify(raw)}: POST ${EXAMPLE} to /, commands to /pipeline or /multi-exec, or use /<command>/<arg>/...`,
+      );
+    }
+    return sendSingle(res, argv, base64);
+  }
+
+  function sendTransaction(res: ServerResponse, reply: Reply, base64: boolean): void {
+    if (reply instanceof ErrorReply) {
+      sendRaw(res, 400, replyToJson(reply, false));
+    } else if (reply === NULL_ARRAY || !Array.isArray(reply)) {
+      throw new HttpError(409, 'EXECABORT the transaction was aborted: a watched key changed');
+    } else {
+      sendRaw(res, 200, `[${reply.map((r) => replyToJson(r, base64)).join(',')}]`);
+    }
+  }
+
+  /** The answer for an error thrown anywhere in a request. */
+  function fail(res: ServerResponse, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof HttpError) {
+      send(res, error.status, { error: error.message });
+    } else if (error instanceof BackendUnavailableError) {
+      send(res, 502, { error: message });
+    } else {
+      options.log?.(`kv-server: REST request failed: ${message}`);
+      send(res, 500, { error: `ERR kv-server internal error: ${message}` });
+    }
+  }
+
+  function send(res: ServerResponse, status: number, body: { error: string }): void {
+    sendRaw(res, status, JSON.stringify(body));
+  }
+
+  /**
+   * A whole JSON response: one writeHead with its headers as a flat array (no setHeader, no
+   * header object) and one end. Read-your-writes: upstash-sync-token changes on every response;
+   * a single node needs no more.
+   */
+  function sendRaw(res: ServerResponse, status: number, json: string): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(status, [
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      String(Buffer.byteLength(json)),
+      'upstash-sync-token',
+      String(++syncCounter),
+    ]);
+    res.end(json);
+  }
+
+  /**
+   * Writes a pipeline's replies. The engine's replies are values: they become JSON in one
+   * synchronous loop and go out as one string. Once a reply is a promise (a forwarding backend,
+   * a blocking command) or the response passes STREAM_ABOVE_BYTES, pipelineRest takes over.
+   */
+  function sendPipeline(
+    res: ServerResponse,
+    replies: Iterable<Reply | Promise<Reply>>,
+    base64: boolean,
+    gone: ClientGone,
+  ): Promise<void> | undefined {
+    const it = replies[Symbol.iterator]();
+    let out = '';
+    try {
+      for (let step = it.next(); step.done !== true; step = it.next()) {
+        const reply = step.value;
+        if (reply instanceof Promise) {
+          watchClose(res, gone);
+          return pipelineRest(res, it, reply, out, base64);
+        }
+        const piece = replyToJson(reply, base64);
+        if (res.destroyed) {
+          it.return?.(); // the client went away: stop running its commands
+          return undefined;
+        }
+        out = out === '' ? piece : `${out},${piece}`;
+        if (out.length > STREAM_ABOVE_BYTES) return pipelineRest(res, it, undefined, out, base64);
+      }
+    } catch (error) {
+      it.return?.();
+      throw error;
+    }
+    sendRaw(res, 200, `[${out}]`);
+    return undefined;
+  }
+
+  /**
+   * The rest of a pipeline, each reply awaited as it comes (`current` first, if any). A small
+   * response still goes out in one piece; a large one is streamed, waiting for the client to
+   * read, so a pipeline of big replies never sits in memory all at once. A backend failure
+   * before the first reply is a 502; after it, an error entry. `out`: the replies so far, as
+   * JSON joined by commas.
+   */
+  async function pipelineRest(
+    res: ServerResponse,
+    it: Iterator<Reply | Promise<Reply>>,
+    current: Reply | Promise<Reply> | undefined,
+    out: string,
+    base64: boolean,
+  ): Promise<void> {
+    let pieces: string[] = out === '' ? [] : [out];
+    let size = out.length;
+    let first = out === '';
+    let streaming = false;
+    let pending = current;
+    try {
+      if (size > STREAM_ABOVE_BYTES) {
+        streaming = true;
+        startStreaming(res);
+        pieces = [];
+        if (!res.write(`[${out}`)) await drained(res);
+      }
+      for (;;) {
+        if (pending === undefined) {
+          const step = it.next();
+          if (step.done === true) break;
+          pending = step.value;
+        }
+        let piece: string;
+        try {
+          // The engine's replies are values, not promises: no microtask per command for them.
+          piece = replyToJson(pending instanceof Promise ? await pending : pending, base64);
+        } catch (error) {
+          if (first || !(error instanceof BackendUnavailableError)) throw error;
+          piece = JSON.stringify({ error: error.message });
+        }
+        pending = undefined;
+        first = false;
+        if (res.destroyed) {
+          it.return?.(); // the client went away: stop running its commands
+          return;
+        }
+        if (!streaming) {
+          pieces.push(piece);
+          size += piece.length;
+          if (size <= STREAM_ABOVE_BYTES) continue;
+          streaming = true;
+          startStreaming(res);
+          piece = `[${pieces.join(',')}`;
+          pieces = [];
+        } else {
+          piece = `,${piece}`;
+        }
+        if (!res.write(piece)) await drained(res);
+      }
+    } catch (error) {
+      it.return?.();
+      throw error;
+    }
+    if (streaming) res.end(']');
+    else sendRaw(res, 200, `[${pieces.join(',')}]`);
+  }
+
+  function startStreaming(res: ServerResponse): void {
+    res.writeHead(200, [
+      'Content-Type',
+      'application/json',
+      'upstash-sync-token',
+      String(++syncCounter),
+    ]);
   }
 
   /** An event stream (rest/sse.ts): open until the client aborts the request. */
@@ -317,17 +565,39 @@ export function createRestServer(options: RestServerOptions): Server {
     if (gone) stop();
   }
 
-  async function sendSingle(res: ServerResponse, argv: Buffer[], base64: boolean): Promise<void> {
+  function sendSingle(
+    res: ServerResponse,
+    argv: Buffer[],
+    base64: boolean,
+  ): Promise<void> | undefined {
     // A blocking command (BLPOP) gives up when the client goes away. Watched only while a reply
     // is pending: an AbortController per request (and the DOMException of its abort() when
     // every response closes) was ~10% of the REST path's busy time under autocannon.
     const gone = new ClientGone();
-    let reply = options.backend.command(argv, gone);
+    const reply = options.backend.command(argv, gone);
     if (reply instanceof Promise) {
-      res.once('close', () => gone.abort());
-      reply = await reply;
+      watchClose(res, gone);
+      return reply.then((r) => sendReply(res, r, base64));
     }
+    sendReply(res, reply, base64);
+    return undefined;
+  }
+
+  function sendReply(res: ServerResponse, reply: Reply, base64: boolean): void {
     sendRaw(res, reply instanceof ErrorReply ? 400 : 200, replyToJson(reply, base64));
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    // A connection that was already let in with this exact header: compared with what this
+    // client itself sent, so its timing tells nothing about a token the client lacks.
+    const socket = req.socket as Verified;
+    if (header !== '' && socket[VERIFIED] === header) return true;
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // Compare digests so the time taken says nothing about how much of the token was right.
+    const ok = given !== '' && timingSafeEqual(digest(given), tokenDigest);
+    if (ok) socket[VERIFIED] = header;
+    return ok;
   }
 
   function parseBatch(value: unknown, max: number): Buffer[][] {
@@ -348,13 +618,6 @@ export function createRestServer(options: RestServerOptions): Server {
     return argvs;
   }
 
-  function authorized(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    // Compare digests so the time taken says nothing about how much of the token was right.
-    return given !== '' && timingSafeEqual(digest(given), tokenDigest);
-  }
-
   return server;
 }
 
@@ -373,6 +636,33 @@ class ClientGone implements CancelSignal {
     for (const listener of this.listeners.splice(0)) listener();
   }
 }
+
+/** Aborts `gone` when the response closes (the client went away), or now if it has. */
+function watchClose(res: ServerResponse, gone: ClientGone): void {
+  if (res.destroyed) gone.abort();
+  else res.once('close', () => gone.abort());
+}
+
+/** A request's state while its body arrives, kept on the request (see onRequest). */
+interface RequestState {
+  res: ServerResponse;
+  target: Target;
+  /** The first chunk, and all of them once there is more than one. */
+  first: Buffer | undefined;
+  chunks: Buffer[] | undefined;
+  size: number;
+  /** Bytes taken from the shared budget (limits.maxBufferedBytes), not yet given back. */
+  held: number;
+  /** Refused while it arrived (too large, over the budget): its end is ignored. */
+  stopped: boolean;
+}
+
+const READING = Symbol('reading');
+type Reading = IncomingMessage & { [READING]?: RequestState };
+/** On a socket: the Authorization header a request on it was accepted with. */
+const VERIFIED = Symbol('verified');
+type Verified = Socket & { [VERIFIED]?: string };
+const EMPTY_BODY = Buffer.alloc(0);
 
 type ReadonlyURLSearchParams = Omit<URLSearchParams, 'append' | 'delete' | 'set' | 'sort'>;
 
@@ -426,7 +716,7 @@ function isLoopback(ip: string): boolean {
 }
 
 function checkRefused(argv: Buffer[]): void {
-  const why = refusal(argv[0]?.toString('latin1') ?? '');
+  const why = refusalOf(argv[0]);
   if (why !== undefined) throw new HttpError(400, why);
 }
 
@@ -464,53 +754,6 @@ function discardRest(req: IncomingMessage, max: number): void {
   });
   req.on('end', () => clearTimeout(timer));
   req.resume();
-}
-
-const BUSY = Symbol('busy');
-
-/**
- * The whole body; undefined as soon as it grows past `max` (the rest is never buffered); BUSY
- * when the bytes held across all requests would pass their limit. `hold` takes bytes from that
- * shared budget; `release` gives them back when the request is over, however it ends.
- */
-function readBody(
-  req: IncomingMessage,
-  max: number,
-  hold: (bytes: number) => boolean,
-  release: (bytes: number) => void,
-): Promise<Buffer | undefined | typeof BUSY> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let held = 0;
-    let stopped = false;
-    const stop = (result: undefined | typeof BUSY) => {
-      req.off('data', onData);
-      chunks.length = 0;
-      // Dropped now (the rest is discarded unread): the budget gets them back at once.
-      release(held);
-      held = 0;
-      stopped = true;
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) return stop(undefined);
-      if (!hold(chunk.length)) return stop(BUSY);
-      held += chunk.length;
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      if (!stopped) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', reject);
-    // Read to the end, or the connection died: the chunks are no longer held here.
-    req.once('close', () => {
-      release(held);
-      held = 0;
-    });
-  });
 }
 
 function parseJson(body: Buffer): unknown {
@@ -586,48 +829,6 @@ function percentDecode(segment: string): Buffer {
 /** Responses up to this size are sent whole (with a Content-Length); larger ones are streamed. */
 const STREAM_ABOVE_BYTES = 1024 * 1024;
 
-/**
- * Writes a pipeline's replies as they come. Small responses go out in one piece; a large one is
- * streamed, waiting for the client to read, so a pipeline of big replies never sits in memory
- * all at once. A backend failure before the first reply is a 502; after it, an error entry.
- */
-async function sendPipeline(
-  res: ServerResponse,
-  replies: Iterable<Reply | Promise<Reply>>,
-  base64: boolean,
-): Promise<void> {
-  let pieces: string[] = [];
-  let size = 0;
-  let streaming = false;
-  let first = true;
-  for (const pending of replies) {
-    let piece: string;
-    try {
-      // The engine's replies are values, not promises: no microtask per command for them.
-      piece = replyToJson(pending instanceof Promise ? await pending : pending, base64);
-    } catch (error) {
-      if (first || !(error instanceof BackendUnavailableError)) throw error;
-      piece = JSON.stringify({ error: error.message });
-    }
-    first = false;
-    if (res.destroyed) return; // the client went away: stop running its commands
-    if (!streaming) {
-      pieces.push(piece);
-      size += piece.length;
-      if (size <= STREAM_ABOVE_BYTES) continue;
-      streaming = true;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      piece = `[${pieces.join(',')}`;
-      pieces = [];
-    } else {
-      piece = `,${piece}`;
-    }
-    if (!res.write(piece)) await drained(res);
-  }
-  if (streaming) res.end(']');
-  else sendRaw(res, 200, `[${pieces.join(',')}]`);
-}
-
 /** Resolves when the client has read what was written, or is gone. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -639,20 +840,4 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-function send(res: ServerResponse, status: number, body: { error: string }): void {
-  sendRaw(res, status, JSON.stringify(body));
-}
-
-function sendRaw(res: ServerResponse, status: number, json: string): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(json),
-  });
-  res.end(json);
 }
