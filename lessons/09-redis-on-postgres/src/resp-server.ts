@@ -168,10 +168,12 @@ export async function startRespServer({
     const entry = COMMANDS[name];
     if (!entry && !CONNECTION_COMMANDS.includes(name)) {
       // #region unknown
-      const shown = args
-        .slice(1)
-        .map((arg) => `'${arg.toString().slice(0, 128)}' `)
-        .join('');
+      // As Redis does, the arguments until 128 characters are shown, the last one cut to fit:
+      // a command of a million arguments gets one line back, not megabytes.
+      let shown = '';
+      for (let i = 1; i < args.length && shown.length < 128; i++) {
+        shown += `'${(args[i] as Buffer).toString().slice(0, 128 - shown.length)}' `;
+      }
       return `ERR unknown command '${(args[0] as Buffer).toString().slice(0, 128)}', with args beginning with: ${shown}`;
       // #endregion unknown
     }

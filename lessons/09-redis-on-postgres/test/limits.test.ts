@@ -112,6 +112,20 @@ describe('limits', () => {
     expect(client.closed, 'after a protocol error the server must close the connection').toBe(true);
   });
 
+  it('names only the first 128 characters of arguments of an unknown command, as Redis does', async () => {
+    const words = Array.from({ length: 10_000 }, (_, i) => `w${i}`);
+    // What Redis 7 answers to the same command.
+    const expected = `-ERR unknown command 'NOSUCH', with args beginning with: ${words
+      .slice(0, 23)
+      .map((word) => `'${word}' `)
+      .join('')}\r\n`;
+    const reply = await resp.raw(command('NOSUCH', ...words), expected.length);
+    expect(
+      reply.toString('latin1').slice(0, 300),
+      'an unknown command gets its arguments "beginning with" only their first 128 characters, not all of them (a million arguments would make a reply of megabytes)',
+    ).toBe(expected);
+  });
+
   it('stops running the commands of a client that does not read its replies', async () => {
     const key = `limits-big-${Date.now()}`;
     const value = Buffer.alloc(MB, 'v');
