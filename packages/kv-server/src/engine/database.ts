@@ -2,7 +2,13 @@
 // JS strings (one char per byte): binary-safe, and much smaller in memory than a Buffer each.
 
 import { ERRORS, fail } from '../protocol/reply.ts';
-import { EXPIRE_BYTES, KEY_OVERHEAD_BYTES, MemoryAccountant, stringBytes } from './memory.ts';
+import {
+  COLLECTION_KEY_BYTES,
+  EXPIRE_BYTES,
+  KEY_OVERHEAD_BYTES,
+  MemoryAccountant,
+  stringBytes,
+} from './memory.ts';
 
 /**
  * Every non-string value (hash, list, set, zset, and any type added later) is an object that
@@ -109,8 +115,11 @@ const CHUNK_BITS = 13;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
 
-function valueBytes(value: Value): number {
-  return typeof value === 'string' ? stringBytes(value) : value.memoryUsage();
+/** What a key holding `value` is charged: its name, its value and what each key costs. */
+function keyBytes(key: string, value: Value): number {
+  return typeof value === 'string'
+    ? KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value)
+    : KEY_OVERHEAD_BYTES + COLLECTION_KEY_BYTES + stringBytes(key) + value.memoryUsage();
 }
 
 export class Database {
@@ -153,9 +162,7 @@ export class Database {
   /** What the stored key at `slot` is charged now: computed for a string, recorded for the rest. */
   private charged(key: string, slot: number): number {
     const value = this.slots.value(slot);
-    return typeof value === 'string'
-      ? KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value)
-      : (this.collectionBytes.get(slot) ?? 0);
+    return typeof value === 'string' ? keyBytes(key, value) : (this.collectionBytes.get(slot) ?? 0);
   }
 
   now(): number {
@@ -235,7 +242,7 @@ export class Database {
    */
   set(key: string, value: Value, keepTtl = false): void {
     const memory = this.memory;
-    const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
+    const bytes = keyBytes(key, value);
     const slot = this.data.get(key);
     if (slot === undefined) {
       const taken = this.slots.take(value, memory.initialAccess());
@@ -304,7 +311,7 @@ export class Database {
     if (slot === undefined) return;
     const value = this.slots.value(slot);
     if (value !== undefined && typeof value !== 'string') {
-      const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + value.memoryUsage();
+      const bytes = keyBytes(key, value);
       this.account(bytes - this.charged(key, slot));
       this.collectionBytes.set(slot, bytes);
     }
@@ -365,7 +372,7 @@ export class Database {
   /** Restores one key from a snapshot, without signalling anything. */
   restore(key: string, value: Value, expiresAt: number | undefined): void {
     this.remove(key);
-    const bytes = KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(value);
+    const bytes = keyBytes(key, value);
     const slot = this.slots.take(value, this.memory.initialAccess());
     this.data.set(key, slot);
     if (typeof value !== 'string') this.collectionBytes.set(slot, bytes);

@@ -20,8 +20,14 @@ export const MAP_ENTRY_BYTES = 40;
 export const ARRAY_SLOT_BYTES = 8;
 /** A small JS object (a collection's own fields), the same for every collection. */
 export const OBJECT_BYTES = 64;
-/** What a key costs besides its name and value: its Map entry and its entry object. */
-export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 48;
+/**
+ * What a key costs besides its name and value: its entry in the key Map and its slot (a value
+ * pointer and 4 bytes of access data, database.ts's `Slots`). 1M small string keys measured
+ * ~110 bytes a key of heap and typed arrays, strings included; this charges 116.
+ */
+export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 12;
+/** A collection key also has its last charge in a Map by slot (database.ts's `collectionBytes`). */
+export const COLLECTION_KEY_BYTES = MAP_ENTRY_BYTES;
 /** A key's TTL: an entry in the expires Map and the boxed double it holds. */
 export const EXPIRE_BYTES = MAP_ENTRY_BYTES + 16;
 /**
