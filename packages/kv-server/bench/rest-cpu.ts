@@ -6,6 +6,7 @@
 // less. A throughput ratio of 0.8x once both are CPU-bound means kv-server's CPU per request is
 // at most 1.25x the no-op's: that is the target column.
 //   pnpm exec tsx bench/rest-cpu.ts [single,pipeline] [requests]
+// or `bench/run.ts --rest-cpu` (the same rows in its table).
 // BENCH_ROUNDS rounds (default 3, median). BENCH_KV_BIN_2=<path to another kv-server.mjs> adds
 // a third side (another build of kv-server, e.g. the code before a change), measured the same way.
 
@@ -13,7 +14,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { fmt, load, median, PIPELINE, SINGLE, startNoop } from './throughput.ts';
+import {
+  fmt,
+  load,
+  median,
+  PIPELINE,
+  printTable,
+  type Row,
+  SINGLE,
+  startNoop,
+} from './throughput.ts';
 
 const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 const CASES = (process.argv[2] ?? 'single,pipeline').split(',');
@@ -74,48 +84,75 @@ async function perRequest(side: Side, path: string, body: string, amount: number
   return { us: (cpu * 1e6) / result.requests.total, rps: result.requests.average };
 }
 
-const sides: Side[] = [];
-console.log(`µs of server CPU per request, autocannon -c 50, ${fmt(REQUESTS)} requests a run`);
-console.log(`load average at start: ${load()}`);
-try {
-  sides.push(await startKv('kv-server', BIN));
-  const noop = await startNoop();
-  sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
-  const other = process.env.BENCH_KV_BIN_2;
-  if (other) sides.push(await startKv('kv-server 2', other));
-  for (const which of CASES) {
-    const [path, body] = which === 'pipeline' ? ['/pipeline', PIPELINE] : ['/', SINGLE];
-    // Warm-up (JIT, connections).
-    for (const side of sides) await perRequest(side, path, body, REQUESTS / 4);
-    const us = new Map<string, number[]>(sides.map((s) => [s.name, []]));
-    const rps = new Map<string, number[]>(sides.map((s) => [s.name, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which side goes first, so a trend in the machine's load favours none.
-      for (const side of round % 2 ? [...sides].reverse() : sides) {
-        const r = await perRequest(side, path, body, REQUESTS);
-        us.get(side.name)!.push(r.us);
-        rps.get(side.name)!.push(r.rps);
+/**
+ * Rows for run.ts/printTable: µs of server CPU per request, kv-server vs the no-op, for each
+ * case (`single`, `pipeline`), median of BENCH_ROUNDS alternating rounds. `log` gets each
+ * round's figures. With `otherBin`, a third side (another kv-server build) is measured too and
+ * logged, not made a row.
+ */
+export async function restCpuRows(
+  cases: readonly string[] = ['single', 'pipeline'],
+  requests = 100_000,
+  otherBin?: string,
+  log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<Row[]> {
+  const sides: Side[] = [];
+  const rows: Row[] = [];
+  log(`REST: µs of server CPU per request, autocannon -c 50, ${fmt(requests)} requests a run`);
+  try {
+    sides.push(await startKv('kv-server', BIN));
+    const noop = await startNoop();
+    sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
+    if (otherBin) sides.push(await startKv('kv-server 2', otherBin));
+    for (const which of cases) {
+      const pipeline = which === 'pipeline';
+      const [path, body] = pipeline ? ['/pipeline', PIPELINE] : ['/', SINGLE];
+      // Warm-up (JIT, connections).
+      for (const side of sides) await perRequest(side, path, body, requests / 4);
+      const us = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+      const rps = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which side goes first, so a trend in the machine's load favours none.
+        for (const side of round % 2 ? [...sides].reverse() : sides) {
+          const r = await perRequest(side, path, body, requests);
+          us.get(side.name)!.push(r.us);
+          rps.get(side.name)!.push(r.rps);
+        }
       }
+      const what = pipeline ? '/pipeline of 10 INCR' : 'POST / INCR';
+      const base = median(us.get('no-op')!);
+      log(`${what} (load ${load()})`);
+      for (const side of sides) {
+        const mine = median(us.get(side.name)!);
+        log(
+          `  ${side.name.padEnd(12)} ${mine.toFixed(2).padStart(6)} µs/request` +
+            `  ${(mine / base).toFixed(2)}x the no-op` +
+            `  [${us
+              .get(side.name)!
+              .map((n) => n.toFixed(2))
+              .join(' ')}]` +
+            `  ${fmt(median(rps.get(side.name)!))} req/s`,
+        );
+      }
+      const ours = median(us.get('kv-server')!);
+      rows.push({
+        what: `REST ${what}, engine vs no-op node:http: server CPU per request (µs)`,
+        ours: fmt(ours, 2),
+        redis: fmt(base, 2),
+        ratio: `${fmt(ours / base, 2)}x`,
+        target: '<= 1.25x',
+      });
     }
-    const base = median(us.get('no-op')!);
-    console.log(
-      `${which === 'pipeline' ? '/pipeline of 10 INCR' : 'POST / INCR'} (load ${load()})`,
-    );
-    for (const side of sides) {
-      const mine = median(us.get(side.name)!);
-      console.log(
-        `  ${side.name.padEnd(12)} ${mine.toFixed(2).padStart(6)} µs/request` +
-          `  ${(mine / base).toFixed(2)}x the no-op (target <= 1.25x)` +
-          `  [${us
-            .get(side.name)!
-            .map((n) => n.toFixed(2))
-            .join(' ')}]` +
-          `  ${fmt(median(rps.get(side.name)!))} req/s`,
-      );
-    }
+  } finally {
+    for (const side of sides) side.stop();
   }
-} finally {
-  for (const side of sides) side.stop();
+  return rows;
 }
-console.log(`load average at end: ${load()}`);
-process.exit(0);
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(`load average at start: ${load()}`);
+  const rows = await restCpuRows(CASES, REQUESTS, process.env.BENCH_KV_BIN_2);
+  printTable(rows);
+  console.log(`load average at end: ${load()}`);
+  process.exit(0);
+}

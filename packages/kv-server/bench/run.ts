@@ -8,6 +8,8 @@
 //   4. the accuracy of the engine's used_memory (what maxmemory acts on) against its own RSS
 //      growth, for 1,000,000 small keys and for 1,000 values of 1 MB (`--memory`: only this)
 // `--keys` runs only row 3, in a fresh server (BENCH_ROUNDS servers one after the other).
+// `--rest-cpu` runs only the REST rows as server CPU per request (bench/rest-cpu.ts), the
+// figure that survives a loaded machine.
 // A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a minute or two.
 // BENCH_REDIS_URL picks the Redis to compare with (default redis://127.0.0.1:6379).
 
@@ -19,6 +21,7 @@ import { Redis as Upstash } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { startKvProcess } from './kv-process.ts';
 import { measureRatelimit } from './ratelimit.ts';
+import { restCpuRows } from './rest-cpu.ts';
 import { BENCH_DB, fmt, load, printTable, type Row, respRows, restRows } from './throughput.ts';
 
 const exec = promisify(execFile);
@@ -207,6 +210,13 @@ const printRows = () => printTable(rows);
 async function main() {
   if (process.argv.includes('--keys')) {
     await smallKeysOnly();
+    return;
+  }
+  if (process.argv.includes('--rest-cpu')) {
+    console.log(`load average at start: ${load()}`);
+    rows.push(...(await restCpuRows()));
+    printRows();
+    console.log(`load average at end: ${load()}`);
     return;
   }
   if (process.argv.includes('--memory')) {
