@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { serviceUrls } from '@workshop/test-support/services';
 import { type ProbeResult, probePostgres, probeResp } from '../probes.ts';
 import { runVitest } from '../vitest-run.ts';
@@ -6,10 +8,19 @@ import { findRepoRoot } from '../workspace.ts';
 // The defaults are test-support's, which the suites use too: one place says where they are.
 const DEFAULTS = serviceUrls({});
 
+/**
+ * The vitest projects whose tests use no service: the CLI's own tests, the lesson model, the
+ * process helpers, the site. `pnpm test` has run them; here they would only run the same way a
+ * second time (the CLI's tests alone are a third of `pnpm test`). test/test-services.test.ts
+ * fails if a test in one of them starts to use a service.
+ */
+export const SERVICE_FREE_PROJECTS = ['workshop', 'course', 'proc', 'site'];
+
 export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
 
-Runs every test suite (vitest run at the repo root) against the real services instead of the
-embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
+Runs the test suites that use a service (vitest run at the repo root; the projects that use
+none, ${SERVICE_FREE_PROJECTS.join(', ')}, are left to pnpm test) against the real services instead
+of the embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
   TEST_DATABASE_URL  (default ${DEFAULTS.database})
   TEST_REDIS_URL     (default ${DEFAULTS.redis})
   TEST_VALKEY_URL    (default ${DEFAULTS.valkey})
@@ -40,6 +51,21 @@ const SERVICES = [
   },
 ] as const;
 
+/**
+ * Every other project, by the names vitest gives them (test-support's projectName():
+ * `packages/db` -> `db`, `lessons/03-ttl-caching` -> `lesson-03-ttl-caching`).
+ */
+export function serviceProjects(root: string): string[] {
+  const names: string[] = [];
+  for (const zone of ['packages', 'lessons']) {
+    for (const folder of readdirSync(join(root, zone)).sort()) {
+      if (!existsSync(join(root, zone, folder, 'vitest.config.ts'))) continue;
+      names.push(zone === 'lessons' ? `lesson-${folder}` : folder);
+    }
+  }
+  return names.filter((name) => !SERVICE_FREE_PROJECTS.includes(name));
+}
+
 export async function run(args: string[]): Promise<number> {
   const root = findRepoRoot();
   const urls = SERVICES.map((service) => process.env[service.envVar] || service.fallback);
@@ -57,7 +83,15 @@ export async function run(args: string[]): Promise<number> {
   });
   if (missing > 0) return 1;
 
-  console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}\n`);
+  console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}`);
+  // A --project of the caller's own chooses; otherwise every project that uses a service.
+  const chosen = args.some((arg) => arg === '--project' || arg.startsWith('--project='));
+  const projects = chosen ? [] : serviceProjects(root).flatMap((name) => ['--project', name]);
+  if (!chosen) {
+    console.log(
+      `Left to \`pnpm test\` (they use no service): ${SERVICE_FREE_PROJECTS.join(', ')}\n`,
+    );
+  }
   const env = {
     ...process.env,
     WORKSHOP_TEST_SERVICES: '1',
@@ -65,5 +99,5 @@ export async function run(args: string[]): Promise<number> {
     TEST_REDIS_URL: urls[1],
     TEST_VALKEY_URL: urls[2],
   };
-  return (await runVitest(root, args, { env })).code;
+  return (await runVitest(root, [...projects, ...args], { env })).code;
 }
