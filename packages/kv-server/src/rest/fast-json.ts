@@ -25,6 +25,38 @@ function skip(body: Buffer, i: number): number {
   return i;
 }
 
+/**
+ * Command names (the first argument) seen recently, as Buffers of their own: a command's name
+ * is the same few bytes request after request, so it is looked up (direct-mapped by a hash of
+ * its bytes, compared byte by byte) instead of made a new view each time. Names are copied
+ * into the cache, never kept as views, so a cached name holds no request body alive.
+ */
+const NAME_SLOTS = 64;
+const MAX_NAME = 16;
+const names: (Buffer | undefined)[] = new Array(NAME_SLOTS).fill(undefined);
+
+function nameAt(body: Buffer, start: number, stop: number): Buffer {
+  const n = stop - start;
+  if (n > MAX_NAME) return body.subarray(start, stop);
+  let hash = n;
+  for (let i = start; i < stop; i++) hash = (hash * 31 + body[i]!) | 0;
+  const slot = (hash ^ (hash >>> 7)) & (NAME_SLOTS - 1);
+  const hit = names[slot];
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit[i] !== body[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const copy = Buffer.from(body.subarray(start, stop));
+  names[slot] = copy;
+  return copy;
+}
+
 /** Where a parse stopped: the position after the value, -1 when not in the simple subset. */
 let end = 0;
 
@@ -44,7 +76,7 @@ function command(body: Buffer, i: number): Buffer[] | undefined {
         if (b === QUOTE) break;
         i++;
       }
-      argv.push(body.subarray(start, i));
+      argv.push(argv.length === 0 ? nameAt(body, start, i) : body.subarray(start, i));
       i++;
     } else if (c !== undefined && (c === MINUS || (c >= ZERO && c <= NINE))) {
       start = i;
