@@ -624,16 +624,20 @@ export function createRestServer(options: RestServerOptions): Server {
 /** What a backend watches to give up a blocking command (the part of AbortSignal it uses). */
 class ClientGone implements CancelSignal {
   aborted = false;
-  private listeners: (() => void)[] = [];
+  /** Made only when something listens: nearly every request ends with nobody listening. */
+  private listeners: (() => void)[] | undefined;
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    this.listeners.push(listener);
+    if (this.listeners === undefined) this.listeners = [listener];
+    else this.listeners.push(listener);
   }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    for (const listener of this.listeners.splice(0)) listener();
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 }
 
