@@ -125,9 +125,20 @@ describe('lesson discovery', () => {
     ]) {
       expect(readme).toContain(`\n## ${section}\n`);
     }
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name).toBe(
-      `@workshop/lesson-${name}`,
-    );
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(pkg.name).toBe(`@workshop/lesson-${name}`);
+    // Only what its own files import (knip fails CI on the rest): the last lesson's tests, and
+    // the devDependencies only they used, are not carried over. Types go with their package.
+    const sources = ['vitest.config.ts', 'test/checkpoint.test.ts']
+      .map((file) => readFileSync(join(dir, file), 'utf8'))
+      .join('\n');
+    for (const dependency of Object.keys(pkg.devDependencies ?? {})) {
+      if (dependency.startsWith('@types/')) continue;
+      expect(
+        sources,
+        `new-lesson copied the devDependency ${dependency}, which none of the new lesson's tests or configs import`,
+      ).toContain(`'${dependency}`);
+    }
     expect(readdirSync(join(dir, 'exercise')).sort()).toEqual(['given.txt', 'hints.md']);
 
     // The placeholder checkpoint fails, saying what to do (dependencies as the last lesson's).

@@ -85,6 +85,15 @@ export function scaffoldLesson(root: string, slug: string, title?: string): Scaf
   }
   const pkg = JSON.parse(readFileSync(join(last.dir, 'package.json'), 'utf8'));
   pkg.name = `@workshop/lesson-${name}`;
+  // The last lesson's tests stay behind, and so do the devDependencies only they used (knip
+  // would fail on them): what vitest.config.ts imports stays, and types (they follow src/).
+  const vitestConfig = readFileSync(join(last.dir, 'vitest.config.ts'), 'utf8');
+  pkg.devDependencies = Object.fromEntries(
+    Object.entries(pkg.devDependencies ?? {}).filter(
+      ([dependency]) =>
+        dependency.startsWith('@types/') || vitestConfig.includes(`'${dependency}'`),
+    ),
+  );
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 
   const files: Record<string, string> = {
