@@ -8,6 +8,15 @@ import { COMMANDS } from './commands.ts';
 import { CommandError, createKeyspace, schemaSql } from './keyspace.ts';
 import { array, bulk, createParser, error, integer, ProtocolError, simple } from './resp.ts';
 
+/**
+ * The most one MULTI may queue, in bytes: each argument's own, plus 150 for the objects that hold
+ * it (measured: a queued `SET k v` holds about 490 bytes). Every command between MULTI and EXEC
+ * is answered QUEUED at once, so backpressure never slows a client that queues forever: without
+ * a limit it fills the server's memory (a million queued `SET k v`: 490 MB). Redis has no limit
+ * of its own here; it counts a transaction toward the client's memory (`maxmemory-clients`).
+ */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
 export interface RespServerOptions {
   /** Where the keys live. On the embedded PGlite this pool has one connection (see below). */
   pool: pg.Pool;
@@ -60,6 +69,7 @@ export async function startRespServer({
       db: 0,
       name: '',
       queued: null as Buffer[][] | null,
+      queuedBytes: 0,
       aborted: false,
     };
     const parser = createParser();
@@ -132,6 +142,7 @@ export async function startRespServer({
     db: number;
     name: string;
     queued: Buffer[][] | null;
+    queuedBytes: number;
     aborted: boolean;
   };
 
@@ -146,6 +157,11 @@ export async function startRespServer({
       if (problem) {
         connection.aborted = true; // Redis refuses the whole transaction at EXEC
         return error(problem);
+      }
+      connection.queuedBytes += args.reduce((sum, arg) => sum + arg.length + 150, 0);
+      if (connection.queuedBytes > MAX_QUEUED_BYTES) {
+        connection.aborted = true; // and this command, and any after it, is not kept
+        return error(`ERR MULTI queued more than ${MAX_QUEUED_BYTES / 1024 / 1024} MB`);
       }
       connection.queued.push(args);
       return simple('QUEUED');
@@ -203,6 +219,7 @@ export async function startRespServer({
       case 'multi':
         if (connection.queued) return error('ERR MULTI calls can not be nested');
         connection.queued = [];
+        connection.queuedBytes = 0;
         connection.aborted = false;
         return simple('OK');
       case 'discard':

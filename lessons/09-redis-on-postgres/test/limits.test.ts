@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { MAX_BULK_BYTES, MAX_LINE_BYTES, MAX_UNPARSED_BYTES } from '../src/resp.ts';
+import { MAX_QUEUED_BYTES } from '../src/resp-server.ts';
 import { command, useRespServer } from './server.ts';
 
 const stack = useTestStack();
@@ -124,6 +125,33 @@ describe('limits', () => {
       reply.toString('latin1').slice(0, 300),
       'an unknown command gets its arguments "beginning with" only their first 128 characters, not all of them (a million arguments would make a reply of megabytes)',
     ).toBe(expected);
+  });
+
+  it('refuses to queue more than the maximum in one MULTI, and EXEC then runs none of it', async () => {
+    const key = `limits-multi-${Date.now()}`;
+    const value = Buffer.alloc(8 * MB, 'v');
+    // Nine SETs of 8 MB: seven are queued, the eighth goes over 64 MB (with what each argument
+    // is counted for), the ninth comes after it.
+    const sets = Math.ceil(MAX_QUEUED_BYTES / value.length) + 1;
+    const queued = Math.floor(MAX_QUEUED_BYTES / value.length) - 1;
+    const refused = `-ERR MULTI queued more than ${MAX_QUEUED_BYTES / MB} MB\r\n`;
+    const beforeExec = `+OK\r\n${'+QUEUED\r\n'.repeat(queued)}${refused.repeat(sets - queued)}`;
+    const afterExec = '-EXECABORT Transaction discarded because of previous errors.\r\n$-1\r\n';
+    const sent = Buffer.concat([
+      command('MULTI'),
+      ...Array.from({ length: sets }, () => command('SET', key, value)),
+      command('EXEC'),
+      command('GET', key),
+    ]);
+    const reply = await resp.raw(sent, beforeExec.length + afterExec.length);
+    expect(
+      reply.subarray(0, beforeExec.length).toString('latin1'),
+      `a MULTI that queues more than ${MAX_QUEUED_BYTES / MB} MB (MAX_QUEUED_BYTES) must get an error, not QUEUED: a client that queues forever would fill the server's memory`,
+    ).toBe(beforeExec);
+    expect(
+      reply.subarray(beforeExec.length).toString('latin1'),
+      'once a MULTI has gone over its limit, EXEC must refuse the whole transaction (EXECABORT), so that nothing of it runs',
+    ).toBe(afterExec);
   });
 
   it('stops running the commands of a client that does not read its replies', async () => {
