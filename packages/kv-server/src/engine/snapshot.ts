@@ -291,9 +291,6 @@ export function loadSnapshot(engine: Engine, file: string): number | undefined {
   return restored.length;
 }
 
-// test/differential/harness.ts still takes it from here; it is @workshop/proc's.
-export { isProcessAlive };
-
 /** Temp files of saves cut short (the process died mid-write) are deleted at the next start. */
 function removeStaleTempFiles(file: string): void {
   const prefix = `.${basename(file)}.`;

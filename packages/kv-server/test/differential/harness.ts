@@ -10,14 +10,13 @@
 //     it('SET options', () => diff.expectSame([['SET', 'k', 'v', 'NX'], ['GET', 'k']]));
 //   });
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { releasePidLock, takePidLock } from '@workshop/proc';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { createEngine, type Engine, type Session } from '../../src/engine/index.ts';
-import { isProcessAlive } from '../../src/engine/snapshot.ts';
 import {
   ErrorReply,
   NULL_ARRAY,
@@ -252,9 +251,9 @@ export function closeInteger(tolerance: number): Compare {
 
 /**
  * Differential suites share database 15 of one Redis; vitest runs files in parallel, so each
- * file holds this lock (a directory, removed at the end; a dead holder's lock is taken over).
+ * file holds this lock (@workshop/proc's pid lock, released at the end).
  */
-const LOCK_DIR = join(tmpdir(), 'workshop-kv-differential-db15.lock');
+const LOCK_FILE = join(tmpdir(), 'workshop-kv-differential-db15.pid-lock');
 
 /** How many fixtures of this process hold the lock (two useDifferential() in one file share it). */
 let lockHolders = 0;
@@ -265,22 +264,12 @@ async function acquireLock(): Promise<void> {
     return;
   }
   const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(LOCK_DIR);
-      writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
-      lockHolders = 1;
-      return;
-    } catch {
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'));
-      } catch {}
-      if (holder > 0 && !isProcessAlive(holder)) rmSync(LOCK_DIR, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  // @workshop/proc's pid lock: a holder that died is taken over, and two waiters cannot both.
+  while (takePidLock(LOCK_FILE, {}) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_FILE}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
+  lockHolders = 1;
 }
 
 export interface Differential {
@@ -391,7 +380,7 @@ export function useDifferential(): Differential {
     for (const c of connections.values()) c.close();
     connections.clear();
     lockHolders--;
-    if (lockHolders === 0) rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (lockHolders === 0) releasePidLock(LOCK_FILE);
   });
 
   return api;
