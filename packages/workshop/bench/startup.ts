@@ -1,5 +1,6 @@
-// How long a learner waits: `pnpm stack` (first start and warm) until it is ready, and
-// `pnpm lesson 1` until its first line, next to the floor of starting node (+ tsx) at all.
+// How long a learner waits: `pnpm stack` (first start and warm) until it is ready, `pnpm lesson 1`
+// until its first line and to its end, `pnpm check 1`, and lessons run while `pnpm stack` runs,
+// next to the floor of starting node (+ tsx) at all. Targets: issue 12's learner loop.
 // Run: pnpm --filter @workshop/cli bench   (uses its own data folder and free ports; RUNS=5)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,33 @@ async function timeUntil(
   return timing;
 }
 
+/**
+ * From spawn to exit, and the CPU of the whole process tree: run under `sh`, which reads its own
+ * children's CPU (cutime + cstime in /proc/<pid>/stat) once the command and everything it
+ * started have exited and been waited for.
+ */
+async function timeRun(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timing> {
+  const started = performance.now();
+  const script = '"$0" "$@" >/dev/null 2>&1; code=$?; cat /proc/$$/stat; exit $code';
+  const child = spawn('sh', ['-c', script, command, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolvePromise) =>
+    child.once('close', resolvePromise),
+  );
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
+  // The fields after the command name's ")": cutime and cstime are the 14th and 15th.
+  const fields = output.split(') ')[1]?.split(' ') ?? [];
+  return { ms, cpuMs: (Number(fields[13]) + Number(fields[14])) * 10 };
+}
+
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
@@ -130,10 +158,35 @@ async function main() {
       ...(await timeUntil('pnpm', ['stack'], env, ready)),
       target: 15_000,
     });
-    await repeat('pnpm stack, warm start', 2000, () => timeUntil('pnpm', ['stack'], env, ready));
-    await repeat('pnpm lesson 1, to its first line (warm)', 2000, () =>
+    await repeat('pnpm stack, warm start', 1000, () => timeUntil('pnpm', ['stack'], env, ready));
+    await repeat('pnpm lesson 1, to its first line (warm)', undefined, () =>
       timeUntil('pnpm', ['lesson', '1'], env),
     );
+    await repeat('pnpm lesson 1, whole run, nothing running', undefined, () =>
+      timeRun('pnpm', ['lesson', '1'], env),
+    );
+    await repeat('pnpm check 1', 3000, () => timeRun('pnpm', ['check', '1'], env));
+    // The loop a learner is in: `pnpm stack` in one terminal, lessons run in another.
+    const stack = launch('pnpm', ['stack'], env);
+    try {
+      await new Promise<void>((resolvePromise, reject) => {
+        let output = '';
+        stack.stdout?.on('data', (chunk) => {
+          output += chunk;
+          if (ready.test(output)) resolvePromise();
+        });
+        stack.once('exit', () => reject(new Error(`pnpm stack exited early:\n${output}`)));
+      });
+      for (const lesson of ['1', '5']) {
+        await repeat(`pnpm lesson ${lesson}, whole run, pnpm stack running`, 2000, () =>
+          timeRun('pnpm', ['lesson', lesson], env),
+        );
+      }
+    } finally {
+      const exited = new Promise((resolvePromise) => stack.once('exit', resolvePromise));
+      process.kill(-(stack.pid as number), 'SIGINT');
+      await exited;
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
