@@ -1,6 +1,6 @@
 // `workshop lesson` with the real embedded services: with nothing running, with a running stack
 // (of this data folder or another), with a broken .env, and lesson 1 of the course itself.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +94,37 @@ describe.sequential('workshop lesson', SLOW, () => {
     );
     expect(doctor.stdout).toMatch(/^✓ Upstash: the local kv-server, running at/m);
     await stopWithCtrlC(stack);
+  });
+
+  it('says so when the lock names a live process that does not answer as a stack', async () => {
+    // A live pid (this test's) on a port where nothing listens: a stuck stack, or a reused pid.
+    // Its data folder may still be in use, so the lesson must not open it: one line, exit 1.
+    const env = await stackEnv();
+    const deadPort = Number(env.WORKSHOP_REST_PORT);
+    const lock = {
+      pid: process.pid,
+      kind: 'stack',
+      host: '127.0.0.1',
+      restPort: deadPort,
+      token: 'a-token',
+    };
+    writeFileSync(lockFile, JSON.stringify(lock));
+    try {
+      const started = Date.now();
+      const run = await runCli(['lesson', '1'], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr.trim()).toMatch(
+        new RegExp(
+          `^The local stack \\(pid ${process.pid}, in .*stack\\.lock\\.json\\) does not answer on port ${deadPort}\\. .*delete that file\\.$`,
+        ),
+      );
+      expect(run.stdout).toBe('');
+      // The probe gives up after 1 s; the rest is starting the CLI on a busy machine.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(JSON.parse(readFileSync(lockFile, 'utf8')), 'not taken over').toEqual(lock);
+    } finally {
+      rmSync(lockFile, { force: true });
+    }
   });
 
   it('stops at a broken .env with its message, leaving no lesson process behind', async () => {

@@ -13,7 +13,7 @@ import {
   startLocalServices,
 } from '../local-stack.ts';
 import { resolveLesson } from '../resolve-lesson.ts';
-import { acquireLock, releaseLock, updateLock } from '../stack-lock.ts';
+import { acquireLock, releaseLock, type StackLock, updateLock } from '../stack-lock.ts';
 import { heldMessage } from '../stack-session.ts';
 import { findRepoRoot } from '../workspace.ts';
 
@@ -49,6 +49,21 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   return runApp(root, lesson.dir, rest);
+}
+
+/**
+ * The lock names a live stack that findRunningStack could not reach. Its data folder is still
+ * taken (two Postgres on one folder would corrupt it), so say what to do instead of "use that
+ * one": a stack still starting, a stuck one, or a pid reused by another program since.
+ */
+function notAnswering(holder: StackLock, dataDir: string): string | undefined {
+  if (holder.kind !== 'stack' || holder.restPort === undefined) return undefined;
+  const lockFile = join(dataDir, 'stack.lock.json');
+  return (
+    `The local stack (pid ${holder.pid}, in ${lockFile}) does not answer on port ${holder.restPort}. ` +
+    `If it is still starting, run this again once it prints "Ready"; if it is stuck, stop it ` +
+    `(Ctrl-C in its terminal, or kill ${holder.pid}); if pid ${holder.pid} is not a stack at all, delete that file.`
+  );
 }
 
 /** `--web`: the web front (packages/web) over the app in the folder, instead of its main.ts. */
@@ -99,7 +114,7 @@ export async function runApp(
       } else {
         const lock = { pid: process.pid, kind: 'lesson' as const, host: context.ports.host };
         const holder = acquireLock(dataDir, lock);
-        if (holder) throw new UserError(heldMessage(holder));
+        if (holder) throw new UserError(notAnswering(holder, dataDir) ?? heldMessage(holder));
         services = await startLocalServices({
           root,
           config,
