@@ -12,6 +12,7 @@ import {
 } from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
 import { type ClientInfo, ClientRegistry } from './clients.ts';
+import { coarseNow } from './clock.ts';
 import { redisMetadata } from './command-docs.ts';
 import { commandName } from './command-name.ts';
 import { Database } from './database.ts';
@@ -131,9 +132,16 @@ export class Engine {
   /** used_memory, the maxmemory settings, the LRU clock and keyspace stats, for all databases. */
   readonly memory: MemoryAccountant;
 
+  /**
+   * The time the LRU clock and the ops/sec samples read: `options.now` when given (tests move
+   * it), else a clock refreshed every 100 ms (clock.ts), as Redis's LRU clock is.
+   */
+  readonly clock: () => number;
+
   constructor(options: EngineOptions = {}) {
     const now = options.now ?? Date.now;
-    this.memory = new MemoryAccountant(now());
+    this.clock = options.now ?? coarseNow;
+    this.memory = new MemoryAccountant(this.clock());
     this.databases = Array.from({ length: DATABASE_COUNT }, (_, index) => {
       // The slot follows the database when SWAPDB moves it to another index.
       const slot = { index };
@@ -388,7 +396,7 @@ export class Engine {
     const db = this.databases[session.dbIndex]!;
     const memory = this.memory;
     // The LRU clock every key access is stamped with, and the stats INFO reports.
-    memory.tick(db.now());
+    memory.tick(this.clock());
     memory.commandsProcessed++;
     memory.countReads = spec.write !== true;
     try {

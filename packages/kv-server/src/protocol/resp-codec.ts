@@ -13,7 +13,6 @@ import {
   BoolReply,
   DoubleReply,
   ErrorReply,
-  latin1,
   MapReply,
   NULL_ARRAY,
   OK,
@@ -569,107 +568,231 @@ export class ReplyDecoder extends Decoder<Reply> {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
+/** Node's Buffer#latin1Write (what `write(s, at, 'latin1')` ends in, after its checks). */
+interface Latin1Writing {
+  latin1Write(text: string, offset: number, length: number): number;
+}
+
+/** A batch buffer's first size; it doubles as a batch needs (replies are copied into it). */
+const FIRST_BATCH_BYTES = 512;
+/** A batch buffer grown past this is dropped once written, not kept for the next batch. */
+const KEPT_BATCH_BYTES = 64 * 1024;
+/** Bulk strings this long or longer are not copied into the batch: they go out as they are. */
+const COPY_LIMIT = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Collects encoded replies for one write. Small pieces are joined as one latin1 string, large
- * bulk strings are kept as Buffers, so a pipeline of N replies becomes one socket write.
+ * Encodes replies into one Buffer, reused from batch to batch, so a pipeline of N replies
+ * becomes one socket write with no string built and no Buffer allocated for it. Large bulk
+ * strings are kept as the Buffers they are (one copy, at the end, if there is anything else).
+ *
+ * `takeForSocket` lends a view of the buffer: the bytes in it are left alone (later replies go
+ * after them) until `reclaim()` says the socket is done with them.
  */
 export class ReplyWriter {
+  private buf: Buffer = EMPTY;
+  /** Where the bytes not yet taken start; before it, bytes lent to the socket. */
+  private start = 0;
+  private pos = 0;
+  /** Finished pieces, when a large bulk string made the batch more than one buffer. */
   private parts: Buffer[] = [];
-  private text = '';
-  private bytes = 0;
+  private partsBytes = 0;
   /** 3 after HELLO 3: RESP3 types go out as themselves, not in their RESP2 form. */
   protocol: 2 | 3 = 2;
 
   get length(): number {
-    return this.bytes + this.text.length;
+    return this.partsBytes + this.pos - this.start;
   }
 
   write(reply: Reply): void {
     if (reply === OK) {
-      this.text += '+OK\r\n';
+      this.room(5);
+      const buf = this.buf;
+      const pos = this.pos;
+      buf[pos] = 43; // +OK\r\n
+      buf[pos + 1] = 79;
+      buf[pos + 2] = 75;
+      buf[pos + 3] = CR;
+      buf[pos + 4] = LF;
+      this.pos = pos + 5;
     } else if (reply instanceof Buffer) {
-      if (reply.length < 1024) {
-        this.text += `$${reply.length}\r\n${latin1(reply)}\r\n`;
-      } else {
-        this.text += `$${reply.length}\r\n`;
-        this.flushText();
-        this.parts.push(reply);
-        this.bytes += reply.length;
-        this.text = '\r\n';
-      }
+      this.bulk(reply);
     } else if (typeof reply === 'number') {
-      this.text += `:${reply}\r\n`;
+      this.line(58 /* : */, reply);
     } else if (reply === null) {
-      this.text += this.protocol === 3 ? '_\r\n' : '$-1\r\n';
+      this.text(this.protocol === 3 ? '_\r\n' : '$-1\r\n');
     } else if (reply instanceof SimpleString) {
-      this.text += `+${oneLine(reply.value)}\r\n`;
+      this.status(43 /* + */, reply.value);
     } else if (reply instanceof ErrorReply) {
-      this.text += `-${oneLine(reply.message)}\r\n`;
+      this.status(45 /* - */, reply.message);
     } else if (Array.isArray(reply)) {
-      this.text += `*${reply.length}\r\n`;
+      this.line(42 /* * */, reply.length);
       for (const item of reply) this.write(item);
     } else if (typeof reply === 'bigint') {
-      this.text += `:${reply}\r\n`;
+      this.text(`:${reply}\r\n`);
     } else if (reply === NULL_ARRAY) {
-      this.text += this.protocol === 3 ? '_\r\n' : '*-1\r\n';
+      this.text(this.protocol === 3 ? '_\r\n' : '*-1\r\n');
     } else if (this.protocol === 2) {
       // A RESP3 type on a RESP2 connection: its RESP2 form.
       this.write(toResp2(reply));
     } else if (reply instanceof MapReply) {
-      this.text += `%${reply.entries.length}\r\n`;
+      this.line(37 /* % */, reply.entries.length);
       for (const [k, v] of reply.entries) {
         this.write(k);
         this.write(v);
       }
     } else if (reply instanceof SetReply || reply instanceof PushReply) {
-      this.text += `${reply instanceof SetReply ? '~' : '>'}${reply.items.length}\r\n`;
+      this.line(reply instanceof SetReply ? 126 /* ~ */ : 62 /* > */, reply.items.length);
       for (const item of reply.items) this.write(item);
     } else if (reply instanceof DoubleReply) {
       // Redis 7.0 prints a double the same way in both protocols (`%.17g`, `inf`, `-inf`): the
       // RESP2 bulk text is the RESP3 double's text.
-      this.text += `,${reply.resp2.toString('latin1')}\r\n`;
+      this.text(',');
+      this.bytes(reply.resp2);
+      this.text('\r\n');
     } else if (reply instanceof BoolReply) {
-      this.text += reply.value ? '#t\r\n' : '#f\r\n';
+      this.text(reply.value ? '#t\r\n' : '#f\r\n');
     } else if (reply instanceof VerbatimReply) {
-      this.text += `=${reply.text.length + 4}\r\n${reply.format}:`;
-      this.text += `${reply.text.toString('latin1')}\r\n`;
+      this.text(`=${reply.text.length + 4}\r\n${reply.format}:`);
+      this.bytes(reply.text);
+      this.text('\r\n');
     }
   }
 
   /** Writes raw, already-encoded bytes. */
   writeRaw(bytes: Buffer): void {
-    this.flushText();
-    this.parts.push(bytes);
-    this.bytes += bytes.length;
+    this.bytes(bytes);
   }
 
   /**
-   * Everything written so far, as a latin1 string when it is all small replies (the usual
-   * batch: a socket writes that without a Buffer allocated for it), else as one Buffer. The
-   * writer is empty afterwards.
+   * Everything written so far, as one Buffer (usually a view of the reused batch buffer: call
+   * `reclaim()` once the socket no longer holds it). The writer is empty afterwards.
    */
-  takeForSocket(): string | Buffer {
-    if (this.parts.length > 0) return this.take();
-    const text = this.text;
-    this.text = '';
-    return text;
-  }
-
-  /** Everything written so far as one Buffer; the writer is empty afterwards. */
-  take(): Buffer {
-    this.flushText();
-    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+  takeForSocket(): Buffer {
+    if (this.parts.length === 0) {
+      const out = this.buf.subarray(this.start, this.pos);
+      this.start = this.pos;
+      return out;
+    }
+    this.endPart();
+    const out =
+      this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsBytes);
     this.parts = [];
-    this.bytes = 0;
+    this.partsBytes = 0;
     return out;
   }
 
-  private flushText(): void {
-    if (this.text.length === 0) return;
-    const chunk = Buffer.from(this.text, 'latin1');
-    this.parts.push(chunk);
-    this.bytes += chunk.length;
-    this.text = '';
+  /** The socket has written everything it was given: the batch buffer can be reused. */
+  reclaim(): void {
+    if (this.start !== this.pos || this.parts.length > 0) return;
+    this.start = 0;
+    this.pos = 0;
+    if (this.buf.length > KEPT_BATCH_BYTES) this.buf = EMPTY;
+  }
+
+  /** Everything written so far as a Buffer of its own; the writer is empty afterwards. */
+  take(): Buffer {
+    const out = this.takeForSocket();
+    const owned = out.buffer === this.buf.buffer ? Buffer.from(out) : out;
+    this.reclaim();
+    return owned;
+  }
+
+  /** Makes room for `n` more bytes after `pos`, in a new buffer when this one is full. */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const pending = this.pos - this.start;
+    const size = Math.max(FIRST_BATCH_BYTES, this.buf.length * 2, (pending + n) * 2);
+    const next = Buffer.allocUnsafeSlow(size);
+    // The lent bytes stay in the old buffer (the socket may still hold it); the pending ones move.
+    this.buf.copy(next, 0, this.start, this.pos);
+    this.buf = next;
+    this.start = 0;
+    this.pos = pending;
+  }
+
+  /** `prefix`, the integer `n`, CRLF: `:12\r\n`, `*3\r\n`, `$5\r\n`. */
+  private line(prefix: number, n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.text(`${String.fromCharCode(prefix)}${n}\r\n`);
+      return;
+    }
+    this.room(24);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = prefix;
+    if (n < 0) {
+      buf[pos++] = 45; // -
+      n = -n;
+    }
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = pos + digits - 1; i >= pos; i--) {
+      buf[i] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    pos += digits;
+    buf[pos] = CR;
+    buf[pos + 1] = LF;
+    this.pos = pos + 2;
+  }
+
+  private bulk(reply: Buffer): void {
+    const length = reply.length;
+    this.line(36 /* $ */, length);
+    this.bytes(reply);
+    this.room(2);
+    this.buf[this.pos] = CR;
+    this.buf[this.pos + 1] = LF;
+    this.pos += 2;
+  }
+
+  /** Copies `bytes` in, or keeps a large one as a part of its own. */
+  private bytes(bytes: Buffer): void {
+    const length = bytes.length;
+    if (length >= COPY_LIMIT) {
+      this.endPart();
+      this.parts.push(bytes);
+      this.partsBytes += length;
+      return;
+    }
+    this.room(length);
+    const buf = this.buf;
+    const pos = this.pos;
+    if (length <= 16) for (let i = 0; i < length; i++) buf[pos + i] = bytes[i]!;
+    else buf.set(bytes, pos);
+    this.pos = pos + length;
+  }
+
+  /** A status or error line: the text made one line, as Redis sends it. */
+  private status(prefix: number, text: string): void {
+    this.room(1);
+    this.buf[this.pos++] = prefix;
+    this.text(oneLine(text));
+    this.text('\r\n');
+  }
+
+  /** A JS string, one byte per char (latin1, as the stored strings are). */
+  private text(text: string): void {
+    const length = text.length;
+    this.room(length);
+    const buf = this.buf;
+    const pos = this.pos;
+    if (length <= 16) {
+      for (let i = 0; i < length; i++) buf[pos + i] = text.charCodeAt(i);
+    } else {
+      (buf as unknown as Latin1Writing).latin1Write(text, pos, length);
+    }
+    this.pos = pos + length;
+  }
+
+  /** The bytes since `start` become a finished part (a large bulk string follows them). */
+  private endPart(): void {
+    if (this.pos === this.start) return;
+    const part = this.buf.subarray(this.start, this.pos);
+    this.parts.push(part);
+    this.partsBytes += part.length;
+    this.start = this.pos;
   }
 }
 

@@ -7,6 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientInfo } from '../engine/clients.ts';
+import { coarseNow } from '../engine/clock.ts';
 import { commandName } from '../engine/command-name.ts';
 import { REDIS_COMPAT_VERSION } from '../engine/version.ts';
 import { createLimits, SECURITY_ATTACK_LOG, type ServerLimits } from '../limits.ts';
@@ -130,9 +131,10 @@ export function createRespServer(options: RespServerOptions): Server {
 
     const flush = () => {
       if (writer.length === 0 || socket.destroyed) return;
-      const out = writer.takeForSocket();
-      if (typeof out === 'string') socket.write(out, 'latin1');
-      else socket.write(out);
+      socket.write(writer.takeForSocket());
+      // Written through at once (the usual case): the writer may reuse its buffer. Otherwise
+      // the socket still holds a view of it, and the writer goes on past those bytes.
+      if (socket.writableLength === 0) writer.reclaim();
     };
     const end = () => {
       ending = true;
@@ -412,8 +414,9 @@ export function createRespServer(options: RespServerOptions): Server {
     guards.set(socket, guard);
 
     socket.on('data', (chunk: Buffer) => {
-      // CLIENT LIST's idle: as Redis's lastinteraction, stamped when a read arrives.
-      guard.lastActive = info.lastInteraction = Date.now();
+      // CLIENT LIST's idle: as Redis's lastinteraction, stamped when a read arrives (from the
+      // coarse clock, as Redis's comes from its cron's cached time).
+      guard.lastActive = info.lastInteraction = coarseNow();
       if (ending) return;
       decoder.push(chunk);
       run();
@@ -430,7 +433,7 @@ export function createRespServer(options: RespServerOptions): Server {
   // Redis's clientsCron: idle connections (`timeout`) and requests that never finish
   // (a half-sent 60 MB bulk string would otherwise be held forever).
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = coarseNow();
     const idleMs = limits.idleTimeoutMs;
     const requestMs = limits.requestTimeoutMs;
     if (idleMs <= 0 && requestMs <= 0) return;

@@ -185,9 +185,9 @@ function persistenceSection({ engine }: CommandContext): string[] {
   ];
 }
 
-function statsSection({ engine, db }: CommandContext): string[] {
+function statsSection({ engine }: CommandContext): string[] {
   const memory = engine.memory;
-  memory.sampleOps(db.now());
+  memory.sampleOps(engine.clock());
   const pubsub = pubsubOf(engine);
   return [
     `total_connections_received:${statsOf(engine).received}`,
