@@ -106,7 +106,13 @@ export const QUEUED = new SimpleString('QUEUED');
 
 export function bulk(value: string): Buffer {
   // Stored strings are latin1 ("binary") JS strings: one char per byte, so this is lossless.
-  return Buffer.from(value, 'latin1');
+  // A short one is copied char by char into a pooled Buffer: Buffer.from's encoding lookup and
+  // native write cost more than the copy (GET answers with this).
+  const length = value.length;
+  if (length > 32) return Buffer.from(value, 'latin1');
+  const buf = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) buf[i] = value.charCodeAt(i);
+  return buf;
 }
 
 /** Node's Buffer#latin1Slice: what `toString('latin1')` ends in, after its checks and lookups. */

@@ -139,9 +139,24 @@ function mset(nx: boolean) {
   };
 }
 
-/** INCR DECR INCRBY DECRBY. The TTL stays, as Redis overwrites the value in place. */
-function incrBy(ctx: CommandContext, key: string, increment: bigint): Reply {
+/** A counter short enough (15 chars at most) for exact number arithmetic, in Redis's syntax. */
+const SMALL_INTEGER = /^(0|-?[1-9][0-9]{0,13})$/;
+
+/**
+ * INCR DECR INCRBY DECRBY. The TTL stays, as Redis overwrites the value in place. A `number`
+ * increment (INCR and DECR's 1 and -1) adds without BigInt while the counter has at most 15
+ * characters, far from int64's limits.
+ */
+function incrBy(ctx: CommandContext, key: string, by: bigint | number): Reply {
   const current = ctx.db.lookupString(key);
+  if (typeof by === 'number') {
+    if (current === undefined || (current.length < 16 && SMALL_INTEGER.test(current))) {
+      const next = (current === undefined ? 0 : Number(current)) + by;
+      ctx.db.set(key, String(next), true);
+      return next;
+    }
+  }
+  const increment = BigInt(by);
   let value = 0n;
   if (current !== undefined) {
     const parsed = parseInt64(current);
@@ -280,13 +295,13 @@ export const stringCommands: CommandSpec[] = [
     name: 'incr',
     arity: 2,
     write: true,
-    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), 1n),
+    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), 1),
   },
   {
     name: 'decr',
     arity: 2,
     write: true,
-    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), -1n),
+    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), -1),
   },
   {
     name: 'incrby',
