@@ -18,7 +18,7 @@ import {
   takePidLock,
   updatePidLock,
 } from '@workshop/config';
-import { Redis } from 'iovalkey';
+import type { Redis } from 'iovalkey';
 import { failFastOptions } from './fail-fast.ts';
 
 /** Six nodes: the smallest cluster with a replica for every primary (three primaries for a majority). */
@@ -155,7 +155,10 @@ export async function withNode<T>(
   use: (client: Redis) => Promise<T>,
   timeoutMs = 1000,
 ): Promise<T> {
-  const client = new Redis({ host, port, ...failFastOptions(timeoutMs) });
+  // Loaded on the first connection, not with this file: pnpm stack and pnpm lesson import it
+  // (findExecutable) and, with a stack already running, never connect (iovalkey: ~0.1 s of CPU).
+  const { Redis: Client } = await import('iovalkey');
+  const client = new Client({ host, port, ...failFastOptions(timeoutMs) });
   client.on('error', () => {});
   try {
     await client.connect();
