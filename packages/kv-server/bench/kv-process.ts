@@ -8,10 +8,11 @@ const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 
 /**
  * Starts it with `args` after the REST port and the token (`--resp-port 0`, `--forward-to
- * <url>`...); resolves once it prints that it is listening, with its URLs and a stop.
+ * <url>`...); resolves once it prints that it is listening, with its URLs and a stop. `bin` is
+ * another build's bin/kv-server.mjs, to compare with (rest-cpu.ts's BENCH_KV_BIN_2).
  */
-export async function startKvProcess(args: string[]) {
-  const child = spawn(process.execPath, [BIN, '--rest-port', '0', '--token', 'bench', ...args], {
+export async function startKvProcess(args: string[], bin = BIN) {
+  const child = spawn(process.execPath, [bin, '--rest-port', '0', '--token', 'bench', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const out = await new Promise<string>((resolve, reject) => {

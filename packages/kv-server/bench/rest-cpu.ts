@@ -10,10 +10,9 @@
 // BENCH_ROUNDS rounds (default 3, median). BENCH_KV_BIN_2=<path to another kv-server.mjs> adds
 // a third side (another build of kv-server, e.g. the code before a change), measured the same way.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startKvProcess } from './kv-process.ts';
 import {
   fmt,
   load,
@@ -25,7 +24,6 @@ import {
   startNoop,
 } from './throughput.ts';
 
-const BIN = fileURLToPath(new URL('../bin/kv-server.mjs', import.meta.url));
 const CASES = (process.argv[2] ?? 'single,pipeline').split(',');
 const REQUESTS = Number(process.argv[3] ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -45,25 +43,10 @@ interface Side {
   stop: () => void;
 }
 
-/** A kv-server engine process from `bin`, REST on a free port, token `bench`, RESP off. */
-async function startKv(name: string, bin: string): Promise<Side> {
-  const child = spawn(
-    process.execPath,
-    [bin, '--rest-port', '0', '--resp-port', 'off', '--token', 'bench'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += String(chunk);
-      if (text.includes('Ctrl+C')) resolve(text);
-    });
-    child.once('exit', () => reject(new Error(`kv-server exited:\n${text}`)));
-  });
-  const url = (/Upstash REST\s+(\S+)/.exec(out)?.[1] ?? '').replace(/\/$/, '');
-  return { name, url, pid: child.pid ?? 0, stop: () => child.kill() };
+/** A kv-server engine process (from `bin`, another build's), REST on a free port, token `bench`, RESP off. */
+async function startKv(name: string, bin?: string): Promise<Side> {
+  const kv = await startKvProcess(['--resp-port', 'off'], bin);
+  return { name, url: kv.restUrl.replace(/\/$/, ''), pid: kv.pid, stop: kv.stop };
 }
 
 /** µs of the server's CPU per request, and the req/s seen, for `amount` requests. */
@@ -100,7 +83,7 @@ export async function restCpuRows(
   const rows: Row[] = [];
   log(`REST: µs of server CPU per request, autocannon -c 50, ${fmt(requests)} requests a run`);
   try {
-    sides.push(await startKv('kv-server', BIN));
+    sides.push(await startKv('kv-server'));
     const noop = await startNoop();
     sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
     if (otherBin) sides.push(await startKv('kv-server 2', otherBin));
