@@ -2,10 +2,10 @@
 // Upstash-compatible endpoint), then a look at what travels on the wire and what can go wrong.
 
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createUpstashClient, exitOnFatalError, loadConfig } from '@workshop/config';
 import { createPool } from '@workshop/db';
+import { closedPort } from './closed-port.ts';
 import { connectStore } from './upstash.ts';
 import { articleKey, createWiki } from './wiki.ts';
 import { watchTheWire } from './wire.ts';
@@ -22,15 +22,6 @@ const wiki = createWiki({ pool, store });
 
 const ms = (start: number) => `${(performance.now() - start).toFixed(2)} ms`;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 try {
   console.log('Lesson 02: connecting to Upstash\n');

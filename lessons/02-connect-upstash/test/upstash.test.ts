@@ -2,11 +2,11 @@
 // test stack's kv-server, or one forwarding to a real Redis), and it answers exactly as the
 // object store of lesson 01 did.
 
-import { createServer } from 'node:net';
 import { createUpstashClient, loadConfig } from '@workshop/config';
 import { useTestStack } from '@workshop/test-support';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../src/closed-port.ts';
 import { connectStore, createUpstashStore } from '../src/upstash.ts';
 import { createWiki } from '../src/wiki.ts';
 
@@ -21,15 +21,6 @@ async function rejectionOf(promise: Promise<unknown>): Promise<string> {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 describe('round-trips through the Upstash REST endpoint', () => {
