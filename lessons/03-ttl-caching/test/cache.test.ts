@@ -3,10 +3,12 @@
 // real Upstash-compatible endpoint; the loader is a plain function that counts its calls.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
+import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import { type CacheEvent, createCache } from '../src/cache.ts';
+import { closedPort } from '../src/closed-port.ts';
 import { createUpstashStore } from '../src/upstash.ts';
+import { storeThroughProxy } from './proxied-store.ts';
 
 const stack = useTestStack();
 let keyNumber = 0;
@@ -201,15 +203,6 @@ describe('a stampede of misses', () => {
   });
 });
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
 /** A server that accepts connections and never answers: a store that hangs. */
 async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -231,13 +224,8 @@ async function silentServer(): Promise<{ url: string; close(): Promise<void> }> 
 
 describe('when the store is unreachable', () => {
   it('stores again once the store is back after a blip', async () => {
-    const target = new URL(stack.upstash.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const { proxy, store } = await storeThroughProxy(stack);
     try {
-      const store = createUpstashStore({
-        url: viaProxy(stack.upstash.url, proxy),
-        token: stack.upstash.token,
-      });
       const events: CacheEvent[] = [];
       const cache = createCache({
         store,

@@ -2,29 +2,18 @@
 // delete) is visible on the next read, a stampede costs one query, and a dead cache only costs
 // speed. Queries are counted on the real pool: each pool.query() checks out a connection.
 
-import { createServer } from 'node:net';
 import { createUpstashClient } from '@workshop/config';
 import { listArticles } from '@workshop/db';
-import { startTcpProxy, useTestStack, viaProxy } from '@workshop/test-support';
-import type pg from 'pg';
+import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
 import type { CacheEvent } from '../src/cache.ts';
+import { closedPort } from '../src/closed-port.ts';
+import { countQueries } from '../src/count-queries.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 import { createWiki } from '../src/wiki.ts';
+import { storeThroughProxy } from './proxied-store.ts';
 
 const stack = useTestStack();
-
-async function countQueries(pool: pg.Pool, call: () => Promise<unknown>): Promise<number> {
-  let queries = 0;
-  const count = () => queries++;
-  pool.on('acquire', count);
-  try {
-    await call();
-  } finally {
-    pool.off('acquire', count);
-  }
-  return queries;
-}
 
 /** The store and a wiki on it, starting from an empty store. */
 async function freshWiki(options: { ttlSeconds?: number } = {}) {
@@ -108,13 +97,8 @@ describe('invalidation: a write is visible on the next read', () => {
 
   it('after createArticle while the store was down', async () => {
     const { wiki: direct } = await freshWiki();
-    const target = new URL(stack.upstash.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const { proxy, store } = await storeThroughProxy(stack);
     try {
-      const store = createUpstashStore({
-        url: viaProxy(stack.upstash.url, proxy),
-        token: stack.upstash.token,
-      });
       const wiki = createWiki({ pool: stack.pool, store, cacheTimeoutMs: 10_000 });
       await direct.listArticles(); // cached, and the store keeps that copy through the outage
       await proxy.cut();
@@ -191,13 +175,7 @@ describe('a stampede on the list', () => {
 
 describe('when the cache is down', () => {
   it('answers from Postgres quickly and warns once', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const store = createUpstashStore({ url: `http://127.0.0.1:${port}`, token: 't' });
+    const store = createUpstashStore({ url: `http://127.0.0.1:${await closedPort()}`, token: 't' });
     const events: CacheEvent[] = [];
     const wiki = createWiki({
       pool: stack.pool,
