@@ -2,10 +2,11 @@
 // the store going down), then what this lesson adds: page views counted with INCR, milestones,
 // the most viewed articles, and a rate limit on creating articles.
 
-import { createServer } from 'node:net';
 import { exitOnFatalError, loadConfig } from '@workshop/config';
 import { createPool } from '@workshop/db';
 import type { CacheEvent } from './cache.ts';
+import { closedPort } from './closed-port.ts';
+import { countQueries } from './count-queries.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { race } from './race.ts';
 import { countHitInOneTransaction, countHitInTwoSteps, createRateLimiter } from './rate-limit.ts';
@@ -97,19 +98,6 @@ async function orElse<T, F>(command: () => Promise<T>, fallback: F): Promise<T |
   }
 }
 
-/** Counts the queries sent to Postgres while `call` runs (each one checks out a connection). */
-async function countQueries(call: () => Promise<unknown>): Promise<number> {
-  let queries = 0;
-  const count = () => queries++;
-  pool.on('acquire', count);
-  try {
-    await call();
-  } finally {
-    pool.off('acquire', count);
-  }
-  return queries;
-}
-
 try {
   console.log('Lesson 04: counting with INCR\n');
   await orElse(() => store.del(ARTICLE_LIST_KEY), 0); // start cold, whatever an earlier run left behind
@@ -143,7 +131,7 @@ try {
   console.log('\n3. A stampede: 100 reads at once on a cold cache');
   await orElse(() => store.del(ARTICLE_LIST_KEY), 0);
   events.length = 0;
-  const queries = await countQueries(() =>
+  const queries = await countQueries(pool, () =>
     Promise.all(Array.from({ length: 100 }, () => wiki.listArticles())),
   );
   const tally = (kind: string) => events.filter((event) => event.kind === kind).length;
@@ -152,13 +140,10 @@ try {
   );
 
   console.log('\n4. The cache goes down (a store pointed at a port where nothing listens)');
-  const deadPort = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+  const deadStore = createUpstashStore({
+    url: `http://127.0.0.1:${await closedPort()}`,
+    token: 'any',
   });
-  const deadStore = createUpstashStore({ url: `http://127.0.0.1:${deadPort}`, token: 'any' });
   const degraded = createWiki({ pool, store: deadStore, onCacheEvent });
   for (let i = 0; i < 3; i++) await timed('listArticles()', () => degraded.listArticles());
   console.log(

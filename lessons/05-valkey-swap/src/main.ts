@@ -2,11 +2,12 @@
 // Valkey over TCP through iovalkey and a thin adapter; then the same app, unchanged, over HTTP
 // through an Upstash-compatible endpoint that forwards to that Valkey.
 
-import { createServer } from 'node:net';
 import { exitOnFatalError, loadConfig } from '@workshop/config';
 import { createPool } from '@workshop/db';
 import { startKvServer } from '@workshop/kv-server';
 import type { CacheEvent } from './cache.ts';
+import { closedPort } from './closed-port.ts';
+import { countQueries } from './count-queries.ts';
 import { createViewCounter, RANKING_KEY, viewsKey } from './counters.ts';
 import { connectNodeRedis, createNodeRedisStore } from './node-redis-store.ts';
 import { race } from './race.ts';
@@ -91,19 +92,6 @@ async function timed<T>(label: string, call: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Counts the queries sent to Postgres while `call` runs (each one checks out a connection). */
-async function countQueries(call: () => Promise<unknown>): Promise<number> {
-  let queries = 0;
-  const count = () => queries++;
-  pool.on('acquire', count);
-  try {
-    await call();
-  } finally {
-    pool.off('acquire', count);
-  }
-  return queries;
-}
-
 /**
  * What answers at VALKEY_URL, in its own words (INFO server): Valkey reports valkey_version;
  * the workshop's engine reports a Redis version for clients' sake, so it is named for what it is.
@@ -160,7 +148,7 @@ try {
   console.log('\n3. A stampede: 100 reads at once on a cold cache');
   await store.del(ARTICLE_LIST_KEY);
   events.length = 0;
-  const queries = await countQueries(() =>
+  const queries = await countQueries(pool, () =>
     Promise.all(Array.from({ length: 100 }, () => wiki.listArticles())),
   );
   const tally = (kind: string) => events.filter((event) => event.kind === kind).length;
@@ -169,14 +157,8 @@ try {
   );
 
   console.log('\n4. The cache goes down (a store pointed at a port where nothing listens)');
-  const deadPort = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
   // Over TCP now: the client of createValkeyStoreClient(), which fails fast.
-  const deadClient = createValkeyStoreClient(`redis://127.0.0.1:${deadPort}`);
+  const deadClient = createValkeyStoreClient(`redis://127.0.0.1:${await closedPort()}`);
   const deadStore = createValkeyStore(deadClient);
   const degraded = createWiki({ pool, store: deadStore, onCacheEvent });
   for (let i = 0; i < 3; i++) await timed('listArticles()', () => degraded.listArticles());

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { useTestStack } from '@workshop/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CacheEvent, createCache } from '../src/cache.ts';
+import { closedPort } from '../src/closed-port.ts';
 import { backendsOf } from './backends.ts';
 
 const stack = useTestStack();
@@ -217,15 +218,6 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughP
       ).toBe(true);
     });
   });
-
-  /** A port nothing listens on. */
-  async function closedPort(): Promise<number> {
-    const server = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const address = server.address();
-    await new Promise((resolve) => server.close(resolve));
-    return typeof address === 'object' && address ? address.port : 0;
-  }
 
   /** A server that accepts connections and never answers: a store that hangs. */
   async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {

@@ -6,6 +6,7 @@
 import { createServer, type Socket } from 'node:net';
 import { useTestStack } from '@workshop/test-support';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../src/closed-port.ts';
 import {
   connectValkeyStore,
   createValkeyStore,
@@ -13,15 +14,6 @@ import {
 } from '../src/valkey-store.ts';
 
 const stack = useTestStack();
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describe('connecting to Valkey', () => {
   it('gives a working store when the server answers', async () => {

@@ -2,12 +2,12 @@
 // delete) is visible on the next read, a stampede costs one query, and a dead cache only costs
 // speed. Queries are counted on the real pool: each pool.query() checks out a connection.
 
-import { createServer } from 'node:net';
 import { listArticles } from '@workshop/db';
 import { useTestStack } from '@workshop/test-support';
-import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CacheEvent } from '../src/cache.ts';
+import { closedPort } from '../src/closed-port.ts';
+import { countQueries } from '../src/count-queries.ts';
 import { createWiki } from '../src/wiki.ts';
 import { backendsOf } from './backends.ts';
 
@@ -16,18 +16,6 @@ const stack = useTestStack();
 // The same checkpoint as lesson 03, once per backend.
 describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughProxy }) => {
   beforeAll(flush); // both backends may share one server: start each from an empty database
-
-  async function countQueries(pool: pg.Pool, call: () => Promise<unknown>): Promise<number> {
-    let queries = 0;
-    const count = () => queries++;
-    pool.on('acquire', count);
-    try {
-      await call();
-    } finally {
-      pool.off('acquire', count);
-    }
-    return queries;
-  }
 
   /** The store and a wiki on it, starting from an empty store. */
   async function freshWiki(options: { ttlSeconds?: number } = {}) {
@@ -193,13 +181,7 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughP
 
   describe('when the cache is down', () => {
     it('answers from Postgres quickly and warns once', async () => {
-      const port = await new Promise<number>((resolve) => {
-        const server = createServer().listen(0, '127.0.0.1', () => {
-          const address = server.address();
-          server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-        });
-      });
-      const store = connectTo(port);
+      const store = connectTo(await closedPort());
       const events: CacheEvent[] = [];
       const wiki = createWiki({
         pool: stack.pool,
