@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import {
   LOCAL_STACK,
@@ -13,7 +14,18 @@ import { migrate, seed } from './schema.ts';
 
 // PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves
 // the embedded Postgres pays it, not every lesson and test that imports @workshop/db.
-const loadPGlite = async () => (await import('@electric-sql/pglite')).PGlite;
+//
+// PGlite is Postgres compiled to WebAssembly. V8 compiles it quickly (Liftoff), then compiles each
+// busy function again, optimised (TurboFan), on background threads: about 1 s of CPU in the first
+// seconds on Node 20, which on a 2-core laptop competes with the lesson or test it serves and is
+// thrown away when they stop. Queries cost about the same either way (60 article-list queries:
+// 70-77 ms of CPU each, with and without), so the quick compile is kept: --liftoff-only, set
+// before PGlite is loaded, as V8 reads it when it compiles a module (Node 20-24 have it). It is
+// process-wide, and only the processes that open an embedded Postgres get here.
+const loadPGlite = async () => {
+  setFlagsFromString('--liftoff-only');
+  return (await import('@electric-sql/pglite')).PGlite;
+};
 const loadSocketServer = async () =>
   (await import('@electric-sql/pglite-socket')).PGLiteSocketServer;
 

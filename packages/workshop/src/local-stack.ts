@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { WorkshopConfig } from '@workshop/config';
 import {
   chooseLocalValkey,
@@ -99,18 +98,6 @@ export function redact(url: string): string {
   }
 }
 
-/**
- * PGlite is Postgres compiled to WebAssembly. V8 compiles it quickly (Liftoff), then compiles
- * each busy function again, optimised (TurboFan), on background threads: about 1 s of CPU in
- * the first seconds on Node 20, which on a 2-core laptop competes with the lesson it serves and
- * is thrown away when a lesson run stops its services. Queries cost about the same either way
- * (60 article-list queries: 70-77 ms of CPU each, with and without), so the quick compile is
- * kept. Set before PGlite is loaded: V8 reads it when it compiles a module (Node 20-24 have it).
- */
-function compileWasmOnce(): void {
-  setFlagsFromString('--liftoff-only');
-}
-
 /** A port free now on host (valkey-server, unlike our servers, cannot be given port 0). */
 function freePort(host: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
@@ -151,7 +138,6 @@ export async function startLocalServices(options: StartOptions): Promise<LocalSe
   };
 
   const startPostgres = async () => {
-    compileWasmOnce();
     const db = await import('@workshop/db');
     const postgres = await db.startEmbeddedPostgres({
       dataDir: postgresDir,
