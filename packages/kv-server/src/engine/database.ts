@@ -283,7 +283,8 @@ export class Database {
 
   /** Removes the TTL of `key` if it has one; true when it had. */
   private dropExpire(key: string): boolean {
-    if (!this.expires.delete(key)) return false;
+    // Every SET asks: no hash lookup while no key has a TTL.
+    if (this.expires.size === 0 || !this.expires.delete(key)) return false;
     this.account(-EXPIRE_BYTES);
     return true;
   }
@@ -475,6 +476,8 @@ export class Database {
   }
 
   private expireIfNeeded(key: string): boolean {
+    // Every lookup asks: no hash lookup while no key has a TTL.
+    if (this.expires.size === 0) return false;
     const at = this.expires.get(key);
     if (at === undefined || at > this.now()) return false;
     this.remove(key);

@@ -89,6 +89,8 @@ export class PubSubHub {
   private readonly monitors = new Set<MonitorSink>();
   /** Subscriber state of each RESP session that ever subscribed. */
   private readonly sessions = new WeakMap<Session, Subscriber>();
+  /** Whether any session ever subscribed: until then `isSubscribed` needs no lookup. */
+  private anySessions = false;
   private readonly sessionMonitors = new WeakMap<Session, MonitorSink>();
   readonly limits: OutputLimits = { ...DEFAULT_PUBSUB_LIMITS };
 
@@ -216,12 +218,15 @@ export class PubSubHub {
         },
       );
       this.sessions.set(session, sub);
+      this.anySessions = true;
     }
     return sub;
   }
 
   /** A session is subscribed when it has any subscription (Redis's CLIENT_PUBSUB flag). */
   isSubscribed(session: Session): boolean {
+    // Asked before every command of a RESP2 connection.
+    if (!this.anySessions) return false;
     return (this.sessions.get(session)?.total ?? 0) > 0;
   }
 

@@ -60,8 +60,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
     // Only a container's subcommand is shown (or checked: CLIENT CACHING): other commands'
     // argv[1] is a key, not worth decoding on every call.
     const sub = CONTAINERS.has(name) ? argv[1]?.toString('latin1').toLowerCase() : undefined;
-    info.lastCommand =
-      spec === undefined ? 'NULL' : CONTAINERS.has(name) && sub ? `${name}|${sub}` : name;
+    info.lastCommand = spec === undefined ? 'NULL' : sub ? `${name}|${sub}` : name;
     const tracking = info.tracking === undefined ? undefined : trackingOf(engine);
     if (tracking !== undefined) tracking.current = info;
     // EXEC: the keys its read-only commands read are remembered as if sent one by one.

@@ -328,6 +328,9 @@ export class Scripting {
 }
 
 const states = new WeakMap<Engine, Scripting>();
+/** The last engine asked about and its state: `scriptCommand` asks before every command. */
+let lastEngine: Engine | undefined;
+let lastState: Scripting | undefined;
 
 /** The engine's scripting state (created on first use). */
 export function scriptingOf(engine: Engine, options?: ScriptingOptions): Scripting {
@@ -335,6 +338,7 @@ export function scriptingOf(engine: Engine, options?: ScriptingOptions): Scripti
   if (state === undefined) {
     state = new Scripting(options);
     states.set(engine, state);
+    if (engine === lastEngine) lastState = state;
   } else if (options?.busyThresholdMs !== undefined) {
     state.busyThresholdMs = options.busyThresholdMs;
   }
@@ -375,7 +379,13 @@ export function scriptCommand(
   argv: Buffer[],
   name?: string,
 ): Reply | Promise<Reply> | undefined {
-  const state = states.get(engine);
+  let state: Scripting | undefined;
+  if (engine === lastEngine) state = lastState;
+  else {
+    state = states.get(engine);
+    lastEngine = engine;
+    lastState = state;
+  }
   if (state?.busy) {
     const reply = state.whileBusy(argv);
     if (reply !== undefined) return reply;
