@@ -3,9 +3,9 @@
 
 import { ERRORS, fail } from '../protocol/reply.ts';
 import {
-  COLLECTION_KEY_BYTES,
   EXPIRE_BYTES,
   KEY_OVERHEAD_BYTES,
+  MAP_ENTRY_BYTES,
   MemoryAccountant,
   stringBytes,
 } from './memory.ts';
@@ -115,11 +115,14 @@ const CHUNK_BITS = 13;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
 
-/** What a key holding `value` is charged: its name, its value and what each key costs. */
+/**
+ * What a key holding `value` is charged: its name, its value and what each key costs (a
+ * collection key also has its last charge in `collectionBytes`, a Map entry).
+ */
 function keyBytes(key: string, value: Value): number {
   return typeof value === 'string'
     ? KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value)
-    : KEY_OVERHEAD_BYTES + COLLECTION_KEY_BYTES + stringBytes(key) + value.memoryUsage();
+    : KEY_OVERHEAD_BYTES + MAP_ENTRY_BYTES + stringBytes(key) + value.memoryUsage();
 }
 
 export class Database {

@@ -26,8 +26,6 @@ export const OBJECT_BYTES = 64;
  * ~110 bytes a key of heap and typed arrays, strings included; this charges 116.
  */
 export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 12;
-/** A collection key also has its last charge in a Map by slot (database.ts's `collectionBytes`). */
-export const COLLECTION_KEY_BYTES = MAP_ENTRY_BYTES;
 /** A key's TTL: an entry in the expires Map and the boxed double it holds. */
 export const EXPIRE_BYTES = MAP_ENTRY_BYTES + 16;
 /**
