@@ -283,8 +283,10 @@ export async function findRunningStack(
   ports: StackPorts,
   token: string,
 ): Promise<StackLock | undefined> {
+  // 3 s: a stack on a busy 2-core laptop can take over a second to answer, and a wrong "taken by
+  // another program" sends the learner after a process that is their own stack.
   const answers = async (host: string, port: number, withToken: string) =>
-    (await probeLocalService(PORT_ROLES.rest, host, port, withToken, 1000)).ok;
+    (await probeLocalService(PORT_ROLES.rest, host, port, withToken, 3000)).ok;
   const lock = readLock(dataDir);
   if (lock?.kind === 'stack') {
     if (lock.restPort === undefined || lock.token === undefined) return lock;
