@@ -27,22 +27,15 @@ export function engineBackend(engine: Engine): CommandBackend {
   return {
     command(argv, signal) {
       const session = engine.createSession(true);
-      const reply = run(session, argv, signal);
+      const reply = run(engine, session, argv, signal);
       if (!(reply instanceof Promise)) {
         engine.closeSession(session);
         return reply;
       }
       return reply.finally(() => engine.closeSession(session));
     },
-    *pipeline(argvs, signal) {
-      const session = engine.createSession(true);
-      try {
-        for (const argv of argvs) yield run(session, argv, signal);
-      } finally {
-        // A pipeline the client gave up on may leave a command blocked: it waits no more.
-        blockingOf(engine).cancel(session);
-        engine.closeSession(session);
-      }
+    pipeline(argvs, signal) {
+      return new PipelineRun(engine, argvs, signal);
     },
     transaction(argvs) {
       const reply = engine.executeTransaction(argvs);
@@ -70,18 +63,71 @@ export function engineBackend(engine: Engine): CommandBackend {
       return engineEventStream(engine, kind, names, sink);
     },
   };
+}
 
-  /** One command as a RESP connection runs it (scripts, blocking, MONITOR, waking waiters). */
-  function run(session: Session, argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply> {
-    const reply = runCommand(engine, session, argv, REST_RUN_OPTIONS);
-    if (reply instanceof Promise && signal !== undefined) {
-      // The client went away: its blocked command gives up, as a closed connection's does.
-      const cancel = () => blockingOf(engine).cancel(session);
-      if (signal.aborted) cancel();
-      else signal.addEventListener('abort', cancel, { once: true });
-    }
-    return reply;
+/**
+ * A pipeline's replies, each command run when its reply is asked for (so a blocking command's
+ * successors run once it answered, and a client gone away stops the rest), on a session of its
+ * own closed at the end. A plain iterator rather than a generator: this is every `/pipeline`.
+ */
+class PipelineRun implements IterableIterator<Reply | Promise<Reply>> {
+  private readonly session: Session;
+  private index = 0;
+  private closed = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly argvs: Buffer[][],
+    private readonly signal: CancelSignal | undefined,
+  ) {
+    this.session = engine.createSession(true);
   }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Reply | Promise<Reply>> {
+    if (this.closed) return { done: true, value: undefined };
+    const argv = this.argvs[this.index++];
+    if (argv === undefined) return this.return();
+    let value: Reply | Promise<Reply>;
+    try {
+      value = run(this.engine, this.session, argv, this.signal);
+    } catch (error) {
+      this.return();
+      throw error;
+    }
+    return { done: false, value };
+  }
+
+  return(): IteratorResult<Reply | Promise<Reply>> {
+    if (!this.closed) {
+      this.closed = true;
+      // A pipeline the client gave up on may leave a command blocked: it waits no more.
+      const blocking = blockingOf(this.engine);
+      if (blocking.blockedCount > 0) blocking.cancel(this.session);
+      this.engine.closeSession(this.session);
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+/** One command as a RESP connection runs it (scripts, blocking, MONITOR, waking waiters). */
+function run(
+  engine: Engine,
+  session: Session,
+  argv: Buffer[],
+  signal?: CancelSignal,
+): Reply | Promise<Reply> {
+  const reply = runCommand(engine, session, argv, REST_RUN_OPTIONS);
+  if (reply instanceof Promise && signal !== undefined) {
+    // The client went away: its blocked command gives up, as a closed connection's does.
+    const cancel = () => blockingOf(engine).cancel(session);
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+  }
+  return reply;
 }
 
 /** The engine side of a stream; returns what unsubscribes it. */

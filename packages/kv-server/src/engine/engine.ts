@@ -216,7 +216,7 @@ export class Engine {
 
   /** Forget a session's watches when its connection closes. */
   closeSession(session: Session): void {
-    this.unwatchAll(session);
+    if (session.watched.size > 0) this.unwatchAll(session);
   }
 
   /**

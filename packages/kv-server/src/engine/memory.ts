@@ -82,6 +82,8 @@ export class MemoryAccountant {
   lfu = false;
   /** Redis's LRU_CLOCK(): seconds & 24 bits, refreshed by `tick` before each command. */
   lruClock = 0;
+  /** The time `tick` last computed the clocks from. */
+  private tickedAt = Number.NaN;
   /** LFUGetTimeInMinutes(): minutes & 16 bits. */
   minutes = 0;
   /** Set by the engine for read-only commands: only those count keyspace hits and misses. */
@@ -119,6 +121,9 @@ export class MemoryAccountant {
 
   /** Called before each command with the time: refreshes the clock, counts the command. */
   tick(nowMs: number): void {
+    // The engine's clock is coarse (clock.ts): most commands see the same time as the last one.
+    if (nowMs === this.tickedAt) return;
+    this.tickedAt = nowMs;
     this.lruClock = Math.floor(nowMs / LRU_CLOCK_RESOLUTION_MS) & LRU_CLOCK_MAX;
     this.minutes = Math.floor(nowMs / 60_000) & 65535;
     if (nowMs - this.opsSampleTime >= OPS_SAMPLE_MS) this.sampleOps(nowMs);

@@ -107,7 +107,7 @@ export function runCommand(
   } finally {
     pending = blocking.takePending(session);
   }
-  feedMonitor(engine, session, options, queued, argv, reply);
+  if (hub.monitoring) feedMonitor(engine, session, options, queued, argv, reply);
   // Clients unblocked by what this command (or EXEC, or a script) wrote: served now, after it.
   blocking.serveReady();
   if (pending !== undefined) return blocking.wait(session, pending, options.maxBlockMs ?? 0);

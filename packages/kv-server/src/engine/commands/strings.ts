@@ -6,7 +6,7 @@ import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../../protocol/reply
 import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
-import { incrByFloat, int64Arg, integerReply, parseInt64 } from '../parse.ts';
+import { incrByFloat, int64Arg, integerReply, isIntegerText, parseInt64 } from '../parse.ts';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -139,8 +139,14 @@ function mset(nx: boolean) {
   };
 }
 
-/** A counter short enough (15 chars at most) for exact number arithmetic, in Redis's syntax. */
-const SMALL_INTEGER = /^(0|-?[1-9][0-9]{0,13})$/;
+/**
+ * A counter short enough for exact number arithmetic, in Redis's syntax: at most 14 digits
+ * after an optional '-' (`/^(0|-?[1-9][0-9]{0,13})$/`, without the regex).
+ */
+function isSmallInteger(s: string): boolean {
+  const n = s.length;
+  return (n < 15 || (n === 15 && s.charCodeAt(0) === 45)) && isIntegerText(s);
+}
 
 /**
  * INCR DECR INCRBY DECRBY. The TTL stays, as Redis overwrites the value in place. A `number`
@@ -150,7 +156,7 @@ const SMALL_INTEGER = /^(0|-?[1-9][0-9]{0,13})$/;
 function incrBy(ctx: CommandContext, key: string, by: bigint | number): Reply {
   const current = ctx.db.lookupString(key);
   if (typeof by === 'number') {
-    if (current === undefined || (current.length < 16 && SMALL_INTEGER.test(current))) {
+    if (current === undefined || isSmallInteger(current)) {
       const next = (current === undefined ? 0 : Number(current)) + by;
       ctx.db.set(key, String(next), true);
       return next;
