@@ -9,6 +9,8 @@
 // or `bench/run.ts --rest-cpu` (the same rows in its table).
 // BENCH_ROUNDS rounds (default 3, median). BENCH_KV_BIN_2=<path to another kv-server.mjs> adds
 // a third side (another build of kv-server, e.g. the code before a change), measured the same way.
+// BENCH_FORWARD_TO=redis://127.0.0.1:6379/13 adds kv-server in forwarding mode to that Redis as a
+// side (logged, with its ratio to the engine), and makes BENCH_KV_BIN_2's side forward there too.
 
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -44,8 +46,11 @@ interface Side {
 }
 
 /** A kv-server engine process (from `bin`, another build's), REST on a free port, token `bench`, RESP off. */
-async function startKv(name: string, bin?: string): Promise<Side> {
-  const kv = await startKvProcess(['--resp-port', 'off'], bin);
+async function startKv(name: string, bin?: string, forwardTo?: string): Promise<Side> {
+  const args = forwardTo
+    ? ['--forward-to', forwardTo, '--resp-port', 'off']
+    : ['--resp-port', 'off'];
+  const kv = await startKvProcess(args, bin);
   return { name, url: kv.restUrl.replace(/\/$/, ''), pid: kv.pid, stop: kv.stop };
 }
 
@@ -71,13 +76,15 @@ async function perRequest(side: Side, path: string, body: string, amount: number
  * Rows for run.ts/printTable: µs of server CPU per request, kv-server vs the no-op, for each
  * case (`single`, `pipeline`), median of BENCH_ROUNDS alternating rounds. `log` gets each
  * round's figures. With `otherBin`, a third side (another kv-server build) is measured too and
- * logged, not made a row.
+ * logged, not made a row. With `forwardTo`, a side forwarding to that Redis URL is logged too
+ * (and the other build forwards there as well).
  */
 export async function restCpuRows(
   cases: readonly string[] = ['single', 'pipeline'],
   requests = 100_000,
   otherBin?: string,
   log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  forwardTo?: string,
 ): Promise<Row[]> {
   const sides: Side[] = [];
   const rows: Row[] = [];
@@ -86,7 +93,8 @@ export async function restCpuRows(
     sides.push(await startKv('kv-server'));
     const noop = await startNoop();
     sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
-    if (otherBin) sides.push(await startKv('kv-server 2', otherBin));
+    if (forwardTo) sides.push(await startKv('forward', undefined, forwardTo));
+    if (otherBin) sides.push(await startKv('kv-server 2', otherBin, forwardTo));
     for (const which of cases) {
       const pipeline = which === 'pipeline';
       const [path, body] = pipeline ? ['/pipeline', PIPELINE] : ['/', SINGLE];
@@ -110,6 +118,7 @@ export async function restCpuRows(
         log(
           `  ${side.name.padEnd(12)} ${mine.toFixed(2).padStart(6)} µs/request` +
             `  ${(mine / base).toFixed(2)}x the no-op` +
+            `  ${(mine / median(us.get('kv-server')!)).toFixed(2)}x the engine` +
             `  [${us
               .get(side.name)!
               .map((n) => n.toFixed(2))
@@ -134,7 +143,13 @@ export async function restCpuRows(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`load average at start: ${load()}`);
-  const rows = await restCpuRows(CASES, REQUESTS, process.env.BENCH_KV_BIN_2);
+  const rows = await restCpuRows(
+    CASES,
+    REQUESTS,
+    process.env.BENCH_KV_BIN_2,
+    undefined,
+    process.env.BENCH_FORWARD_TO,
+  );
   printTable(rows);
   console.log(`load average at end: ${load()}`);
   process.exit(0);

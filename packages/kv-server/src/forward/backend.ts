@@ -12,7 +12,12 @@ import {
 } from '../protocol/backend.ts';
 import { BLOCKING_POPS } from '../protocol/command-groups.ts';
 import { ErrorReply, type Reply, SimpleString } from '../protocol/reply.ts';
-import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
+import {
+  BackendConnection,
+  type BackendTarget,
+  parseBackendUrl,
+  type Waiter,
+} from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
 
 export interface ForwardOptions {
@@ -25,6 +30,18 @@ export interface ForwardOptions {
 
 /** Commands that can hold a connection for their whole timeout. */
 const BLOCKING = new Set<string>([...BLOCKING_POPS, 'wait', 'waitaof']);
+
+/** What commandTo() leaves to command(): blocking, maybe blocking, scripts (rewritten). */
+const NOT_PLAIN = new Set<string>([
+  ...BLOCKING,
+  'xread',
+  'xreadgroup',
+  'eval',
+  'eval_ro',
+  'evalsha',
+  'evalsha_ro',
+  'script',
+]);
 
 /** XREAD / XREADGROUP hold their connection only with a BLOCK option (before STREAMS). */
 function streamReadBlocks(name: string, argv: Buffer[]): boolean {
@@ -76,6 +93,20 @@ export class ForwardBackend implements CommandBackend {
     }
     const connection = await this.acquire();
     return this.scripts.fixReply(await connection.send(rewritten), replySha);
+  }
+
+  /**
+   * REST's fast path for one command: sent on a pooled connection that is ready now, its reply
+   * (or the connection's failure) going to `waiter`, with no promise, closure or rewrite made.
+   * False, with nothing sent, for what needs more (a blocking command, a script command, no
+   * connection ready): the caller then uses command().
+   */
+  commandTo(argv: Buffer[], waiter: Waiter): boolean {
+    const name = argv[0];
+    if (name === undefined || name.length > 16) return false;
+    if (NOT_PLAIN.has(name.toString('latin1').toLowerCase())) return false;
+    const connection = this.ready();
+    return connection?.sendTo(argv, waiter) === true;
   }
 
   async pipeline(argvs: Buffer[][], signal?: AbortSignal): Promise<Promise<Reply>[]> {
@@ -180,17 +211,34 @@ export class ForwardBackend implements CommandBackend {
     this.dedicated.clear();
   }
 
+  /**
+   * The pooled connection to use now, if one is: the one collecting this turn's commands, else
+   * the least busy live one, unless it is busy while the pool has room for another (acquire()
+   * opens that).
+   */
+  private ready(): BackendConnection | undefined {
+    let best: BackendConnection | undefined;
+    for (let i = this.pool.length - 1; i >= 0; i--) {
+      const connection = this.pool[i]!;
+      // Commands of one turn go out together: one socket write and one read for all of them
+      // (Redis runs them one by one anyway). Spreading them cost a syscall each way per connection.
+      if (connection.filling) return connection;
+      if (!connection.alive) this.pool.splice(i, 1);
+      else if (best === undefined || connection.pending < best.pending) best = connection;
+    }
+    if (best !== undefined && (best.pending === 0 || this.pool.length >= this.poolSize))
+      return best;
+    return undefined;
+  }
+
   /** A pooled connection: the least busy live one, opening another while the pool has room. */
   private async acquire(): Promise<BackendConnection> {
-    for (let i = this.pool.length - 1; i >= 0; i--) {
-      if (!this.pool[i]?.alive) this.pool.splice(i, 1);
-    }
+    const ready = this.ready();
+    if (ready !== undefined) return ready;
     let best: BackendConnection | undefined;
     for (const connection of this.pool) {
       if (best === undefined || connection.pending < best.pending) best = connection;
     }
-    if (best !== undefined && (best.pending === 0 || this.pool.length >= this.poolSize))
-      return best;
     if (this.connecting === undefined) {
       this.connecting = this.open().finally(() => {
         this.connecting = undefined;

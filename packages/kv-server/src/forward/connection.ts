@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { BackendUnavailableError } from '../protocol/backend.ts';
 import { ErrorReply, PushReply, type Reply } from '../protocol/reply.ts';
-import { encodeCommand, ReplyDecoder } from '../protocol/resp-codec.ts';
+import { ReplyDecoder } from '../protocol/resp-codec.ts';
 
 export interface BackendTarget {
   host: string;
@@ -50,9 +50,16 @@ export function parseBackendUrl(url: string): BackendTarget {
   };
 }
 
-interface Waiter {
-  resolve: (reply: Reply) => void;
-  reject: (error: Error) => void;
+/** Bytes collected for one turn's write past which the pool puts commands on other connections. */
+const FILL_BYTES = 64 * 1024;
+
+/**
+ * Who gets a command's reply: a promise's resolve/reject, or (REST's fast path, see
+ * ForwardBackend.commandTo) an object of the request's own, so no promise nor closure is made.
+ */
+export interface Waiter {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
 }
 
 export class BackendConnection {
@@ -115,6 +122,14 @@ export class BackendConnection {
     return this.waiters.length;
   }
 
+  /**
+   * Whether commands are collected for this turn's write and there is room for more (the pool
+   * puts the next command here: one write and one read per turn, not one per connection).
+   */
+  get filling(): boolean {
+    return this.queuedBytes > 0 && this.queuedBytes < FILL_BYTES && this.failure === undefined;
+  }
+
   get alive(): boolean {
     return this.failure === undefined;
   }
@@ -122,35 +137,49 @@ export class BackendConnection {
   /** Sends a command whose replies go to `relay`. */
   write(argv: readonly Buffer[]): void {
     if (this.failure) throw this.failure;
-    this.output(encodeCommand(argv));
+    this.output(encodeArgv(argv));
   }
 
   /**
    * Commands sent in one turn of the event loop (many REST requests, each read in its own
    * callback) leave in one socket write, as a pipelining client's do: a write per command was
-   * ~20% of forwarding mode's busy time under autocannon. Order is kept; the cost is at most
-   * one loop turn of delay.
+   * ~20% of forwarding mode's busy time under autocannon. They are collected here and written
+   * as one Buffer (even on a corked socket, each write runs the stream machinery). Order is
+   * kept; the cost is at most one loop turn of delay.
    */
   private output(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(this.uncork);
-    }
-    this.socket.write(bytes);
+    if (this.queued.length === 0) setImmediate(this.flush);
+    this.queued.push(bytes);
+    this.queuedBytes += bytes.length;
   }
 
-  private corked = false;
-  private readonly uncork = () => {
-    this.corked = false;
-    this.socket.uncork();
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  private readonly flush = () => {
+    const queued = this.queued;
+    if (queued.length === 0 || this.socket.destroyed) return;
+    this.queued = [];
+    const bytes = queued.length === 1 ? queued[0]! : Buffer.concat(queued, this.queuedBytes);
+    this.queuedBytes = 0;
+    this.socket.write(bytes);
   };
+
+  /**
+   * Sends a command whose reply goes to `waiter` (no promise). False, with nothing sent, when
+   * the connection has failed: the caller takes the promise path, which reports it.
+   */
+  sendTo(argv: readonly Buffer[], waiter: Waiter): boolean {
+    if (this.failure) return false;
+    this.waiters.push(waiter);
+    this.output(encodeArgv(argv));
+    return true;
+  }
 
   send(argv: readonly Buffer[]): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.output(encodeCommand(argv));
+      this.output(encodeArgv(argv));
     });
   }
 
@@ -168,7 +197,7 @@ export class BackendConnection {
     const replies = argvs.map(
       () => new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
-    this.output(Buffer.concat(argvs.map((argv) => encodeCommand(argv))));
+    for (const argv of argvs) this.output(encodeArgv(argv));
     return replies;
   }
 
@@ -222,6 +251,29 @@ export class BackendConnection {
   private unavailable(reason: string): BackendUnavailableError {
     return unavailable(this.target, reason);
   }
+}
+
+/**
+ * A command in RESP (`*2\r\n$4\r\nINCR\r\n$3\r\nkey\r\n`), in one Buffer and one copy of each
+ * argument: encodeCommand's Buffer per header and Buffer.concat were most of a forwarded
+ * command's encoding cost.
+ */
+function encodeArgv(argv: readonly Buffer[]): Buffer {
+  let size = 3 + digits(argv.length);
+  for (const arg of argv) size += 5 + digits(arg.length) + arg.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(`*${argv.length}\r\n`, 0, 'latin1');
+  for (const arg of argv) {
+    at += out.write(`$${arg.length}\r\n`, at, 'latin1');
+    at += arg.copy(out, at);
+    out[at++] = 13;
+    out[at++] = 10;
+  }
+  return out;
+}
+
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
 }
 
 export function unavailable(target: BackendTarget, reason: string): BackendUnavailableError {

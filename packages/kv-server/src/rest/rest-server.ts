@@ -573,6 +573,11 @@ export function createRestServer(options: RestServerOptions): Server {
     // A blocking command (BLPOP) gives up when the client goes away. Watched only while a reply
     // is pending: an AbortController per request (and the DOMException of its abort() when
     // every response closes) was ~10% of the REST path's busy time under autocannon.
+    // A forwarding backend takes a plain command with an object to answer it (no promise).
+    const direct = options.backend as Partial<DirectBackend>;
+    if (direct.commandTo?.(argv, new Answer(res, base64)) === true) {
+      return undefined;
+    }
     const gone = new ClientGone();
     const reply = options.backend.command(argv, gone);
     if (reply instanceof Promise) {
@@ -581,6 +586,26 @@ export function createRestServer(options: RestServerOptions): Server {
     }
     sendReply(res, reply, base64);
     return undefined;
+  }
+
+  /** Where a forwarded command's reply (or its backend's failure) goes: writes the response. */
+  class Answer {
+    constructor(
+      private readonly res: ServerResponse,
+      private readonly base64: boolean,
+    ) {}
+
+    resolve(reply: Reply): void {
+      try {
+        sendReply(this.res, reply, this.base64);
+      } catch (error) {
+        fail(this.res, error);
+      }
+    }
+
+    reject(error: Error): void {
+      fail(this.res, error);
+    }
   }
 
   function sendReply(res: ServerResponse, reply: Reply, base64: boolean): void {
@@ -619,6 +644,17 @@ export function createRestServer(options: RestServerOptions): Server {
   }
 
   return server;
+}
+
+/**
+ * What a forwarding backend offers besides CommandBackend: one command sent now, its reply going
+ * to `answer`; false when it must take command() instead.
+ */
+interface DirectBackend {
+  commandTo(
+    argv: Buffer[],
+    answer: { resolve(reply: Reply): void; reject(error: Error): void },
+  ): boolean;
 }
 
 /** What a backend watches to give up a blocking command (the part of AbortSignal it uses). */
