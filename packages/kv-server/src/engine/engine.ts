@@ -73,6 +73,12 @@ export interface CommandArgumentDoc {
   arguments?: CommandArgumentDoc[];
 }
 
+/**
+ * The `watched` of every session that has watched nothing: a session per REST request made a
+ * Set each. Never added to: `watch` gives the session a Set of its own first.
+ */
+const NO_WATCHES: ReadonlySet<string> = new Set<string>();
+
 /** State of one client connection (RESP) or one REST request. */
 export class Session {
   inMulti = false;
@@ -80,7 +86,7 @@ export class Session {
   multiFailed = false;
   queue: Buffer[][] = [];
   /** Keys under WATCH; `watchDirty` is set when any of them changes. */
-  watched = new Set<string>();
+  watched: ReadonlySet<string> = NO_WATCHES;
   watchDirty = false;
   authenticated: boolean;
   /** Set by QUIT: the surface closes the connection after writing the reply. */
@@ -310,7 +316,10 @@ export class Engine {
     // A key already expired at WATCH time is simply absent: collect it now, before watching, so
     // its later collection does not look like a change.
     this.databases[session.dbIndex]!.lookup(name);
-    session.watched.add(key);
+    const watched =
+      session.watched === NO_WATCHES ? new Set<string>() : (session.watched as Set<string>);
+    watched.add(key);
+    session.watched = watched;
     let set = this.watchers.get(key);
     if (set === undefined) {
       set = new Set();
@@ -325,7 +334,7 @@ export class Engine {
       set?.delete(session);
       if (set?.size === 0) this.watchers.delete(key);
     }
-    session.watched.clear();
+    session.watched = NO_WATCHES;
     session.watchDirty = false;
   }
 
