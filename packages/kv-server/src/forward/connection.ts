@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { BackendUnavailableError } from '../protocol/backend.ts';
 import { ErrorReply, PushReply, type Reply } from '../protocol/reply.ts';
-import { ReplyDecoder } from '../protocol/resp-codec.ts';
+import { encodeCommand, ReplyDecoder } from '../protocol/resp-codec.ts';
 
 export interface BackendTarget {
   host: string;
@@ -137,7 +137,7 @@ export class BackendConnection {
   /** Sends a command whose replies go to `relay`. */
   write(argv: readonly Buffer[]): void {
     if (this.failure) throw this.failure;
-    this.output(encodeArgv(argv));
+    this.output(encodeCommand(argv));
   }
 
   /**
@@ -171,7 +171,7 @@ export class BackendConnection {
   sendTo(argv: readonly Buffer[], waiter: Waiter): boolean {
     if (this.failure) return false;
     this.waiters.push(waiter);
-    this.output(encodeArgv(argv));
+    this.output(encodeCommand(argv));
     return true;
   }
 
@@ -179,7 +179,7 @@ export class BackendConnection {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.output(encodeArgv(argv));
+      this.output(encodeCommand(argv));
     });
   }
 
@@ -197,7 +197,7 @@ export class BackendConnection {
     const replies = argvs.map(
       () => new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject })),
     );
-    for (const argv of argvs) this.output(encodeArgv(argv));
+    for (const argv of argvs) this.output(encodeCommand(argv));
     return replies;
   }
 
@@ -251,29 +251,6 @@ export class BackendConnection {
   private unavailable(reason: string): BackendUnavailableError {
     return unavailable(this.target, reason);
   }
-}
-
-/**
- * A command in RESP (`*2\r\n$4\r\nINCR\r\n$3\r\nkey\r\n`), in one Buffer and one copy of each
- * argument: encodeCommand's Buffer per header and Buffer.concat were most of a forwarded
- * command's encoding cost.
- */
-function encodeArgv(argv: readonly Buffer[]): Buffer {
-  let size = 3 + digits(argv.length);
-  for (const arg of argv) size += 5 + digits(arg.length) + arg.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write(`*${argv.length}\r\n`, 0, 'latin1');
-  for (const arg of argv) {
-    at += out.write(`$${arg.length}\r\n`, at, 'latin1');
-    at += arg.copy(out, at);
-    out[at++] = 13;
-    out[at++] = 10;
-  }
-  return out;
-}
-
-function digits(n: number): number {
-  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
 }
 
 export function unavailable(target: BackendTarget, reason: string): BackendUnavailableError {

@@ -816,16 +816,28 @@ export function encodeResp3(reply: Reply): Buffer {
   return writer.take();
 }
 
-/** Encodes a command as an array of bulk strings, the form every Redis server accepts. */
+/**
+ * Encodes a command as an array of bulk strings, the form every Redis server accepts
+ * (`*2\r\n$4\r\nINCR\r\n$3\r\nkey\r\n`), into one Buffer with one copy of each argument: a
+ * Buffer per header and a Buffer.concat were most of a forwarded command's encoding cost.
+ */
 export function encodeCommand(argv: readonly (Buffer | string | number)[]): Buffer {
-  const parts: Buffer[] = [];
-  let header = `*${argv.length}\r\n`;
-  for (const arg of argv) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg), 'utf8');
-    header += `$${bytes.length}\r\n`;
-    parts.push(Buffer.from(header, 'latin1'), bytes);
-    header = '\r\n';
+  const args = argv.every(Buffer.isBuffer)
+    ? (argv as readonly Buffer[])
+    : argv.map((arg) => (Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg), 'utf8')));
+  let size = 3 + digits(args.length);
+  for (const arg of args) size += 5 + digits(arg.length) + arg.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(`*${args.length}\r\n`, 0, 'latin1');
+  for (const arg of args) {
+    at += out.write(`$${arg.length}\r\n`, at, 'latin1');
+    at += arg.copy(out, at);
+    out[at++] = 13;
+    out[at++] = 10;
   }
-  parts.push(Buffer.from(header, 'latin1'));
-  return Buffer.concat(parts);
+  return out;
+}
+
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
 }
