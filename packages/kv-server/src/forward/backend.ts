@@ -8,16 +8,12 @@ import {
   type CommandBackend,
   type EventSink,
   explainAbort,
+  type ReplyWaiter,
   type StreamKind,
 } from '../protocol/backend.ts';
 import { BLOCKING_POPS } from '../protocol/command-groups.ts';
 import { ErrorReply, type Reply, SimpleString } from '../protocol/reply.ts';
-import {
-  BackendConnection,
-  type BackendTarget,
-  parseBackendUrl,
-  type Waiter,
-} from './connection.ts';
+import { BackendConnection, type BackendTarget, parseBackendUrl } from './connection.ts';
 import { ScriptRewriter } from './scripts.ts';
 
 export interface ForwardOptions {
@@ -101,7 +97,7 @@ export class ForwardBackend implements CommandBackend {
    * False, with nothing sent, for what needs more (a blocking command, a script command, no
    * connection ready): the caller then uses command().
    */
-  commandTo(argv: Buffer[], waiter: Waiter): boolean {
+  commandTo(argv: Buffer[], waiter: ReplyWaiter): boolean {
     const name = argv[0];
     if (name === undefined || name.length > 16) return false;
     if (NOT_PLAIN.has(name.toString('latin1').toLowerCase())) return false;

@@ -2,7 +2,7 @@
 // keeps its exact type. Commands are pipelined: replies come back in the order they were sent.
 
 import { connect, type Socket } from 'node:net';
-import { BackendUnavailableError } from '../protocol/backend.ts';
+import { BackendUnavailableError, type ReplyWaiter } from '../protocol/backend.ts';
 import { ErrorReply, PushReply, type Reply } from '../protocol/reply.ts';
 import { encodeCommand, ReplyDecoder } from '../protocol/resp-codec.ts';
 
@@ -53,18 +53,9 @@ export function parseBackendUrl(url: string): BackendTarget {
 /** Bytes collected for one turn's write past which the pool puts commands on other connections. */
 const FILL_BYTES = 64 * 1024;
 
-/**
- * Who gets a command's reply: a promise's resolve/reject, or (REST's fast path, see
- * ForwardBackend.commandTo) an object of the request's own, so no promise nor closure is made.
- */
-export interface Waiter {
-  resolve(reply: Reply): void;
-  reject(error: Error): void;
-}
-
 export class BackendConnection {
   private readonly decoder = new ReplyDecoder();
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: ReplyWaiter[] = [];
   private failure: Error | undefined;
   /**
    * Where RESP3 push messages go (CLIENT TRACKING invalidations after HELLO 3): they are not
@@ -168,7 +159,7 @@ export class BackendConnection {
    * Sends a command whose reply goes to `waiter` (no promise). False, with nothing sent, when
    * the connection has failed: the caller takes the promise path, which reports it.
    */
-  sendTo(argv: readonly Buffer[], waiter: Waiter): boolean {
+  sendTo(argv: readonly Buffer[], waiter: ReplyWaiter): boolean {
     if (this.failure) return false;
     this.waiters.push(waiter);
     this.output(encodeCommand(argv));

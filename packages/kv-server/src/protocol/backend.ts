@@ -16,9 +16,24 @@ export interface CancelSignal {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
 }
 
+/**
+ * Who gets a command's reply without a promise: a promise's resolve/reject, or (REST's fast
+ * path) an object of the request's own, so no promise nor closure is made per request.
+ */
+export interface ReplyWaiter {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+}
+
 export interface CommandBackend {
   /** One command (argv[0] is its name). */
   command(argv: Buffer[], signal?: CancelSignal): Reply | Promise<Reply>;
+  /**
+   * A fast path for one plain command, for a backend whose replies come later (forwarding):
+   * sent now, its reply (or failure) going to `waiter`. False, with nothing sent, when it needs
+   * command() instead.
+   */
+  commandTo?(argv: Buffer[], waiter: ReplyWaiter): boolean;
   /**
    * Several commands in order, not atomic: one reply each, produced as they are consumed, so
    * the REST surface can stream a large pipeline's response instead of holding all of it.

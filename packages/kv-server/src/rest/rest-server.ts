@@ -16,6 +16,7 @@ import {
   BackendUnavailableError,
   type CancelSignal,
   type CommandBackend,
+  type ReplyWaiter,
   type StreamKind,
 } from '../protocol/backend.ts';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
@@ -574,10 +575,7 @@ export function createRestServer(options: RestServerOptions): Server {
     // is pending: an AbortController per request (and the DOMException of its abort() when
     // every response closes) was ~10% of the REST path's busy time under autocannon.
     // A forwarding backend takes a plain command with an object to answer it (no promise).
-    const direct = options.backend as Partial<DirectBackend>;
-    if (direct.commandTo?.(argv, new Answer(res, base64)) === true) {
-      return undefined;
-    }
+    if (options.backend.commandTo?.(argv, new Answer(res, base64)) === true) return undefined;
     const gone = new ClientGone();
     const reply = options.backend.command(argv, gone);
     if (reply instanceof Promise) {
@@ -589,7 +587,7 @@ export function createRestServer(options: RestServerOptions): Server {
   }
 
   /** Where a forwarded command's reply (or its backend's failure) goes: writes the response. */
-  class Answer {
+  class Answer implements ReplyWaiter {
     constructor(
       private readonly res: ServerResponse,
       private readonly base64: boolean,
@@ -644,17 +642,6 @@ export function createRestServer(options: RestServerOptions): Server {
   }
 
   return server;
-}
-
-/**
- * What a forwarding backend offers besides CommandBackend: one command sent now, its reply going
- * to `answer`; false when it must take command() instead.
- */
-interface DirectBackend {
-  commandTo(
-    argv: Buffer[],
-    answer: { resolve(reply: Reply): void; reject(error: Error): void },
-  ): boolean;
 }
 
 /** What a backend watches to give up a blocking command (the part of AbortSignal it uses). */
