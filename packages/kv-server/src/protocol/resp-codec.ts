@@ -702,7 +702,14 @@ export class ReplyWriter {
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
-    const size = Math.max(FIRST_BATCH_BYTES, this.buf.length * 2, (pending + n) * 2);
+    // Doubling stops at KEPT_BATCH_BYTES: past it only what is pending sets the size. A client
+    // that reads slowly never lets reclaim() run, and unbounded doubling would then grow the
+    // buffer with everything ever written to it, not with what it holds.
+    const size = Math.max(
+      FIRST_BATCH_BYTES,
+      Math.min(this.buf.length * 2, KEPT_BATCH_BYTES),
+      (pending + n) * 2,
+    );
     const next = Buffer.allocUnsafeSlow(size);
     // The lent bytes stay in the old buffer (the socket may still hold it); the pending ones move.
     this.buf.copy(next, 0, this.start, this.pos);
