@@ -220,23 +220,37 @@ export class BackendConnection {
 
   private onData(chunk: Buffer): void {
     this.decoder.push(chunk);
-    try {
-      for (let reply = this.decoder.next(); reply !== undefined; reply = this.decoder.next()) {
+    for (;;) {
+      let reply: Reply | undefined;
+      try {
+        reply = this.decoder.next();
+      } catch (error) {
+        this.fail(this.unavailable(`protocol error: ${(error as Error).message}`));
+        this.socket.destroy();
+        return;
+      }
+      if (reply === undefined) return;
+      // Only the decoder's errors are the backend's: a waiter (a REST request's own object on
+      // the fast path) that throws must not fail every other client on this connection.
+      try {
         if (this.relay !== undefined && this.waiters.length === 0) this.relay(reply);
         else if (reply instanceof PushReply && this.onPush !== undefined) this.onPush(reply);
         else this.waiters.shift()?.resolve(reply);
-      }
-    } catch (error) {
-      this.fail(this.unavailable(`protocol error: ${(error as Error).message}`));
-      this.socket.destroy();
+      } catch {}
     }
   }
 
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    this.queued = [];
+    this.queuedBytes = 0;
     this.onClosed?.();
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.waiters.splice(0)) {
+      try {
+        waiter.reject(error);
+      } catch {}
+    }
   }
 
   private unavailable(reason: string): BackendUnavailableError {
