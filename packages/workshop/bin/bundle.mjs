@@ -17,6 +17,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -65,6 +66,12 @@ function upToDate() {
   for (const [file, print] of Object.entries(manifest.inputs)) {
     if (fingerprint(join(PACKAGES, file)) !== print) return undefined;
   }
+  // In use now: build() removes old bundles by their folder's time, and a CLI started from this
+  // one may still load its chunks after a later edit makes a new bundle.
+  try {
+    const now = new Date();
+    utimesSync(join(DIST, manifest.dir), now, now);
+  } catch {}
   return pathToFileURL(join(DIST, manifest.dir, 'main.js')).href;
 }
 
