@@ -163,7 +163,7 @@ export async function startRespServer({
         connection.aborted = true; // and this command, and any after it, is not kept
         return error(`ERR MULTI queued more than ${MAX_QUEUED_BYTES / 1024 / 1024} MB`);
       }
-      connection.queued.push(args);
+      connection.queued.push(args.map((arg) => Buffer.from(arg))); // views pin read buffers
       return simple('QUEUED');
     }
     try {
