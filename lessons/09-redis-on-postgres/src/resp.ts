@@ -185,10 +185,17 @@ function readLine(buf: Buffer, start: number) {
 /** The most a header may say: `$` gives a length in bytes, `*` a number of arguments. */
 const MAX_COUNT = { 'bulk length': MAX_BULK_BYTES, 'multibulk length': MAX_ARGUMENTS };
 
-/** The number in a `$3` or `*3` header; a protocol error when it is not one, or too big. */
+/**
+ * The number in a `$3` or `*3` header; a protocol error when it is not one, or too big. As in
+ * Redis, `*0` and `*-1` are an empty command, but a `$` length below 0 is an error: taken as 0,
+ * it would turn a client's bug into an empty argument that runs.
+ */
 function toCount(digits: Buffer, what: keyof typeof MAX_COUNT): number {
   const text = digits.toString('latin1');
   const n = Number(text);
-  if (!/^-?\d+$/.test(text) || n > MAX_COUNT[what]) throw new ProtocolError(`invalid ${what}`);
+  const tooSmall = what === 'bulk length' && n < 0;
+  if (!/^-?\d+$/.test(text) || n > MAX_COUNT[what] || tooSmall) {
+    throw new ProtocolError(`invalid ${what}`);
+  }
   return Math.max(n, 0);
 }

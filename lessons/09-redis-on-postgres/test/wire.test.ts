@@ -114,4 +114,14 @@ describe('RESP framing', () => {
       "in an array of bulk strings, each item must start with '$': anything else is a protocol error",
     ).toBe("-ERR Protocol error: expected '$', got ':'\r\n");
   });
+
+  it('refuses a negative bulk length instead of reading an empty argument', async () => {
+    // Enough PINGs after it that a server which runs `ECHO ""` answers more than the error's bytes.
+    const pings = command('PING').toString('latin1').repeat(6);
+    const reply = await resp.raw(`*2\r\n$4\r\nECHO\r\n$-5\r\n\r\n${pings}`, 42);
+    expect(
+      text(reply),
+      '`$-5` is no length: it must be "-ERR Protocol error: invalid bulk length" (then close), as Redis answers, not an empty argument',
+    ).toBe('-ERR Protocol error: invalid bulk length\r\n');
+  });
 });
