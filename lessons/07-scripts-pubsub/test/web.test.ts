@@ -3,7 +3,7 @@
 // 423 until the first saves; the sliding-window limiter answers 429 with a Retry-After.
 
 import { fileURLToPath } from 'node:url';
-import { useTestStack } from '@workshop/test-support';
+import { servicesRequested, useTestStack } from '@workshop/test-support';
 import { startTestWeb, type TestWeb } from '@workshop/web/testing';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,15 +43,17 @@ describe('the in-process tier', () => {
   it('answers the second view of an article: x-cache HIT, x-cache-tier local', async () => {
     const first = await request('/articles/article-00007');
     expect(first.status).toBe(200);
-    // A few tries, not one: under `pnpm test:services` every test file shares the real Valkey's
-    // pub/sub (channels belong to no database), so another file's edit can be heard between a
-    // view's store read and its keep, and the tier rightly keeps nothing from that read.
+    // Under `pnpm test:services` every test file shares the real Valkey's pub/sub (channels
+    // belong to no database), so another file's edit can be heard between a view's store read
+    // and its keep, and the tier rightly keeps nothing from that read: there, a few tries. On
+    // the test's own kv-server nothing else publishes, so the second view must be local.
+    const tries = servicesRequested() ? 5 : 1;
     let later = await request('/articles/article-00007');
-    for (let tries = 1; later.tier !== 'local' && tries < 5; tries++) {
+    for (let tried = 1; later.tier !== 'local' && tried < tries; tried++) {
       later = await request('/articles/article-00007');
     }
-    expect(later.cache).toBe('HIT');
     expect(later.tier, 'a second view should come from the in-process LRU').toBe('local');
+    expect(later.cache, 'an answer from the in-process LRU is a cache HIT').toBe('HIT');
   });
 });
 
