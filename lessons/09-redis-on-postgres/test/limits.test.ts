@@ -113,6 +113,26 @@ describe('limits', () => {
     expect(client.closed, 'after a protocol error the server must close the connection').toBe(true);
   });
 
+  it('refuses a * or $ header line without end once it passes 64 KB', async () => {
+    const cases = [
+      { start: '*', what: 'mbulk count string' },
+      { start: '*1\r\n$', what: 'bulk count string' },
+    ];
+    for (const { start, what } of cases) {
+      const client = open();
+      client.socket.write(start);
+      await trickle(client.socket, 8 * MB, () => client.closed);
+      await until(() => client.closed, 3000);
+      expect(
+        Buffer.concat(client.received).toString('latin1'),
+        `a header line (${JSON.stringify(start)} then no \\n) longer than ${MAX_LINE_BYTES / 1024} KB (MAX_LINE_BYTES) must get "-ERR Protocol error: too big ${what}" and a close`,
+      ).toBe(`-ERR Protocol error: too big ${what}\r\n`);
+      expect(client.closed, 'after a protocol error the server must close the connection').toBe(
+        true,
+      );
+    }
+  });
+
   it('names only the first 128 characters of arguments of an unknown command, as Redis does', async () => {
     const words = Array.from({ length: 10_000 }, (_, i) => `w${i}`);
     // What Redis 7 answers to the same command.
