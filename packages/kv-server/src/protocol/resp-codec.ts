@@ -103,11 +103,11 @@ function shortInt(buf: Buffer, from: number): number {
  */
 abstract class Decoder<T> {
   limits: RespLimits;
-  private buf: Buffer = Buffer.alloc(0);
-  private pos = 0;
+  protected buf: Buffer = Buffer.alloc(0);
+  protected pos = 0;
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private need = 0;
+  protected pendingBytes = 0;
+  protected need = 0;
 
   /** Limits not given keep their DEFAULT_RESP_LIMITS value. */
   constructor(limits: Partial<RespLimits> = {}) {
@@ -212,6 +212,9 @@ abstract class Decoder<T> {
   }
 }
 
+/** The most arguments `peek()` reads (MSET of 10 keys has 21); longer commands take `next()`. */
+export const MAX_PEEK_ARGS = 64;
+
 /**
  * Server side: decodes client commands, each an array of bulk strings (`*2\r\n$3\r\nGET...`) or
  * an inline line (`GET key\r\n`, what telnet and `redis-cli` scripts send). Empty inline lines
@@ -223,6 +226,9 @@ export class CommandDecoder extends Decoder<Buffer[]> {
   /** How many arguments its header announced: a promise, not an allocation. */
   private expected = 0;
   private argBytes = 0;
+  /** [start, end) of each argument `peek()` found, in `peekBuffer`. */
+  readonly spans = new Int32Array(2 * MAX_PEEK_ARGS);
+  private peekEnd = 0;
 
   /** Bytes this connection holds: unparsed input plus the arguments of a half-read command. */
   get heldBytes(): number {
@@ -307,6 +313,56 @@ export class CommandDecoder extends Decoder<Buffer[]> {
     }
     this.argv = undefined;
     return argv;
+  }
+
+  /**
+   * The fast lane's read (resp/fast-lane.ts): when the next command is an array of at most
+   * MAX_PEEK_ARGS bulk strings already whole in the buffer, with the usual short length lines,
+   * returns how many arguments it has and puts their [start, end) offsets into `spans` (of
+   * `peekBuffer`), without making a Buffer per argument or consuming anything. Returns 0 for
+   * anything else (a partial or inline command, bytes from several reads, a limit, malformed
+   * input): `next()` then reads it, with its errors, exactly as before. A peeked command the
+   * caller runs is consumed with `skipPeeked()`; one it declines is simply read by `next()`.
+   */
+  peek(): number {
+    if (this.argv !== undefined || this.pendingBytes !== 0) return 0;
+    const buf = this.buf;
+    const length = buf.length;
+    let pos = this.pos;
+    if (pos >= length || buf[pos] !== 42 /* * */) return 0;
+    const count = shortInt(buf, pos + 1);
+    if (count <= 0 || count > MAX_PEEK_ARGS || count > this.limits.maxArrayLength) return 0;
+    pos = SHORT_END + 2;
+    const maxBulk = this.limits.maxBulkLength;
+    const maxCommand = this.limits.maxCommandBytes;
+    const spans = this.spans;
+    let bytes = 0;
+    for (let i = 0; i < count; i++) {
+      if (pos >= length || buf[pos] !== 36 /* $ */) return 0;
+      const len = shortInt(buf, pos + 1);
+      if (len < 0 || len > maxBulk) return 0;
+      bytes += len + ARG_OVERHEAD_BYTES;
+      if (bytes > maxCommand) return 0;
+      const start = SHORT_END + 2;
+      const end = start + len;
+      if (end + 2 > length || buf[end] !== CR || buf[end + 1] !== LF) return 0;
+      spans[2 * i] = start;
+      spans[2 * i + 1] = end;
+      pos = end + 2;
+    }
+    this.peekEnd = pos;
+    return count;
+  }
+
+  /** Where the arguments `peek()` found are (a view of the read buffer: valid until `push`). */
+  get peekBuffer(): Buffer {
+    return this.buf;
+  }
+
+  /** Consumes the command `peek()` just found. */
+  skipPeeked(): void {
+    this.pos = this.peekEnd;
+    this.need = 0;
   }
 
   private parseInline(buf: Buffer, start: number): Buffer[] {
@@ -657,6 +713,25 @@ export class ReplyWriter {
       this.bytes(reply.text);
       this.text('\r\n');
     }
+  }
+
+  /**
+   * A bulk string reply from a stored (latin1) string, as `write(bulk(value))` encodes it but
+   * without the Buffer in between (GET's reply in the fast lane).
+   */
+  writeBulkString(value: string): void {
+    const length = value.length;
+    if (length >= COPY_LIMIT) {
+      this.bulk(Buffer.from(value, 'latin1'));
+      return;
+    }
+    this.line(36 /* $ */, length);
+    this.room(length + 2);
+    this.text(value);
+    const buf = this.buf;
+    buf[this.pos] = CR;
+    buf[this.pos + 1] = LF;
+    this.pos += 2;
   }
 
   /** Writes raw, already-encoded bytes. */

@@ -13,6 +13,7 @@ import { pubsubOf } from '../engine/pubsub.ts';
 import { leaveSession, runCommand } from '../engine/run-command.ts';
 import { trackingOf } from '../engine/tracking.ts';
 import { ErrorReply, type Reply } from '../protocol/reply.ts';
+import { EngineFastLane } from './fast-lane.ts';
 import type { ConnectionInfo, RespConnectionHandler } from './resp-server.ts';
 
 /** Commands with subcommands: CLIENT LIST shows `cmd=client|list` for them, as Redis does. */
@@ -98,6 +99,7 @@ export function engineHandler(engine: Engine, info: ConnectionInfo): RespConnect
   };
 
   return {
+    fast: new EngineFastLane(engine, session, info),
     execute(argv, known) {
       const name = known ?? commandName(argv[0]!);
       // CLIENT PAUSE: the command waits for the pause to end, then runs.

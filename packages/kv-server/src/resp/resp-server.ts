@@ -19,6 +19,7 @@ import {
   RespProtocolError,
   UNAUTHENTICATED_RESP_LIMITS,
 } from '../protocol/resp-codec.ts';
+import type { FastLane } from './fast-lane.ts';
 
 /**
  * What a handler returns for a command it answered some other way (a forwarding connection in
@@ -30,6 +31,11 @@ export { NO_REPLY };
 export interface RespConnectionHandler {
   /** `name` is `commandName(argv[0])`, which the server has already read. */
   execute(argv: Buffer[], name?: string): Reply | Promise<Reply>;
+  /**
+   * Runs plain hot commands straight from the read buffer (fast-lane.ts), or declines them to
+   * `execute`. Asked only on an authenticated connection, for commands `local` never handles.
+   */
+  readonly fast?: FastLane;
   /** Set when the handler wants the connection closed after the current reply. */
   readonly closeRequested?: boolean;
   /** Set while the connection may stay quiet on purpose (subscribed): the idle timeout spares it, as Redis's does. */
@@ -112,6 +118,7 @@ export function createRespServer(options: RespServerOptions): Server {
       `${socket.localAddress}:${socket.localPort}`,
     );
     const handler = options.createHandler(info);
+    const fast = handler.fast;
     let authenticated = password === undefined;
     const authenticatedLimits = () => ({
       ...DEFAULT_RESP_LIMITS,
@@ -330,6 +337,17 @@ export function createRespServer(options: RespServerOptions): Server {
               run();
             });
             return;
+          }
+          // The fast lane first: a whole command already in the buffer, read in place. Only for
+          // an authenticated connection (the NOAUTH gate is `local`'s, and the fast lane's
+          // names are none of `local`'s), and only a command it takes; else `next()` reads it.
+          if (fast !== undefined && authenticated) {
+            const argc = decoder.peek();
+            if (argc > 0 && fast.run(decoder.peekBuffer, decoder.spans, argc, writer)) {
+              decoder.skipPeeked();
+              guard.partialSince = 0;
+              continue;
+            }
           }
           const argv = decoder.next();
           if (argv === undefined) break;

@@ -133,11 +133,19 @@ function hset(db: Database, argv: Buffer[]): number {
   if (argv.length % 2 === 1) {
     fail(`ERR wrong number of arguments for '${latin1(argv[0]!).toLowerCase()}' command`);
   }
-  const key = latin1(argv[1]!);
+  return setFields(db, argv.map(latin1), argv.length);
+}
+
+/**
+ * HSET from strings: `args[1]` is the key, then field/value pairs up to `args[count - 1]`
+ * (count even: checked by callers). The RESP fast lane calls it with the arguments it read.
+ */
+export function setFields(db: Database, args: readonly string[], count: number): number {
+  const key = args[1]!;
   const hash = lookupOrCreate(db, key);
   let created = 0;
-  for (let i = 2; i < argv.length; i += 2) {
-    if (hash.set(latin1(argv[i]!), latin1(argv[i + 1]!))) created++;
+  for (let i = 2; i < count; i += 2) {
+    if (hash.set(args[i]!, args[i + 1]!)) created++;
   }
   db.modified(key, hash);
   return created;

@@ -7,7 +7,7 @@ import { ARRAY_SLOT_BYTES, OBJECT_BYTES, stringBytes } from '../memory.ts';
 import { integerArg, parseInt64 } from '../parse.ts';
 import { integerAtLeast, keyword, MUST_BE_POSITIVE, mpopArgs, rankRange } from './collections.ts';
 
-type End = 'left' | 'right';
+export type End = 'left' | 'right';
 
 /**
  * A double-ended queue over a ring buffer: push and pop at either end are O(1) and indexing is
@@ -151,20 +151,45 @@ function endArg(arg: Buffer): End {
 }
 
 function push(db: Database, argv: Buffer[], end: End, onlyIfExists: boolean): Reply {
-  const key = latin1(argv[1]!);
+  return pushStrings(db, argv.map(latin1), argv.length, end, onlyIfExists);
+}
+
+/**
+ * LPUSH RPUSH LPUSHX RPUSHX from strings: `args[1]` is the key, `args[2]` to `args[count - 1]`
+ * the values (the RESP fast lane calls it with the arguments it read).
+ */
+export function pushStrings(
+  db: Database,
+  args: readonly string[],
+  count: number,
+  end: End,
+  onlyIfExists: boolean,
+): Reply {
+  const key = args[1]!;
   let list = lookupList(db, key);
   if (list === undefined) {
     if (onlyIfExists) return 0;
     list = new ListValue();
     db.set(key, list);
   }
-  for (let i = 2; i < argv.length; i++) {
-    const value = latin1(argv[i]!);
-    if (end === 'left') list.pushFront(value);
-    else list.pushBack(value);
+  for (let i = 2; i < count; i++) {
+    if (end === 'left') list.pushFront(args[i]!);
+    else list.pushBack(args[i]!);
   }
   db.modified(key, list);
   return list.size;
+}
+
+/**
+ * LPOP/RPOP key, without a count, from a string. Undefined for a missing key (the reply is
+ * nil), else the value popped; the caller encodes it (the fast lane without a Buffer).
+ */
+export function popOne(db: Database, key: string, end: End): string | null {
+  const list = lookupList(db, key);
+  if (list === undefined) return null;
+  const value = list.pop(end);
+  db.modified(key, list);
+  return value === undefined ? null : value;
 }
 
 function pop(db: Database, argv: Buffer[], end: End): Reply {
@@ -173,13 +198,12 @@ function pop(db: Database, argv: Buffer[], end: End): Reply {
   const hasCount = argv.length === 3;
   const count = hasCount ? integerAtLeast(argv[2]!, 0, MUST_BE_POSITIVE) : 1;
   const key = latin1(argv[1]!);
-  const list = lookupList(db, key);
-  if (list === undefined) return hasCount ? NULL_ARRAY : null;
   if (!hasCount) {
-    const value = list.pop(end);
-    db.modified(key, list);
-    return value === undefined ? null : bulk(value);
+    const value = popOne(db, key, end);
+    return value === null ? null : bulk(value);
   }
+  const list = lookupList(db, key);
+  if (list === undefined) return NULL_ARRAY;
   if (count === 0) return [];
   const popped = list.popMany(end, count);
   db.modified(key, list);

@@ -258,23 +258,29 @@ function smove(db: Database, argv: Buffer[]): Reply {
   return 1;
 }
 
+/**
+ * SADD from strings: `args[1]` is the key, `args[2]` to `args[count - 1]` the members (the RESP
+ * fast lane calls it with the arguments it read).
+ */
+export function addMembers(db: Database, args: readonly string[], count: number): number {
+  const key = args[1]!;
+  let set = lookupSet(db, key);
+  if (set === undefined) {
+    set = new SetValue();
+    db.set(key, set);
+  }
+  let added = 0;
+  for (let i = 2; i < count; i++) if (set.add(args[i]!)) added++;
+  if (added > 0) db.modified(key, set);
+  return added;
+}
+
 export const setCommands: CommandSpec[] = [
   {
     name: 'sadd',
     arity: -3,
     write: true,
-    handler: ({ db }, argv) => {
-      const key = latin1(argv[1]!);
-      let set = lookupSet(db, key);
-      if (set === undefined) {
-        set = new SetValue();
-        db.set(key, set);
-      }
-      let added = 0;
-      for (let i = 2; i < argv.length; i++) if (set.add(latin1(argv[i]!))) added++;
-      if (added > 0) db.modified(key, set);
-      return added;
-    },
+    handler: ({ db }, argv) => addMembers(db, argv.map(latin1), argv.length),
   },
   {
     name: 'srem',

@@ -3,6 +3,7 @@
 // per byte), so every command is binary-safe.
 
 import { bulk, ERRORS, fail, latin1, OK, type Reply } from '../../protocol/reply.ts';
+import type { Database } from '../database.ts';
 import { markRawString } from '../encoding.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { checkGrowth } from '../evict.ts';
@@ -85,7 +86,25 @@ function expireAt(
   return Number(ms);
 }
 
+/**
+ * SET key value, with no option: what `set` does for three arguments, from strings (the RESP
+ * fast lane calls it with the arguments it read). Redis's setGenericCommand looks the key up
+ * first in every case, so an expired key is collected (and counted) before it is replaced.
+ */
+export function setPlain(db: Database, key: string, value: string): Reply {
+  db.exists(key);
+  db.set(key, value, false);
+  return OK;
+}
+
+/** MSET's pairs from strings, `args[1]` to `args[count - 1]` (count odd: checked by callers). */
+export function msetPairs(db: Database, args: readonly string[], count: number): Reply {
+  for (let i = 1; i < count; i += 2) db.set(args[i]!, args[i + 1]!);
+  return OK;
+}
+
 function set(ctx: CommandContext, argv: Buffer[]): Reply {
+  if (argv.length === 3) return setPlain(ctx.db, latin1(argv[1]!), latin1(argv[2]!));
   const args = parseStringArgs(argv, 'set');
   const key = latin1(argv[1]!);
   const at = args.expire === undefined ? undefined : expireAt(ctx, args.expire, 'set');
@@ -134,8 +153,9 @@ function mset(nx: boolean) {
     if (nx) {
       for (let i = 1; i < argv.length; i += 2) if (ctx.db.exists(latin1(argv[i]!))) return 0;
     }
+    if (!nx) return msetPairs(ctx.db, argv.map(latin1), argv.length);
     for (let i = 1; i < argv.length; i += 2) ctx.db.set(latin1(argv[i]!), latin1(argv[i + 1]!));
-    return nx ? 1 : OK;
+    return 1;
   };
 }
 
@@ -153,12 +173,12 @@ function isSmallInteger(s: string): boolean {
  * increment (INCR and DECR's 1 and -1) adds without BigInt while the counter has at most 15
  * characters, far from int64's limits.
  */
-function incrBy(ctx: CommandContext, key: string, by: bigint | number): Reply {
-  const current = ctx.db.lookupString(key);
+export function incrBy(db: Database, key: string, by: bigint | number): Reply {
+  const current = db.lookupString(key);
   if (typeof by === 'number') {
     if (current === undefined || isSmallInteger(current)) {
       const next = (current === undefined ? 0 : Number(current)) + by;
-      ctx.db.set(key, String(next), true);
+      db.set(key, String(next), true);
       return next;
     }
   }
@@ -176,7 +196,7 @@ function incrBy(ctx: CommandContext, key: string, by: bigint | number): Reply {
     fail(ERRORS.overflow);
   }
   const result = value + increment;
-  ctx.db.set(key, result.toString(), true);
+  db.set(key, result.toString(), true);
   return integerReply(result);
 }
 
@@ -301,19 +321,19 @@ export const stringCommands: CommandSpec[] = [
     name: 'incr',
     arity: 2,
     write: true,
-    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), 1),
+    handler: (ctx, argv) => incrBy(ctx.db, latin1(argv[1]!), 1),
   },
   {
     name: 'decr',
     arity: 2,
     write: true,
-    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), -1),
+    handler: (ctx, argv) => incrBy(ctx.db, latin1(argv[1]!), -1),
   },
   {
     name: 'incrby',
     arity: 3,
     write: true,
-    handler: (ctx, argv) => incrBy(ctx, latin1(argv[1]!), int64Arg(argv[2]!)),
+    handler: (ctx, argv) => incrBy(ctx.db, latin1(argv[1]!), int64Arg(argv[2]!)),
   },
   {
     name: 'decrby',
@@ -322,7 +342,7 @@ export const stringCommands: CommandSpec[] = [
     handler: (ctx, argv) => {
       const decrement = int64Arg(argv[2]!);
       if (decrement === INT64_MIN) fail('ERR decrement would overflow');
-      return incrBy(ctx, latin1(argv[1]!), -decrement);
+      return incrBy(ctx.db, latin1(argv[1]!), -decrement);
     },
   },
   {

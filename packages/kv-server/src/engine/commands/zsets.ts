@@ -499,6 +499,25 @@ interface AddFlags {
 
 /** Redis's zaddGenericCommand, shared by ZADD and ZINCRBY (which is ZADD ... INCR). */
 function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
+  return zaddStrings(db, argv.map(latin1), argv.length, incrCommand);
+}
+
+/** An option word from a string, as `keyword` reads one from a Buffer: up to a NUL, lower-cased. */
+function keywordText(s: string): string {
+  const nul = s.indexOf('\0');
+  return (nul >= 0 ? s.slice(0, nul) : s).toLowerCase();
+}
+
+/**
+ * ZADD (and ZINCRBY) from strings: `args[1]` is the key, then the options and score/member
+ * pairs up to `args[count - 1]`. The RESP fast lane calls it with the arguments it read.
+ */
+export function zaddStrings(
+  db: Database,
+  argv: readonly string[],
+  count: number,
+  incrCommand: boolean,
+): Reply {
   const flags: AddFlags = {
     nx: false,
     xx: false,
@@ -508,15 +527,15 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
     incr: incrCommand,
   };
   let scoreIndex = 2;
-  for (; scoreIndex < argv.length; scoreIndex++) {
-    const option = keyword(argv[scoreIndex]!);
+  for (; scoreIndex < count; scoreIndex++) {
+    const option = keywordText(argv[scoreIndex]!);
     if (option === 'nx' || option === 'xx' || option === 'gt' || option === 'lt')
       flags[option] = true;
     else if (option === 'ch') flags.ch = true;
     else if (option === 'incr') flags.incr = true;
     else break;
   }
-  const pairs = argv.length - scoreIndex;
+  const pairs = count - scoreIndex;
   if (pairs === 0 || pairs % 2 === 1) fail(ERRORS.syntax);
   const { nx, xx, gt, lt, ch, incr } = flags;
   if (nx && xx) fail('ERR XX and NX options at the same time are not compatible');
@@ -526,12 +545,12 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
   if (incr && pairs > 2) fail('ERR INCR option supports a single increment-element pair');
   // Every score is checked before anything changes: ZADD applies fully or not at all.
   const scores: number[] = [];
-  for (let i = scoreIndex; i < argv.length; i += 2) {
+  for (let i = scoreIndex; i < count; i += 2) {
     const score = parseDouble(argv[i]!);
     if (score === undefined) fail(ERRORS.notFloat);
     scores.push(score);
   }
-  const key = latin1(argv[1]!);
+  const key = argv[1]!;
   let zset = lookupZSet(db, key);
   if (zset === undefined) {
     if (xx) return incr ? null : 0;
@@ -543,7 +562,7 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
   let processed = 0;
   let result = 0;
   for (let j = 0; j < scores.length; j++) {
-    const member = latin1(argv[scoreIndex + 1 + j * 2]!);
+    const member = argv[scoreIndex + 1 + j * 2]!;
     let score = scores[j]!;
     const current = zset.scores.get(member);
     if (current === undefined) {

@@ -1,0 +1,389 @@
+// The RESP fast lane (issue 12): the hot commands of redis-benchmark and of most clients (SET,
+// GET, INCR, DECR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, ZADD) run straight from the read
+// buffer: the decoder only finds where each argument is (`CommandDecoder.peek`), each argument
+// becomes a latin1 string once, and the command runs on the SELECTed Database through the same
+// functions the command table uses (setPlain, incrBy, pushStrings ... in engine/commands), with
+// the bookkeeping Engine.execute does around a command (the LRU clock, commands processed,
+// keyspace hits and misses). No argument Buffer, no argv array, no spec lookup, and none of the
+// layers (engine handler, runCommand, scripting, blocking, Engine.execute) that exist for
+// features a plain command does not meet.
+//
+// It only takes a command when none of those features is in play: anything the normal path
+// would do differently (MULTI queueing, MONITOR, a RESP2 subscribed connection, CLIENT PAUSE,
+// a busy script, clients blocked on keys, maxmemory and eviction, CLIENT TRACKING or NO-TOUCH
+// on this connection, CLIENT REPLY OFF/SKIP) or an unusual shape (a wrong arity, SET with
+// options, an odd MSET, LPOP with a count, ZADD with options) is declined, and the command is
+// read again by the normal path, which answers it exactly as before. WATCH, other clients'
+// tracking and blocked-client wakeups need nothing here: they hang off the Database's
+// modification hook, which these writes go through like any other.
+
+import { blockingOf } from '../engine/blocking.ts';
+import type { ClientInfo } from '../engine/clients.ts';
+import { pauseOf } from '../engine/commands/client.ts';
+import { setFields } from '../engine/commands/hashes.ts';
+import { popOne, pushStrings } from '../engine/commands/lists.ts';
+import { addMembers } from '../engine/commands/sets.ts';
+import { incrBy, msetPairs, setPlain } from '../engine/commands/strings.ts';
+import { zaddStrings } from '../engine/commands/zsets.ts';
+import type { Engine, Session } from '../engine/engine.ts';
+import { pubsubOf } from '../engine/pubsub.ts';
+import { scriptingOf } from '../engine/scripting/scripting.ts';
+import { CommandError, err, type Reply } from '../protocol/reply.ts';
+import type { ReplyWriter } from '../protocol/resp-codec.ts';
+
+/** What the RESP server asks of a fast lane (see resp-server.ts's run loop). */
+export interface FastLane {
+  /**
+   * Runs the command whose `argc` arguments are at `spans` ([start, end) pairs) of `buf` and
+   * writes its reply to `writer`; false, having done nothing, when the normal path must run it.
+   */
+  run(buf: Buffer, spans: Int32Array, argc: number, writer: ReplyWriter): boolean;
+}
+
+// The commands, by number: a switch on small integers.
+const SET = 1;
+const GET = 2;
+const INCR = 3;
+const DECR = 4;
+const MSET = 5;
+const LPUSH = 6;
+const RPUSH = 7;
+const LPOP = 8;
+const RPOP = 9;
+const SADD = 10;
+const HSET = 11;
+const ZADD = 12;
+
+const NAMES: Record<string, number> = {
+  set: SET,
+  get: GET,
+  incr: INCR,
+  decr: DECR,
+  mset: MSET,
+  lpush: LPUSH,
+  rpush: RPUSH,
+  lpop: LPOP,
+  rpop: RPOP,
+  sadd: SADD,
+  hset: HSET,
+  zadd: ZADD,
+};
+const BY_ID: string[] = [];
+for (const [name, id] of Object.entries(NAMES)) BY_ID[id] = name;
+
+/** Names are 3 to 5 letters: their lower-case bytes as one number (5 bytes fit a double exactly). */
+function packName(buf: Buffer | string, start: number, end: number): number {
+  let code = 0;
+  for (let i = start; i < end; i++) {
+    const c = typeof buf === 'string' ? buf.charCodeAt(i) : buf[i]!;
+    // `| 0x20` lower-cases A-Z, and makes a letter of nothing else: only A-Z and a-z give
+    // a-z, so no other byte can match a name (which are all letters).
+    code = code * 256 + (c | 0x20);
+  }
+  return code;
+}
+
+const IDS = new Map<number, number>();
+for (const [name, id] of Object.entries(NAMES)) IDS.set(packName(name, 0, name.length), id);
+
+/**
+ * The bytes [s, e) of `b` as a latin1 string, as `latin1()` makes one of an argument Buffer:
+ * short ones (keys and values of a few to 16 bytes are most) by String.fromCharCode with the
+ * bytes as arguments, which costs far less than the native slice.
+ */
+function text(b: Buffer, s: number, e: number): string {
+  const f = String.fromCharCode;
+  switch (e - s) {
+    case 0:
+      return '';
+    case 1:
+      return f(b[s]!);
+    case 2:
+      return f(b[s]!, b[s + 1]!);
+    case 3:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8:
+      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    case 9:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+      );
+    case 10:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+      );
+    case 11:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+      );
+    case 12:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+        b[s + 11]!,
+      );
+    case 13:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+        b[s + 11]!,
+        b[s + 12]!,
+      );
+    case 14:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+        b[s + 11]!,
+        b[s + 12]!,
+        b[s + 13]!,
+      );
+    case 15:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+        b[s + 11]!,
+        b[s + 12]!,
+        b[s + 13]!,
+        b[s + 14]!,
+      );
+    case 16:
+      return f(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+        b[s + 8]!,
+        b[s + 9]!,
+        b[s + 10]!,
+        b[s + 11]!,
+        b[s + 12]!,
+        b[s + 13]!,
+        b[s + 14]!,
+        b[s + 15]!,
+      );
+  }
+  return (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(s, e);
+}
+
+/** The fast lane of one RESP connection served by the engine. */
+export class EngineFastLane implements FastLane {
+  /** The arguments as strings (index 0, the name, is not made): reused, emptied after. */
+  private readonly args: string[] = [''];
+  private readonly hub;
+  private readonly blocking;
+  private readonly pause;
+  private readonly scripting;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly session: Session,
+    private readonly info: ClientInfo,
+  ) {
+    this.hub = pubsubOf(engine);
+    this.blocking = blockingOf(engine);
+    this.pause = pauseOf(engine);
+    // Its state is a few empty Maps until a script runs (the Lua VM is made on first use).
+    this.scripting = scriptingOf(engine);
+  }
+
+  /**
+   * Whether the normal path would do nothing around a command but run it: the checks of the
+   * engine handler (CLIENT PAUSE, TRACKING, NO-TOUCH), runCommand (the RESP2 subscribed rule,
+   * MONITOR, scripting's BUSY, blocked clients to serve), Engine.execute (maxmemory, MULTI) and
+   * the server's CLIENT REPLY modes.
+   */
+  private clear(): boolean {
+    const info = this.info;
+    return (
+      !this.session.inMulti &&
+      info.replyMode === 'on' &&
+      !info.skipNextReply &&
+      info.tracking === undefined &&
+      !info.noTouch &&
+      this.engine.memory.maxmemory === 0 &&
+      !this.hub.monitoring &&
+      !this.blocking.waiting &&
+      !this.scripting.busy &&
+      !this.pause.active() &&
+      !this.hub.isSubscribed(this.session)
+    );
+  }
+
+  run(buf: Buffer, spans: Int32Array, argc: number, writer: ReplyWriter): boolean {
+    const nameStart = spans[0]!;
+    const nameEnd = spans[1]!;
+    const nameLength = nameEnd - nameStart;
+    if (nameLength < 3 || nameLength > 5) return false;
+    const id = IDS.get(packName(buf, nameStart, nameEnd));
+    if (id === undefined) return false;
+    // The shapes taken; any other goes the normal way (its arity error, its options).
+    switch (id) {
+      case SET:
+        if (argc !== 3) return false;
+        break;
+      case GET:
+      case INCR:
+      case DECR:
+      case LPOP:
+      case RPOP:
+        if (argc !== 2) return false;
+        break;
+      case MSET:
+        if (argc < 3 || argc % 2 === 0) return false;
+        break;
+      case HSET:
+        if (argc < 4 || argc % 2 === 1) return false;
+        break;
+      case ZADD:
+        if (argc < 4) return false;
+        break;
+      default: // LPUSH RPUSH SADD
+        if (argc < 3) return false;
+    }
+    if (!this.clear()) return false;
+
+    const args = this.args;
+    for (let i = 1; i < argc; i++) args[i] = text(buf, spans[2 * i]!, spans[2 * i + 1]!);
+    const engine = this.engine;
+    const session = this.session;
+    const memory = engine.memory;
+    // What Engine.execute's run does before a handler: the LRU clock, INFO's counters.
+    memory.tick(engine.clock());
+    memory.commandsProcessed++;
+    memory.countReads = id === GET;
+    const db = engine.databases[session.dbIndex]!;
+    const info = this.info;
+    info.lastCommand = BY_ID[id]!;
+    try {
+      // GET and POP write their string themselves (no Buffer for it); the others return theirs.
+      let reply: Reply | undefined;
+      switch (id) {
+        case GET: {
+          const value = db.lookupString(args[1]!);
+          if (value === undefined) writer.write(null);
+          else writer.writeBulkString(value);
+          break;
+        }
+        case SET:
+          reply = setPlain(db, args[1]!, args[2]!);
+          break;
+        case INCR:
+          reply = incrBy(db, args[1]!, 1);
+          break;
+        case DECR:
+          reply = incrBy(db, args[1]!, -1);
+          break;
+        case MSET:
+          reply = msetPairs(db, args, argc);
+          break;
+        case LPUSH:
+        case RPUSH:
+          reply = pushStrings(db, args, argc, id === LPUSH ? 'left' : 'right', false);
+          break;
+        case LPOP:
+        case RPOP: {
+          const value = popOne(db, args[1]!, id === LPOP ? 'left' : 'right');
+          if (value === null) writer.write(null);
+          else writer.writeBulkString(value);
+          break;
+        }
+        case SADD:
+          reply = addMembers(db, args, argc);
+          break;
+        case HSET:
+          reply = setFields(db, args, argc);
+          break;
+        default: // ZADD
+          reply = zaddStrings(db, args, argc, false);
+      }
+      if (reply !== undefined) writer.write(reply);
+    } catch (error) {
+      if (error instanceof CommandError) writer.write(error.reply);
+      else {
+        // As Engine.execute answers a bug or a JS limit: an error reply, never a crash.
+        const message = error instanceof Error ? error.message : String(error);
+        writer.write(err(`ERR internal error in '${BY_ID[id]}': ${message}`));
+      }
+    }
+    // No value outlives its command here (a large one would be held until the next).
+    for (let i = 1; i < argc; i++) args[i] = '';
+    info.db = session.dbIndex;
+    info.multi = -1;
+    return true;
+  }
+}
