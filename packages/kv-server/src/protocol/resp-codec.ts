@@ -148,7 +148,7 @@ abstract class Decoder<T> {
     }
   }
 
-  private merge(): void {
+  protected merge(): void {
     const rest = this.buf.subarray(this.pos);
     this.buf = Buffer.concat([rest, ...this.pending], rest.length + this.pendingBytes);
     this.pos = 0;
@@ -320,12 +320,17 @@ export class CommandDecoder extends Decoder<Buffer[]> {
    * MAX_PEEK_ARGS bulk strings already whole in the buffer, with the usual short length lines,
    * returns how many arguments it has and puts their [start, end) offsets into `spans` (of
    * `peekBuffer`), without making a Buffer per argument or consuming anything. Returns 0 for
-   * anything else (a partial or inline command, bytes from several reads, a limit, malformed
-   * input): `next()` then reads it, with its errors, exactly as before. A peeked command the
+   * anything else (a partial or inline command, an argument spread over reads, a limit,
+   * malformed input): `next()` then reads it, with its errors, exactly as before. A peeked command the
    * caller runs is consumed with `skipPeeked()`; one it declines is simply read by `next()`.
    */
   peek(): number {
-    if (this.argv !== undefined || this.pendingBytes !== 0) return 0;
+    if (this.argv !== undefined) return 0;
+    if (this.pendingBytes !== 0) {
+      // What `next()` would do first: join the reads once enough bytes are there.
+      if (this.bufferedBytes < this.need) return 0;
+      this.merge();
+    }
     const buf = this.buf;
     const length = buf.length;
     let pos = this.pos;
