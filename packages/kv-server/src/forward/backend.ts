@@ -69,6 +69,8 @@ export class ForwardBackend implements CommandBackend {
   private readonly connectTimeoutMs: number;
   private readonly retryAfterMs: number;
   private readonly dedicated = new Set<BackendConnection>();
+  /** The last command name commandTo() found plain (see there). */
+  private lastPlain: Buffer | undefined;
 
   constructor(url: string, options: ForwardOptions = {}) {
     this.target = parseBackendUrl(url);
@@ -100,7 +102,12 @@ export class ForwardBackend implements CommandBackend {
   commandTo(argv: Buffer[], waiter: ReplyWaiter): boolean {
     const name = argv[0];
     if (name === undefined || name.length > 16) return false;
-    if (NOT_PLAIN.has(name.toString('latin1').toLowerCase())) return false;
+    // REST's fast JSON parse gives a command name as the same cached Buffer request after
+    // request (rest/fast-json.ts, never written to): checked once, not decoded per request.
+    if (name !== this.lastPlain) {
+      if (NOT_PLAIN.has(name.toString('latin1').toLowerCase())) return false;
+      this.lastPlain = name;
+    }
     const connection = this.ready();
     return connection?.sendTo(argv, waiter) === true;
   }
