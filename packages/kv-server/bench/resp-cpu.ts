@@ -6,7 +6,8 @@
 //   pnpm exec tsx bench/resp-cpu.ts [set,get,incr,mset] [requests]
 // P sets the pipeline depth (16). BASE_BIN=<another checkout>/bin/kv-server.mjs adds a second
 // kv-server, e.g. the code before a change, measured in the same rounds; ROUNDS (1) repeats
-// the measures, alternating the servers, and keeps each one's median.
+// the measures, alternating the servers, and keeps each one's median. NOOP=1 adds the floor,
+// a Node server that answers +OK without parsing (bench/resp-noop-server.ts).
 // Writes to Redis database 9 (BENCH_DB) and flushes it after.
 
 import { execFile, spawn } from 'node:child_process';
@@ -63,8 +64,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The no-op floor (bench/resp-noop-server.ts), a process of its own. */
+async function startNoop(): Promise<{ pid: number; port: number; kill(): void }> {
+  const script = fileURLToPath(new URL('./resp-noop-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += String(chunk);
+      const match = /port (\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return { pid: child.pid!, port, kill: () => child.kill() };
+}
+
 const servers = [{ name: 'kv-server', ...(await startServer(BIN)) }];
 if (BASE_BIN !== undefined) servers.push({ name: 'base', ...(await startServer(BASE_BIN)) });
+if (process.env.NOOP === '1') servers.push({ name: 'no-op', ...(await startNoop()) });
 const redis = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${BENCH_DB}`);
 const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
 const redisPort = Number(new URL(REDIS_URL).port || 6379);
