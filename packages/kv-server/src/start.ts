@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
 import { engineBackend } from './engine/backend.ts';
 import { attachServerFacts, configure } from './engine/commands/config.ts';
 import type { Engine } from './engine/engine.ts';
 import { createEngine, loadSnapshot, saveSnapshot } from './engine/index.ts';
+import { fullCollection, IdleCollector } from './engine/memory.ts';
 import { ForwardBackend } from './forward/backend.ts';
 import { createLimits, fitToOpenFilesLimit, type ServerLimits } from './limits.ts';
 import type { CommandBackend } from './protocol/backend.ts';
@@ -54,6 +56,12 @@ export interface KvServerOptions {
   /** REST pub/sub event streams: a keep-alive comment this often (default 15 s; 0 = none). */
   sseKeepAliveMs?: number;
   log?: (line: string) => void;
+  /**
+   * Engine mode: after a burst of commands, once idle, run V8's full collection so the process
+   * gives back what the burst needed (memory.ts's IdleCollector). For a server that owns its
+   * process (the CLI sets it); off by default, as it collects the whole process's heap.
+   */
+  collectWhenIdle?: boolean;
 }
 
 export interface KvServer {
@@ -239,6 +247,7 @@ function engineCore(
     };
   }
   engine.startExpiryCycle();
+  const idleTimer = options.collectWhenIdle ? collectWhenIdle(engine) : undefined;
   return {
     mode: 'engine',
     engine,
@@ -246,10 +255,21 @@ function engineCore(
     createHandler: (info) => engineHandler(engine, info),
     onListening: (ports) => lock?.record(ports),
     async close() {
+      clearInterval(idleTimer);
       await saveOnClose?.();
       engine.stop();
     },
   };
+}
+
+/** Checks once a second whether a burst just ended (IdleCollector); undefined without a gc. */
+function collectWhenIdle(engine: Engine): ReturnType<typeof setInterval> | undefined {
+  const collect = fullCollection();
+  if (!collect) return undefined;
+  const collector = new IdleCollector(collect, () => getHeapStatistics().total_heap_size);
+  const timer = setInterval(() => collector.tick(engine.memory.commandsProcessed), 1000);
+  timer.unref();
+  return timer;
 }
 
 /** Thrown when a port is taken; the message names the port and the option to change it. */
