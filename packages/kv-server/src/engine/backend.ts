@@ -8,11 +8,21 @@ import {
   explainAbort,
   type StreamKind,
 } from '../protocol/backend.ts';
-import { ErrorReply, PushReply, type Reply, type SimpleString } from '../protocol/reply.ts';
+import {
+  CommandError,
+  ErrorReply,
+  err,
+  PushReply,
+  type Reply,
+  type SimpleString,
+} from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
+import { pauseOf } from './commands/client.ts';
+import { incrBy, setPlain } from './commands/strings.ts';
 import type { Engine, Session } from './engine.ts';
 import { pubsubOf, Subscriber } from './pubsub.ts';
 import { runCommand } from './run-command.ts';
+import { scriptingOf } from './scripting/scripting.ts';
 
 /**
  * The longest a blocking command (BLPOP ...) waits over REST: its own timeout, at most this
@@ -24,7 +34,11 @@ const REST_RUN_OPTIONS = { maxBlockMs: REST_MAX_BLOCK_MS };
 
 /** The engine as a backend: each request is a session of its own, already authenticated. */
 export function engineBackend(engine: Engine): CommandBackend {
+  const lane = new RestLane(engine);
   return {
+    runSpans(body, spans, first, count) {
+      return lane.run(body, spans, first, count);
+    },
     command(argv, signal) {
       const session = engine.createSession(true);
       const reply = run(engine, session, argv, signal);
@@ -110,6 +124,122 @@ class PipelineRun implements IterableIterator<Reply | Promise<Reply>> {
       this.engine.closeSession(this.session);
     }
     return { done: true, value: undefined };
+  }
+}
+
+// The REST fast lane's commands, by number (0: not one of them).
+const SET = 1;
+const INCR = 2;
+const DECR = 3;
+
+/** The lane's id of the command named by bytes [s, e) of `b` (any letter case), with `argc`. */
+function laneCommand(b: Buffer, s: number, e: number, argc: number): number {
+  // `| 0x20` lower-cases A-Z and makes a letter of no other byte.
+  const n = e - s;
+  if (n === 3) {
+    const set = (b[s]! | 0x20) === 0x73 && (b[s + 1]! | 0x20) === 0x65;
+    return set && (b[s + 2]! | 0x20) === 0x74 && argc === 3 ? SET : 0;
+  }
+  if (n !== 4 || argc !== 2) return 0;
+  if ((b[s + 2]! | 0x20) !== 0x63 || (b[s + 3]! | 0x20) !== 0x72) return 0; // not ??cr
+  const c0 = b[s]! | 0x20;
+  const c1 = b[s + 1]! | 0x20;
+  if (c0 === 0x69 && c1 === 0x6e) return INCR;
+  return c0 === 0x64 && c1 === 0x65 ? DECR : 0;
+}
+
+/**
+ * The bytes [s, e) of `b` as a latin1 string, as `latin1()` makes one of an argument Buffer:
+ * up to 12 bytes (most keys) by String.fromCharCode, which costs far less than the native
+ * slice. (The same idea as resp/fast-lane.ts's text().)
+ */
+function text(b: Buffer, s: number, e: number): string {
+  const n = e - s;
+  if (n > 12)
+    return (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e);
+  let out = '';
+  let i = s;
+  for (; i + 4 <= e; i += 4) out += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+  for (; i < e; i++) out += String.fromCharCode(b[i]!);
+  return out;
+}
+
+/**
+ * REST's fast lane on the engine (CommandBackend.runSpans): SET key value, INCR and DECR (the
+ * writes of counters and rate limiters, whose replies are small: a pipeline's replies are all
+ * made before its response is, so a GET of large values is left to the normal path, which
+ * streams them), run from the body's offsets on database 0
+ * (a REST request's session never SELECTs) through the functions their command table entries
+ * call, with Engine.execute's bookkeeping around each. No argument Buffers, no session, none of
+ * runCommand's layers. It takes a request only when none of what those layers do is in play
+ * (MONITOR, clients blocked on keys, a busy script, CLIENT PAUSE, maxmemory), and only when all
+ * of its commands are of those shapes: anything else runs the normal way, as before.
+ */
+class RestLane {
+  private readonly hub;
+  private readonly blocking;
+  private readonly pause;
+  private readonly scripting;
+  /** Each command's id, found before any runs (all or nothing). */
+  private ids = new Uint8Array(64);
+
+  constructor(private readonly engine: Engine) {
+    this.hub = pubsubOf(engine);
+    this.blocking = blockingOf(engine);
+    this.pause = pauseOf(engine);
+    this.scripting = scriptingOf(engine);
+  }
+
+  run(body: Buffer, spans: Int32Array, first: Int32Array, count: number): Reply[] | undefined {
+    const engine = this.engine;
+    if (
+      engine.memory.maxmemory !== 0 ||
+      this.hub.monitoring ||
+      this.blocking.waiting ||
+      this.scripting.busy ||
+      this.pause.active()
+    ) {
+      return undefined;
+    }
+    if (this.ids.length < count) this.ids = new Uint8Array(count);
+    const ids = this.ids;
+    for (let c = 0; c < count; c++) {
+      const a = first[c]!;
+      const id = laneCommand(body, spans[2 * a]!, spans[2 * a + 1]!, first[c + 1]! - a);
+      if (id === 0) return undefined;
+      ids[c] = id;
+    }
+    const db = engine.databases[0]!;
+    const memory = engine.memory;
+    const replies: Reply[] = [];
+    for (let c = 0; c < count; c++) {
+      const id = ids[c]!;
+      const a = first[c]!;
+      const key = text(body, spans[2 * a + 2]!, spans[2 * a + 3]!);
+      // What Engine.execute's run does before a handler: the LRU clock, INFO's counters (these
+      // are all writes: their lookups are not keyspace hits or misses).
+      memory.tick(engine.clock());
+      memory.commandsProcessed++;
+      memory.countReads = false;
+      let reply: Reply;
+      try {
+        if (id === SET) {
+          reply = setPlain(db, key, text(body, spans[2 * a + 4]!, spans[2 * a + 5]!));
+        } else {
+          reply = incrBy(db, key, id === INCR ? 1 : -1);
+        }
+      } catch (error) {
+        if (error instanceof CommandError) reply = error.reply;
+        else {
+          // As Engine.execute answers a bug or a JS limit: an error reply, never a crash.
+          const message = error instanceof Error ? error.message : String(error);
+          const name = id === SET ? 'set' : id === INCR ? 'incr' : 'decr';
+          reply = err(`ERR internal error in '${name}': ${message}`);
+        }
+      }
+      replies.push(reply);
+    }
+    return replies;
   }
 }
 

@@ -35,6 +35,14 @@ export interface CommandBackend {
    */
   commandTo?(argv: Buffer[], waiter: ReplyWaiter): boolean;
   /**
+   * A fast lane for plain commands whose arguments are still offsets into a request body (the
+   * REST server's fast JSON parse): command i's arguments are the [start, end) pairs `spans`
+   * holds from pair first[i] to pair first[i + 1] - 1, each the latin1 bytes of one argument.
+   * Runs commands 0 to count - 1 in order and returns their replies; undefined, having run none,
+   * when any of them needs the normal path.
+   */
+  runSpans?(body: Buffer, spans: Int32Array, first: Int32Array, count: number): Reply[] | undefined;
+  /**
    * Several commands in order, not atomic: one reply each, produced as they are consumed, so
    * the REST surface can stream a large pipeline's response instead of holding all of it.
    */

@@ -2,8 +2,9 @@
 // `[["SET","a","1"],["GET","a"]]` for `/pipeline` and `/multi-exec`. Each argument becomes a view
 // of the body's own bytes (no string, no copy) when its JSON text is exactly those bytes: a
 // string of printable ASCII without escapes, or an integer written as JavaScript would print it.
-// Anything else (escapes, non-ASCII, fractions, booleans, errors of any kind) returns undefined,
-// and the caller takes the JSON.parse path, which gives the same argv or the exact error.
+// Anything else (escapes, non-ASCII, fractions, booleans, errors of any kind) parses as 0
+// commands, and the caller takes the JSON.parse path, which gives the same argv or the exact
+// error.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -57,26 +58,45 @@ function nameAt(body: Buffer, start: number, stop: number): Buffer {
   return copy;
 }
 
-/** Where a parse stopped: the position after the value, -1 when not in the simple subset. */
+/**
+ * The last parse, as spans of the body: `SPANS` holds each argument's [start, end) pair, and
+ * command i's arguments are the pairs FIRST[i] to FIRST[i + 1] - 1. Module state, read right
+ * after the parse, synchronously: the engine's fast lane (engine/backend.ts) runs commands from
+ * these offsets with no argument Buffer at all; argvAt/argvsOf make the Buffers otherwise.
+ * Bodies that need more than these arrays hold (16,384 arguments, 10,000 commands: the REST
+ * server's own default cap) go the JSON.parse way. 200 KB, made once.
+ */
+export const SPANS = new Int32Array(2 * 16_384);
+export const FIRST = new Int32Array(10_001);
+const MAX_ARGS = SPANS.length / 2;
+const MAX_BATCH = FIRST.length - 1;
+let args = 0;
+let commands = 0;
+
+/** Where a parse stopped: the position after the value. */
 let end = 0;
 
-/** A non-empty array of simple arguments starting at `i` (its `[`); sets `end`. */
-function command(body: Buffer, i: number): Buffer[] | undefined {
-  if (body[i] !== OPEN) return undefined;
-  const argv: Buffer[] = [];
+/** A non-empty array of simple arguments starting at `i` (its `[`): spans recorded, sets `end`. */
+function command(body: Buffer, i: number): boolean {
+  if (body[i] !== OPEN) return false;
+  const from = args;
+  FIRST[commands] = from;
   i = skip(body, i + 1);
   for (;;) {
+    if (args === MAX_ARGS) return false;
     const c = body[i];
     let start: number;
     if (c === QUOTE) {
       start = ++i;
       for (;;) {
         const b = body[i];
-        if (b === undefined || b < 0x20 || b >= 0x80 || b === BACKSLASH) return undefined;
+        if (b === undefined || b < 0x20 || b >= 0x80 || b === BACKSLASH) return false;
         if (b === QUOTE) break;
         i++;
       }
-      argv.push(argv.length === 0 ? nameAt(body, start, i) : body.subarray(start, i));
+      SPANS[2 * args] = start;
+      SPANS[2 * args + 1] = i;
+      args++;
       i++;
     } else if (c !== undefined && (c === MINUS || (c >= ZERO && c <= NINE))) {
       start = i;
@@ -85,45 +105,63 @@ function command(body: Buffer, i: number): Buffer[] | undefined {
       while (i < body.length && body[i]! >= ZERO && body[i]! <= NINE) i++;
       const digits = i - first;
       // `0`, or no leading zero; not `-0` (JavaScript prints it `0`); few enough digits.
-      if (digits === 0 || digits > MAX_DIGITS) return undefined;
-      if (body[first] === ZERO && (digits > 1 || c === MINUS)) return undefined;
-      argv.push(body.subarray(start, i));
+      if (digits === 0 || digits > MAX_DIGITS) return false;
+      if (body[first] === ZERO && (digits > 1 || c === MINUS)) return false;
+      SPANS[2 * args] = start;
+      SPANS[2 * args + 1] = i;
+      args++;
     } else {
-      return undefined;
+      return false;
     }
     i = skip(body, i);
     if (body[i] === COMMA) {
       i = skip(body, i + 1);
       continue;
     }
-    if (body[i] !== CLOSE) return undefined;
+    if (body[i] !== CLOSE) return false;
     end = i + 1;
-    return argv;
+    commands++;
+    FIRST[commands] = args;
+    return true;
   }
 }
 
-/** The argv of a body holding one command, or undefined (see the file comment). */
-export function fastCommand(body: Buffer): Buffer[] | undefined {
-  const argv = command(body, skip(body, 0));
-  return argv !== undefined && skip(body, end) === body.length ? argv : undefined;
-}
-
-/** The argvs of a body holding a non-empty array of commands, or undefined. */
-export function fastBatch(body: Buffer): Buffer[][] | undefined {
+/**
+ * Parses a body holding one command (`batch` false) or a non-empty array of commands into
+ * SPANS/FIRST; returns how many commands, 0 when the body is not in the simple subset (see the
+ * file comment) or does not fit those arrays.
+ */
+export function parseSpans(body: Buffer, batch: boolean): number {
+  args = 0;
+  commands = 0;
   let i = skip(body, 0);
-  if (body[i] !== OPEN) return undefined;
-  const argvs: Buffer[][] = [];
+  if (!batch) return command(body, i) && skip(body, end) === body.length ? 1 : 0;
+  if (body[i] !== OPEN) return 0;
   i = skip(body, i + 1);
   for (;;) {
-    const argv = command(body, i);
-    if (argv === undefined) return undefined;
-    argvs.push(argv);
+    if (commands === MAX_BATCH || !command(body, i)) return 0;
     i = skip(body, end);
     if (body[i] === COMMA) {
       i = skip(body, i + 1);
       continue;
     }
-    if (body[i] !== CLOSE) return undefined;
-    return skip(body, i + 1) === body.length ? argvs : undefined;
+    if (body[i] !== CLOSE) return 0;
+    return skip(body, i + 1) === body.length ? commands : 0;
   }
+}
+
+/** Command `index` of the last parseSpans as Buffers: its name cached, the rest views of `body`. */
+export function argvAt(body: Buffer, index: number): Buffer[] {
+  const from = FIRST[index]!;
+  const to = FIRST[index + 1]!;
+  const argv: Buffer[] = [nameAt(body, SPANS[2 * from]!, SPANS[2 * from + 1]!)];
+  for (let a = from + 1; a < to; a++) argv.push(body.subarray(SPANS[2 * a]!, SPANS[2 * a + 1]!));
+  return argv;
+}
+
+/** The last parseSpans's `count` commands as Buffers. */
+export function argvsOf(body: Buffer, count: number): Buffer[][] {
+  const argvs: Buffer[][] = [];
+  for (let c = 0; c < count; c++) argvs.push(argvAt(body, c));
+  return argvs;
 }

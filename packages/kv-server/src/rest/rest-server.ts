@@ -20,7 +20,7 @@ import {
   type StreamKind,
 } from '../protocol/backend.ts';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
-import { fastBatch, fastCommand } from './fast-json.ts';
+import { argvAt, argvsOf, FIRST, parseSpans, SPANS } from './fast-json.ts';
 import { replyToJson } from './json.ts';
 import { refusalOf } from './refused.ts';
 import { openEventStream } from './sse.ts';
@@ -341,15 +341,33 @@ export function createRestServer(options: RestServerOptions): Server {
       raw === '/' || raw.charCodeAt(raw.length - 1) !== 47 ? raw : raw.replace(/\/+$/, '') || '/';
 
     if (path === '/') {
-      const argv = fastCommand(body) ?? toArgv(parseJson(body), 'the body');
+      // The engine's fast lane runs a plain SET/INCR/DECR straight from the body's bytes.
+      const simple = parseSpans(body, false) === 1;
+      const laned = simple ? options.backend.runSpans?.(body, SPANS, FIRST, 1) : undefined;
+      if (laned !== undefined) {
+        sendReply(res, laned[0]!, base64);
+        return undefined;
+      }
+      const argv = simple ? argvAt(body, 0) : toArgv(parseJson(body), 'the body');
       checkRefused(argv);
       return sendSingle(res, argv, base64);
     }
     if (path === '/pipeline' || path === '/multi-exec') {
-      let argvs = fastBatch(body);
-      if (argvs === undefined || argvs.length > maxCommands) {
+      const count = parseSpans(body, true);
+      // A pipeline of the engine's fast-lane commands (see above) runs in one go, unless its
+      // client is already gone (the normal path then stops after the first command).
+      if (path === '/pipeline' && count > 0 && count <= maxCommands && !res.destroyed) {
+        const laned = options.backend.runSpans?.(body, SPANS, FIRST, count);
+        if (laned !== undefined) {
+          sendReplies(res, laned, base64);
+          return undefined;
+        }
+      }
+      let argvs: Buffer[][];
+      if (count === 0 || count > maxCommands) {
         argvs = parseBatch(parseJson(body), maxCommands);
       } else {
+        argvs = argvsOf(body, count);
         for (const argv of argvs) checkRefused(argv);
       }
       if (path === '/pipeline') {
@@ -435,6 +453,16 @@ export function createRestServer(options: RestServerOptions): Server {
       String(++syncCounter),
     ]);
     res.end(json);
+  }
+
+  /** A pipeline's replies, all made already (the engine's fast lane): one JSON response. */
+  function sendReplies(res: ServerResponse, replies: Reply[], base64: boolean): void {
+    let out = '[';
+    for (let i = 0; i < replies.length; i++) {
+      if (i > 0) out += ',';
+      out += replyToJson(replies[i]!, base64);
+    }
+    sendRaw(res, 200, `${out}]`);
   }
 
   /**
