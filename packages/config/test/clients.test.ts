@@ -12,7 +12,7 @@ import {
   ServiceError,
 } from '../src/index.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -30,6 +30,23 @@ export interface TestStack {
   readonly config: WorkshopConfig;
 }
 
+interface TestStackOptions {
+  /**
+   * `false` for a file whose tests never touch Postgres (they cache, count or lock in the
+   * key-value store alone): no database is opened for it, and reading `pool`, `databaseUrl` or
+   * `config.databaseUrl` throws. Opening the embedded one from its template is most of a stack's
+   * cost (1-3 s of CPU per file).
+   */
+  readonly postgres?: boolean;
+}
+
+/** A started stack; `pool` and `databaseUrl` are missing when the file asked for no Postgres. */
+type StackState = Omit<TestStack, 'pool' | 'databaseUrl'> & {
+  readonly pool: pg.Pool | undefined;
+  readonly databaseUrl: string | undefined;
+  close(): Promise<void>;
+};
+
 let fileCounter = 0;
 
 /**
@@ -44,11 +61,14 @@ let fileCounter = 0;
  * forwarding to the real Redis, and the real Valkey, each on a db number of this worker's own,
  * flushed first.
  */
-export function useTestStack(): TestStack {
-  let state: (TestStack & { close(): Promise<void> }) | undefined;
+export function useTestStack(options: TestStackOptions = {}): TestStack {
+  let state: StackState | undefined;
+  const withPostgres = options.postgres ?? true;
 
   beforeAll(async () => {
-    state = servicesRequested() ? await startServicesStack() : await startEmbeddedStack();
+    state = servicesRequested()
+      ? await startServicesStack(withPostgres)
+      : await startEmbeddedStack(withPostgres);
   });
   afterAll(async () => {
     await state?.close();
@@ -61,7 +81,11 @@ export function useTestStack(): TestStack {
         `useTestStack().${key} is only available inside tests and beforeAll/afterAll hooks (after the stack started).`,
       );
     }
-    return state[key];
+    const value = state[key];
+    if (value === undefined && (key === 'pool' || key === 'databaseUrl')) {
+      throw new Error(NO_POSTGRES);
+    }
+    return value as TestStack[K];
   };
   return {
     get backend() {
@@ -88,29 +112,29 @@ export function useTestStack(): TestStack {
   };
 }
 
-async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void> }> {
-  const template = await loadEmbeddedTemplate();
+async function startEmbeddedStack(withPostgres: boolean): Promise<StackState> {
   // Two kv-servers, one serving REST and one RESP, so the Upstash and Valkey endpoints are separate
   // stores, as they are in services mode (Redis and Valkey).
   const [postgres, upstashServer, valkeyServer] = await Promise.all([
-    startEmbeddedPostgres({ template, port: 0 }),
+    withPostgres
+      ? loadEmbeddedTemplate().then((template) => startEmbeddedPostgres({ template, port: 0 }))
+      : undefined,
     startKvServer({ restPort: 0, respPort: false }),
     startKvServer({ restPort: 0, respPort: 0 }),
   ]);
   const valkeyUrl = valkeyServer.respUrl ?? '';
   const upstash = { url: upstashServer.restUrl, token: upstashServer.token };
-  const config: WorkshopConfig = {
-    databaseUrl: postgres.url,
+  const config = configFor(postgres?.url, {
     databaseSource: 'embedded',
     upstash: { ...upstash, source: 'local' },
     valkeyUrl,
     valkeySource: 'local',
-  };
-  const pool = createPool(config);
+  });
+  const pool = postgres && createPool(config);
   return {
     backend: 'embedded',
     pool,
-    databaseUrl: postgres.url,
+    databaseUrl: postgres?.url,
     upstash,
     valkeyUrl,
     redisUrl: undefined,
@@ -119,7 +143,24 @@ async function startEmbeddedStack(): Promise<TestStack & { close(): Promise<void
   };
 }
 
-async function startServicesStack(): Promise<TestStack & { close(): Promise<void> }> {
+const NO_POSTGRES =
+  'This file asked for no Postgres (useTestStack({ postgres: false })): drop that option to query it.';
+
+/** The stack as a config; without a database, one whose `databaseUrl` throws when read. */
+function configFor(
+  databaseUrl: string | undefined,
+  rest: Omit<WorkshopConfig, 'databaseUrl'>,
+): WorkshopConfig {
+  if (databaseUrl !== undefined) return { databaseUrl, ...rest };
+  return Object.defineProperty({ ...rest }, 'databaseUrl', {
+    enumerable: true,
+    get: () => {
+      throw new Error(NO_POSTGRES);
+    },
+  }) as WorkshopConfig;
+}
+
+async function startServicesStack(withPostgres: boolean): Promise<StackState> {
   const urls = serviceUrls();
   // Each concurrently running worker has its own pool id, so its own Redis/Valkey db number.
   // (db 14 and 15 belong to kv-server's own suites.)
@@ -129,24 +170,25 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
   await Promise.all([flush(redisUrl, 'TEST_REDIS_URL'), flush(valkeyUrl, 'TEST_VALKEY_URL')]);
 
   const name = `${TEST_DB_PREFIX}${process.pid}_${++fileCounter}`;
-  const admin = new pg.Client({ connectionString: urls.database });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${servicesTemplateName()}"`);
-  } finally {
-    await admin.end();
+  if (withPostgres) {
+    const admin = new pg.Client({ connectionString: urls.database });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${servicesTemplateName()}"`);
+    } finally {
+      await admin.end();
+    }
   }
-  const databaseUrl = withPath(urls.database, name);
+  const databaseUrl = withPostgres ? withPath(urls.database, name) : undefined;
   const kv = await startKvServer({ restPort: 0, respPort: false, forwardTo: redisUrl });
-  const config: WorkshopConfig = {
-    databaseUrl,
+  const config = configFor(databaseUrl, {
     databaseSource: 'env',
     upstash: { url: kv.restUrl, token: kv.token, source: 'local' },
     valkeyUrl,
     valkeySource: 'env',
-  };
-  const pool = createPool(config);
+  });
+  const pool = databaseUrl === undefined ? undefined : createPool(config);
   return {
     backend: 'services',
     pool,
@@ -157,6 +199,7 @@ async function startServicesStack(): Promise<TestStack & { close(): Promise<void
     config,
     close: async () => {
       await closeAll(pool, [kv]);
+      if (!withPostgres) return;
       const dropper = new pg.Client({ connectionString: urls.database });
       await dropper.connect();
       await dropper
@@ -184,10 +227,10 @@ async function flush(url: string, variable: string): Promise<void> {
 }
 
 async function closeAll(
-  pool: pg.Pool,
+  pool: pg.Pool | undefined,
   servers: KvServer[],
   postgres?: EmbeddedPostgres,
 ): Promise<void> {
-  await pool.end().catch(() => {});
+  await pool?.end().catch(() => {});
   await Promise.all([...servers.map((server) => server.close()), postgres?.close()]);
 }

@@ -6,6 +6,7 @@ import { servicesRequested, useTestStack } from '../src/index.ts';
 
 const stack = useTestStack();
 const other = useTestStack();
+const keyValueOnly = useTestStack({ postgres: false });
 
 let earlyAccess = '';
 try {
@@ -72,5 +73,24 @@ describe('useTestStack', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('opens no database for a file that asks for none, and says so when one is read', async () => {
+    for (const read of [
+      () => keyValueOnly.pool,
+      () => keyValueOnly.databaseUrl,
+      () => keyValueOnly.config.databaseUrl,
+    ]) {
+      expect(read).toThrow(/asked for no Postgres \(useTestStack\(\{ postgres: false \}\)\)/);
+    }
+    // Its key-value endpoints are there as in any stack.
+    expect(keyValueOnly.config.valkeyUrl).toBe(keyValueOnly.valkeyUrl);
+    const valkey = createValkeyClient(keyValueOnly.config);
+    try {
+      expect(await valkey.ping()).toBe('PONG');
+    } finally {
+      valkey.disconnect();
+    }
+    expect(await createUpstashClient(keyValueOnly.config).ping()).toBe('PONG');
   });
 });
