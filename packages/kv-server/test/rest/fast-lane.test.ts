@@ -111,6 +111,12 @@ const CASES: { name: string; setup?: unknown[][]; commands: unknown[][] }[] = [
       ['SET', 'ttl', 'new'],
     ],
   },
+  {
+    // Every key length the lane turns into a string by its own code (0-16) and past it; each
+    // key's bytes differ, so a byte out of place is a different key.
+    name: 'keys of every length up to 20',
+    commands: Array.from({ length: 21 }, (_, n) => ['SET', 'abcdefghijklmnopqrst'.slice(0, n), n]),
+  },
 ];
 
 describe('the engine REST fast lane answers as the normal path', () => {
