@@ -11,6 +11,8 @@
 // a third side (another build of kv-server, e.g. the code before a change), measured the same way.
 // BENCH_FORWARD_TO=redis://127.0.0.1:6379/13 adds kv-server in forwarding mode to that Redis as a
 // side (logged, with its ratio to the engine), and makes BENCH_KV_BIN_2's side forward there too.
+// BENCH_KV_BIN=<path> runs the main sides (engine, forward) from that build instead of this one:
+// with BENCH_KV_BIN_2, two snapshots that differ only in the files being measured.
 
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -85,15 +87,16 @@ export async function restCpuRows(
   otherBin?: string,
   log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
   forwardTo?: string,
+  bin?: string,
 ): Promise<Row[]> {
   const sides: Side[] = [];
   const rows: Row[] = [];
   log(`REST: µs of server CPU per request, autocannon -c 50, ${fmt(requests)} requests a run`);
   try {
-    sides.push(await startKv('kv-server'));
+    sides.push(await startKv('kv-server', bin));
     const noop = await startNoop();
     sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
-    if (forwardTo) sides.push(await startKv('forward', undefined, forwardTo));
+    if (forwardTo) sides.push(await startKv('forward', bin, forwardTo));
     if (otherBin) sides.push(await startKv('kv-server 2', otherBin, forwardTo));
     for (const which of cases) {
       const pipeline = which === 'pipeline';
@@ -149,6 +152,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.env.BENCH_KV_BIN_2,
     undefined,
     process.env.BENCH_FORWARD_TO,
+    process.env.BENCH_KV_BIN,
   );
   printTable(rows);
   console.log(`load average at end: ${load()}`);
