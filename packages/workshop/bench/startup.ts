@@ -1,9 +1,20 @@
 // How long a learner waits: `pnpm stack` (first start and warm) until it is ready, `pnpm lesson 1`
-// until its first line and to its end, `pnpm check 1`, and lessons run while `pnpm stack` runs,
-// next to the floor of starting node (+ tsx) at all. Targets: issue 12's learner loop.
-// Run: pnpm --filter @workshop/cli bench   (uses its own data folder and free ports; RUNS=5)
+// until its first line and to its end, `pnpm check 1`, lessons run while `pnpm stack` runs, and
+// `pnpm practice watch`'s re-run after a save (lessons 1, 3 and 5), next to the floor of starting
+// node (+ tsx) at all. Targets: issue 12's learner loop.
+// Run: pnpm --filter @workshop/cli bench   (uses its own data folder and free ports; RUNS=5;
+// ONLY=watch for the practice watch rows alone, WATCH_LESSONS=1,3,5 for which lessons)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const RUNS = Number(process.env.RUNS ?? 5);
+const ONLY = process.env.ONLY;
+const WATCH_LESSONS = (process.env.WATCH_LESSONS ?? '1,3,5').split(',');
 
 interface Timing {
   /** Wall-clock milliseconds. */
@@ -39,6 +52,28 @@ function treeCpuMs(pid: number): number {
     for (const task of readdirSync(`${proc}/task`)) {
       const children = readFileSync(`${proc}/task/${task}/children`, 'utf8').trim();
       for (const child of children ? children.split(' ') : []) ms += treeCpuMs(Number(child));
+    }
+    return ms;
+  } catch {
+    return 0; // it exited meanwhile
+  }
+}
+
+/**
+ * CPU time of a process tree, children that already exited included: each live process's own
+ * time plus the time of its exited, waited-for descendants (cutime + cstime). A long-running
+ * process (practice watch) starts and ends workers between two readings: their CPU counts.
+ */
+function treeCpuMsWithExited(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    let ms =
+      (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(' ') : []) {
+        ms += treeCpuMsWithExited(Number(child));
+      }
     }
     return ms;
   } catch {
@@ -113,6 +148,91 @@ async function timeRun(command: string, args: string[], env: NodeJS.ProcessEnv):
   return { ms, cpuMs: (Number(fields[13]) + Number(fields[14])) * 10 };
 }
 
+/**
+ * `pnpm practice watch` on lesson `lesson`'s solution, in a playground of its own: from a save
+ * (a line appended to the file the exercise has the learner write) to the check's result line,
+ * `runs` times, each after the last result; the CPU of the whole tree (the CLI, its vitest, the
+ * workers) over the same span. The save waits out watch.ts's 150 ms settle time like any other.
+ */
+async function timeWatchReruns(
+  lesson: string,
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ first: Timing; reruns: Timing[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'workshop-bench-practice-'));
+  const playground = join(dir, 'playground');
+  const watchEnv = { ...env, WORKSHOP_PLAYGROUND_DIR: playground, NO_COLOR: '1' };
+  try {
+    await timeRun('pnpm', ['practice', 'start', lesson], watchEnv);
+    await timeRun('pnpm', ['practice', 'solution'], watchEnv);
+    const [solved] = readdirSync(`${playground}-solution`);
+    cpSync(join(`${playground}-solution`, solved as string, 'src'), join(playground, 'src'), {
+      recursive: true,
+    });
+    const folder = readdirSync(join(ROOT, 'lessons')).find((name) =>
+      name.startsWith(lesson.padStart(2, '0')),
+    ) as string;
+    const exercise = readdirSync(join(ROOT, 'lessons', folder, 'exercise', 'src')).sort()[0];
+    const saved = join(playground, 'src', exercise as string);
+
+    const started = performance.now();
+    const child = launch('pnpm', ['practice', 'watch'], watchEnv);
+    let output = '';
+    const results = () => (output.match(/checks out|Not there yet/g) ?? []).length;
+    let waiting: (() => void) | undefined;
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      waiting?.();
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+    const untilResult = (count: number) =>
+      new Promise<void>((resolvePromise, reject) => {
+        waiting = () => {
+          if (results() >= count) resolvePromise();
+        };
+        waiting();
+        void exited.then(() =>
+          reject(
+            new Error(`practice watch exited early:
+${output}`),
+          ),
+        );
+      });
+    try {
+      await untilResult(1);
+      const first = {
+        ms: performance.now() - started,
+        cpuMs: treeCpuMsWithExited(child.pid as number),
+      };
+      if (!output.includes('checks out')) throw new Error(`the solution failed:\n${output}`);
+      const reruns: Timing[] = [];
+      for (let i = 1; i <= runs; i++) {
+        // Let the last run's stragglers (closing servers, GC) settle before the next save.
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 1000));
+        const cpuBefore = treeCpuMsWithExited(child.pid as number);
+        const savedAt = performance.now();
+        appendFileSync(saved, `\n// save ${i}\n`);
+        await untilResult(i + 1);
+        reruns.push({
+          ms: performance.now() - savedAt,
+          cpuMs: treeCpuMsWithExited(child.pid as number) - cpuBefore,
+        });
+      }
+      const passes = (output.match(/checks out/g) ?? []).length;
+      if (passes !== runs + 1) throw new Error(`a re-run of the solution failed:\n${output}`);
+      return { first, reruns };
+    } finally {
+      process.kill(-(child.pid as number), 'SIGINT');
+      await exited;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
@@ -146,7 +266,27 @@ async function main() {
     });
   };
 
+  const watchRows = async () => {
+    for (const lesson of WATCH_LESSONS) {
+      const { first, reruns } = await timeWatchReruns(lesson, env, RUNS);
+      rows.push({ what: `pnpm practice watch ${lesson}, first check`, ...first });
+      rows.push({
+        what: `pnpm practice watch ${lesson}, save to result (median of ${RUNS})`,
+        ms: median(reruns.map((t) => t.ms)),
+        cpuMs: median(reruns.map((t) => t.cpuMs)),
+        target: 1500,
+      });
+      console.error(
+        `practice watch ${lesson} re-runs (wall/CPU ms): ${reruns.map((t) => `${t.ms.toFixed(0)}/${t.cpuMs}`).join(', ')}`,
+      );
+    }
+  };
+
   try {
+    if (ONLY === 'watch') {
+      await watchRows();
+      return report(rows, loadBefore);
+    }
     await repeat('floor: node, print one line', undefined, () =>
       timeUntil(process.execPath, ['-e', "console.log('hi')"], env),
     );
@@ -187,10 +327,14 @@ async function main() {
       process.kill(-(stack.pid as number), 'SIGINT');
       await exited;
     }
+    await watchRows();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+  report(rows, loadBefore);
+}
 
+function report(rows: (Timing & { what: string; target?: number })[], loadBefore: number) {
   const load = `${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after`;
   console.log(
     `Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model}, load ${load}\n`,
