@@ -63,15 +63,29 @@ function nameAt(body: Buffer, start: number, stop: number): Buffer {
  * command i's arguments are the pairs FIRST[i] to FIRST[i + 1] - 1. Module state, read right
  * after the parse, synchronously: the engine's fast lane (engine/backend.ts) runs commands from
  * these offsets with no argument Buffer at all; argvAt/argvsOf make the Buffers otherwise.
- * Bodies that need more than these arrays hold (16,384 arguments, 10,000 commands: the REST
- * server's own default cap) go the JSON.parse way. 200 KB, made once.
+ * They grow for a large body (8 bytes an argument, far less than the Buffer each had before)
+ * and go back to their first size at the next parse, so one huge request holds nothing after.
  */
-export const SPANS = new Int32Array(2 * 16_384);
-export const FIRST = new Int32Array(10_001);
-const MAX_ARGS = SPANS.length / 2;
-const MAX_BATCH = FIRST.length - 1;
+const SPANS_AT_FIRST = 2 * 1024;
+const FIRST_AT_FIRST = 257;
+export let SPANS = new Int32Array(SPANS_AT_FIRST);
+export let FIRST = new Int32Array(FIRST_AT_FIRST);
 let args = 0;
 let commands = 0;
+
+/** Room for one more argument (its pair) and one more command in SPANS and FIRST. */
+function grow(): void {
+  if (2 * args + 2 > SPANS.length) {
+    const more = new Int32Array(2 * SPANS.length);
+    more.set(SPANS);
+    SPANS = more;
+  }
+  if (commands + 2 > FIRST.length) {
+    const more = new Int32Array(2 * FIRST.length);
+    more.set(FIRST);
+    FIRST = more;
+  }
+}
 
 /** Where a parse stopped: the position after the value. */
 let end = 0;
@@ -83,7 +97,7 @@ function command(body: Buffer, i: number): boolean {
   FIRST[commands] = from;
   i = skip(body, i + 1);
   for (;;) {
-    if (args === MAX_ARGS) return false;
+    if (2 * args + 2 > SPANS.length || commands + 2 > FIRST.length) grow();
     const c = body[i];
     let start: number;
     if (c === QUOTE) {
@@ -129,17 +143,19 @@ function command(body: Buffer, i: number): boolean {
 /**
  * Parses a body holding one command (`batch` false) or a non-empty array of commands into
  * SPANS/FIRST; returns how many commands, 0 when the body is not in the simple subset (see the
- * file comment) or does not fit those arrays.
+ * file comment).
  */
 export function parseSpans(body: Buffer, batch: boolean): number {
   args = 0;
   commands = 0;
+  if (SPANS.length > SPANS_AT_FIRST) SPANS = new Int32Array(SPANS_AT_FIRST);
+  if (FIRST.length > FIRST_AT_FIRST) FIRST = new Int32Array(FIRST_AT_FIRST);
   let i = skip(body, 0);
   if (!batch) return command(body, i) && skip(body, end) === body.length ? 1 : 0;
   if (body[i] !== OPEN) return 0;
   i = skip(body, i + 1);
   for (;;) {
-    if (commands === MAX_BATCH || !command(body, i)) return 0;
+    if (!command(body, i)) return 0;
     i = skip(body, end);
     if (body[i] === COMMA) {
       i = skip(body, i + 1);

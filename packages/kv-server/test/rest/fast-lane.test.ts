@@ -129,6 +129,40 @@ describe('the engine REST fast lane answers as the normal path', () => {
     });
   }
 
+  it('runs a pipeline past the first span arrays of the parse, then a small one', async () => {
+    // 1,024 arguments and 256 commands fit the arrays at first; these grow them, by 3,000
+    // commands with keys and values of many lengths.
+    running = await startEngine();
+    const base = running.server.restUrl;
+    const commands = Array.from({ length: 3000 }, (_, i) =>
+      i % 3 === 0 ? ['SET', `big:${'k'.repeat(i % 7)}${i % 50}`, i] : ['INCR', `big:${i % 50}`],
+    );
+    const expected = new Map<string, number>();
+    const replies = commands.map(([name, key, value]) => {
+      if (name === 'SET') {
+        expected.set(key as string, value as number);
+        return { result: 'OK' };
+      }
+      const next = (expected.get(key as string) ?? 0) + 1;
+      expected.set(key as string, next);
+      return { result: next };
+    });
+    expect((await post(base, '/pipeline', commands)).json).toEqual(replies);
+    expect(
+      (
+        await post(base, '/pipeline', [
+          ['INCR', 'big:7'],
+          ['SET', 'small', 'v'],
+        ])
+      ).json,
+    ).toEqual([{ result: (expected.get('big:7') ?? 0) + 1 }, { result: 'OK' }]);
+    const keys = [...expected.keys()];
+    const values = (await post(base, '/', ['MGET', ...keys])).json.result;
+    expect(values).toEqual(
+      keys.map((key) => String(key === 'big:7' ? expected.get(key)! + 1 : expected.get(key))),
+    );
+  });
+
   it('answers POST / the same way, errors as a 400', async () => {
     running = await startEngine();
     const base = running.server.restUrl;
