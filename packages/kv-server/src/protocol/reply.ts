@@ -201,7 +201,7 @@ export const ERRORS = {
 /**
  * The bytes [s, e) of `b` as a latin1 string, as latin1() makes one of an argument Buffer, for
  * the fast lanes that run commands from a request's bytes without argument Buffers (REST's in
- * engine/backend.ts; resp/fast-lane.ts has its own text()): up to 16 bytes (most keys) by one
+ * engine/backend.ts, RESP's in resp/fast-lane.ts): up to 16 bytes (most keys) by one
  * String.fromCharCode call with the bytes as arguments, ~40% cheaper than the native slice or
  * than building the string up, and a flat string (a key is hashed next).
  */

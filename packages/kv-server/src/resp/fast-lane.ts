@@ -28,7 +28,7 @@ import { zaddStrings } from '../engine/commands/zsets.ts';
 import type { Engine, Session } from '../engine/engine.ts';
 import { pubsubOf } from '../engine/pubsub.ts';
 import { scriptingOf } from '../engine/scripting/scripting.ts';
-import { CommandError, err, type Reply } from '../protocol/reply.ts';
+import { CommandError, err, latin1At, type Reply } from '../protocol/reply.ts';
 import type { ReplyWriter } from '../protocol/resp-codec.ts';
 
 /** What the RESP server asks of a fast lane (see resp-server.ts's run loop). */
@@ -98,160 +98,6 @@ function commandId(b: Buffer, s: number, e: number): number {
     if ((b[s + 3 + i]! | 0x20) !== tail.charCodeAt(i)) return 0;
   }
   return entry.id;
-}
-
-/**
- * The bytes [s, e) of `b` as a latin1 string, as `latin1()` makes one of an argument Buffer:
- * short ones (keys and values of a few to 16 bytes are most) by String.fromCharCode with the
- * bytes as arguments, which costs far less than the native slice.
- */
-function text(b: Buffer, s: number, e: number): string {
-  const f = String.fromCharCode;
-  switch (e - s) {
-    case 0:
-      return '';
-    case 1:
-      return f(b[s]!);
-    case 2:
-      return f(b[s]!, b[s + 1]!);
-    case 3:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!);
-    case 4:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
-    case 5:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
-    case 6:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
-    case 7:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
-    case 8:
-      return f(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
-    case 9:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-      );
-    case 10:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-      );
-    case 11:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-      );
-    case 12:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-        b[s + 11]!,
-      );
-    case 13:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-        b[s + 11]!,
-        b[s + 12]!,
-      );
-    case 14:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-        b[s + 11]!,
-        b[s + 12]!,
-        b[s + 13]!,
-      );
-    case 15:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-        b[s + 11]!,
-        b[s + 12]!,
-        b[s + 13]!,
-        b[s + 14]!,
-      );
-    case 16:
-      return f(
-        b[s]!,
-        b[s + 1]!,
-        b[s + 2]!,
-        b[s + 3]!,
-        b[s + 4]!,
-        b[s + 5]!,
-        b[s + 6]!,
-        b[s + 7]!,
-        b[s + 8]!,
-        b[s + 9]!,
-        b[s + 10]!,
-        b[s + 11]!,
-        b[s + 12]!,
-        b[s + 13]!,
-        b[s + 14]!,
-        b[s + 15]!,
-      );
-  }
-  return (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(s, e);
 }
 
 /** The fast lane of one RESP connection served by the engine. */
@@ -328,7 +174,7 @@ export class EngineFastLane implements FastLane {
     if (!this.clear()) return false;
 
     const args = this.args;
-    for (let i = 1; i < argc; i++) args[i] = text(buf, spans[2 * i]!, spans[2 * i + 1]!);
+    for (let i = 1; i < argc; i++) args[i] = latin1At(buf, spans[2 * i]!, spans[2 * i + 1]!);
     const engine = this.engine;
     const session = this.session;
     const memory = engine.memory;
