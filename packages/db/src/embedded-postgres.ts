@@ -126,7 +126,9 @@ export async function startEmbeddedPostgres(
 
 /** Initialises, migrates and seeds a database in memory and returns a dump of its data folder. */
 export async function createTemplateDump(): Promise<Blob> {
-  const db = await (await loadPGlite()).create();
+  // 1 MB WAL segments, not 16: the dump holds the one the last checkpoint is in, where it held two
+  // of 16 MB (half of its 65 MB), and every test file's PGlite unpacks all of it.
+  const db = await (await loadPGlite()).create({ initDbStartParams: ['--wal-segsize=1'] });
   const PGLiteSocketServer = await loadSocketServer();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
   await server.start();
@@ -136,6 +138,9 @@ export async function createTemplateDump(): Promise<Blob> {
   } finally {
     await server.stop();
   }
+  // A checkpoint, with spent segments deleted rather than kept for reuse: the dump then carries no
+  // WAL to replay nor old segments (one open of it: 0.3-0.5 s less CPU).
+  await db.exec('SET wal_recycle = off; CHECKPOINT');
   const dump = await db.dumpDataDir('none');
   await db.close();
   return dump;

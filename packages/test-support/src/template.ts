@@ -18,9 +18,12 @@ import { releasePidLock, takePidLock } from '@workshop/proc';
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
 
+/** Bumped when `createTemplateDump` changes how it builds the dump (2: 1 MB WAL segments). */
+const TEMPLATE_FORMAT = '2';
+
 /**
- * Identifies the schema and seed: a hash of their source and of the PGlite version. A change to
- * either builds a new template; older ones are deleted.
+ * Identifies the schema and seed: a hash of their source, of the PGlite version and of the dump's
+ * format. A change to any builds a new template; older ones are deleted.
  */
 export function templateKey(): string {
   const require = createRequire(join(REPO_ROOT, 'packages', 'db', 'package.json'));
@@ -34,6 +37,7 @@ export function templateKey(): string {
   return createHash('sha256')
     .update(readFileSync(join(REPO_ROOT, 'packages', 'db', 'src', 'schema.ts')))
     .update(pglite.version)
+    .update(TEMPLATE_FORMAT)
     .digest('hex')
     .slice(0, 16);
 }
