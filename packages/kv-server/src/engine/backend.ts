@@ -9,6 +9,7 @@ import {
   type StreamKind,
 } from '../protocol/backend.ts';
 import {
+  bulk,
   CommandError,
   ErrorReply,
   err,
@@ -132,14 +133,17 @@ class PipelineRun implements IterableIterator<Reply | Promise<Reply>> {
 const SET = 1;
 const INCR = 2;
 const DECR = 3;
+const GET = 4;
 
 /** The lane's id of the command named by bytes [s, e) of `b` (any letter case), with `argc`. */
 function laneCommand(b: Buffer, s: number, e: number, argc: number): number {
   // `| 0x20` lower-cases A-Z and makes a letter of no other byte.
   const n = e - s;
   if (n === 3) {
-    const set = (b[s]! | 0x20) === 0x73 && (b[s + 1]! | 0x20) === 0x65;
-    return set && (b[s + 2]! | 0x20) === 0x74 && argc === 3 ? SET : 0;
+    if ((b[s + 1]! | 0x20) !== 0x65 || (b[s + 2]! | 0x20) !== 0x74) return 0; // not ?et
+    const c0 = b[s]! | 0x20;
+    if (c0 === 0x73) return argc === 3 ? SET : 0;
+    return c0 === 0x67 && argc === 2 ? GET : 0;
   }
   if (n !== 4 || argc !== 2) return 0;
   if ((b[s + 2]! | 0x20) !== 0x63 || (b[s + 3]! | 0x20) !== 0x72) return 0; // not ??cr
@@ -149,12 +153,15 @@ function laneCommand(b: Buffer, s: number, e: number, argc: number): number {
   return c0 === 0x64 && c1 === 0x65 ? DECR : 0;
 }
 
+/** Names for an internal error's text. */
+const LANE_NAMES = ['', 'set', 'incr', 'decr', 'get'];
+
 /**
  * REST's fast lane on the engine (CommandBackend.runSpans): SET key value, INCR and DECR (the
- * writes of counters and rate limiters, whose replies are small: a pipeline's replies are all
- * made before its response is, so a GET of large values is left to the normal path, which
- * streams them), run from the body's offsets on database 0
- * (a REST request's session never SELECTs) through the functions their command table entries
+ * writes of counters and rate limiters), and GET alone (a pipeline's replies are all made
+ * before its response is, so GETs of large values in a pipeline are left to the normal path,
+ * which streams them), run from the body's offsets on database 0 (a REST request's session
+ * never SELECTs) through the functions their command table entries
  * call, with Engine.execute's bookkeeping around each. No argument Buffers, no session, none of
  * runCommand's layers. It takes a request only when none of what those layers do is in play
  * (MONITOR, clients blocked on keys, a busy script, CLIENT PAUSE, maxmemory), and only when all
@@ -191,7 +198,7 @@ class RestLane {
     for (let c = 0; c < count; c++) {
       const a = first[c]!;
       const id = laneCommand(body, spans[2 * a]!, spans[2 * a + 1]!, first[c + 1]! - a);
-      if (id === 0) return undefined;
+      if (id === 0 || (id === GET && count > 1)) return undefined;
       ids[c] = id;
     }
     const db = engine.databases[0]!;
@@ -201,14 +208,17 @@ class RestLane {
       const id = ids[c]!;
       const a = first[c]!;
       const key = latin1At(body, spans[2 * a + 2]!, spans[2 * a + 3]!);
-      // What Engine.execute's run does before a handler: the LRU clock, INFO's counters (these
-      // are all writes: their lookups are not keyspace hits or misses).
+      // What Engine.execute's run does before a handler: the LRU clock, INFO's counters (a
+      // read's lookups count as keyspace hits or misses, a write's do not).
       memory.tick(engine.clock());
       memory.commandsProcessed++;
-      memory.countReads = false;
+      memory.countReads = id === GET;
       let reply: Reply;
       try {
-        if (id === SET) {
+        if (id === GET) {
+          const value = db.lookupString(key);
+          reply = value === undefined ? null : bulk(value);
+        } else if (id === SET) {
           reply = setPlain(db, key, latin1At(body, spans[2 * a + 4]!, spans[2 * a + 5]!));
         } else {
           reply = incrBy(db, key, id === INCR ? 1 : -1);
@@ -218,8 +228,7 @@ class RestLane {
         else {
           // As Engine.execute answers a bug or a JS limit: an error reply, never a crash.
           const message = error instanceof Error ? error.message : String(error);
-          const name = id === SET ? 'set' : id === INCR ? 'incr' : 'decr';
-          reply = err(`ERR internal error in '${name}': ${message}`);
+          reply = err(`ERR internal error in '${LANE_NAMES[id]}': ${message}`);
         }
       }
       replies.push(reply);

@@ -341,7 +341,7 @@ export function createRestServer(options: RestServerOptions): Server {
       raw === '/' || raw.charCodeAt(raw.length - 1) !== 47 ? raw : raw.replace(/\/+$/, '') || '/';
 
     if (path === '/') {
-      // The engine's fast lane runs a plain SET/INCR/DECR straight from the body's bytes.
+      // The engine's fast lane runs a plain SET, GET, INCR or DECR straight from the body's bytes.
       const simple = parseSpans(body, false) === 1;
       const laned = simple ? options.backend.runSpans?.(body, SPANS, FIRST, 1) : undefined;
       if (laned !== undefined) {

@@ -163,6 +163,56 @@ describe('the engine REST fast lane answers as the normal path', () => {
     );
   });
 
+  it('runs a GET alone as the normal path does, hits and misses counted', async () => {
+    // The lane takes GET only as a request's one command; with an ECHO after it, it is not.
+    const setup = [
+      ['SET', 'text', 'value'],
+      ['RPUSH', 'list', 'x'],
+      ['SET', 'expired', 'v', 'PX', 1],
+    ];
+    const run = async (viaNormalPath: boolean) => {
+      const server = await startEngine();
+      try {
+        const base = server.server.restUrl;
+        await post(base, '/pipeline', setup);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const replies = [];
+        for (const key of ['text', 'missing', 'list', 'expired', 'TEXT']) {
+          if (viaNormalPath) {
+            const res = await post(base, '/pipeline', [
+              ['GET', key],
+              ['ECHO', 'x'],
+            ]);
+            replies.push(res.json[0]);
+          } else {
+            const res = await post(base, '/', ['get', key]);
+            replies.push('error' in res.json ? { ...res.json, status: res.status } : res.json);
+          }
+        }
+        const info = (await post(base, '/', ['INFO', 'stats'])).json.result as string;
+        const stat = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1]);
+        return {
+          replies: replies.map((r) => ({ ...r, status: undefined })),
+          statuses: replies.map((r) => r.status),
+          processed: stat('total_commands_processed') - (viaNormalPath ? 5 : 0),
+          hits: stat('keyspace_hits'),
+          misses: stat('keyspace_misses'),
+          expired: stat('expired_keys'),
+        };
+      } finally {
+        await server.close();
+      }
+    };
+    const lane = await run(false);
+    const normal = await run(true);
+    expect(lane.replies).toEqual(normal.replies);
+    expect({ ...lane, replies: 0, statuses: 0 }).toEqual({ ...normal, replies: 0, statuses: 0 });
+    expect(lane.replies[0]).toEqual({ result: 'value' });
+    expect(lane.statuses).toEqual([undefined, undefined, 400, undefined, undefined]);
+    // GET of a list is a hit (then WRONGTYPE), as in Redis; the expired key is a miss.
+    expect([lane.hits, lane.misses, lane.expired]).toEqual([2, 3, 1]);
+  });
+
   it('answers POST / the same way, errors as a 400', async () => {
     running = await startEngine();
     const base = running.server.restUrl;
