@@ -11,6 +11,7 @@ import {
   withPath,
 } from './services.ts';
 import { loadEmbeddedTemplate } from './template.ts';
+import { checkoutWarmStack } from './warm-stack-client.ts';
 
 export interface TestStack {
   readonly backend: 'embedded' | 'services';
@@ -66,9 +67,10 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
   const withPostgres = options.postgres ?? true;
 
   beforeAll(async () => {
+    // practice watch's vitest lends warm ones (warm-stack.ts); everywhere else that is undefined.
     state = servicesRequested()
       ? await startServicesStack(withPostgres)
-      : await startEmbeddedStack(withPostgres);
+      : ((await checkoutWarmStack(withPostgres)) ?? (await startEmbeddedStack(withPostgres)));
   });
   afterAll(async () => {
     await state?.close();
@@ -147,7 +149,7 @@ const NO_POSTGRES =
   'This file asked for no Postgres (useTestStack({ postgres: false })): drop that option to query it.';
 
 /** The stack as a config; without a database, one whose `databaseUrl` throws when read. */
-function configFor(
+export function configFor(
   databaseUrl: string | undefined,
   rest: Omit<WorkshopConfig, 'databaseUrl'>,
 ): WorkshopConfig {

@@ -1,0 +1,159 @@
+// `practice watch`'s test stack, kept warm for the whole session: opening a PGlite from the
+// template costs 1.5-3 s of CPU, which every test file paid again on every save. The global setup
+// of a vitest that `practice watch` keeps running (WORKSHOP_WARM_STACK=1) starts this broker in
+// vitest's own process; each test file's useTestStack() checks a stack out of it over HTTP (the
+// address comes through vitest's provide/inject) and gives it back after its last test:
+//
+// - a PGlite opened once, served on its own port, and put back the way the template left it
+//   between two files (db-reset.ts: only what a test wrote is undone, tens of milliseconds); a
+//   database that cannot be put back exactly is closed and another one opened;
+// - two new kv-servers per file (starting one is a listen(), the engine empty), as in test-stack.ts.
+//
+// Files that run at once get a PGlite each (opened when first needed). `pnpm test` and
+// `pnpm check` never set WORKSHOP_WARM_STACK: a PGlite per file, as before.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '@workshop/db';
+import { type KvServer, startKvServer } from '@workshop/kv-server';
+import pg from 'pg';
+import { capturePristine, type PristineDatabase, resetToPristine } from './db-reset.ts';
+import { loadEmbeddedTemplate } from './template.ts';
+
+/** The key the broker's address is provided under (see warm-stack-client.ts). */
+export const WARM_STACK_KEY = 'workshopWarmStack';
+
+/** practice watch's vitest sets it in its own process (vitest-server.mjs). */
+export function warmStackRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.WORKSHOP_WARM_STACK === '1';
+}
+
+/** What a checkout answers: the same endpoints useTestStack() gives a file. */
+export interface WarmStackCheckout {
+  id: number;
+  /** Missing when the file asked for no Postgres. */
+  databaseUrl?: string;
+  upstash: { url: string; token: string };
+  valkeyUrl: string;
+}
+
+const RESET_TIMEOUT_MS = 15_000;
+
+interface Database {
+  postgres: EmbeddedPostgres;
+  /** Resets through it: a connection of its own, idle while tests run. */
+  client: pg.Client;
+  pristine: PristineDatabase;
+  /** The reset after the last file; false when the database is to be replaced. */
+  ready: Promise<boolean>;
+}
+
+async function openDatabase(): Promise<Database> {
+  const postgres = await startEmbeddedPostgres({ template: await loadEmbeddedTemplate(), port: 0 });
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  const pristine = await capturePristine(client);
+  return { postgres, client, pristine, ready: Promise.resolve(true) };
+}
+
+async function closeDatabase(database: Database): Promise<void> {
+  await database.client.end().catch(() => {});
+  await database.postgres.close();
+}
+
+export interface WarmStack {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the broker on 127.0.0.1 (a free port) with one PGlite open and ready. */
+export async function startWarmStack(): Promise<WarmStack> {
+  // The first one now: a template that does not open fails the global setup, with its message.
+  const idle: Promise<Database>[] = [Promise.resolve(await openDatabase())];
+  const out = new Map<number, { database: Database | undefined; servers: KvServer[] }>();
+  let lastId = 0;
+
+  /** An idle database once its reset is done; a new one when none is idle or it failed. */
+  async function take(): Promise<Database> {
+    const next = idle.shift();
+    if (!next) return openDatabase();
+    const database = await next;
+    if (await database.ready) return database;
+    void closeDatabase(database);
+    return openDatabase();
+  }
+
+  async function checkout(withPostgres: boolean): Promise<WarmStackCheckout> {
+    const database = withPostgres ? await take() : undefined;
+    const [upstashServer, valkeyServer] = await Promise.all([
+      startKvServer({ restPort: 0, respPort: false }),
+      startKvServer({ restPort: 0, respPort: 0 }),
+    ]);
+    const id = ++lastId;
+    out.set(id, { database, servers: [upstashServer, valkeyServer] });
+    return {
+      id,
+      databaseUrl: database?.postgres.url,
+      upstash: { url: upstashServer.restUrl, token: upstashServer.token },
+      valkeyUrl: valkeyServer.respUrl ?? '',
+    };
+  }
+
+  /** Answers at once: the reset runs meanwhile, and the next checkout of that database waits. */
+  function release(id: number): void {
+    const lent = out.get(id);
+    if (!lent) return;
+    out.delete(id);
+    const { database, servers } = lent;
+    if (!database) {
+      void Promise.all(servers.map((server) => server.close()));
+      return;
+    }
+    const reset = Promise.all(servers.map((server) => server.close()))
+      .then(() => resetToPristine(database.client, database.pristine))
+      .catch(() => false);
+    // A connection a test left inside a transaction holds PGlite's one session: its queries
+    // would wait behind it for good. Give up on that database instead.
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), RESET_TIMEOUT_MS);
+    });
+    database.ready = Promise.race([reset, stuck]).finally(() => clearTimeout(timer));
+    idle.push(Promise.resolve(database));
+  }
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const answer = (status: number, body?: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    request.resume();
+    if (request.method === 'POST' && url.pathname === '/checkout') {
+      checkout(url.searchParams.get('postgres') !== '0').then(
+        (stack) => answer(200, stack),
+        (error: unknown) => answer(500, { error: (error as Error).message }),
+      );
+    } else if (request.method === 'POST' && url.pathname === '/release') {
+      release(Number(url.searchParams.get('id')));
+      answer(204);
+    } else answer(404, { error: 'unknown request' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const { servers } of out.values()) await Promise.all(servers.map((s) => s.close()));
+      const databases = await Promise.allSettled([
+        ...idle,
+        ...[...out.values()].map(async (lent) => lent.database),
+      ]);
+      await Promise.all(
+        databases.map((result) =>
+          result.status === 'fulfilled' && result.value ? closeDatabase(result.value) : undefined,
+        ),
+      );
+    },
+  };
+}

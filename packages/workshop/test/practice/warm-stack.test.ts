@@ -1,0 +1,118 @@
+// practice watch's warm test stack (test-support's warm-stack.ts and db-reset.ts), through its real
+// broker and a real PGlite: whatever a test file did to the database, the next file to check it out
+// finds it exactly as the template made it.
+import { createPool } from '@workshop/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  startWarmStack,
+  type WarmStack,
+  type WarmStackCheckout,
+} from '../../../test-support/src/warm-stack.ts';
+
+let stack: WarmStack;
+beforeAll(async () => {
+  stack = await startWarmStack();
+}, 120_000);
+afterAll(() => stack?.close());
+
+async function checkout(postgres = true): Promise<WarmStackCheckout> {
+  const response = await fetch(`${stack.url}/checkout?postgres=${postgres ? 1 : 0}`, {
+    method: 'POST',
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as WarmStackCheckout;
+}
+
+async function release(id: number): Promise<void> {
+  expect((await fetch(`${stack.url}/release?id=${id}`, { method: 'POST' })).status).toBe(204);
+}
+
+/** Runs `work` with a pool on the checked-out database, as a test file's useTestStack() has. */
+async function withClient<T>(
+  url: string | undefined,
+  work: (c: ReturnType<typeof createPool>) => Promise<T>,
+) {
+  const pool = createPool({ databaseUrl: url ?? '', databaseSource: 'embedded' });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Every user table's rows and every user object: what a test could see. */
+const STATE = `
+  SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY slug)) FROM articles a) AS articles,
+    (SELECT md5(string_agg(t::text, ',' ORDER BY slug, tag)) FROM article_tags t) AS tags,
+    (SELECT string_agg(id, ',' ORDER BY id) FROM schema_migrations) AS migrations,
+    (SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE oid >= 16384) AS relations,
+    (SELECT count(*) FROM pg_proc WHERE oid >= 16384) AS routines,
+    (SELECT count(*) FROM pg_namespace WHERE oid >= 16384) AS schemas,
+    current_setting('statement_timeout') AS timeout`;
+
+describe('the warm stack', () => {
+  it('lends the same database again, as the template made it, whatever the last file did', async () => {
+    const first = await checkout();
+    const pristine = await withClient(
+      first.databaseUrl,
+      async (c) => (await c.query(STATE)).rows[0],
+    );
+    expect(pristine.articles).toBeTruthy();
+    await withClient(first.databaseUrl, async (c) => {
+      const { rows } = await c.query<{ slug: string }>(
+        'SELECT slug FROM articles ORDER BY slug LIMIT 3',
+      );
+      const [a, b, d] = rows.map((row) => row.slug);
+      await c.query(`UPDATE articles SET title = 'changed' WHERE slug = $1`, [a]);
+      await c.query('DELETE FROM articles WHERE slug = $1', [b]); // its tags go too (cascade)
+      await c.query(`UPDATE articles SET slug = 'renamed' WHERE slug = $1`, [d]); // and these move
+      await c.query(
+        `INSERT INTO articles (slug, title, body, author) VALUES ('new-one', 't', 'b', 'me')`,
+      );
+      await c.query(`INSERT INTO article_tags (slug, tag) VALUES ('new-one', 'ops')`);
+      await c.query('CREATE SCHEMA scratch');
+      await c.query('CREATE TABLE scratch.kv (k text PRIMARY KEY, v text)');
+      await c.query('CREATE TABLE public.kv_strings (id serial PRIMARY KEY, v text)');
+      await c.query(`INSERT INTO kv_strings (v) VALUES ('x')`);
+      await c.query('CREATE INDEX articles_by_author ON articles (author)');
+      await c.query('CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$');
+      await c.query(`SET statement_timeout = '1234s'`);
+      expect((await c.query(STATE)).rows[0]).not.toEqual(pristine);
+    });
+    await release(first.id);
+
+    const second = await checkout();
+    expect(second.databaseUrl, 'the same PGlite, not a new one').toBe(first.databaseUrl);
+    expect(second.upstash.url, 'new kv-servers for every file').not.toBe(first.upstash.url);
+    const after = await withClient(second.databaseUrl, async (c) => (await c.query(STATE)).rows[0]);
+    expect(after).toEqual(pristine);
+    await release(second.id);
+  }, 120_000);
+
+  it('replaces a database whose own tables a file altered', async () => {
+    const first = await checkout();
+    await withClient(first.databaseUrl, (c) =>
+      c.query('ALTER TABLE articles ADD COLUMN extra int'),
+    );
+    await release(first.id);
+    const second = await checkout();
+    const columns = await withClient(second.databaseUrl, async (c) => {
+      const { rows } = await c.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'articles'`,
+      );
+      return rows.map((row) => row.column_name);
+    });
+    expect(columns).not.toContain('extra');
+    expect(columns).toContain('slug');
+    await release(second.id);
+  }, 120_000);
+
+  it('lends a database to each of two files at once, and none to a file that wants none', async () => {
+    const [a, b, c] = await Promise.all([checkout(), checkout(), checkout(false)]);
+    expect(a.databaseUrl).toBeDefined();
+    expect(b.databaseUrl).toBeDefined();
+    expect(a.databaseUrl).not.toBe(b.databaseUrl);
+    expect(c.databaseUrl).toBeUndefined();
+    await Promise.all([release(a.id), release(b.id), release(c.id)]);
+  }, 120_000);
+});
