@@ -5,9 +5,17 @@
 // every module vitest loads (test-support's config-entry.js says how much).
 //
 // Run as `node vitest-server.mjs <vitest/node URL> <config>` with an IPC channel, in the folder to
-// test. Messages in: {type: 'run', files: [...]} (the files saved since the last run: their
-// transforms are dropped first), {type: 'close'}. Out: {type: 'done', code} after each run.
+// test. Messages in: {type: 'run', files: [...]} (every file of src/ and test/: those whose
+// content changed since the last run have their transforms dropped first), {type: 'close'}.
+// Out: {type: 'done', code} after each run.
+import { readFileSync } from 'node:fs';
+
 const [vitestNode, config] = process.argv.slice(2);
+// The test stack stays warm too: test-support's global setup, which runs once in this process for
+// the whole session, then keeps a PGlite open and lends it to each test file, reset in between
+// (test-support's warm-stack.ts), instead of every file opening its own from the template (1.5-3 s
+// of CPU each, most of a re-run). pnpm test and pnpm check never set it.
+process.env.WORKSHOP_WARM_STACK = '1';
 const { createVitest } = await import(vitestNode);
 
 // watch: false: nothing re-runs by itself, watch.ts says when (its watcher knows --poll), and
@@ -17,8 +25,27 @@ await vitest.standalone(); // reporters and the global setup, no run yet
 
 let queue = Promise.resolve();
 
+/** Each file's content as the last run saw it. */
+const seen = new Map();
+
 async function run(files) {
-  for (const file of files) vitest.invalidateFile(file);
+  // Only the files whose content changed (compared with what the last run read, so a save the
+  // watcher missed counts too): the workers start afresh every run, and an unchanged file's
+  // transform is as good as a new one.
+  for (const file of files) {
+    let content;
+    try {
+      content = readFileSync(file);
+    } catch {
+      content = undefined; // deleted
+    }
+    const before = seen.get(file);
+    if (before !== undefined && (content === undefined || !content.equals(before))) {
+      vitest.invalidateFile(file);
+    }
+    if (content === undefined) seen.delete(file);
+    else seen.set(file, content);
+  }
   const specifications = await vitest.globTestSpecifications();
   const { testModules, unhandledErrors } = await vitest.runTestSpecifications(specifications, true);
   const passed =

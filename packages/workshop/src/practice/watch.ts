@@ -1,7 +1,9 @@
 // `practice watch`: the check again on every save, through chokidar (the file system's events;
 // with `--poll`, its polling mode, for WSL, network drives and editors whose saves the events
 // miss). Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits. One vitest stays up for the whole
-// session (vitest-server.mjs): a re-run pays for the tests, not for starting vitest again.
+// session (vitest-server.mjs), with the test stack its global setup keeps warm (a PGlite reset
+// between files, test-support's warm-stack.ts): a re-run pays for the tests and a worker, not for
+// starting vitest again nor for a PGlite per test file.
 import { join } from 'node:path';
 import { watch } from 'chokidar';
 import { startVitestServer } from '../vitest-run.ts';
@@ -35,8 +37,8 @@ export async function watchPlayground(
     practice.playground,
     join(practice.playground, 'vitest.config.ts'),
   );
-  // Every file of src/ and test/ is transformed again (a few ms each): whatever changed, by a
-  // save the watcher saw or not (r), the run sees it.
+  // Every file of src/ and test/: the server transforms again those whose content changed, by a
+  // save the watcher saw or not (r), so the run sees it.
   const runTests = () =>
     tests.run(
       ['src', 'test'].flatMap((sub) =>
