@@ -228,10 +228,11 @@ export class MemoryAccountant {
  * until the next full collection, which an idle process does not reach. V8 returns the young
  * generation only in a full collection that finds the allocation rate low over its last 5 s,
  * and its own memory reducer gets there a minute or more later, if at all. So when commands
- * stop after the heap grew, this runs one full collection after 1 s idle (the burst's garbage)
- * and another `SECOND_COLLECTION_S` seconds into the same idle spell (V8 then sees a quiet
- * process and shrinks the young generation to 1 MB). Under steady traffic it never runs; the
- * pause (~0.1-0.4 s for a million keys) falls in a moment nobody is sending commands.
+ * stop after the old generation grew by 16 MB (data was stored), this runs one full collection
+ * after 1 s idle (the burst's garbage) and another `SECOND_COLLECTION_S` seconds into the same
+ * idle spell (V8 then sees a quiet process and shrinks the young generation to 1-2 MB). Under
+ * steady traffic it never runs, nor after bursts that store nothing; the pause (~0.2-0.5 s for
+ * a million keys on a loaded machine) falls in a moment nobody is sending commands.
  */
 export class IdleCollector {
   private lastCommands = -1;
@@ -241,7 +242,7 @@ export class IdleCollector {
 
   constructor(
     private readonly collect: () => void,
-    /** Committed heap in bytes (V8's total_heap_size). */
+    /** Committed heap in bytes outside the young generation (what stored data grows). */
     private readonly heapBytes: () => number,
     /** How much the heap must have grown since the last collection for one to be worth it. */
     private readonly growth = IDLE_COLLECTION_GROWTH,
