@@ -44,6 +44,14 @@ async function startNoopHttp() {
   return { url: `http://127.0.0.1:${port}/pipeline`, stop: () => child.kill() };
 }
 
+/**
+ * Waits until a server that just took a burst of writes is settled: the kv-server CLI gives
+ * back what the burst needed with V8's full collections 1 s and 7 s into an idle spell
+ * (memory.ts's IdleCollector), as Redis's used_memory counts the data and not the burst. RSS
+ * read 1 s after the load is printed too.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 9000));
+
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -115,8 +123,7 @@ async function memoryAccuracy(what: string, load: (client: Valkey) => Promise<vo
     const rssBefore = rssBytes(server.pid);
     const usedBefore = await usedMemory(client);
     await load(client);
-    // Let the server settle (a young-generation GC of the request buffers) before reading RSS.
-    await new Promise((r) => setTimeout(r, 1500));
+    await settle();
     const rssGrowth = rssBytes(server.pid) - rssBefore;
     const usedGrowth = (await usedMemory(client)) - usedBefore;
     return {
@@ -154,7 +161,7 @@ async function memoryAccuracyRows(): Promise<Row[]> {
 async function smallKeysRow(
   server: Awaited<ReturnType<typeof startServer>>,
   hasRedis: boolean,
-): Promise<Row> {
+): Promise<Row[]> {
   process.stdout.write(`memory for ${fmt(KEYS)} keys...\n`);
   const client = new Valkey(server.respUrl);
   await client.flushdb();
@@ -162,6 +169,8 @@ async function smallKeysRow(
   const rssBefore = rssBytes(server.pid);
   await loadKeys(client);
   await new Promise((r) => setTimeout(r, 1000));
+  const rssAt1s = rssBytes(server.pid);
+  await settle();
   const rssAfter = rssBytes(server.pid);
   client.disconnect();
   let redisGrowth = Number.NaN;
@@ -175,13 +184,23 @@ async function smallKeysRow(
     own.disconnect();
   }
   const ourGrowth = rssAfter - rssBefore;
-  return {
-    what: `memory growth, ${fmt(KEYS)} keys (MB)`,
-    ours: fmt(ourGrowth / 2 ** 20, 1),
-    redis: fmt(redisGrowth / 2 ** 20, 1),
-    ratio: `${fmt(ourGrowth / redisGrowth, 2)}x`,
-    target: '<= 1.3x',
-  };
+  const at1s = rssAt1s - rssBefore;
+  return [
+    {
+      what: `memory growth, ${fmt(KEYS)} keys, settled (MB)`,
+      ours: fmt(ourGrowth / 2 ** 20, 1),
+      redis: fmt(redisGrowth / 2 ** 20, 1),
+      ratio: `${fmt(ourGrowth / redisGrowth, 2)}x`,
+      target: '<= 1.3x',
+    },
+    {
+      what: '  the same 1 s after the load (MB)',
+      ours: fmt(at1s / 2 ** 20, 1),
+      redis: fmt(redisGrowth / 2 ** 20, 1),
+      ratio: `${fmt(at1s / redisGrowth, 2)}x`,
+      target: '',
+    },
+  ];
 }
 
 /**
@@ -196,7 +215,7 @@ async function smallKeysOnly(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const server = await startServer();
     try {
-      rows.push(await smallKeysRow(server, hasRedis));
+      rows.push(...(await smallKeysRow(server, hasRedis)));
     } finally {
       server.stop();
     }
@@ -315,7 +334,7 @@ async function main() {
     }
 
     // 3. Memory for 1,000,000 small string keys.
-    rows.push(await smallKeysRow(server, hasRedis));
+    rows.push(...(await smallKeysRow(server, hasRedis)));
   } finally {
     server.stop();
     redis.disconnect();
