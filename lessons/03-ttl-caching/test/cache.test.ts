@@ -10,7 +10,7 @@ import { closedPort } from '../src/closed-port.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 import { storeThroughProxy } from './proxied-store.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 let keyNumber = 0;
 /** A key no other test uses, so every test starts cold. */
 const freshKey = () => `l03:test:${process.pid}:${++keyNumber}:${Date.now()}`;

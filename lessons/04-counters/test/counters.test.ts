@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createViewCounter, MILESTONES, RANKING_KEY } from '../src/counters.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 function setup() {
   const store = createUpstashStore(stack.upstash);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { race } from '../src/race.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 describe('GET+SET against INCR, side by side', () => {
   it('GET+SET counts right when visitors come one at a time', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/rate-limit.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function setup(name: string, limit: number, windowSeconds: number) {

@@ -9,7 +9,7 @@ import { type CacheEvent, createCache } from '../src/cache.ts';
 import { closedPort } from '../src/closed-port.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 // The same checkpoint as lesson 03, once per backend.
 describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughProxy }) => {

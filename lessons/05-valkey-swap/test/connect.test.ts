@@ -13,7 +13,7 @@ import {
   createValkeyStoreClient,
 } from '../src/valkey-store.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 describe('connecting to Valkey', () => {
   it('gives a working store when the server answers', async () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createViewCounter, MILESTONES, RANKING_KEY } from '../src/counters.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 // The same checkpoint as lesson 04, once per backend.
 describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {

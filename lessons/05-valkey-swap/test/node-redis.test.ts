@@ -11,7 +11,7 @@ import {
 import { createRateLimiter } from '../src/rate-limit.ts';
 import { createValkeyStore, createValkeyStoreClient } from '../src/valkey-store.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 let nodeRedis: NodeRedisClient;
 const iovalkey = () => createValkeyStoreClient(stack.valkeyUrl);
 let other: ReturnType<typeof iovalkey>;

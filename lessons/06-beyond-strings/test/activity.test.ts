@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVITY_KEY, ACTIVITY_LENGTH, createActivity } from '../src/activity.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 describe.each(backendsOf(stack))('recent activity, on $name', ({ connect }) => {
   it(`keeps the newest ${ACTIVITY_LENGTH} entries, newest first, under 200 concurrent writes`, async () => {

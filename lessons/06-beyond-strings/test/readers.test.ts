@@ -4,7 +4,7 @@ import { createReaders, dailyReadersKey } from '../src/readers.ts';
 import { encodingsAsTheyGrow, readersCost } from '../src/type-costs.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 const DAY = 24 * 60 * 60 * 1000;
 
 describe.each(backendsOf(stack))('unique readers, on $name', ({ connect }) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrending, hourKey, hourOf } from '../src/trending.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 const HOUR = 60 * 60 * 1000;
 
 describe.each(backendsOf(stack))('trending, on $name', ({ connect }) => {

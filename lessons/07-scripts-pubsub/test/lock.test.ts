@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEditLocks, editLockKey, isHeld, RELEASE_SCRIPT, runScript } from '../src/lock.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let n = 0;
 const newSlug = () => `lock-${process.pid}-${Date.now()}-${++n}`;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { articleKey, createKeyGroup, scanKeys } from '../src/keys.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 
 it('names an article by its format version', () => {
   expect(articleKey('howto')).toBe('v2:article:howto');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createSwrCache } from '../src/swr.ts';
 import { backendsOf } from './backends.ts';
 
-const stack = useTestStack();
+const stack = useTestStack({ postgres: false });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(backendsOf(stack))('on $name', (backend) => {
