@@ -1,4 +1,4 @@
-// practice watch's warm test stack (test-support's warm-stack.ts and db-reset.ts), through its real
+// practice watch's warm test stack (warm-stack.ts and db-reset.ts), through its real
 // broker and a real PGlite: whatever a test file did to the database, the next file to check it out
 // finds it exactly as the template made it.
 import { createPool } from '@workshop/db';
@@ -7,7 +7,7 @@ import {
   startWarmStack,
   type WarmStack,
   type WarmStackCheckout,
-} from '../../../test-support/src/warm-stack.ts';
+} from '../src/warm-stack.ts';
 
 let stack: WarmStack;
 beforeAll(async () => {
