@@ -3,11 +3,7 @@
 // finds it exactly as the template made it.
 import { createPool } from '@workshop/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startWarmStack,
-  type WarmStack,
-  type WarmStackCheckout,
-} from '../src/warm-stack.ts';
+import { startWarmStack, type WarmStack, type WarmStackCheckout } from '../src/warm-stack.ts';
 
 let stack: WarmStack;
 beforeAll(async () => {
