@@ -11,6 +11,7 @@
 //
 // Files that run at once get a PGlite each (opened when first needed). `pnpm test` and
 // `pnpm check` never set WORKSHOP_WARM_STACK: a PGlite per file, as before.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@workshop/db';
 import { type KvServer, startKvServer } from '@workshop/kv-server';
@@ -60,8 +61,23 @@ async function closeDatabase(database: Database): Promise<void> {
 }
 
 export interface WarmStack {
+  /** The broker's address, its secret included: `${url}/checkout`, `${url}/release?id=`. */
   url: string;
   close(): Promise<void>;
+}
+
+/**
+ * Whether a request may use the broker. Any web page the learner has open can send requests to
+ * 127.0.0.1, and a checkout hands out a database and a kv-server token: so the path must start
+ * with the secret that only vitest's processes know, and a request a browser made (it always
+ * sends Origin or Sec-Fetch-Site; Node's fetch sends neither) is refused even with it.
+ */
+function allowed(request: IncomingMessage, secret: Buffer): boolean {
+  if (request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined) {
+    return false;
+  }
+  const given = Buffer.from((request.url ?? '').split('/')[1] ?? '');
+  return given.length === secret.length && timingSafeEqual(given, secret);
 }
 
 /** Starts the broker on 127.0.0.1 (a free port) with one PGlite open and ready. */
@@ -120,13 +136,19 @@ export async function startWarmStack(): Promise<WarmStack> {
     idle.push(Promise.resolve(database));
   }
 
+  const secret = Buffer.from(randomBytes(16).toString('hex'));
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const answer = (status: number, body?: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(body === undefined ? undefined : JSON.stringify(body));
     };
     request.resume();
+    if (!allowed(request, secret)) {
+      answer(403, { error: 'not for this client: only the test workers of this vitest' });
+      return;
+    }
+    // The path without its secret.
+    const url = new URL((request.url ?? '/').slice(1 + secret.length) || '/', 'http://localhost');
     if (request.method === 'POST' && url.pathname === '/checkout') {
       checkout(url.searchParams.get('postgres') !== '0').then(
         (stack) => answer(200, stack),
@@ -141,7 +163,7 @@ export async function startWarmStack(): Promise<WarmStack> {
   const { port } = server.address() as { port: number };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/${secret.toString()}`,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const { servers } of out.values()) await Promise.all(servers.map((s) => s.close()));

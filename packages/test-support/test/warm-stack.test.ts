@@ -112,3 +112,52 @@ describe('the warm stack', () => {
     await Promise.all([release(a.id), release(b.id), release(c.id)]);
   }, 120_000);
 });
+
+describe('the warm stack refuses whoever is not this vitest', () => {
+  it('answers 403 without its secret, or to a browser, and lends or frees nothing', async () => {
+    const lent = await checkout(false);
+    const { origin } = new URL(stack.url);
+    const attempts: [string, RequestInit][] = [
+      // A page that scans 127.0.0.1 finds the port, but not the secret in the path.
+      [`${origin}/checkout?postgres=0`, { method: 'POST' }],
+      [`${origin}/release?id=${lent.id}`, { method: 'POST' }],
+      [`${origin}/${'0'.repeat(32)}/release?id=${lent.id}`, { method: 'POST' }],
+      // Even with it, a browser's request (it always says where it comes from) is refused.
+      [
+        `${stack.url}/checkout?postgres=0`,
+        { method: 'POST', headers: { origin: 'http://evil.test' } },
+      ],
+      [
+        `${stack.url}/release?id=${lent.id}`,
+        { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } },
+      ],
+    ];
+    for (const [url, init] of attempts) {
+      const response = await fetch(url, init);
+      expect(response.status, `${init.headers ? JSON.stringify(init.headers) : ''} ${url}`).toBe(
+        403,
+      );
+      expect(((await response.json()) as { error: string }).error).toMatch(/only the test workers/);
+    }
+    // Still lent: its kv-server answers.
+    const ping = await fetch(lent.upstash.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${lent.upstash.token}` },
+      body: JSON.stringify(['PING']),
+    });
+    expect(await ping.json()).toEqual({ result: 'PONG' });
+    // And none was lent in between: ids count checkouts.
+    const next = await checkout(false);
+    expect(next.id).toBe(lent.id + 1);
+    await Promise.all([release(lent.id), release(next.id)]);
+    // Released for real this time: its kv-server closes.
+    await expect
+      .poll(() =>
+        fetch(lent.upstash.url).then(
+          () => 'open',
+          () => 'closed',
+        ),
+      )
+      .toBe('closed');
+  }, 120_000);
+});
