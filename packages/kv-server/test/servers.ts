@@ -1,27 +1,16 @@
 // Servers for the surface tests: a kv-server in engine mode, or one in forwarding mode in front
 // of a backend. In `pnpm test` that backend is a second kv-server (engine mode, RESP port), so
-// no service is needed; under `pnpm test:services` it is the real Redis, on a database of its
-// own (14) that is flushed first.
+// no service is needed; under `pnpm test:services` it is the real Redis, on the database the
+// caller names (redis-db.ts), held and flushed first.
 
 import { Redis } from '@upstash/redis';
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type KvServer, type KvServerOptions, startKvServer } from '../src/start.ts';
+import { lockRedisDb, REDIS_DB, releaseRedisDb } from './redis-db.ts';
 
 export const TOKEN = 'test-token';
-/**
- * Databases of the real Redis these suites use in services mode, one per test file since files
- * run in parallel and each flushes its own (test stacks use 1-8, the benchmark 13, the
- * differential suite 15).
- */
-export const FORWARD_DB = {
-  client: 14,
-  forward: 12,
-  // Pub/sub and blocking (resp/pubsub, rest/sse, differential/pubsub): shared with the
-  // benchmark, which never runs beside the tests; their keys are prefixed so the files coexist.
-  pubsub: 13,
-} as const;
 
 export interface Running {
   server: KvServer;
@@ -35,15 +24,25 @@ export async function startEngine(options: KvServerOptions = {}): Promise<Runnin
   return { server, close: () => server.close() };
 }
 
+/**
+ * Services mode: forwards to database `db` of the real Redis, which this process holds (another
+ * file on the same number waits) until close(), and which is flushed first.
+ */
 export async function startForwarding(
-  db: number = FORWARD_DB.client,
+  db: number = REDIS_DB.client,
   options: KvServerOptions = {},
 ): Promise<Running> {
   if (!servicesRequested()) return startForwardingToKv(options);
   const url = new URL(serviceUrls().redis);
   url.pathname = `/${db}`;
-  await flushDb(url.toString());
-  return forwardingTo(url.toString(), options);
+  await lockRedisDb(db);
+  try {
+    await flushDb(url.toString());
+    return await forwardingTo(url.toString(), options, async () => releaseRedisDb(db));
+  } catch (error) {
+    releaseRedisDb(db);
+    throw error;
+  }
 }
 
 /** A kv-server forwarding to a second kv-server (engine mode, RESP port), services mode or not. */

@@ -1,7 +1,7 @@
 // The client matrix: every client (adapters.ts) runs every scenario (scenarios.ts) against the
 // engine, against forwarding mode, and, in services mode, against the real Redis as the
 // reference. In `pnpm test` forwarding goes to a second kv-server in engine mode; under
-// `pnpm test:services` to the real Redis, database 9 (no other suite uses it).
+// `pnpm test:services` to the real Redis (and Valkey), on the database redis-db.ts gives it.
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,11 +10,12 @@ import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKvServer } from '../../src/start.ts';
+import { holdRedisDb, REDIS_DB } from '../redis-db.ts';
 import { type Running, startEngine, startForwarding } from '../servers.ts';
 import { adapters, type Connection } from './adapters.ts';
 import { scenarios } from './scenarios.ts';
 
-const MATRIX_DB = 9;
+const MATRIX_DB = REDIS_DB.matrix;
 const run = promisify(execFile);
 
 interface Target {
@@ -33,6 +34,8 @@ const targets: Target[] = [
     start: async () => fromRunning(await startForwarding(MATRIX_DB, { respPort: 0 })),
   },
 ];
+// Its Redis and Valkey targets use the database without startForwarding: hold it for the file.
+holdRedisDb(MATRIX_DB, servicesRequested());
 if (servicesRequested()) {
   // Forwarding to Valkey 8 as well: its RESP3 (doubles printed shortest-first) must pass through.
   targets.push({

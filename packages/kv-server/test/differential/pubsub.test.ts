@@ -3,13 +3,14 @@
 // servers on TCP: a kv-server (engine) RESP port and the real Redis. Each scenario is a list
 // of steps on named connections; every byte each connection receives is its transcript, and the
 // transcripts must be identical. Keys and channels carry a `dps:` prefix (database 13, see
-// FORWARD_DB in servers.ts), since other suites run beside this one on the same Redis.
+// REDIS_DB in redis-db.ts, held for the whole file), since other suites run beside this one.
 
 import { connect, type Socket } from 'node:net';
-import { serviceUrls } from '@workshop/test-support';
+import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/protocol/resp-codec.ts';
-import { FORWARD_DB, type Running, startEngine } from '../servers.ts';
+import { holdRedisDb, REDIS_DB } from '../redis-db.ts';
+import { type Running, startEngine } from '../servers.ts';
 import { describeDifferential } from './harness.ts';
 
 type Step = { on: string; send: (string | number)[] } | { wait: number };
@@ -45,7 +46,7 @@ async function transcripts(url: string, steps: Step[]): Promise<Record<string, s
     const conn = await open(url);
     // Connections named r3... speak RESP3 (HELLO's own reply, with ids, is not compared).
     if (name.startsWith('r3')) conn.socket.write(encodeCommand(['HELLO', '3']));
-    conn.socket.write(encodeCommand(['SELECT', String(FORWARD_DB.pubsub)]));
+    conn.socket.write(encodeCommand(['SELECT', String(REDIS_DB.pubsub)]));
     // SELECT's +OK comes last: what arrived until then is not part of the transcript.
     while (!conn.received.endsWith('+OK\r\n')) await pause(2);
     conn.received = '';
@@ -84,6 +85,8 @@ async function transcripts(url: string, steps: Step[]): Promise<Record<string, s
   }
   return out;
 }
+
+holdRedisDb(REDIS_DB.pubsub, servicesRequested());
 
 describeDifferential('pub/sub and blocking, byte for byte against Redis', () => {
   let kv: Running;

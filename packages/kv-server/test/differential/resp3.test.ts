@@ -4,15 +4,16 @@
 // Replies whose element order Redis leaves unspecified (sets of a hashtable) are compared as
 // sorted elements of the same RESP3 type instead.
 
-import { serviceUrls } from '@workshop/test-support';
+import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Reply, SetReply } from '../../src/protocol/reply.ts';
+import { holdRedisDb, REDIS_DB } from '../redis-db.ts';
 import { type Arg, RawClient, resp3Text } from '../resp/raw-client.ts';
 import { type Running, startEngine } from '../servers.ts';
 import { describeDifferential } from './harness.ts';
 
 /** Not used by any other suite (test stacks 1-8, client matrix 9, forwarding 12 and 14). */
-const RESP3_DB = 10;
+const RESP3_DB = REDIS_DB.resp3;
 
 type Step = Arg[] | { cmd: Arg[]; unordered: true };
 
@@ -54,6 +55,8 @@ async function expectSame(steps: Step[]): Promise<void> {
     }
   }
 }
+
+holdRedisDb(RESP3_DB, servicesRequested());
 
 describeDifferential('RESP3 replies (HELLO 3) against Redis', () => {
   beforeAll(async () => {

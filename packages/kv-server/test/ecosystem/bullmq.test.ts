@@ -6,9 +6,10 @@
 import { servicesRequested, serviceUrls } from '@workshop/test-support';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdRedisDb, REDIS_DB } from '../redis-db.ts';
 import { type Running, startEngine } from '../servers.ts';
 
-const ECOSYSTEM_DB = 11;
+const ECOSYSTEM_DB = REDIS_DB.ecosystem;
 
 const targets: [string, () => Promise<{ url: URL; close: () => Promise<void> }>][] = [
   [
@@ -19,6 +20,7 @@ const targets: [string, () => Promise<{ url: URL; close: () => Promise<void> }>]
     },
   ],
 ];
+holdRedisDb(ECOSYSTEM_DB, servicesRequested());
 if (servicesRequested()) {
   targets.push([
     'real Redis',

@@ -7,10 +7,11 @@ import { Queue } from '@upstash/queue';
 import { Realtime } from '@upstash/realtime';
 import type { Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
+import { REDIS_DB } from '../redis-db.ts';
 import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
-/** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
-const STREAMS_DB = 10;
+/** Redis database of the services-mode run (redis-db.ts). */
+const STREAMS_DB = REDIS_DB.streams;
 
 const STREAM_ID = /^\d+-\d+$/;
 

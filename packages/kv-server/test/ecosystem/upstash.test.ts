@@ -6,10 +6,11 @@ import { Lock } from '@upstash/lock';
 import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
+import { REDIS_DB } from '../redis-db.ts';
 import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
-/** Redis database of the services-mode run (see FORWARD_DB in servers.ts for the others). */
-const ECOSYSTEM_DB = 11;
+/** Redis database of the services-mode run (redis-db.ts). */
+const ECOSYSTEM_DB = REDIS_DB.ecosystem;
 
 describe.each([
   ['engine', startEngine],

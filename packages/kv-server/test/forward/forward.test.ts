@@ -9,7 +9,8 @@ import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripUpstashFlags } from '../../src/forward/scripts.ts';
 import { startKvServer } from '../../src/start.ts';
-import { FORWARD_DB, type Running, startForwarding, TOKEN } from '../servers.ts';
+import { REDIS_DB } from '../redis-db.ts';
+import { type Running, startForwarding, TOKEN } from '../servers.ts';
 
 const LOCKING_SCRIPT = `#!lua flags=allow-key-locking
 local current = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -29,7 +30,7 @@ describe('forwarding to a backend', () => {
   };
 
   beforeAll(async () => {
-    running = await startForwarding(FORWARD_DB.forward, { respPort: 0 });
+    running = await startForwarding(REDIS_DB.forward, { respPort: 0 });
     redis = new Redis({ url: running.server.restUrl, token: TOKEN });
   });
   afterAll(() => running?.close());

@@ -11,7 +11,8 @@ import { encodeCommand } from '../../src/protocol/resp-codec.ts';
 import { engineHandler } from '../../src/resp/engine-handler.ts';
 import { createRespServer } from '../../src/resp/resp-server.ts';
 import { startKvServer } from '../../src/start.ts';
-import { FORWARD_DB, type Running, startEngine, startForwarding } from '../servers.ts';
+import { REDIS_DB } from '../redis-db.ts';
+import { type Running, startEngine, startForwarding } from '../servers.ts';
 
 /** A raw connection that collects everything it receives. */
 function rawClient(url: string): Promise<{ socket: Socket; text: () => string }> {
@@ -37,7 +38,7 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 
 describe.each([
   ['engine', () => startEngine()],
-  ['forwarding', () => startForwarding(FORWARD_DB.pubsub, { respPort: 0 })],
+  ['forwarding', () => startForwarding(REDIS_DB.pubsub, { respPort: 0 })],
 ] as const)('pub/sub and blocking over RESP (%s)', (_mode, start) => {
   let running: Running;
   const clients: Valkey[] = [];

@@ -3,13 +3,14 @@
 // against a live Redis in services mode).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_DB } from '../redis-db.ts';
 import { type Running, startEngine, startForwarding } from '../servers.ts';
 import { RawClient, resp3Text } from './raw-client.ts';
 
 describe.each([
   ['engine', () => startEngine()],
-  // Services mode: the backend is the real Redis, database 11 (no other suite uses it).
-  ['forwarding', () => startForwarding(11, { respPort: 0 })],
+  // Services mode: the backend is the real Redis (redis-db.ts).
+  ['forwarding', () => startForwarding(REDIS_DB.ecosystem, { respPort: 0 })],
 ] as const)('RESP3 in %s mode', (_mode, start) => {
   let running: Running;
   let client: RawClient;

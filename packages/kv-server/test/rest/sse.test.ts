@@ -8,7 +8,8 @@ import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKvServer } from '../../src/start.ts';
-import { FORWARD_DB, type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
+import { REDIS_DB } from '../redis-db.ts';
+import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -57,7 +58,7 @@ async function openRaw(url: string, path: string) {
 
 describe.each([
   ['engine', () => startEngine({ sseKeepAliveMs: 50 })],
-  ['forwarding', () => startForwarding(FORWARD_DB.pubsub, { respPort: 0 })],
+  ['forwarding', () => startForwarding(REDIS_DB.pubsub, { respPort: 0 })],
 ] as const)('pub/sub over SSE (%s)', (mode, start) => {
   let running: Running;
   let redis: Redis;
@@ -270,7 +271,7 @@ describe('an SSE stream the backend refuses (forwarding)', () => {
 
 describe('a blocking command in a REST pipeline (forwarding)', () => {
   it('waits on a connection of its own: the pool keeps serving others', async () => {
-    const running = await startForwarding(FORWARD_DB.pubsub);
+    const running = await startForwarding(REDIS_DB.pubsub);
     try {
       const url = running.server.restUrl;
       const post = async (path: string, body: unknown) =>

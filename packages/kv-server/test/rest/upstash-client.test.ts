@@ -3,11 +3,12 @@
 
 import { errors, type Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
-import { FORWARD_DB, startEngine, startForwarding, useUpstash } from '../servers.ts';
+import { REDIS_DB } from '../redis-db.ts';
+import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
 describe.each([
   ['engine', startEngine],
-  ['forward', () => startForwarding(FORWARD_DB.client)],
+  ['forward', () => startForwarding(REDIS_DB.client)],
 ] as const)('@upstash/redis against kv-server (%s mode)', (mode, start) => {
   let redis: Redis;
   useUpstash(mode, start, (client) => {
