@@ -121,11 +121,36 @@ function readLiteral(s: string): Literal | undefined {
 }
 
 /**
+ * The common score, `[+-]digits[.digits]` with at least one digit and at most 20 chars, read
+ * without the regexes and BigInt of `readLiteral` (ZADD's cost was mostly those): such a text
+ * can neither overflow nor underflow, and `Number()` rounds it correctly, as strtod does.
+ * Undefined for anything else, which the full reading then takes.
+ */
+function plainDecimal(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > 20) return undefined;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) i = 1; // '-' or '+'
+  let digits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return undefined;
+  }
+  return digits === 0 ? undefined : Number(s);
+}
+
+/**
  * Redis's `getDoubleFromObject`: the double a string holds, or undefined (which callers turn
  * into `ERR value is not a valid float` or their own message).
  */
 export function parseDouble(value: Buffer | string): number | undefined {
   const s = text(value);
+  const plain = plainDecimal(s);
+  if (plain !== undefined) return plain;
   if (s.length === 0 || s.includes('\0')) return undefined;
   const lit = readLiteral(s);
   if (lit === undefined) return undefined;

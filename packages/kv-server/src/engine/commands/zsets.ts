@@ -488,15 +488,6 @@ function zrange(db: Database, argv: Buffer[], command: RangeCommand, resp3 = fal
 // ---------------------------------------------------------------------------------------------
 // ZADD
 
-interface AddFlags {
-  nx: boolean;
-  xx: boolean;
-  gt: boolean;
-  lt: boolean;
-  ch: boolean;
-  incr: boolean;
-}
-
 /** Redis's zaddGenericCommand, shared by ZADD and ZINCRBY (which is ZADD ... INCR). */
 function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
   return zaddStrings(db, argv.map(latin1), argv.length, incrCommand);
@@ -506,6 +497,12 @@ function zadd(db: Database, argv: Buffer[], incrCommand: boolean): Reply {
 function keywordText(s: string): string {
   const nul = s.indexOf('\0');
   return (nul >= 0 ? s.slice(0, nul) : s).toLowerCase();
+}
+
+/** Every option word (NX XX GT LT CH INCR) starts with a letter; a score rarely does. */
+function mayBeOption(s: string): boolean {
+  const c = s.charCodeAt(0) | 0x20; // lower-cases A-Z; NaN (an empty text) becomes 0x20
+  return c >= 97 && c <= 122;
 }
 
 /**
@@ -518,37 +515,49 @@ export function zaddStrings(
   count: number,
   incrCommand: boolean,
 ): Reply {
-  const flags: AddFlags = {
-    nx: false,
-    xx: false,
-    gt: false,
-    lt: false,
-    ch: false,
-    incr: incrCommand,
-  };
+  // Plain locals, no flags object: the usual ZADD (key score member) costs no allocation here.
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  let ch = false;
+  let incr = incrCommand;
   let scoreIndex = 2;
   for (; scoreIndex < count; scoreIndex++) {
-    const option = keywordText(argv[scoreIndex]!);
-    if (option === 'nx' || option === 'xx' || option === 'gt' || option === 'lt')
-      flags[option] = true;
-    else if (option === 'ch') flags.ch = true;
-    else if (option === 'incr') flags.incr = true;
+    const arg = argv[scoreIndex]!;
+    if (!mayBeOption(arg)) break;
+    const option = keywordText(arg);
+    if (option === 'nx') nx = true;
+    else if (option === 'xx') xx = true;
+    else if (option === 'gt') gt = true;
+    else if (option === 'lt') lt = true;
+    else if (option === 'ch') ch = true;
+    else if (option === 'incr') incr = true;
     else break;
   }
   const pairs = count - scoreIndex;
   if (pairs === 0 || pairs % 2 === 1) fail(ERRORS.syntax);
-  const { nx, xx, gt, lt, ch, incr } = flags;
   if (nx && xx) fail('ERR XX and NX options at the same time are not compatible');
   if ((gt && nx) || (lt && nx) || (gt && lt)) {
     fail('ERR GT, LT, and/or NX options at the same time are not compatible');
   }
   if (incr && pairs > 2) fail('ERR INCR option supports a single increment-element pair');
-  // Every score is checked before anything changes: ZADD applies fully or not at all.
-  const scores: number[] = [];
-  for (let i = scoreIndex; i < count; i += 2) {
-    const score = parseDouble(argv[i]!);
+  // Every score is checked before anything changes: ZADD applies fully or not at all. One
+  // pair (the usual ZADD) keeps its score in a local, no array.
+  const elements = pairs / 2;
+  let single = 0;
+  let scores: number[] | undefined;
+  if (elements === 1) {
+    const score = parseDouble(argv[scoreIndex]!);
     if (score === undefined) fail(ERRORS.notFloat);
-    scores.push(score);
+    single = score;
+  } else {
+    scores = new Array<number>(elements);
+    for (let j = 0; j < elements; j++) {
+      const score = parseDouble(argv[scoreIndex + 2 * j]!);
+      if (score === undefined) fail(ERRORS.notFloat);
+      scores[j] = score;
+    }
   }
   const key = argv[1]!;
   let zset = lookupZSet(db, key);
@@ -561,9 +570,9 @@ export function zaddStrings(
   let updated = 0;
   let processed = 0;
   let result = 0;
-  for (let j = 0; j < scores.length; j++) {
+  for (let j = 0; j < elements; j++) {
     const member = argv[scoreIndex + 1 + j * 2]!;
-    let score = scores[j]!;
+    let score = scores === undefined ? single : scores[j]!;
     const current = zset.scores.get(member);
     if (current === undefined) {
       if (xx) continue;
