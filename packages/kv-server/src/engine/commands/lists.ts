@@ -9,24 +9,40 @@ import { integerAtLeast, keyword, MUST_BE_POSITIVE, mpopArgs, rankRange } from '
 
 export type End = 'left' | 'right';
 
+/** Elements per block of a long list (8 KB of slots: an ordinary heap object, see ListValue). */
+const BLOCK_BITS = 10;
+const BLOCK = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK - 1;
+
+type Block = (string | undefined)[];
+
 /**
- * A double-ended queue over a ring buffer: push and pop at either end are O(1) and indexing is
- * O(1), which is what LPUSH/RPOP/LINDEX/LRANGE need. (Array.prototype.shift is O(n) on big
- * arrays.) The capacity is a power of two so wrapping is a bit mask.
+ * A double-ended queue: push and pop at either end are O(1) and indexing is O(1), which is
+ * what LPUSH/RPOP/LINDEX/LRANGE need. (Array.prototype.shift is O(n) on big arrays.)
+ *
+ * Up to BLOCK elements it is one ring buffer whose capacity is a power of two (wrapping is a
+ * bit mask), doubled as it fills. Past that it is a row of fixed-size blocks, as a C++ deque
+ * (or Redis's quicklist of listpacks): element i is at position `first + i` of the blocks laid
+ * end to end. A long list then grows a block at a time: doubling one ring meant copying every
+ * element into a new array of millions of slots, a large object whose allocation made V8 run
+ * a full collection; that was the largest cost of redis-benchmark's LPUSH onto one list.
  */
 export class ListValue implements Collection {
   readonly typeName = 'list';
-  private items: (string | undefined)[];
+  /** Short form: the ring. Long form: unused (empty). */
+  private items: Block;
   private head = 0;
   private length = 0;
-  /** Estimated bytes of the elements (see memory.ts); the ring's slots are added on read. */
+  /** Long form: the blocks (undefined before the first one in use), else undefined. */
+  private blocks: (Block | undefined)[] | undefined;
+  /** Long form: position of element 0 in the blocks laid end to end. */
+  private first = 0;
+  /** Estimated bytes of the elements (see memory.ts); the slots are added on read. */
   private elementBytes = 0;
 
   constructor(values: readonly string[] = []) {
-    let capacity = 8;
-    while (capacity < values.length) capacity *= 2;
-    this.items = new Array(capacity);
-    for (const value of values) this.pushBack(value);
+    this.items = [];
+    this.replace(values);
   }
 
   get size(): number {
@@ -34,7 +50,13 @@ export class ListValue implements Collection {
   }
 
   memoryUsage(): number {
-    return OBJECT_BYTES + this.items.length * ARRAY_SLOT_BYTES + this.elementBytes;
+    const blocks = this.blocks;
+    const slots =
+      blocks === undefined
+        ? this.items.length
+        : blocks.length +
+          (((this.first & BLOCK_MASK) + this.length + BLOCK_MASK) >> BLOCK_BITS) * BLOCK;
+    return OBJECT_BYTES + slots * ARRAY_SLOT_BYTES + this.elementBytes;
   }
 
   toSnapshot(): string[] {
@@ -42,35 +64,127 @@ export class ListValue implements Collection {
   }
 
   get(index: number): string {
-    return this.items[(this.head + index) & (this.items.length - 1)] as string;
+    const blocks = this.blocks;
+    if (blocks === undefined)
+      return this.items[(this.head + index) & (this.items.length - 1)] as string;
+    const p = this.first + index;
+    return (blocks[p >> BLOCK_BITS] as Block)[p & BLOCK_MASK] as string;
   }
 
   set(index: number, value: string): void {
-    const at = (this.head + index) & (this.items.length - 1);
-    this.elementBytes += stringBytes(value) - stringBytes(this.items[at] as string);
-    this.items[at] = value;
+    let block = this.items;
+    let at = (this.head + index) & (block.length - 1);
+    if (this.blocks !== undefined) {
+      const p = this.first + index;
+      block = this.blocks[p >> BLOCK_BITS] as Block;
+      at = p & BLOCK_MASK;
+    }
+    this.elementBytes += stringBytes(value) - stringBytes(block[at] as string);
+    block[at] = value;
   }
 
+  // A value equal to the element already at that end is stored as that element's string: the
+  // new copy then dies young instead of being kept (a list of repeated values, such as
+  // redis-benchmark's LPUSH, no longer costs the garbage collector a string per element). The
+  // memory estimate still counts every element, as Redis stores each one.
+
   pushFront(value: string): void {
-    if (this.length === this.items.length) this.grow();
-    this.head = (this.head - 1) & (this.items.length - 1);
-    this.items[this.head] = value;
-    this.length++;
     this.elementBytes += stringBytes(value);
+    if (this.blocks !== undefined) {
+      this.pushFrontLong(value);
+      return;
+    }
+    let items = this.items;
+    if (this.length === items.length) {
+      if (this.length === BLOCK) {
+        this.toLong();
+        this.pushFrontLong(value);
+        return;
+      }
+      this.grow();
+      items = this.items;
+    }
+    const head = this.head;
+    const front = items[head];
+    this.head = (head - 1) & (items.length - 1);
+    items[this.head] = this.length > 0 && front === value ? front : value;
+    this.length++;
   }
 
   pushBack(value: string): void {
-    if (this.length === this.items.length) this.grow();
-    this.items[(this.head + this.length) & (this.items.length - 1)] = value;
-    this.length++;
     this.elementBytes += stringBytes(value);
+    if (this.blocks !== undefined) {
+      this.pushBackLong(value);
+      return;
+    }
+    let items = this.items;
+    if (this.length === items.length) {
+      if (this.length === BLOCK) {
+        this.toLong();
+        this.pushBackLong(value);
+        return;
+      }
+      this.grow();
+      items = this.items;
+    }
+    const mask = items.length - 1;
+    const back = items[(this.head + this.length - 1) & mask];
+    items[(this.head + this.length) & mask] = this.length > 0 && back === value ? back : value;
+    this.length++;
+  }
+
+  private pushFrontLong(value: string): void {
+    if (this.first === 0) this.roomInFront();
+    const blocks = this.blocks as (Block | undefined)[];
+    const p = this.first - 1;
+    let block = blocks[p >> BLOCK_BITS];
+    if (block === undefined) {
+      block = new Array<string | undefined>(BLOCK);
+      blocks[p >> BLOCK_BITS] = block;
+    }
+    const front = this.get(0);
+    block[p & BLOCK_MASK] = front === value ? front : value;
+    this.first = p;
+    this.length++;
+  }
+
+  private pushBackLong(value: string): void {
+    const blocks = this.blocks as (Block | undefined)[];
+    const p = this.first + this.length;
+    let block = blocks[p >> BLOCK_BITS];
+    if (block === undefined) {
+      block = new Array<string | undefined>(BLOCK);
+      blocks[p >> BLOCK_BITS] = block;
+    }
+    const back = this.get(this.length - 1);
+    block[p & BLOCK_MASK] = back === value ? back : value;
+    this.length++;
   }
 
   popFront(): string | undefined {
     if (this.length === 0) return undefined;
-    const value = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & (this.items.length - 1);
+    let value: string | undefined;
+    const blocks = this.blocks;
+    if (blocks === undefined) {
+      value = this.items[this.head];
+      this.items[this.head] = undefined;
+      this.head = (this.head + 1) & (this.items.length - 1);
+    } else {
+      const p = this.first;
+      const block = blocks[p >> BLOCK_BITS] as Block;
+      value = block[p & BLOCK_MASK];
+      block[p & BLOCK_MASK] = undefined;
+      this.first = p + 1;
+      // A block left behind is dropped; the row's empty front is trimmed now and then.
+      if (((p + 1) & BLOCK_MASK) === 0) {
+        blocks[p >> BLOCK_BITS] = undefined;
+        const emptyFront = (p + 1) >> BLOCK_BITS;
+        if (emptyFront > 8 && emptyFront * 2 > blocks.length) {
+          blocks.splice(0, emptyFront);
+          this.first -= emptyFront * BLOCK;
+        }
+      }
+    }
     this.length--;
     this.elementBytes -= stringBytes(value as string);
     this.shrinkIfSparse();
@@ -79,9 +193,19 @@ export class ListValue implements Collection {
 
   popBack(): string | undefined {
     if (this.length === 0) return undefined;
-    const at = (this.head + this.length - 1) & (this.items.length - 1);
-    const value = this.items[at];
-    this.items[at] = undefined;
+    let value: string | undefined;
+    const blocks = this.blocks;
+    if (blocks === undefined) {
+      const at = (this.head + this.length - 1) & (this.items.length - 1);
+      value = this.items[at];
+      this.items[at] = undefined;
+    } else {
+      const p = this.first + this.length - 1;
+      const block = blocks[p >> BLOCK_BITS] as Block;
+      value = block[p & BLOCK_MASK];
+      block[p & BLOCK_MASK] = undefined;
+      if ((p & BLOCK_MASK) === 0) blocks.length = p >> BLOCK_BITS;
+    }
     this.length--;
     this.elementBytes -= stringBytes(value as string);
     this.shrinkIfSparse();
@@ -110,26 +234,49 @@ export class ListValue implements Collection {
   /** Replaces the whole content (LREM, LINSERT, LTRIM rebuild: O(n), as in Redis). */
   replace(values: readonly string[]): void {
     let capacity = 8;
-    while (capacity < values.length) capacity *= 2;
+    while (capacity < values.length && capacity < BLOCK) capacity *= 2;
     this.items = new Array(capacity);
+    this.blocks = undefined;
     this.head = 0;
+    this.first = 0;
     this.length = 0;
     this.elementBytes = 0;
     for (const value of values) this.pushBack(value);
   }
 
+  /** Doubles the ring, elements copied straight into place (the bytes do not change). */
   private grow(): void {
-    const values = this.slice(0, this.length);
-    this.items = new Array(this.items.length * 2);
+    const old = this.items;
+    const mask = old.length - 1;
+    const items = new Array<string | undefined>(old.length * 2);
+    for (let i = 0, at = this.head; i < this.length; i++, at = (at + 1) & mask) items[i] = old[at];
+    this.items = items;
     this.head = 0;
-    this.length = 0;
-    this.elementBytes = 0;
-    for (const value of values) this.pushBack(value);
+  }
+
+  /** From a full ring of BLOCK elements to the long form: one block, a free slot before it. */
+  private toLong(): void {
+    const block = new Array<string | undefined>(BLOCK);
+    for (let i = 0; i < this.length; i++) block[i] = this.get(i);
+    this.blocks = [undefined, block];
+    this.first = BLOCK;
+    this.items = [];
+    this.head = 0;
+  }
+
+  /** Long form, pushing in front of position 0: room for as many blocks again in front. */
+  private roomInFront(): void {
+    const blocks = this.blocks as (Block | undefined)[];
+    const add = Math.max(1, blocks.length);
+    this.blocks = new Array<Block | undefined>(add).fill(undefined).concat(blocks);
+    this.first += add * BLOCK;
   }
 
   /** Give memory back after a big list was mostly popped. */
   private shrinkIfSparse(): void {
-    if (this.items.length > 64 && this.length < this.items.length / 4) {
+    if (this.blocks !== undefined) {
+      if (this.length < BLOCK / 4) this.replace(this.slice(0, this.length));
+    } else if (this.items.length > 64 && this.length < this.items.length / 4) {
       this.replace(this.slice(0, this.length));
     }
   }
