@@ -265,6 +265,38 @@ export class Database {
     this.options.onModified(key);
   }
 
+  /**
+   * SET key value without options, as Redis's setKey does it: the write lookup (an expired key
+   * is deleted and counted, the access data is touched), then the value stored, any TTL dropped
+   * and the key signalled. The same as `exists(key)` then `set(key, value)` in one pass over
+   * the key (SET, MSET: the hottest write).
+   */
+  setString(key: string, value: string): void {
+    let slot = this.data.get(key);
+    if (slot !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) slot = undefined;
+    const memory = this.memory;
+    if (slot === undefined) {
+      this.data.set(key, this.slots.take(value, memory.initialAccess()));
+      this.account(KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value));
+    } else {
+      const slots = this.slots;
+      const old = slots.value(slot)!;
+      if (typeof old === 'string') {
+        this.account(stringBytes(value) - stringBytes(old));
+      } else {
+        this.account(keyBytes(key, value) - (this.collectionBytes.get(slot) ?? 0));
+        this.collectionBytes.delete(slot);
+      }
+      slots.setValue(slot, value);
+      // The lookup stamps the LRU clock (or bumps the LFU counter, which the overwrite keeps),
+      // unless the connection is NO-TOUCH; the overwrite stamps the LRU clock regardless.
+      if (!memory.lfu) slots.setAccess(slot, memory.lruClock);
+      else if (!memory.noTouch) slots.setAccess(slot, memory.touched(slots.accessOf(slot)));
+    }
+    this.dropExpire(key);
+    this.options.onModified(key);
+  }
+
   /** Removes `key`; true when it existed (and had not expired). */
   delete(key: string): boolean {
     if (this.data.get(key) === undefined || this.expireIfNeeded(key)) return false;

@@ -92,14 +92,25 @@ function expireAt(
  * first in every case, so an expired key is collected (and counted) before it is replaced.
  */
 export function setPlain(db: Database, key: string, value: string): Reply {
-  db.exists(key);
-  db.set(key, value, false);
+  db.setString(key, value);
   return OK;
 }
 
-/** MSET's pairs from strings, `args[1]` to `args[count - 1]` (count odd: checked by callers). */
+/**
+ * MSET's pairs from strings, `args[1]` to `args[count - 1]` (count odd: checked by callers),
+ * each set as a plain SET sets it (Redis's setKey: the write lookup, then the overwrite). A
+ * pair whose key the next pair sets again is skipped: the next one leaves the same value, TTL
+ * and access data, and signals the key again, which is all WATCH, tracking and blocked clients
+ * see (they react to a key once). Not under an LFU policy, where each lookup may raise the
+ * key's counter (OBJECT FREQ shows it).
+ */
 export function msetPairs(db: Database, args: readonly string[], count: number): Reply {
-  for (let i = 1; i < count; i += 2) db.set(args[i]!, args[i + 1]!);
+  const skipRepeats = !db.memory.lfu;
+  for (let i = 1; i < count; i += 2) {
+    const key = args[i]!;
+    if (skipRepeats && i + 2 < count && args[i + 2] === key) continue;
+    db.setString(key, args[i + 1]!);
+  }
   return OK;
 }
 
