@@ -100,6 +100,21 @@ function commandId(b: Buffer, s: number, e: number): number {
   return entry.id;
 }
 
+/** The longest argument string kept from one command to the next (see `run`). */
+const KEEP_MAX = 64;
+
+/**
+ * Whether bytes [s, e) of `b` are the latin1 string `text`, compared from the end (keys of the
+ * same length most often differ in their last characters: `key:000000000017`).
+ */
+function sameText(b: Buffer, s: number, e: number, text: string): boolean {
+  if (text.length !== e - s) return false;
+  for (let i = e - s - 1; i >= 0; i--) {
+    if (b[s + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** The fast lane of one RESP connection served by the engine. */
 export class EngineFastLane implements FastLane {
   /** The arguments as strings (index 0, the name, is not made): reused, emptied after. */
@@ -174,7 +189,18 @@ export class EngineFastLane implements FastLane {
     if (!this.clear()) return false;
 
     const args = this.args;
-    for (let i = 1; i < argc; i++) args[i] = latin1At(buf, spans[2 * i]!, spans[2 * i + 1]!);
+    for (let i = 1; i < argc; i++) {
+      const start = spans[2 * i]!;
+      const end = spans[2 * i + 1]!;
+      // The string this position held in the previous command (kept when short) is taken
+      // again when the bytes are the same: clients repeat keys and values (redis-benchmark
+      // sends the same ones every time, MSET's ten pairs are one key and one value), and a
+      // reused string costs no allocation and has its hash already computed for the key Maps.
+      const previous = args[i];
+      if (previous === undefined || !sameText(buf, start, end, previous)) {
+        args[i] = latin1At(buf, start, end);
+      }
+    }
     const engine = this.engine;
     const session = this.session;
     const memory = engine.memory;
@@ -236,8 +262,10 @@ export class EngineFastLane implements FastLane {
         writer.write(err(`ERR internal error in '${BY_ID[id]}': ${message}`));
       }
     }
-    // No value outlives its command here (a large one would be held until the next).
-    for (let i = 1; i < argc; i++) args[i] = '';
+    // Only short strings are kept for the next command (a large value would be held).
+    for (let i = 1; i < argc; i++) {
+      if (args[i]!.length > KEEP_MAX) args[i] = '';
+    }
     info.db = session.dbIndex;
     info.multi = -1;
     return true;
