@@ -13,10 +13,14 @@ describe('check and progress', () => {
     const box = sandbox();
     await box.practice('start', '1');
 
-    const failing = await box.practice('check');
+    // What follows the lesson's number goes to vitest: here a filter that picks the checkpoint
+    // file with no services, so this failing run opens no database (the passing one runs all).
+    const failing = await box.practice('check', '1', 'test/store.test.ts');
     expect(failing.code).toBe(1);
     expect(failing.stdout + failing.stderr).toContain('TODO(lesson 1)');
     expect(failing.stdout).toContain('Not there yet');
+    expect(failing.stdout).toMatch(/Test Files\s+1 failed \(1\)/);
+    expect(failing.stdout + failing.stderr).not.toContain('wiki.test.ts');
     expect((await box.practice('progress')).stdout).toMatch(/01-object-store\s+not passed yet/);
 
     // The learner edits a checkpoint file: the check puts the lesson's back and keeps the edit.
@@ -32,6 +36,12 @@ describe('check and progress', () => {
     const passing = await box.practice('check', '1');
     expect(passing.code, passing.stdout + passing.stderr).toBe(0);
     expect(passing.stdout).toContain('Lesson 1 checks out. Next: pnpm practice start 2');
+    const checkpoints = readdirSync(join(lessonDir('01-object-store'), 'test')).filter((name) =>
+      name.endsWith('.test.ts'),
+    );
+    expect(passing.stdout, 'the pass is recorded from every checkpoint').toMatch(
+      new RegExp(`Test Files\\s+${checkpoints.length} passed \\(${checkpoints.length}\\)`),
+    );
     expect(readFileSync(testFile, 'utf8')).toBe(
       readFileSync(join(lessonDir('01-object-store'), 'test/store.test.ts'), 'utf8'),
     );
