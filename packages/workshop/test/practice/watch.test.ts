@@ -11,6 +11,18 @@ describe('watch --poll', () => {
   it('checks at once, again after a save, on r, and quits on q', async () => {
     const box = sandbox();
     await box.practice('start', '1');
+    // This test is about when watch checks, not what: the playground's vitest config (which a
+    // check leaves as it is) is narrowed to the checkpoint file that needs no database, so each
+    // of the three checks runs in a second or two. The next test runs them all.
+    writeFileSync(
+      join(box.playground, 'vitest.config.ts'),
+      [
+        "import { defineProject } from '@workshop/test-support';",
+        'const config = defineProject(import.meta.url);',
+        "export default { ...config, test: { ...config.test, include: ['test/store.test.ts'] } };",
+        '',
+      ].join('\n'),
+    );
     const watch = startCli(['practice', 'watch', '--poll'], box.env);
     await watch.waitFor(/Watching \(polling every second\)[^\n]*q: quit/, 120_000);
     const runs = () => (watch.output().match(/Checking your playground/g) ?? []).length;
@@ -31,6 +43,8 @@ describe('watch --poll', () => {
 
     watch.child.stdin?.write('q');
     expect(await watch.exited).toBe(0);
+    expect(watch.output()).toContain('store.test.ts');
+    expect(watch.output()).not.toContain('wiki.test.ts');
   }, 300_000);
 });
 
