@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
@@ -10,6 +10,13 @@ import {
   updatePidLock,
 } from '@workshop/config';
 import pg from 'pg';
+import {
+  cachedFreshDataDir,
+  claimInitdb,
+  DEFAULT_INITDB_CACHE,
+  INITDB_OPTIONS,
+  saveFreshDataDir,
+} from './initdb-cache.ts';
 import { migrate, seed } from './schema.ts';
 
 // PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves
@@ -42,6 +49,12 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** Progress lines for a person waiting (the first start runs initdb: a few seconds). */
   onProgress?: (message: string) => void;
+  /**
+   * Where a fresh, initdb'd data folder is kept for the next first start to copy instead of
+   * running initdb (default `<repo>/.data/initdb-cache`); `false` always runs initdb, as does the
+   * environment variable WORKSHOP_INITDB_CACHE=off.
+   */
+  initdbCache?: string | false;
 }
 
 export interface EmbeddedPostgres {
@@ -86,7 +99,7 @@ export async function startEmbeddedPostgres(
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
     lock = acquireLock(dataDir);
     try {
-      db = await openDataDir(dataDir, progress);
+      db = await openDataDir(dataDir, progress, initdbCacheOption(options.initdbCache));
     } catch (error) {
       releaseLock();
       throw error;
@@ -161,27 +174,90 @@ async function migrateAndSeed(url: string, progress: (m: string) => void): Promi
   }
 }
 
-async function openDataDir(dataDir: string, progress: (m: string) => void): Promise<PGlite> {
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-      throw new Error(
-        `${dataDir} is not empty but holds no Postgres data (no PG_VERSION file). Nothing was ` +
-          `deleted: move it aside (mv "${dataDir}" "${dataDir}.old") and start again to create a fresh database.`,
-      );
-    }
-    // initdb into a side folder and rename it when complete, so a kill during the first start
-    // never leaves a half-initialised data folder behind.
-    const staging = `${dataDir}.initialising`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(dirname(dataDir), { recursive: true });
-    progress(`First start: initialising the embedded Postgres in ${dataDir} (a few seconds)...`);
-    const started = performance.now();
-    const fresh = await (await loadPGlite()).create({ dataDir: staging });
-    await fresh.close();
-    if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above)
-    renameSync(staging, dataDir);
-    progress(`initdb done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+function initdbCacheOption(option: string | false | undefined): string | false {
+  if (option !== undefined) return option;
+  return process.env.WORKSHOP_INITDB_CACHE === 'off' ? false : DEFAULT_INITDB_CACHE;
+}
+
+async function openDataDir(
+  dataDir: string,
+  progress: (m: string) => void,
+  cacheRoot: string | false,
+): Promise<PGlite> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return openExisting(dataDir);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(
+      `${dataDir} is not empty but holds no Postgres data (no PG_VERSION file). Nothing was ` +
+        `deleted: move it aside (mv "${dataDir}" "${dataDir}.old") and start again to create a fresh database.`,
+    );
   }
+  progress(`First start: initialising the embedded Postgres in ${dataDir} (a few seconds)...`);
+  const copiedFrom = await createDataDir(dataDir, progress, cacheRoot, true);
+  try {
+    return await openExisting(dataDir);
+  } catch (error) {
+    if (!copiedFrom || cacheRoot === false) throw error;
+    // The copy of the cached fresh folder does not open: neither it nor the cache is trusted. The
+    // folder holds nothing but that copy (made just now, under our lock): start it over with
+    // initdb, which saves a new cache in place of this one.
+    progress(`The cached fresh database in ${copiedFrom} does not open: running initdb instead.`);
+    rmSync(dataDir, { recursive: true, force: true });
+    await createDataDir(dataDir, progress, cacheRoot, false);
+    return openExisting(dataDir);
+  }
+}
+
+/**
+ * Creates the data folder in a side folder, renamed into place when complete, so a kill during
+ * the first start never leaves a half-made data folder behind: a copy of the cached fresh folder
+ * when there is one (and `useCache`), else initdb, whose result then becomes the cache. Returns
+ * the cache folder it copied, if it did.
+ */
+async function createDataDir(
+  dataDir: string,
+  progress: (m: string) => void,
+  cacheRoot: string | false,
+  useCache: boolean,
+): Promise<string | undefined> {
+  const staging = `${dataDir}.initialising`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const started = performance.now();
+  const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+  let cached = cacheRoot && useCache ? cachedFreshDataDir(cacheRoot) : undefined;
+  // No cache yet: run initdb, or wait for the first start that is running it already.
+  let release = () => {};
+  if (cacheRoot && useCache && !cached) {
+    release = await claimInitdb(cacheRoot, progress);
+    cached = cachedFreshDataDir(cacheRoot);
+  }
+  let copied = false;
+  try {
+    if (cached) {
+      try {
+        cpSync(cached, staging, { recursive: true });
+        copied = true;
+      } catch {
+        // Being replaced by another process (or unreadable): initdb, as without a cache.
+        rmSync(staging, { recursive: true, force: true });
+      }
+    }
+    if (!copied) {
+      const fresh = await (await loadPGlite()).create({ ...INITDB_OPTIONS, dataDir: staging });
+      await fresh.close();
+      // Before it is migrated or seeded: the pristine folder any first start can begin from.
+      if (cacheRoot) saveFreshDataDir(cacheRoot, staging, !useCache);
+    }
+  } finally {
+    release();
+  }
+  if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked by the caller)
+  renameSync(staging, dataDir);
+  progress(copied ? `copied a fresh database in ${seconds()} s` : `initdb done in ${seconds()} s`);
+  return copied ? cached : undefined;
+}
+
+async function openExisting(dataDir: string): Promise<PGlite> {
   // Postgres's own log, kept quiet but at hand: when it refuses to start, its last FATAL/PANIC
   // line says why better than PGlite's "failed to initialize".
   const log: string[] = [];

@@ -43,9 +43,11 @@ async function withDatabase<T>(
 }
 
 beforeAll(async () => {
+  // The real initdb, never a copy of a cached fresh folder (initdb-cache.test.ts tests those).
   const postgres = await startEmbeddedPostgres({
     dataDir,
     port: 0,
+    initdbCache: false,
     onProgress: (m) => progress.push(m),
   });
   await withDatabase(postgres, (pool) =>
@@ -62,6 +64,7 @@ beforeAll(async () => {
 describe('startEmbeddedPostgres', () => {
   it('initialises, migrates and seeds on first start, reporting progress', () => {
     expect(progress.join('\n')).toMatch(/First start: initialising the embedded Postgres/);
+    expect(progress.join('\n')).toMatch(/^initdb done in /m);
     expect(progress.join('\n')).toMatch(/seeding articles/);
     expect(existsSync(`${dataDir}.initialising`)).toBe(false);
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
