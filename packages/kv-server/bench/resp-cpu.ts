@@ -7,7 +7,9 @@
 // P sets the pipeline depth (16). BASE_BIN=<another checkout>/bin/kv-server.mjs adds a second
 // kv-server, e.g. the code before a change, measured in the same rounds; ROUNDS (1) repeats
 // the measures, alternating the servers, and keeps each one's median. NOOP=1 adds the floor,
-// a Node server that answers +OK without parsing (bench/resp-noop-server.ts).
+// a Node server that answers +OK without parsing (bench/resp-noop-server.ts); NOOP=data,onread,...
+// adds one such server per NOOP_VARIANT listed there, to compare ways of using the socket.
+// KV=0 leaves kv-server out (to compare no-op variants only).
 // Writes to Redis database 9 (BENCH_DB) and flushes it after.
 
 import { execFile, spawn } from 'node:child_process';
@@ -65,10 +67,11 @@ function median(values: number[]): number {
 }
 
 /** The no-op floor (bench/resp-noop-server.ts), a process of its own. */
-async function startNoop(): Promise<{ pid: number; port: number; kill(): void }> {
+async function startNoop(variant: string): Promise<{ pid: number; port: number; kill(): void }> {
   const script = fileURLToPath(new URL('./resp-noop-server.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NOOP_VARIANT: variant },
   });
   const port = await new Promise<number>((resolve) => {
     let text = '';
@@ -81,9 +84,21 @@ async function startNoop(): Promise<{ pid: number; port: number; kill(): void }>
   return { pid: child.pid!, port, kill: () => child.kill() };
 }
 
-const servers = [{ name: 'kv-server', ...(await startServer(BIN)) }];
+const servers: { name: string; pid: number; port: number; kill(): void }[] = [];
+if (process.env.KV !== '0') servers.push({ name: 'kv-server', ...(await startServer(BIN)) });
 if (BASE_BIN !== undefined) servers.push({ name: 'base', ...(await startServer(BASE_BIN)) });
-if (process.env.NOOP === '1') servers.push({ name: 'no-op', ...(await startNoop()) });
+const NOOP = process.env.NOOP;
+if (NOOP === '1') servers.push({ name: 'no-op', ...(await startNoop('data')) });
+else if (NOOP !== undefined && NOOP !== '0') {
+  for (const [i, variant] of NOOP.split(',').entries()) {
+    // A variant listed twice shows the noise: each gets its own name.
+    const name = servers.some((s) => s.name === `no-op:${variant}`) ? `${variant}#${i}` : variant;
+    servers.push({
+      name: name.includes('#') ? name : `no-op:${name}`,
+      ...(await startNoop(variant)),
+    });
+  }
+}
 const redis = new Valkey(`${REDIS_URL.replace(/\/\d*$/, '')}/${BENCH_DB}`);
 const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
 const redisPort = Number(new URL(REDIS_URL).port || 6379);
