@@ -3,7 +3,7 @@
 // process's user + system) per command. No write system call and no other process is in it,
 // so it moves far less with the machine's load than req/s do: compare two versions of the code
 // by running it on each, alternately, a few times, and keeping the best of each.
-//   pnpm exec tsx bench/resp-inprocess.ts [set get ...]   (BATCHES, P, ROUNDS tune it)
+//   pnpm exec tsx bench/resp-inprocess.ts [set get ...]   (BATCHES, P, ROUNDS, RANDOM tune it)
 // Profile it with `node --cpu-prof --import tsx bench/resp-inprocess.ts set`.
 
 import { EventEmitter } from 'node:events';
@@ -54,6 +54,19 @@ const TESTS: Record<string, string> = {
   zadd: command('ZADD', 'myzset', '0', 'element:__rand_int__'),
   mset: command('MSET', ...Array.from({ length: 10 }, () => [KEY, 'xxx']).flat()),
 };
+/**
+ * RANDOM=1: as `redis-benchmark -r 1000000`, each __rand_int__ becomes 12 random digits (of the
+ * same length, so keys differ only in their digits), different in every command of the batch.
+ */
+const RANDOM = process.env.RANDOM === '1';
+
+/** P copies of a command, with random keys under RANDOM=1. */
+function batch(one: string): string {
+  if (!RANDOM) return one.repeat(P);
+  const digits = () => String(Math.floor(Math.random() * 1_000_000)).padStart(12, '0');
+  return Array.from({ length: P }, () => one.replaceAll('__rand_int__', digits)).join('');
+}
+
 const only = process.argv.slice(2);
 const P = Number(process.env.P ?? 16);
 const BATCHES = Number(process.env.BATCHES ?? 30_000);
@@ -63,7 +76,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 1);
 for (const [name, one] of Object.entries(TESTS)) {
   if (only.length > 0 && !only.includes(name)) continue;
   // A fresh Buffer per 'data' event, as socket reads give (64 of them, reused in turn).
-  const reads = Array.from({ length: 64 }, () => Buffer.from(one.repeat(P), 'latin1'));
+  const reads = Array.from({ length: 64 }, () => Buffer.from(batch(one), 'latin1'));
   for (let i = 0; i < BATCHES / 4; i++) socket.emit('data', reads[i & 63]); // warm-up (JIT)
   let best = Number.POSITIVE_INFINITY;
   for (let round = 0; round < ROUNDS; round++) {
