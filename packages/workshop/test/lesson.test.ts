@@ -45,6 +45,15 @@ process.exit(3);
 `,
   });
 
+/** The probe lesson's report (stdout); the CLI's stderr says why when there is none. */
+function report(run: { stdout: string; stderr: string }) {
+  try {
+    return JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`The probe printed no report. stderr:\n${run.stderr}`);
+  }
+}
+
 describe.sequential('workshop lesson', SLOW, () => {
   it('starts the embedded services for one run when nothing is running (initialising them), and stops them after', async () => {
     const run = await runCli(
@@ -53,13 +62,13 @@ describe.sequential('workshop lesson', SLOW, () => {
     );
     // The first run in a fresh data folder shows the initialisation's progress.
     expect(run.stderr).toMatch(/First start: initialising the embedded Postgres/);
-    const report = JSON.parse(run.stdout);
-    expect(report.articles).toBeGreaterThan(1000);
+    const probe = report(run);
+    expect(probe.articles).toBeGreaterThan(1000);
     // Served on a test port, still known as the embedded Postgres (its pool policy applies).
-    expect(report.databaseSource).toBe('embedded');
-    expect(report.pong).toBe('PONG');
-    expect(report.args).toEqual(['--flag']);
-    expect(report.cwd).toMatch(/lessons\/01-probe$/);
+    expect(probe.databaseSource).toBe('embedded');
+    expect(probe.pong).toBe('PONG');
+    expect(probe.args).toEqual(['--flag']);
+    expect(probe.cwd).toMatch(/lessons\/01-probe$/);
     expect(run.code).toBe(3); // the lesson's own exit code
     expect(existsSync(lockFile)).toBe(false);
   });
@@ -70,7 +79,7 @@ describe.sequential('workshop lesson', SLOW, () => {
     const urls = tableUrls(await stack.waitFor(/Press Ctrl-C/));
     // Other ports for the lesson: were it to start services of its own, they would differ.
     const run = await runCli(['lesson', 'probe'], await stackEnv({ WORKSHOP_ROOT: probeLesson() }));
-    expect(JSON.parse(run.stdout).databaseUrl).toBe(urls.postgres);
+    expect(report(run).databaseUrl).toBe(urls.postgres);
     expect(run.code).toBe(3);
     expect(isRunning(stack.child.pid as number)).toBe(true);
 
@@ -81,7 +90,7 @@ describe.sequential('workshop lesson', SLOW, () => {
       WORKSHOP_ROOT: probeLesson(),
       WORKSHOP_DATA_DIR: otherFolder,
     });
-    expect(JSON.parse(probed.stdout).databaseUrl).toBe(urls.postgres);
+    expect(report(probed).databaseUrl).toBe(urls.postgres);
     expect(existsSync(join(otherFolder, 'postgres'))).toBe(false);
     const doctorElsewhere = await runCli(['doctor'], { ...env, WORKSHOP_DATA_DIR: otherFolder });
     expect(doctorElsewhere.stdout).toMatch(

@@ -18,7 +18,9 @@ afterEach(stopLeftovers);
 const { lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
 
 describe.sequential('workshop stack', SLOW, () => {
-  it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, and keeps articles and keys across a restart', async () => {
+  // One data folder through a learner's life: the first start, a Ctrl-C, a restart, a SIGKILL and
+  // the start after it (each start costs seconds of CPU: one test, not one start per test).
+  it('initialises on the first start, prints the table, stops on Ctrl-C leaving nothing behind, keeps articles and keys across a restart, and starts again after being killed (SIGKILL) with the committed articles', async () => {
     const env = await stackEnv();
     const first = startCli(['stack'], env);
     const output = await first.waitFor(/Press Ctrl-C/, 80_000);
@@ -39,6 +41,7 @@ describe.sequential('workshop stack', SLOW, () => {
     await kv(urls.rest).set('survives', 'a restart too');
     await stopWithCtrlC(first);
 
+    // The restart, then killed: the article committed while it ran must be there after.
     const second = startCli(['stack'], env);
     const again = await second.waitFor(/Press Ctrl-C/);
     expect(again).not.toMatch(/First start/);
@@ -47,37 +50,27 @@ describe.sequential('workshop stack', SLOW, () => {
       databaseSource: 'embedded',
     });
     expect((await getArticle(reopened, slug))?.title).toBe('Survives');
-    await reopened.end();
     expect(await kv(tableUrls(again).rest).get('survives')).toBe('a restart too');
-    await stopWithCtrlC(second);
-  });
-
-  it('starts again after being killed (SIGKILL), with the committed articles', async () => {
-    const env = await stackEnv();
-    const killed = startCli(['stack'], env);
-    const pool = createPool({
-      databaseUrl: tableUrls(await killed.waitFor(/Press Ctrl-C/)).postgres,
-      databaseSource: 'embedded',
-    });
-    const slug = `killed-${Date.now()}`;
-    await createArticle(pool, {
-      slug,
+    const killedSlug = `killed-${Date.now()}`;
+    await createArticle(reopened, {
+      slug: killedSlug,
       title: 'Committed',
       body: 'before the kill',
       author: 'test',
     });
-    await pool.end();
-    killed.child.kill('SIGKILL');
-    expect(await killed.exited).toBe('SIGKILL');
+    await reopened.end();
+    second.child.kill('SIGKILL');
+    expect(await second.exited).toBe('SIGKILL');
     expect(existsSync(lockFile)).toBe(true); // left behind, names a dead process
 
     const next = startCli(['stack'], env);
-    const reopened = createPool({
+    const afterKill = createPool({
       databaseUrl: tableUrls(await next.waitFor(/Press Ctrl-C/)).postgres,
       databaseSource: 'embedded',
     });
-    expect((await getArticle(reopened, slug))?.title).toBe('Committed');
-    await reopened.end();
+    expect((await getArticle(afterKill, killedSlug))?.title).toBe('Committed');
+    expect((await getArticle(afterKill, slug))?.title).toBe('Survives');
+    await afterKill.end();
     await stopWithCtrlC(next);
   });
 
@@ -120,10 +113,17 @@ describe.sequential('workshop stack', SLOW, () => {
 
   it('shows real services from the environment instead of starting them', async () => {
     const valkey = 'redis://127.0.0.1:1';
-    const stack = startCli(['stack'], await stackEnv({ VALKEY_URL: valkey }));
+    const database = 'postgres://postgres@127.0.0.1:1/postgres'; // not started, not contacted
+    const stack = startCli(
+      ['stack'],
+      await stackEnv({ VALKEY_URL: valkey, DATABASE_URL: database }),
+    );
     const output = await stack.waitFor(/Press Ctrl-C/);
     expect(output).toMatch(
       /^ {2}Valkey \(Redis protocol\)\s+redis:\/\/127\.0\.0\.1:1\s+real\s+from VALKEY_URL$/m,
+    );
+    expect(output).toMatch(
+      /^ {2}Postgres\s+postgres:\/\/postgres@127\.0\.0\.1:1\/postgres\s+real\s+from DATABASE_URL$/m,
     );
     expect(output).toMatch(/^ {2}Upstash REST\s+\S+\s+embedded/m);
     await stopWithCtrlC(stack);
