@@ -12,14 +12,18 @@ describe('watch --poll', () => {
     const box = sandbox();
     await box.practice('start', '1');
     // This test is about when watch checks, not what: the playground's vitest config (which a
-    // check leaves as it is) is narrowed to the checkpoint file that needs no database, so each
-    // of the three checks runs in a second or two. The next test runs them all.
+    // check leaves as it is) is narrowed to the checkpoint file that needs no services, without
+    // the global setup that opens the warm stack's database for the others, so each of the three
+    // checks takes a second or two. The next test runs them all, on the warm stack.
     writeFileSync(
       join(box.playground, 'vitest.config.ts'),
       [
         "import { defineProject } from '@workshop/test-support';",
         'const config = defineProject(import.meta.url);',
-        "export default { ...config, test: { ...config.test, include: ['test/store.test.ts'] } };",
+        'export default {',
+        '  ...config,',
+        "  test: { ...config.test, include: ['test/store.test.ts'], globalSetup: [] },",
+        '};',
         '',
       ].join('\n'),
     );
