@@ -1,10 +1,8 @@
 // The sandbox every practice-mode test runs in: the playground, its backups, the solution
 // folder and the progress file all live under a temp dir (WORKSHOP_PLAYGROUND_DIR,
-// WORKSHOP_DATA_DIR); the lessons are the repo's own.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// WORKSHOP_DATA_DIR), removed after the test file; the lessons are the repo's own.
 import { join } from 'node:path';
-import { cleanEnv, REPO_ROOT, runCli } from '../cli.ts';
+import { cleanEnv, REPO_ROOT, runCli, temporaryFolder } from '../cli.ts';
 
 export const LESSONS = join(REPO_ROOT, 'lessons');
 export const lessonDir = (name: string) => join(LESSONS, name);
@@ -13,7 +11,7 @@ export const withoutRegions = (text: string) =>
 
 /** A temp folder with a playground location and a data folder of its own. */
 export function sandbox() {
-  const dir = mkdtempSync(join(tmpdir(), 'workshop-practice-'));
+  const dir = temporaryFolder('workshop-practice-');
   const playground = join(dir, 'playground');
   const env = cleanEnv({
     WORKSHOP_PLAYGROUND_DIR: playground,
