@@ -11,6 +11,7 @@ import {
 } from '@workshop/config';
 import pg from 'pg';
 import {
+  COPY,
   cachedFreshDataDir,
   claimInitdb,
   DEFAULT_INITDB_CACHE,
@@ -235,7 +236,7 @@ async function createDataDir(
   try {
     if (cached) {
       try {
-        cpSync(cached, staging, { recursive: true });
+        cpSync(cached, staging, COPY);
         copied = true;
       } catch {
         // Being replaced by another process (or unreadable): initdb, as without a cache.

@@ -3,6 +3,7 @@
 // instead of running initdb again (5 s on a quiet laptop, much more on a busy one).
 import { randomBytes } from 'node:crypto';
 import {
+  constants,
   cpSync,
   existsSync,
   mkdirSync,
@@ -38,6 +39,9 @@ function pgliteVersion(): string {
   const pkg = JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8'));
   return pkg.version as string;
 }
+
+/** Copies as reflinks where the file system can (APFS, Btrfs, XFS): instant, and no space used. */
+export const COPY = { recursive: true, mode: constants.COPYFILE_FICLONE };
 
 /** The cached fresh data folder for this PGlite and these parameters, if there is one. */
 export function cachedFreshDataDir(cacheRoot: string): string | undefined {
@@ -79,7 +83,7 @@ export function saveFreshDataDir(cacheRoot: string, freshDir: string, replace = 
   try {
     mkdirSync(cacheRoot, { recursive: true });
     removeLeftovers(cacheRoot);
-    cpSync(freshDir, side, { recursive: true });
+    cpSync(freshDir, side, COPY);
     rmSync(join(side, 'postmaster.pid'), { force: true });
     if (replace) discard(target);
     renameSync(side, target);
