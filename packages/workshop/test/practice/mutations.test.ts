@@ -36,9 +36,20 @@ describe('practice mutations', () => {
   it('passes a caught mistake, and fails a missed one, a wrong message and a stale patch', async () => {
     const source = lessonDir('01-object-store');
     const dir = join(work, 'lessons', '01-object-store');
-    for (const part of ['src', 'test', 'package.json', 'vitest.config.ts']) {
+    for (const part of ['src', 'test', 'package.json']) {
       cpSync(join(source, part), join(dir, part), { recursive: true });
     }
+    // The lesson's config without its global setup, which builds and opens the test databases:
+    // store.test.ts needs none, and each mutation's folder is a vitest project that would load it.
+    writeFileSync(
+      join(dir, 'vitest.config.ts'),
+      [
+        "import { defineProject } from '@workshop/test-support';",
+        'const config = defineProject(import.meta.url);',
+        'export default { ...config, test: { ...config.test, globalSetup: [] } };',
+        '',
+      ].join('\n'),
+    );
     symlinkSync(join(source, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const mutations = join(dir, 'exercise', 'mutations');
     mkdirSync(join(dir, 'exercise', 'src'), { recursive: true });
