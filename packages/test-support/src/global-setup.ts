@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { ensureServicesTemplate, servicesRequested } from './services.ts';
 import { ensureEmbeddedTemplate } from './template.ts';
-import { startWarmStack, WARM_STACK_KEY, warmStackRequested } from './warm-stack.ts';
+import { WARM_STACK_KEY, warmStackRequested } from './warm-stack-key.ts';
 
 // Runs once per vitest project in the main process, before the workers: the template every test
 // file copies its database from is built here, so parallel workers never race to build it.
@@ -12,6 +12,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   else {
     await ensureEmbeddedTemplate();
     if (warmStackRequested()) {
+      // Loaded only here: see warm-stack-key.ts.
+      const { startWarmStack } = await import('./warm-stack.ts');
       const stack = await startWarmStack();
       project.provide(WARM_STACK_KEY, stack.url);
       return stack.close;

@@ -4,7 +4,8 @@ import { createPool } from '@workshop/db';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { configFor, type TestStack } from './test-stack.ts';
-import { WARM_STACK_KEY, type WarmStackCheckout } from './warm-stack.ts';
+import type { WarmStackCheckout } from './warm-stack.ts';
+import { WARM_STACK_KEY } from './warm-stack-key.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

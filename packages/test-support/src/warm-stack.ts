@@ -19,14 +19,6 @@ import pg from 'pg';
 import { capturePristine, type PristineDatabase, resetToPristine } from './db-reset.ts';
 import { loadEmbeddedTemplate } from './template.ts';
 
-/** The key the broker's address is provided under (see warm-stack-client.ts). */
-export const WARM_STACK_KEY = 'workshopWarmStack';
-
-/** practice watch's vitest sets it in its own process (vitest-server.mjs). */
-export function warmStackRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.WORKSHOP_WARM_STACK === '1';
-}
-
 /** What a checkout answers: the same endpoints useTestStack() gives a file. */
 export interface WarmStackCheckout {
   id: number;
