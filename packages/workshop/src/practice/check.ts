@@ -46,7 +46,9 @@ export async function runCheckpoints(
 
 /**
  * One check of the playground: tests refreshed, run, a pass recorded. `runTests` replaces the
- * `vitest run` of its own (practice watch passes its running vitest).
+ * `vitest run` of its own (practice watch passes its running vitest). A run that `args` may have
+ * narrowed (a file, a test name: whatever the learner passed on to vitest) records no pass: the
+ * lesson passes when all its checkpoints do.
  */
 export async function checkPlayground(
   practice: Practice,
@@ -61,7 +63,11 @@ export async function checkPlayground(
   const code = await (runTests?.() ??
     runCheckpoints(practice.root, practice.playground, args, signal));
   if (signal?.aborted) return code;
-  if (code === 0) {
+  if (code === 0 && args.length > 0) {
+    console.log(
+      `\nThese checkpoints pass (vitest was given: ${args.join(' ')}). Only a check of the whole lesson records it: pnpm practice check ${lesson.number}`,
+    );
+  } else if (code === 0) {
     const now = new Date().toISOString();
     updateProgress(practice.stateFile, (progress) => {
       progress.passed[lesson.name] = {

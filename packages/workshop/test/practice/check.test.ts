@@ -31,6 +31,15 @@ describe('check and progress', () => {
     for (const file of readdirSync(solution)) {
       writeFileSync(join(box.playground, 'src', file), readFileSync(join(solution, file)));
     }
+    // A check narrowed by vitest arguments passes but records nothing: not every checkpoint ran.
+    const narrowed = await box.practice('check', '1', 'test/store.test.ts');
+    expect(narrowed.code, narrowed.stdout + narrowed.stderr).toBe(0);
+    expect(narrowed.stdout).toContain(
+      'These checkpoints pass (vitest was given: test/store.test.ts). Only a check of the whole lesson records it: pnpm practice check 1',
+    );
+    expect(narrowed.stdout).not.toContain('checks out');
+    expect((await box.practice('progress')).stdout).toMatch(/01-object-store\s+not passed yet/);
+
     // A lost node_modules link is put back.
     rmSync(join(box.playground, 'node_modules'));
     const passing = await box.practice('check', '1');
