@@ -19,12 +19,11 @@ import {
   type SimpleString,
 } from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
-import { pauseOf } from './commands/client.ts';
 import { incrBy, setPlain } from './commands/strings.ts';
 import type { Engine, Session } from './engine.ts';
+import { LaneGate } from './lanes.ts';
 import { pubsubOf, Subscriber } from './pubsub.ts';
 import { runCommand } from './run-command.ts';
-import { scriptingOf } from './scripting/scripting.ts';
 
 /**
  * The longest a blocking command (BLPOP ...) waits over REST: its own timeout, at most this
@@ -164,35 +163,22 @@ const LANE_NAMES = ['', 'set', 'incr', 'decr', 'get'];
  * never SELECTs) through the functions their command table entries
  * call, with Engine.execute's bookkeeping around each. No argument Buffers, no session, none of
  * runCommand's layers. It takes a request only when none of what those layers do is in play
- * (MONITOR, clients blocked on keys, a busy script, CLIENT PAUSE, maxmemory), and only when all
- * of its commands are of those shapes: anything else runs the normal way, as before.
+ * (LaneGate, shared with the RESP lane: a request's session has none of the per-connection
+ * state the RESP lane also checks), and only when all of its commands are of those shapes:
+ * anything else runs the normal way, as before.
  */
 class RestLane {
-  private readonly hub;
-  private readonly blocking;
-  private readonly pause;
-  private readonly scripting;
+  private readonly gate;
   /** Each command's id, found before any runs (all or nothing). */
   private ids = new Uint8Array(64);
 
   constructor(private readonly engine: Engine) {
-    this.hub = pubsubOf(engine);
-    this.blocking = blockingOf(engine);
-    this.pause = pauseOf(engine);
-    this.scripting = scriptingOf(engine);
+    this.gate = new LaneGate(engine);
   }
 
   run(body: Buffer, spans: Int32Array, first: Int32Array, count: number): Reply[] | undefined {
     const engine = this.engine;
-    if (
-      engine.memory.maxmemory !== 0 ||
-      this.hub.monitoring ||
-      this.blocking.waiting ||
-      this.scripting.busy ||
-      this.pause.active()
-    ) {
-      return undefined;
-    }
+    if (!this.gate.open()) return undefined;
     if (this.ids.length < count) this.ids = new Uint8Array(count);
     const ids = this.ids;
     for (let c = 0; c < count; c++) {

@@ -17,17 +17,15 @@
 // tracking and blocked-client wakeups need nothing here: they hang off the Database's
 // modification hook, which these writes go through like any other.
 
-import { blockingOf } from '../engine/blocking.ts';
 import type { ClientInfo } from '../engine/clients.ts';
-import { pauseOf } from '../engine/commands/client.ts';
 import { setFields } from '../engine/commands/hashes.ts';
 import { popOne, pushStrings } from '../engine/commands/lists.ts';
 import { addMembers } from '../engine/commands/sets.ts';
 import { incrBy, msetPairs, setPlain } from '../engine/commands/strings.ts';
 import { zaddStrings } from '../engine/commands/zsets.ts';
 import type { Engine, Session } from '../engine/engine.ts';
+import { LaneGate } from '../engine/lanes.ts';
 import { pubsubOf } from '../engine/pubsub.ts';
-import { scriptingOf } from '../engine/scripting/scripting.ts';
 import { CommandError, err, latin1At, type Reply } from '../protocol/reply.ts';
 import type { ReplyWriter } from '../protocol/resp-codec.ts';
 
@@ -120,9 +118,7 @@ export class EngineFastLane implements FastLane {
   /** The arguments as strings (index 0, the name, is not made): reused, emptied after. */
   private readonly args: string[] = [''];
   private readonly hub;
-  private readonly blocking;
-  private readonly pause;
-  private readonly scripting;
+  private readonly gate;
 
   constructor(
     private readonly engine: Engine,
@@ -130,17 +126,15 @@ export class EngineFastLane implements FastLane {
     private readonly info: ClientInfo,
   ) {
     this.hub = pubsubOf(engine);
-    this.blocking = blockingOf(engine);
-    this.pause = pauseOf(engine);
-    // Its state is a few empty Maps until a script runs (the Lua VM is made on first use).
-    this.scripting = scriptingOf(engine);
+    this.gate = new LaneGate(engine);
   }
 
   /**
-   * Whether the normal path would do nothing around a command but run it: the checks of the
-   * engine handler (CLIENT PAUSE, TRACKING, NO-TOUCH), runCommand (the RESP2 subscribed rule,
-   * MONITOR, scripting's BUSY, blocked clients to serve), Engine.execute (maxmemory, MULTI) and
-   * the server's CLIENT REPLY modes.
+   * Whether the normal path would do nothing around a command but run it: the engine-wide
+   * checks every lane shares (LaneGate: maxmemory, MONITOR, blocked clients, a busy script,
+   * CLIENT PAUSE), then this connection's: the engine handler's (TRACKING, NO-TOUCH),
+   * runCommand's RESP2 subscribed rule, Engine.execute's MULTI queueing and the server's
+   * CLIENT REPLY modes.
    */
   private clear(): boolean {
     const info = this.info;
@@ -150,11 +144,7 @@ export class EngineFastLane implements FastLane {
       !info.skipNextReply &&
       info.tracking === undefined &&
       !info.noTouch &&
-      this.engine.memory.maxmemory === 0 &&
-      !this.hub.monitoring &&
-      !this.blocking.waiting &&
-      !this.scripting.busy &&
-      !this.pause.active() &&
+      this.gate.open() &&
       !this.hub.isSubscribed(this.session)
     );
   }
