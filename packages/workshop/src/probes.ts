@@ -7,7 +7,10 @@ export type ProbeResult =
   | { ok: true }
   | { ok: false; kind: 'unreachable' | 'timeout' | 'auth' | 'error'; detail: string };
 
-const DEFAULT_TIMEOUT_MS = 1500;
+// A service on this machine answers in milliseconds, but PGlite's first query on a busy machine
+// (a test run beside the stack, a laptop compiling) took over 1.5 s: 3 s before saying it is slow.
+// A stopped service is refused at once, whatever this is.
+export const PROBE_TIMEOUT_MS = 3000;
 
 function errorKind(error: unknown): ProbeResult {
   const code = (error as NodeJS.ErrnoException).code;
@@ -29,7 +32,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
 /** `SELECT 1` through the workshop's own pool factory. */
 export async function probePostgres(
   databaseUrl: string,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<ProbeResult> {
   const { createPool } = await import('@workshop/db');
   // One connection is all a probe needs, whatever serves the URL.
@@ -59,7 +62,7 @@ export async function probePostgres(
 /** `PING` over the Upstash REST protocol with the token; the message says what to fix. */
 export async function probeUpstash(
   upstash: { url: string; token: string; source: 'env' | 'local' },
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<ProbeResult> {
   const { pingUpstash } = await import('@workshop/config');
   try {
@@ -77,7 +80,7 @@ export async function probeUpstash(
 }
 
 /** `PING` over the Redis protocol (Redis, Valkey, the local kv-server), with AUTH from the URL. */
-export async function probeResp(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
+export async function probeResp(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
   const { createValkeyClient } = await import('@workshop/config');
   const client = createValkeyClient({ valkeyUrl: url }, failFastOptions(timeoutMs));
   // The first connection error (ECONNREFUSED...) says more than the "Connection is closed."
@@ -116,7 +119,7 @@ export function probeLocalService(
   host: string,
   port: number,
   token: string,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<ProbeResult> {
   const url = service.url(host, port);
   switch (service.probe) {

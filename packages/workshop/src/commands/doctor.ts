@@ -12,6 +12,7 @@ import {
 } from '../local-valkey.ts';
 import { isPortFree, PORT_ROLES, type ServiceKey } from '../ports.ts';
 import {
+  PROBE_TIMEOUT_MS,
   type ProbeResult,
   probeLocalService,
   probePostgres,
@@ -81,7 +82,9 @@ async function checkPnpm(
 }
 
 function describe(result: Exclude<ProbeResult, { ok: true }>): string {
-  return result.kind === 'timeout' ? 'no answer within 1.5 s' : result.detail;
+  return result.kind === 'timeout'
+    ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+    : result.detail;
 }
 
 async function checkPostgres(
