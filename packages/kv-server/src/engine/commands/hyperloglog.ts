@@ -16,6 +16,7 @@
 // most 12304 bytes and stores it back.
 
 import { bulk, fail, latin1, OK, type Reply, SimpleString } from '../../protocol/reply.ts';
+import type { Database } from '../database.ts';
 import type { CommandContext, CommandSpec } from '../engine.ts';
 import { keyword } from './collections.ts';
 
@@ -117,6 +118,13 @@ class Hll {
   sparse: number[] | undefined;
   /** ...or the whole value while dense (fixed size, edited in place). */
   dense: Buffer | undefined;
+  /**
+   * The byte just past a sparse value: C's sds NUL slot, which Redis reads as the second byte
+   * of an XZERO opcode cut by the value's end. It is 0, except after an edit of such a cut
+   * opcode: Redis then writes its new opcodes over it (see `editSparse`), and later reads see
+   * that byte, in the same command or, through `tails`, in the next ones on the key.
+   */
+  tail = 0;
 
   constructor(bytes: number[] | Buffer) {
     if (Buffer.isBuffer(bytes)) this.dense = bytes;
@@ -178,6 +186,7 @@ function checkHll(value: string): void {
  */
 function walkSparse(
   bytes: number[],
+  tail: number,
   run: (first: number, length: number, value: number) => void,
 ): boolean {
   let idx = 0;
@@ -190,7 +199,7 @@ function walkSparse(
       length = (op & 0x3f) + 1;
       p++;
     } else if ((op & 0xc0) === 0x40) {
-      length = (((op & 0x3f) << 8) | (bytes[p + 1] ?? 0)) + 1;
+      length = (((op & 0x3f) << 8) | (bytes[p + 1] ?? tail)) + 1;
       p += 2;
     } else {
       length = (op & 0x3) + 1;
@@ -211,7 +220,7 @@ function toDense(hll: Hll): boolean {
   const dense = Buffer.alloc(HLL_DENSE_SIZE);
   for (let i = 0; i < HLL_HDR_SIZE; i++) dense[i] = sparse[i]!;
   dense[4] = HLL_DENSE;
-  const ok = walkSparse(sparse, (first, length, value) => {
+  const ok = walkSparse(sparse, hll.tail, (first, length, value) => {
     if (value === 0) return;
     for (let i = 0; i < length; i++) denseSet(dense, first + i, value);
   });
@@ -259,7 +268,7 @@ function sparseSet(hll: Hll, index: number, count: number): number {
     if (isZero(op)) span = (op & 0x3f) + 1;
     else if (isVal(op)) span = valLen(op);
     else {
-      span = (((op & 0x3f) << 8) | (b[p + 1] ?? 0)) + 1;
+      span = (((op & 0x3f) << 8) | (b[p + 1] ?? hll.tail)) + 1;
       oplen = 2;
     }
     if (index <= first + span - 1) break;
@@ -272,13 +281,13 @@ function sparseSet(hll: Hll, index: number, count: number): number {
   const runlen = isZero(op)
     ? (op & 0x3f) + 1
     : isXZero(op)
-      ? (((op & 0x3f) << 8) | b[p + 1]!) + 1
+      ? (((op & 0x3f) << 8) | (b[p + 1] ?? hll.tail)) + 1
       : valLen(op);
 
-  const edit = editSparse(b, p, op, index, count, first, span, runlen);
+  const edit = editSparse(hll, p, op, index, count, first, span, runlen);
   if (edit === 'unchanged') return 0;
   if (edit === 'promote') return promote(hll, index, count);
-  mergeVals(b, prev >= 0 ? prev : HLL_HDR_SIZE);
+  mergeVals(hll, prev >= 0 ? prev : HLL_HDR_SIZE);
   hll.invalidateCache();
   return 1;
 }
@@ -288,7 +297,7 @@ function sparseSet(hll: Hll, index: number, count: number): number {
  * place, or split it into up to three opcodes.
  */
 function editSparse(
-  b: number[],
+  hll: Hll,
   p: number,
   op: number,
   index: number,
@@ -297,6 +306,7 @@ function editSparse(
   span: number,
   runlen: number,
 ): 'unchanged' | 'updated' | 'promote' {
+  const b = hll.sparse!;
   const zero = isZero(op);
   const xzero = isXZero(op);
   if (!zero && !xzero) {
@@ -325,12 +335,21 @@ function editSparse(
   const oldlen = xzero ? 2 : 1;
   const delta = seq.length - oldlen;
   if (delta > 0 && b.length + delta > HLL_SPARSE_MAX_BYTES) return 'promote';
+  // Redis moves what follows the opcode by `delta`, sets the length to length + delta (its
+  // sdsIncrLen writes a NUL just past it), then copies the new opcodes over the old one's
+  // place. An XZERO cut by the value's end counts 2 bytes all the same: the length grows one
+  // byte less than the opcodes written, and the last of them lands in the NUL's slot, where
+  // later reads of a cut XZERO find it.
+  const length = b.length + delta;
   b.splice(p, oldlen, ...seq);
+  hll.tail = b.length > length ? b[length]! : 0;
+  b.length = length;
   return 'updated';
 }
 
 /** Step 4: merge adjacent VAL opcodes of equal value, scanning up to 5 opcodes from `from`. */
-function mergeVals(b: number[], from: number): void {
+function mergeVals(hll: Hll, from: number): void {
+  const b = hll.sparse!;
   let q = from;
   let scan = 5;
   while (q < b.length && scan-- > 0) {
@@ -351,6 +370,8 @@ function mergeVals(b: number[], from: number): void {
         if (len <= SPARSE_VAL_MAX_LEN) {
           b[q + 1] = valOp(v1, len);
           b.splice(q, 1);
+          // Redis's memmove brings the byte past the end in, then sdsIncrLen(-1) NULs it.
+          hll.tail = 0;
           continue;
         }
       }
@@ -429,7 +450,7 @@ function registers(hll: Hll): Uint8Array | undefined {
     for (let i = 0; i < HLL_REGISTERS; i++) out[i] = denseGet(dense, i);
     return out;
   }
-  const ok = walkSparse(hll.sparse!, (first, length, value) => {
+  const ok = walkSparse(hll.sparse!, hll.tail, (first, length, value) => {
     if (value !== 0) out.fill(value, first, first + length);
   });
   return ok ? out : undefined;
@@ -444,11 +465,45 @@ function countRegisters(regs: Uint8Array): number {
 // ---------------------------------------------------------------------------------------------
 // Commands
 
+/**
+ * The byte an edit left past a stored sparse value (Hll.tail), by database and key, with the
+ * value it came with. Redis keeps that byte in memory after the string until the string is
+ * rewritten, and its next HLL command on the key reads it; so it is kept here while the key
+ * holds that same value (any other write drops it, as Redis's writes that re-terminate the
+ * string do). Only values cut inside an XZERO opcode by SETRANGE or APPEND ever have one.
+ */
+const tails = new WeakMap<Database, Map<string, { value: string; tail: number }>>();
+/** Entries kept per database at most (hostile clients could make many such values). */
+const TAILS_MAX = 1024;
+
+function loadHll(db: Database, key: string, value: string): Hll {
+  const hll = Hll.fromString(value);
+  const kept = tails.get(db)?.get(key);
+  if (kept !== undefined && kept.value === value && hll.sparse !== undefined) hll.tail = kept.tail;
+  return hll;
+}
+
+function storeHll(ctx: CommandContext, key: string, hll: Hll): void {
+  const value = hll.toString();
+  ctx.db.set(key, value, true);
+  let byKey = tails.get(ctx.db);
+  if (hll.tail === 0 || hll.sparse === undefined) {
+    byKey?.delete(key);
+    return;
+  }
+  if (byKey === undefined) {
+    byKey = new Map();
+    tails.set(ctx.db, byKey);
+  }
+  if (byKey.size >= TAILS_MAX) byKey.clear();
+  byKey.set(key, { value, tail: hll.tail });
+}
+
 function lookupHll(ctx: CommandContext, key: string): Hll | undefined {
   const value = ctx.db.lookupString(key);
   if (value === undefined) return undefined;
   checkHll(value);
-  return Hll.fromString(value);
+  return loadHll(ctx.db, key, value);
 }
 
 function pfadd(ctx: CommandContext, argv: Buffer[]): Reply {
@@ -466,7 +521,7 @@ function pfadd(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   if (updated > 0) {
     hll.invalidateCache();
-    ctx.db.set(key, hll.toString(), true);
+    storeHll(ctx, key, hll);
   }
   return updated > 0 ? 1 : 0;
 }
@@ -505,7 +560,7 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): Reply {
     hll.setHeader(8 + i, Number(c & 0xffn));
     c >>= 8n;
   }
-  ctx.db.set(key, hll.toString(), true);
+  storeHll(ctx, key, hll);
   return card;
 }
 
@@ -522,7 +577,7 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   const key = latin1(argv[1]!);
   const existing = ctx.db.lookupString(key);
-  const hll = existing === undefined ? Hll.empty() : Hll.fromString(existing);
+  const hll = existing === undefined ? Hll.empty() : loadHll(ctx.db, key, existing);
   if (useDense && !toDense(hll)) fail(INVALID_HLL);
   for (let i = 0; i < HLL_REGISTERS; i++) {
     if (max[i] === 0) continue;
@@ -535,7 +590,7 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): Reply {
     }
   }
   hll.invalidateCache();
-  ctx.db.set(key, hll.toString(), true);
+  storeHll(ctx, key, hll);
   return OK;
 }
 
@@ -546,7 +601,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): Reply {
   const value = ctx.db.lookupString(key);
   if (value === undefined) fail('ERR The specified key does not exist');
   checkHll(value);
-  const hll = Hll.fromString(value);
+  const hll = loadHll(ctx.db, key, value);
   const arity = () => {
     if (argv.length !== 3) fail(`ERR Wrong number of arguments for the '${name}' subcommand`);
   };
@@ -554,7 +609,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): Reply {
     arity();
     if (hll.encoding === HLL_SPARSE) {
       if (!toDense(hll)) fail(INVALID_HLL);
-      ctx.db.set(key, hll.toString(), true);
+      storeHll(ctx, key, hll);
     }
     const dense = hll.dense!;
     const out: Reply[] = [];
@@ -573,7 +628,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): Reply {
         parts.push(`z:${(op & 0x3f) + 1}`);
         p++;
       } else if (isXZero(op)) {
-        parts.push(`Z:${(((op & 0x3f) << 8) | (b[p + 1] ?? 0)) + 1}`);
+        parts.push(`Z:${(((op & 0x3f) << 8) | (b[p + 1] ?? hll.tail)) + 1}`);
         p += 2;
       } else {
         parts.push(`v:${valValue(op)},${valLen(op)}`);
@@ -590,7 +645,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): Reply {
     arity();
     if (hll.encoding !== HLL_SPARSE) return 0;
     if (!toDense(hll)) fail(INVALID_HLL);
-    ctx.db.set(key, hll.toString(), true);
+    storeHll(ctx, key, hll);
     return 1;
   }
   fail(`ERR Unknown PFDEBUG subcommand '${name}'`);
