@@ -353,6 +353,20 @@ export class Database {
     }
   }
 
+  /**
+   * Replaces an existing string's value without signalling the key (TTL and access kept): for
+   * a change Redis makes in place without counting it as a write (the edits a PFADD made before
+   * it met a corrupt HyperLogLog and answered an error).
+   */
+  rewriteQuietly(key: string, value: string): void {
+    const slot = this.data.get(key);
+    if (slot === undefined) return;
+    const old = this.slots.value(slot);
+    if (typeof old !== 'string') return;
+    this.account(stringBytes(value) - stringBytes(old));
+    this.slots.setValue(slot, value);
+  }
+
   /** Absolute expiry in ms, or undefined when the key has none (or does not exist). */
   getExpire(key: string): number | undefined {
     if (this.lookup(key) === undefined) return undefined;

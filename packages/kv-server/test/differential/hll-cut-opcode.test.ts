@@ -26,6 +26,9 @@ const SEED_LIKE = sparseValue([0x41, 0x1b, 0x00, 0x00, 0x00, 0x05, 0x7a]);
 /** The same, of exactly 16384 registers when the NUL is read (1279 + 15105): a valid HLL. */
 const CUT_VALID = sparseValue([0x44, 0xfe, 0x7b]);
 
+/** A sparse value of 12288 registers only: an element past them finds no opcode (corrupt). */
+const SHORT = sparseValue([0x6f, 0xff]);
+
 const ELEMENTS = Array.from({ length: 12 }, (_, i) => `e${i * 37}`);
 
 describeDifferential('differential: HLL with an XZERO cut by the end of the value', () => {
@@ -76,5 +79,17 @@ describeDifferential('differential: HLL with an XZERO cut by the end of the valu
       ['PFADD', 'h', 'e37'],
       ['GET', 'h'],
       ['PFCOUNT', 'h'],
+    ]));
+
+  it('PFADD that meets the end of a short value keeps its earlier edits, unsignalled', () =>
+    diff.expectSame([
+      ['SET', 'h', SHORT],
+      ['WATCH', 'h'],
+      ['PFADD', 'h', ...ELEMENTS],
+      ['MULTI'],
+      ['PING'],
+      ['EXEC'],
+      ['STRLEN', 'h'],
+      ['GET', 'h'],
     ]));
 });

@@ -483,9 +483,10 @@ function loadHll(db: Database, key: string, value: string): Hll {
   return hll;
 }
 
-function storeHll(ctx: CommandContext, key: string, hll: Hll): void {
+function storeHll(ctx: CommandContext, key: string, hll: Hll, quietly = false): void {
   const value = hll.toString();
-  ctx.db.set(key, value, true);
+  if (quietly) ctx.db.rewriteQuietly(key, value);
+  else ctx.db.set(key, value, true);
   let byKey = tails.get(ctx.db);
   if (hll.tail === 0 || hll.sparse === undefined) {
     byKey?.delete(key);
@@ -516,7 +517,12 @@ function pfadd(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   for (let j = 2; j < argv.length; j++) {
     const result = add(hll, argv[j]!);
-    if (result === -1) fail(INVALID_HLL);
+    if (result === -1) {
+      // Redis edits the value in place: what the elements before this one changed stays,
+      // though the key is not signalled as modified.
+      if (updated > 0) storeHll(ctx, key, hll, true);
+      fail(INVALID_HLL);
+    }
     updated += result;
   }
   if (updated > 0) {
