@@ -5,13 +5,17 @@
 // strip types itself. The bundle lives in packages/workshop/dist/ (git-ignored); a manifest
 // lists every input with its size and mtime, so a source edit is never run from a stale bundle.
 //
-// Several CLI processes may start at once (a test suite, two terminals) and find no bundle: each
-// builds its own in a folder of its own and only then points the manifest at it (written aside,
-// then renamed), so no process ever reads a half-written bundle or manifest; the last one wins,
-// and the others' folders are removed later, once nothing can still be loading from them.
+// Several CLI processes may start at once (a test suite, two terminals) and find no bundle: one
+// builds (it holds dist/build.lock) and the others wait for its bundle, since esbuild on a busy
+// machine takes a second of CPU each. Should two build anyway (a holder that died, one that took
+// too long), each builds in a folder of its own and only then points the manifest at it (written
+// aside, then renamed), so no process ever reads a half-written bundle or manifest; the last one
+// wins, and the others' folders are removed later, once nothing can still be loading from them.
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -19,6 +23,7 @@ import {
   statSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -31,6 +36,9 @@ const DIST = process.env.WORKSHOP_CLI_BUNDLE_DIR
   ? resolve(process.env.WORKSHOP_CLI_BUNDLE_DIR)
   : join(PACKAGE, 'dist');
 const MANIFEST = join(DIST, 'manifest.json');
+const BUILD_LOCK = join(DIST, 'build.lock');
+/** How long a process waits for another one's build before building its own. */
+const BUILD_WAIT_MS = 60_000;
 /** pnpm rewrites it on every install. */
 const INSTALL_STATE = join(PACKAGES, '..', 'node_modules', '.modules.yaml');
 /** Bump when the way the bundle is made changes: older bundles are then rebuilt. */
@@ -184,6 +192,53 @@ async function build() {
   return pathToFileURL(join(DIST, dir, 'main.js')).href;
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Builds unless another process is building: then waits for its bundle. Holding the lock is only
+ * a saving, never needed for safety (see the top of this file), so any doubt means build.
+ */
+async function buildOnce() {
+  const deadline = Date.now() + BUILD_WAIT_MS;
+  for (;;) {
+    let fd;
+    try {
+      fd = openSync(BUILD_LOCK, 'wx');
+    } catch (error) {
+      if (error.code !== 'EEXIST') return build();
+    }
+    if (fd !== undefined) {
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      try {
+        return upToDate() ?? (await build()); // built by the holder just before us, or now
+      } finally {
+        rmSync(BUILD_LOCK, { force: true });
+      }
+    }
+    let holder = '';
+    try {
+      holder = readFileSync(BUILD_LOCK, 'utf8');
+    } catch {}
+    // A holder that died (killed mid-build) leaves its lock: take it over.
+    if (holder && !alive(Number(holder))) {
+      rmSync(BUILD_LOCK, { force: true });
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const current = upToDate();
+    if (current) return current;
+    if (Date.now() > deadline) return build();
+  }
+}
+
 /**
  * The CLI's entry as a JavaScript file URL, built if missing or stale; undefined when it cannot
  * be built (a syntax error mid-edit, a read-only folder): the caller runs the sources with tsx.
@@ -194,7 +249,7 @@ export async function cliBundle() {
   if (current) return current;
   try {
     mkdirSync(DIST, { recursive: true });
-    return await build();
+    return await buildOnce();
   } catch {
     return undefined;
   }

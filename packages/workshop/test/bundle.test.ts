@@ -1,7 +1,8 @@
 // The CLI runs from an esbuild bundle of its sources (bin/bundle.mjs): built on the first run,
 // rebuilt whenever an input changed, never run stale, never half-written, and when it cannot be
 // built the CLI still runs, from its sources through tsx.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli, temporaryFolder } from './cli.ts';
@@ -54,7 +55,8 @@ describe('the CLI bundle', () => {
     const dir = temporaryFolder('workshop-bundle-race-');
     const env = cleanEnv({ WORKSHOP_CLI_BUNDLE_DIR: dir });
 
-    // Each finds no bundle and builds one; none may fail or load another's half-written files.
+    // Each finds no bundle: one builds it, the others wait for it; none may fail or load
+    // another's half-written files.
     const runs = await Promise.all(
       Array.from({ length: 6 }, (_, i) => runCli(i % 2 ? ['check', '--help'] : ['--help'], env)),
     );
@@ -67,6 +69,9 @@ describe('the CLI bundle', () => {
     const manifest = readManifest(dir);
     expect(existsSync(join(dir, manifest.dir, 'main.js'))).toBe(true);
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    const bundles = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
+    expect(bundles, 'one process built it, the others waited for it').toEqual([manifest.dir]);
+    expect(existsSync(join(dir, 'build.lock')), 'the build lock is released').toBe(false);
 
     // And the next run uses that bundle as it is.
     const next = await runCli(['lesson', '--help'], env);
@@ -74,6 +79,17 @@ describe('the CLI bundle', () => {
     expect(next.stdout).toContain('Usage: workshop lesson <n>');
     expect(readManifest(dir).dir).toBe(manifest.dir);
   }, 60_000);
+
+  it('takes over the build lock of a process that died while building', async () => {
+    const dir = temporaryFolder('workshop-bundle-dead-');
+    mkdirSync(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, 'build.lock'), String(dead));
+    const run = await runCli(['--help'], cleanEnv({ WORKSHOP_CLI_BUNDLE_DIR: dir }));
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(join(dir, readManifest(dir).dir, 'main.js'))).toBe(true);
+    expect(existsSync(join(dir, 'build.lock'))).toBe(false);
+  });
 
   it('falls back to the sources through tsx when it cannot be built', async () => {
     // A file where the bundle folder should be: nothing can be written there.
