@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { testWorkers } from '@workshop/test-support/workers';
 import { type QuietOptions, runNodeScript } from './child-process.ts';
 
 function resolveVitest(root: string, entry: string): string {
@@ -43,7 +44,8 @@ export function startVitestServer(root: string, dir: string, config: string): Vi
   let current: ReturnType<typeof launch> | undefined;
 
   function launch() {
-    const child = spawn(process.execPath, [script, vitestNode, config], {
+    // As many files at once as pnpm test runs (vitest's default is one worker on two cores).
+    const child = spawn(process.execPath, [script, vitestNode, config, String(testWorkers())], {
       cwd: dir,
       env: process.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,6 +1,7 @@
 // Running a lesson's checkpoint tests against the playground's src/.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { testWorkers } from '@workshop/test-support/workers';
 import { runVitest } from '../vitest-run.ts';
 import type { Lesson } from '../workspace.ts';
 import { linkModules, listFiles, type Practice, stamp } from './layout.ts';
@@ -41,7 +42,10 @@ export async function runCheckpoints(
   signal?: AbortSignal,
 ): Promise<number> {
   const config = join(dir, 'vitest.config.ts');
-  return (await runVitest(root, ['--config', config, ...args], { cwd: dir, signal })).code;
+  // As many files at once as pnpm check runs them (vitest's default is one worker on two cores).
+  const workers = ['--maxWorkers', String(testWorkers())];
+  return (await runVitest(root, ['--config', config, ...workers, ...args], { cwd: dir, signal }))
+    .code;
 }
 
 /**

@@ -4,13 +4,13 @@
 // of CPU per check). Plain JavaScript on purpose: tsx's loader hooks in this process would slow
 // every module vitest loads (test-support's config-entry.js says how much).
 //
-// Run as `node vitest-server.mjs <vitest/node URL> <config>` with an IPC channel, in the folder to
+// Run as `node vitest-server.mjs <vitest/node URL> <config> <maxWorkers>` with an IPC channel, in the folder to
 // test. Messages in: {type: 'run', files: [...]} (every file of src/ and test/: those whose
 // content changed since the last run have their transforms dropped first), {type: 'close'}.
 // Out: {type: 'done', code} after each run.
 import { readFileSync } from 'node:fs';
 
-const [vitestNode, config] = process.argv.slice(2);
+const [vitestNode, config, maxWorkers] = process.argv.slice(2);
 // The test stack stays warm too: test-support's global setup, which runs once in this process for
 // the whole session, then keeps a PGlite open and lends it to each test file, reset in between
 // (test-support's warm-stack.ts), instead of every file opening its own from the template (1.5-3 s
@@ -20,7 +20,13 @@ const { createVitest } = await import(vitestNode);
 
 // watch: false: nothing re-runs by itself, watch.ts says when (its watcher knows --poll), and
 // the output is a plain run's, as `pnpm practice check` prints it.
-const vitest = await createVitest('test', { config, watch: false });
+// maxWorkers: the checkpoint files run side by side, as in pnpm check (they mostly wait on
+// servers, TTLs and rate-limit windows), not one after another.
+const vitest = await createVitest('test', {
+  config,
+  watch: false,
+  maxWorkers: Number(maxWorkers) || undefined,
+});
 await vitest.standalone(); // reporters and the global setup, no run yet
 
 let queue = Promise.resolve();
