@@ -224,11 +224,14 @@ async function buildOnce() {
       }
     }
     let holder = '';
+    let age = 0;
     try {
       holder = readFileSync(BUILD_LOCK, 'utf8');
+      age = Date.now() - statSync(BUILD_LOCK).mtimeMs;
     } catch {}
-    // A holder that died (killed mid-build) leaves its lock: take it over.
-    if (holder && !alive(Number(holder))) {
+    // A holder that died (killed mid-build, Ctrl-C included) leaves its lock: take it over. So
+    // is a lock older than any build (its pid reused since, or killed before it wrote its pid).
+    if ((holder && !alive(Number(holder))) || age > BUILD_WAIT_MS) {
       rmSync(BUILD_LOCK, { force: true });
       continue;
     }
