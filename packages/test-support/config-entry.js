@@ -38,12 +38,12 @@ export function projectName(root) {
 // per worker instead of once per file: about a third of the CPU time of a lesson's checkpoints
 // (lesson 05: 45 s -> 29 s). Safe because these files keep their state in the servers and
 // databases each one starts, mock no module, and put back any environment variable they set.
+// kv-server's files too (CPU 156 s -> 57 s): none leaves anything running after it since its
+// tests stop @upstash/realtime's ping interval with the subscription (kv-server's
+// test/realtime.ts); left running, it failed a minute later in whichever file the worker ran.
 // The workshop CLI's suite keeps one process per file: it changes PATH and the environment for
-// the CLIs it spawns, and its time is theirs, not vitest's. So does kv-server's for now: shared,
-// it used 60% less CPU (147 s -> 58 s) and its files pass shuffled, but some file leaves an
-// @upstash/redis auto-pipelined request in flight when its server closes, and its rejection then
-// lands in whichever file the worker runs next (4 unhandled errors in CI): find it first.
-const ISOLATED_PROJECTS = new Set(['kv-server', 'workshop']);
+// the CLIs it spawns, and its time is theirs, not vitest's.
+const ISOLATED_PROJECTS = new Set(['workshop']);
 
 /**
  * `export default defineProject(import.meta.url);`: the project is named after its folder, so

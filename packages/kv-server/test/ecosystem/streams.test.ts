@@ -7,6 +7,7 @@ import { Queue } from '@upstash/queue';
 import { Realtime } from '@upstash/realtime';
 import type { Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
+import { subscribeRealtime } from '../realtime.ts';
 import { REDIS_DB } from '../redis-db.ts';
 import { startEngine, startForwarding, useUpstash } from '../servers.ts';
 
@@ -153,11 +154,13 @@ describe.each([
         onData: (event: { data: unknown; cursor: string }) => void;
       }): Promise<() => void>;
     };
-    const unsubscribe = await subscriber.subscribe({
-      events: ['note'],
-      history: true,
-      onData: (event) => events.push(event),
-    });
+    const unsubscribe = await subscribeRealtime(() =>
+      subscriber.subscribe({
+        events: ['note'],
+        history: true,
+        onData: (event) => events.push(event),
+      }),
+    );
     // The history comes from XRANGE on the channel's stream, before any live message.
     expect(events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
     await channel.emit('note' as never, { n: 3 } as never);
@@ -168,7 +171,7 @@ describe.each([
     expect(events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     // Each event's cursor is its stream entry ID, in order.
     expect(events.map((e) => e.cursor)).toEqual(Object.keys(await redis.xrange(name, '-', '+')));
-    unsubscribe();
+    await unsubscribe();
   });
 
   it('realtime: emit keeps a bounded history, read back with its ids', async () => {

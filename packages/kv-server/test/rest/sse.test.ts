@@ -8,6 +8,7 @@ import { Redis } from '@upstash/redis';
 import { Redis as Valkey } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKvServer } from '../../src/start.ts';
+import { subscribeRealtime } from '../realtime.ts';
 import { REDIS_DB } from '../redis-db.ts';
 import { type Running, startEngine, startForwarding, TOKEN } from '../servers.ts';
 
@@ -124,10 +125,12 @@ describe.each([
       }): Promise<() => void>;
     };
     const events: unknown[] = [];
-    const unsubscribe = await channel.subscribe({
-      events: ['chat.message'],
-      onData: (event: unknown) => events.push(event),
-    });
+    const unsubscribe = await subscribeRealtime(() =>
+      channel.subscribe({
+        events: ['chat.message'],
+        onData: (event: unknown) => events.push(event),
+      }),
+    );
     // Another client emits: realtime's XADD to the channel's stream, then PUBLISH.
     const emitter = new Realtime({
       redis: new Redis({ url: url(), token: TOKEN }),
@@ -135,7 +138,7 @@ describe.each([
     await emitter.emit('chat.message', { text: 'hi' });
     await until(() => events.length === 1);
     expect(events[0]).toMatchObject({ event: 'chat.message', data: { text: 'hi' } });
-    unsubscribe();
+    await unsubscribe();
   });
 
   it('speaks the wire format: headers, data lines, keep-alive comments, line breaks as spaces', async () => {
