@@ -73,11 +73,11 @@ class Slots {
       slot = this.length++;
       if ((slot & CHUNK_MASK) === 0) {
         this.values.push(new Array<Value | undefined>(CHUNK_SLOTS).fill(undefined));
-        this.access.push(new Uint32Array(CHUNK_SLOTS));
       }
+      if ((slot & ACCESS_MASK) === 0) this.access.push(new Uint32Array(ACCESS_SLOTS));
     }
     this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = value;
-    this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = access;
+    this.access[slot >>> ACCESS_BITS]![slot & ACCESS_MASK] = access;
     return slot;
   }
 
@@ -90,11 +90,11 @@ class Slots {
   }
 
   accessOf(slot: number): number {
-    return this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
+    return this.access[slot >>> ACCESS_BITS]![slot & ACCESS_MASK]!;
   }
 
   setAccess(slot: number, access: number): void {
-    this.access[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = access;
+    this.access[slot >>> ACCESS_BITS]![slot & ACCESS_MASK] = access;
   }
 
   release(slot: number): void {
@@ -110,10 +110,19 @@ class Slots {
   }
 }
 
-/** 2^13 slots a chunk: 64 KB of values and 32 KB of access data, below V8's large objects. */
+/** 2^13 slots a value chunk: 64 KB, below V8's large objects. */
 const CHUNK_BITS = 13;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
+/**
+ * 2^16 slots an access chunk: 256 KB, above glibc's 128 KB mmap threshold, so each chunk is a
+ * mapping of its own (and only the pages written are resident). At 32 KB they came from the C
+ * heap, among the socket read buffers of the load that created them: side by side, 1M keys loaded
+ * through pipelines grew RSS 1-4 MB more that way (bench/run.ts --keys).
+ */
+const ACCESS_BITS = 16;
+const ACCESS_SLOTS = 1 << ACCESS_BITS;
+const ACCESS_MASK = ACCESS_SLOTS - 1;
 
 /**
  * What a key holding `value` is charged: its name, its value and what each key costs (a

@@ -66,6 +66,28 @@ describe('OBJECT', () => {
       /^-ERR An LFU maxmemory policy is selected, idle time not tracked/,
     );
   });
+
+  it("each key keeps its own access data, across the keyspace's storage chunks", () => {
+    // Values and access data are stored in chunks of different sizes (8,192 and 65,536 slots):
+    // keys on both sides of each boundary, and a freed slot taken again, must not share.
+    const { run, clock } = engineFixture();
+    const keys = 140_000;
+    for (let i = 0; i < keys; i++) run('SET', `k${i}`, `v${i}`);
+    clock.now += 10_000;
+    const touched = [0, 8_191, 8_192, 65_535, 65_536, 131_072, keys - 1];
+    for (const i of touched) expect(run('GET', `k${i}`)).toBe(`$"v${i}"`);
+    for (const i of [1, 8_190, 8_193, 65_534, 65_537, 131_071]) {
+      expect(run('OBJECT', 'IDLETIME', `k${i}`), `k${i}`).toBe(':10');
+    }
+    for (const i of touched) expect(run('OBJECT', 'IDLETIME', `k${i}`), `k${i}`).toBe(':0');
+    // A deleted key's slot goes to the next new key, with a fresh access time and its own value.
+    run('DEL', 'k65536');
+    clock.now += 5_000;
+    run('SET', 'new', 'fresh');
+    expect(run('OBJECT', 'IDLETIME', 'new')).toBe(':0');
+    expect(run('GET', 'new')).toBe('$"fresh"');
+    expect(run('OBJECT', 'IDLETIME', 'k65535')).toBe(':5');
+  });
 });
 
 describe('CLIENT NO-TOUCH', () => {
