@@ -2,7 +2,8 @@
 // bitmaps, HyperLogLog, geo, SORT, COPY, DUMP/RESTORE round trips, with strings, lists and
 // sets written over the same names, so WRONGTYPE paths, type changes (a bitmap turned into an
 // HLL error, SETRANGE on a bitmap, a geo set sorted) and the bitmap write cache are exercised
-// together. Replay one with the seed in its name.
+// together. Each run uses four fixed seeds and one fresh one, named in the test: replay one with
+// DIFF_SEED=<seed>, or try many with DIFF_SEEDS=<count> (a soak run).
 
 import { it } from 'vitest';
 import { int, pick, type Rng, seededRng } from './generators-shared.ts';
@@ -91,8 +92,15 @@ function randomStep(rng: Rng): Step {
   }
 }
 
+const replay = process.env.DIFF_SEED;
+const fresh = Number(process.env.DIFF_SEEDS ?? 1);
+const base = Date.now() % 100_000;
+const seeds = replay
+  ? [Number(replay)]
+  : [1, 2, 3, 4, ...Array.from({ length: fresh }, (_, i) => base + i)];
+
 describeDifferential('differential: issue 11 families mixed', () => {
-  for (const seed of [1, 2, 3, 4, Date.now() % 100_000]) {
+  for (const seed of seeds) {
     it(`random mixed sequence (seed ${seed})`, () => {
       const rng = seededRng(seed);
       const steps: Step[] = [];
