@@ -129,9 +129,15 @@ describe('startEmbeddedPostgres', () => {
   it('lets exactly one of several processes starting at once take over a stale lock', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(`${dataDir}.lock`, JSON.stringify({ pid: dead }));
-    const outcomes = await Promise.all(
-      Array.from({ length: 3 }, () => runFixture('lock-contender.ts', dataDir)),
-    );
+    const contenders = Array.from({ length: 3 }, () => startFixture('lock-contender.ts', dataDir));
+    // The one that got in holds the folder until all three have answered (however slowly each
+    // started), then is let go: no contender can find it free after the holder closed it.
+    try {
+      await Promise.all(contenders.map((contender) => contender.answer));
+    } finally {
+      for (const contender of contenders) contender.release();
+    }
+    const outcomes = await Promise.all(contenders.map((contender) => contender.exited));
     expect(outcomes.map((o) => o.trim()).sort()).toEqual(['LOCKED', 'LOCKED', 'OPENED']);
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
   }, 60_000);
@@ -201,26 +207,36 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Runs a fixture script to the end; resolves with its stdout. */
-function runFixture(script: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', script), ...args],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
+/**
+ * Starts a fixture script. `answer`: its first line of output; `exited`: its whole stdout once it
+ * exits with code 0; `release()` closes its stdin, which a fixture may wait for.
+ */
+function startFixture(script: string, ...args: string[]) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', script), ...args],
+    { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  // Closed stdin of a fixture that has exited already: nothing to tell it.
+  child.stdin?.on('error', () => {});
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<string>((resolve, reject) => {
     child.on('exit', (code) =>
       code === 0 ? resolve(stdout) : reject(new Error(`${script} exited ${code}: ${stderr}`)),
     );
   });
+  const answer = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+      if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n') + 1));
+    });
+    exited.then(() => reject(new Error(`${script} exited without a line`)), reject);
+  });
+  return { answer, exited, release: () => child.stdin?.end() };
 }
 
 /** Starts the crash writer, lets it commit `rows` more rows, SIGKILLs it; returns the last committed. */
