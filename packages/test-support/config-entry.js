@@ -33,7 +33,7 @@ export function projectName(root) {
   return basename(root);
 }
 
-// Projects whose test files share worker processes, one file after another (`isolate: false`):
+// Every project's test files share worker processes, one file after another (`isolate: false`):
 // vitest then starts a worker, and imports kv-server, pg, PGlite's WebAssembly and the rest, once
 // per worker instead of once per file: about a third of the CPU time of a lesson's checkpoints
 // (lesson 05: 45 s -> 29 s). Safe because these files keep their state in the servers and
@@ -41,9 +41,10 @@ export function projectName(root) {
 // kv-server's files too (CPU 156 s -> 57 s): none leaves anything running after it since its
 // tests stop @upstash/realtime's ping interval with the subscription (kv-server's
 // test/realtime.ts); left running, it failed a minute later in whichever file the worker ran.
-// The workshop CLI's suite keeps one process per file: it changes PATH and the environment for
-// the CLIs it spawns, and its time is theirs, not vitest's.
-const ISOLATED_PROJECTS = new Set(['workshop']);
+// The workshop CLI's files too: they give the CLIs they spawn an environment of their own rather
+// than change vitest's (lesson-cluster.test.ts puts PATH back), and the CLIs and temp folders a
+// file leaves are cleaned up after it by its setup file (packages/workshop/test/setup.ts): a
+// module-level afterAll would run after the first file of each worker only.
 
 /**
  * `export default defineProject(import.meta.url);`: the project is named after its folder, so
@@ -59,7 +60,7 @@ export function defineProject(importMetaUrl, overrides = {}) {
         test: {
           name,
           root,
-          isolate: ISOLATED_PROJECTS.has(name),
+          isolate: false,
           environment: 'node',
           include: ['test/**/*.test.ts'],
           // Builds the cached test database template once per run, before any worker needs it.

@@ -1,3 +1,4 @@
 import { defineProject } from '@workshop/test-support';
 
-export default defineProject(import.meta.url);
+// test/setup.ts cleans up after each file: the files share worker processes.
+export default defineProject(import.meta.url, { test: { setupFiles: ['test/setup.ts'] } });

@@ -7,14 +7,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRepoRoot } from '@workshop/course';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 
 const temporaryFolders = new Set<string>();
-afterAll(() => {
-  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true });
-});
 
-/** A folder under the system's temp folder, removed after the test file. */
+/**
+ * Removes the folders temporaryFolder() made. test/setup.ts calls it after each test file: not an
+ * afterAll here, since the files share worker processes, which import this module only once.
+ */
+export function removeTemporaryFolders(): void {
+  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true });
+  temporaryFolders.clear();
+}
+
+/** A folder under the system's temp folder, removed after the test file (test/setup.ts). */
 export function temporaryFolder(prefix: string): string {
   const folder = mkdtempSync(join(tmpdir(), prefix));
   temporaryFolders.add(folder);
