@@ -19,6 +19,8 @@ import {
   type SimpleString,
 } from '../protocol/reply.ts';
 import { blockingOf } from './blocking.ts';
+import { commandName } from './command-name.ts';
+import { pauseOf } from './commands/client.ts';
 import { incrBy, setPlain } from './commands/strings.ts';
 import type { Engine, Session } from './engine.ts';
 import { LaneGate } from './lanes.ts';
@@ -36,7 +38,7 @@ const REST_RUN_OPTIONS = { maxBlockMs: REST_MAX_BLOCK_MS };
 /** The engine as a backend: each request is a session of its own, already authenticated. */
 export function engineBackend(engine: Engine): CommandBackend {
   const lane = new RestLane(engine);
-  return {
+  const backend: CommandBackend = {
     runSpans(body, spans, first, count) {
       return lane.run(body, spans, first, count);
     },
@@ -53,6 +55,15 @@ export function engineBackend(engine: Engine): CommandBackend {
       return new PipelineRun(engine, argvs, signal);
     },
     transaction(argvs) {
+      // CLIENT PAUSE holds a transaction that it would hold a command of (all of them under
+      // ALL, one with a write under WRITE), as Redis holds the EXEC.
+      const pause = pauseOf(engine);
+      if (pause.active()) {
+        for (const argv of argvs) {
+          const gate = pause.gate(engine, commandName(argv[0]!));
+          if (gate !== undefined) return gate.then(() => backend.transaction(argvs));
+        }
+      }
       const reply = engine.executeTransaction(argvs);
       // Clients blocked on keys the transaction wrote are served now that it is done.
       blockingOf(engine).serveReady();
@@ -78,6 +89,7 @@ export function engineBackend(engine: Engine): CommandBackend {
       return engineEventStream(engine, kind, names, sink);
     },
   };
+  return backend;
 }
 
 /**
@@ -230,6 +242,20 @@ function run(
   argv: Buffer[],
   signal?: CancelSignal,
 ): Reply | Promise<Reply> {
+  // CLIENT PAUSE holds a REST command as it holds a RESP connection's (engine-handler.ts): it
+  // runs once the pause ends, and not at all if its client went away meanwhile (Redis frees a
+  // paused client that disconnects, command and all).
+  const pause = pauseOf(engine);
+  if (pause.active()) {
+    const gate = pause.gate(engine, commandName(argv[0]!));
+    if (gate !== undefined) {
+      return gate.then(() =>
+        signal?.aborted
+          ? err('ERR the client went away during CLIENT PAUSE')
+          : run(engine, session, argv, signal),
+      );
+    }
+  }
   const reply = runCommand(engine, session, argv, REST_RUN_OPTIONS);
   if (reply instanceof Promise && signal !== undefined) {
     // The client went away: its blocked command gives up, as a closed connection's does.

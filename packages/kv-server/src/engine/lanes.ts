@@ -40,9 +40,8 @@ export class LaneGate {
       !this.blocking.waiting &&
       // A script past busy-reply-threshold: runCommand answers BUSY to almost every command.
       !this.scripting.busy &&
-      // CLIENT PAUSE: the RESP engine handler holds a command until the pause ends. REST's
-      // normal path holds nothing (so its lane declining changes nothing but speed); the check
-      // is shared anyway, so no lane ever runs a command that a pause should hold.
+      // CLIENT PAUSE: the RESP engine handler and REST's backend (backend.ts's run) hold a
+      // command until the pause ends; the lanes do not.
       !this.pause.active()
     );
   }

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushReply, type Reply, VerbatimReply } from '../../src/protocol/reply.ts';
-import { type Running, startEngine } from '../servers.ts';
+import { type Running, startEngine, TOKEN } from '../servers.ts';
 import { RawClient, resp3Text } from './raw-client.ts';
 
 let running: Running;
@@ -113,6 +113,50 @@ describe('CLIENT', () => {
     await admin.call('CLIENT', 'UNPAUSE');
     expect(resp3Text(await write)).toBe('+OK⏎');
     expect((await reader.call('GET', 'paused'))?.toString()).toBe('1');
+  });
+
+  it('PAUSE holds REST commands too: writes wait, reads go on, a client gone never runs', async () => {
+    const admin = await open();
+    const rest = (path: string, body: unknown, signal?: AbortSignal) =>
+      fetch(`${running.server.restUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(body),
+        signal,
+      }).then((r) => r.json());
+    await admin.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+    const finished: string[] = [];
+    const track = <T>(what: string, reply: Promise<T>) =>
+      reply.then((r) => {
+        finished.push(what);
+        return r;
+      });
+    const single = track('single', rest('/', ['SET', 'rest-paused', '1']));
+    const pipeline = track(
+      'pipeline',
+      rest('/pipeline', [
+        ['GET', 'rest-paused'],
+        ['SADD', 'rest-paused-set', 'a'],
+      ]),
+    );
+    const transaction = track('transaction', rest('/multi-exec', [['INCR', 'rest-paused-n']]));
+    const aborted = new AbortController();
+    const gone = rest('/', ['SET', 'rest-paused-gone', '1'], aborted.signal).catch(() => 'gone');
+    // Reads, through the fast lane and the normal path, are not held.
+    expect(await rest('/', ['GET', 'rest-paused'])).toEqual({ result: null });
+    expect(await rest('/', ['SCARD', 'rest-paused-set'])).toEqual({ result: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    aborted.abort();
+    expect(await gone).toBe('gone');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished, 'nothing written over REST during CLIENT PAUSE WRITE').toEqual([]);
+    await admin.call('CLIENT', 'UNPAUSE');
+    expect(await single).toEqual({ result: 'OK' });
+    // The pipeline's GET ran at once, before the pause ended; its SADD waited.
+    expect(await pipeline).toEqual([{ result: null }, { result: 1 }]);
+    expect(await transaction).toEqual([{ result: 1 }]);
+    expect(await rest('/', ['GET', 'rest-paused-gone'])).toEqual({ result: null });
+    expect(await rest('/', ['GET', 'rest-paused'])).toEqual({ result: '1' });
   });
 
   it('REPLY OFF, SKIP and ON', async () => {
