@@ -25,7 +25,9 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     return allowed;
   }
 
-  describe('fixed-window rate limiter', () => {
+  // The tests run at once (each has a limiter name and callers of its own): three of them
+  // wait for a window to pass, so one after another they took 4 s a backend.
+  describe.concurrent('fixed-window rate limiter', () => {
     it('allows N hits per window, then refuses', async () => {
       const { limiter } = setup('limit', 3, 60);
       expect(
