@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   ENV_FILE,
@@ -15,6 +15,7 @@ import {
 } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'workshop-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function envFile(contents: string): string {
   const file = join(dir, `${Math.abs(hashCode(contents))}.env`);
   writeFileSync(file, contents);
