@@ -198,7 +198,7 @@ describe('.env.example', () => {
 
 describe('localStackToken', () => {
   it('makes a random token on first use, keeps it, and never the published one', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'token-'));
+    const folder = join(dir, 'token');
     const file = join(folder, 'data', 'kv-token');
     const token = localStackToken(file);
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
