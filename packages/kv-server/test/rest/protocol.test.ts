@@ -162,12 +162,14 @@ describe('Upstash-Encoding: base64', () => {
     const res = await post(
       '/pipeline',
       [
-        ['incr', 'e'],
-        ['get', 'e'],
+        ['set', 'e-text', 'test'],
+        ['incr', 'e-text'],
+        ['get', 'e-text'],
       ],
       enc,
     );
     expect(res.json).toEqual([
+      { result: 'OK' }, // a status reply, not a bulk string: never encoded either
       { error: 'ERR value is not an integer or out of range' },
       { result: b64('test') },
     ]);
