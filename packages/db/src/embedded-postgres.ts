@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import {
   LOCAL_STACK,
   REPO_ROOT,
@@ -34,6 +34,24 @@ const loadPGlite = async () => {
   setFlagsFromString('--liftoff-only');
   return (await import('@electric-sql/pglite')).PGlite;
 };
+
+// Postgres zeroes its whole buffer pool when it starts: shared_buffers, which initdb sets to
+// 128 MB. In WebAssembly compiled by Liftoff that one memset was a third of every open's CPU
+// (0.4-0.6 s on a 2-core machine: the stack's start, each lesson run and each test file's
+// database). The course's database is about 30 MB with Postgres's own catalogs, and a page that
+// is not in the pool is read from PGlite's files in memory (or the OS's cache), so 16 MB serve its
+// queries as fast (primary-key selects and full scans measured the same). Set at start, not in
+// postgresql.conf: a data folder made before this change gets it too.
+const START_PARAMS = ['-c', 'shared_buffers=16MB'];
+
+/** PGlite.create() with the course's start parameters added to PGlite's own. */
+async function createPGlite(options: PGliteOptions): Promise<PGlite> {
+  const PGlite = await loadPGlite();
+  return PGlite.create({
+    ...options,
+    startParams: [...PGlite.defaultStartParams, ...START_PARAMS],
+  });
+}
 const loadSocketServer = async () =>
   (await import('@electric-sql/pglite-socket')).PGLiteSocketServer;
 
@@ -95,7 +113,7 @@ export async function startEmbeddedPostgres(
   let lock: DataDirLock | undefined;
   const releaseLock = () => lock?.release();
   if (options.template) {
-    db = await (await loadPGlite()).create({ loadDataDir: options.template });
+    db = await createPGlite({ loadDataDir: options.template });
   } else {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
     lock = acquireLock(dataDir);
@@ -142,7 +160,7 @@ export async function startEmbeddedPostgres(
 export async function createTemplateDump(): Promise<Blob> {
   // 1 MB WAL segments, not 16: the dump holds the one the last checkpoint is in, where it held two
   // of 16 MB (half of its 65 MB), and every test file's PGlite unpacks all of it.
-  const db = await (await loadPGlite()).create({ initDbStartParams: ['--wal-segsize=1'] });
+  const db = await createPGlite({ initDbStartParams: ['--wal-segsize=1'] });
   const PGLiteSocketServer = await loadSocketServer();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
   await server.start();
@@ -244,7 +262,7 @@ async function createDataDir(
       }
     }
     if (!copied) {
-      const fresh = await (await loadPGlite()).create({ ...INITDB_OPTIONS, dataDir: staging });
+      const fresh = await createPGlite({ ...INITDB_OPTIONS, dataDir: staging });
       await fresh.close();
       // Before it is migrated or seeded: the pristine folder any first start can begin from.
       if (cacheRoot) saveFreshDataDir(cacheRoot, staging, !useCache);
@@ -268,7 +286,7 @@ async function openExisting(dataDir: string): Promise<PGlite> {
     return true;
   };
   try {
-    const db = await (await loadPGlite()).create({ dataDir, onStderr: keep, onStdout: keep });
+    const db = await createPGlite({ dataDir, onStderr: keep, onStdout: keep });
     await db.query('SELECT 1');
     return db;
   } catch (error) {

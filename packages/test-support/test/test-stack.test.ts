@@ -36,6 +36,15 @@ describe('useTestStack', () => {
     }
   });
 
+  // The real Postgres keeps its own settings.
+  it.skipIf(servicesRequested())(
+    'starts the embedded Postgres with 16 MB of buffers, not 128',
+    async () => {
+      const { rows } = await stack.pool.query('SHOW shared_buffers');
+      expect(rows[0].shared_buffers).toBe('16MB');
+    },
+  );
+
   it('gives each stack its own database', async () => {
     await stack.pool.query("DELETE FROM articles WHERE slug = 'article-00010'");
     const mine = await stack.pool.query("SELECT 1 FROM articles WHERE slug = 'article-00010'");
