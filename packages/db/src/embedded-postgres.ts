@@ -19,6 +19,7 @@ import {
   saveFreshDataDir,
 } from './initdb-cache.ts';
 import { migrate, seed } from './schema.ts';
+import { templateFileSystem } from './template-fs.ts';
 
 // PGlite (WebAssembly) takes about a quarter of a second to load: only the process that serves
 // the embedded Postgres pays it, not every lesson and test that imports @workshop/db.
@@ -61,8 +62,11 @@ export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data', 'postgres');
 export interface EmbeddedPostgresOptions {
   /** The data folder (default `<repo>/.data/postgres`), created, migrated and seeded on first start. */
   dataDir?: string;
-  /** Start from this data-folder dump (see `createTemplateDump`) in memory instead of a folder. */
-  template?: Blob;
+  /**
+   * Start from this data-folder dump (see `createTemplateDump`) in memory instead of a folder. The
+   * bytes are copied, not changed: one dump can start any number of databases.
+   */
+  template?: Uint8Array;
   /** The TCP port (default 54329, the local stack's); 0 picks a free one. */
   port?: number;
   host?: string;
@@ -113,7 +117,7 @@ export async function startEmbeddedPostgres(
   let lock: DataDirLock | undefined;
   const releaseLock = () => lock?.release();
   if (options.template) {
-    db = await createPGlite({ loadDataDir: options.template });
+    db = await createPGlite({ fs: await templateFileSystem(options.template) });
   } else {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
     lock = acquireLock(dataDir);
@@ -156,8 +160,11 @@ export async function startEmbeddedPostgres(
   return { url, port: actualPort, close };
 }
 
-/** Initialises, migrates and seeds a database in memory and returns a dump of its data folder. */
-export async function createTemplateDump(): Promise<Blob> {
+/**
+ * Initialises, migrates and seeds a database in memory and returns a dump of its data folder (a
+ * tar archive), for `startEmbeddedPostgres({ template })`.
+ */
+export async function createTemplateDump(): Promise<Uint8Array> {
   // 1 MB WAL segments, not 16: the dump holds the one the last checkpoint is in, where it held two
   // of 16 MB (half of its 65 MB), and every test file's PGlite unpacks all of it.
   const db = await createPGlite({ initDbStartParams: ['--wal-segsize=1'] });
@@ -175,7 +182,7 @@ export async function createTemplateDump(): Promise<Blob> {
   await db.exec('SET wal_recycle = off; CHECKPOINT');
   const dump = await db.dumpDataDir('none');
   await db.close();
-  return dump;
+  return new Uint8Array(await dump.arrayBuffer());
 }
 
 async function migrateAndSeed(url: string, progress: (m: string) => void): Promise<void> {

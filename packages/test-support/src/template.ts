@@ -63,7 +63,7 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
         if (!existsSync(file)) {
           const dump = await createTemplateDump();
           const partial = `${file}.${process.pid}.partial`;
-          writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+          writeFileSync(partial, dump);
           renameSync(partial, file);
           for (const old of readdirSync(TEMPLATE_DIR)) {
             if (!old.startsWith(key)) rmSync(join(TEMPLATE_DIR, old), { force: true });
@@ -84,53 +84,15 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
   return file;
 }
 
-/**
- * A Blob over bytes this process already holds, for PGlite's `loadDataDir`, which reads the whole
- * template once, with `arrayBuffer()`: this one hands over the bytes it wraps. A Blob backed by
- * the file (`openAsBlob`) reads it in 64 KB chunks and joins them, 0.2-0.3 s of CPU per test
- * file's database for the 33 MB template on a 2-core machine; one made from a Buffer copies it in
- * and out again. PGlite only copies out of the bytes, so one copy serves every file of a worker.
- * Its other ways of reading throw rather than pass for an empty Blob.
- */
-class TemplateBlob extends Blob {
-  readonly #bytes: ArrayBuffer;
-  constructor(bytes: ArrayBuffer) {
-    super([], { type: 'application/x-tar' });
-    this.#bytes = bytes;
-    // Blob's size is a getter of its prototype (a readonly property in its TypeScript type).
-    Object.defineProperty(this, 'size', { value: bytes.byteLength });
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.#bytes);
-  }
-  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return Promise.resolve(new Uint8Array(this.#bytes));
-  }
-  override slice(): Blob {
-    throw new Error('TemplateBlob: only arrayBuffer() and bytes() read it (template.ts).');
-  }
-  override stream(): ReturnType<Blob['stream']> {
-    throw new Error('TemplateBlob: only arrayBuffer() and bytes() read it (template.ts).');
-  }
-  override text(): Promise<string> {
-    throw new Error('TemplateBlob: only arrayBuffer() and bytes() read it (template.ts).');
-  }
-}
-
 /** The last template this process read, kept for the next test file of the same worker. */
-let loaded: { file: string; bytes: ArrayBuffer } | undefined;
+let loaded: { file: string; bytes: Uint8Array } | undefined;
 
-/** The template, ready for `startEmbeddedPostgres({ template })`: read once per process. */
-export async function loadEmbeddedTemplate(): Promise<Blob> {
+/**
+ * The template, for `startEmbeddedPostgres({ template })`: read once per process, since every
+ * database it starts copies it (33 MB: 0.1-0.3 s to read on a 2-core machine).
+ */
+export async function loadEmbeddedTemplate(): Promise<Uint8Array> {
   const file = await ensureEmbeddedTemplate();
-  if (loaded?.file !== file) {
-    const buffer = readFileSync(file);
-    // A file this size has an ArrayBuffer of its own; slice only if Node ever shares one.
-    const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
-    const bytes = whole
-      ? (buffer.buffer as ArrayBuffer)
-      : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-    loaded = { file, bytes: bytes as ArrayBuffer };
-  }
-  return new TemplateBlob(loaded.bytes);
+  if (loaded?.file !== file) loaded = { file, bytes: readFileSync(file) };
+  return loaded.bytes;
 }

@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
 import { createUpstashClient, createValkeyClient } from '@workshop/config';
-import { ARTICLE_LIST_SIZE, createPool, listArticles, SEED_ARTICLE_COUNT } from '@workshop/db';
+import {
+  ARTICLE_LIST_SIZE,
+  createPool,
+  getArticle,
+  listArticles,
+  SEED_ARTICLE_COUNT,
+  startEmbeddedPostgres,
+} from '@workshop/db';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { servicesRequested, useTestStack } from '../src/index.ts';
+import { loadEmbeddedTemplate } from '../src/template.ts';
 
 const stack = useTestStack();
 const other = useTestStack();
@@ -102,4 +111,39 @@ describe('useTestStack', () => {
     }
     expect(await createUpstashClient(keyValueOnly.config).ping()).toBe('PONG');
   });
+
+  // The services suite uses the real Postgres's template instead.
+  it.skipIf(servicesRequested())(
+    'starts each embedded database from the template without changing it',
+    async () => {
+      const template = await loadEmbeddedTemplate();
+      const hash = () => createHash('sha256').update(template).digest('hex');
+      const before = hash();
+      const slug = `written-${process.pid}`;
+      const first = await startEmbeddedPostgres({ template, port: 0 });
+      const firstPool = createPool({ databaseUrl: first.url, databaseSource: 'embedded' });
+      try {
+        await firstPool.query(
+          "INSERT INTO articles (slug, title, body, author) VALUES ($1, 't', 'b', 'a')",
+          [slug],
+        );
+        await firstPool.query("UPDATE articles SET title = 'changed' WHERE slug = 'article-00001'");
+        // Writes the changed pages into the database's files, which the template's bytes back.
+        await firstPool.query('CHECKPOINT');
+      } finally {
+        await firstPool.end();
+        await first.close();
+      }
+      expect(hash(), 'a database changed the template it started from').toBe(before);
+      const second = await startEmbeddedPostgres({ template, port: 0 });
+      const secondPool = createPool({ databaseUrl: second.url, databaseSource: 'embedded' });
+      try {
+        expect(await getArticle(secondPool, slug)).toBeNull();
+        expect((await getArticle(secondPool, 'article-00001'))?.title).not.toBe('changed');
+      } finally {
+        await secondPool.end();
+        await second.close();
+      }
+    },
+  );
 });
