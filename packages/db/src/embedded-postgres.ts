@@ -53,6 +53,7 @@ async function createPGlite(options: PGliteOptions): Promise<PGlite> {
     startParams: [...PGlite.defaultStartParams, ...START_PARAMS],
   });
 }
+
 const loadSocketServer = async () =>
   (await import('@electric-sql/pglite-socket')).PGLiteSocketServer;
 

@@ -35,7 +35,8 @@ function tarEntries(bytes: Uint8Array): TarEntry[] {
   for (let at = 0; at + BLOCK <= bytes.length && bytes[at] !== 0; ) {
     if (text(at + 257, 5) !== 'ustar') {
       throw new Error(
-        `Not a data-folder dump (no tar header at byte ${at}): rebuild the template.`,
+        `Not a data-folder dump from createTemplateDump() (no tar header at byte ${at}): ` +
+          'delete the file it was read from, and it is made again on the next run.',
       );
     }
     const prefix = text(at + 345, 155);
