@@ -1,17 +1,16 @@
+// `pnpm test`: every package's, lesson's and the site's tests (not the site's browser tests), as
+// one vitest project so that its few worker processes serve every file (defineRepoConfig() in
+// packages/test-support/config-entry.js says why). One folder: `pnpm exec vitest run packages/db/`
+// or `lessons/03-ttl-caching/`; `pnpm check 3` runs a lesson's the same way. Each folder keeps its
+// own vitest.config.ts too, for `pnpm test` inside it and for practice mode's copies.
 import { defineConfig } from 'vitest/config';
+import { defineRepoConfig } from './packages/test-support/config-entry.js';
 // Relative, not the package: the root is no workspace package's dependant.
 import { testWorkers } from './packages/test-support/src/workers.ts';
 
-// Every package and every lesson is a vitest project of its own (its own vitest.config.ts);
-// `pnpm test` at the root runs them all in one go, `pnpm check <n>` runs one lesson's.
-export default defineConfig({
-  test: {
-    projects: [
-      'packages/*/vitest.config.ts',
-      'lessons/*/vitest.config.ts',
-      'site/vitest.config.ts',
-    ],
+export default defineConfig(
+  defineRepoConfig({
     // More files at once than there are cores: they mostly wait on servers (workers.ts says why).
-    maxWorkers: testWorkers(),
-  },
-});
+    test: { maxWorkers: testWorkers() },
+  }),
+);

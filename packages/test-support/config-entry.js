@@ -45,10 +45,31 @@ export function projectName(root) {
 // than change vitest's (lesson-cluster.test.ts puts PATH back), and the CLIs and temp folders a
 // file leaves are cleaned up after it by its setup file (packages/workshop/test/setup.ts): a
 // module-level afterAll would run after the first file of each worker only.
+function sharedTestOptions(inRepo) {
+  return {
+    isolate: false,
+    environment: 'node',
+    // Builds the cached test database template once per run, before any worker needs it.
+    globalSetup: [GLOBAL_SETUP],
+    // Real servers and databases, on machines that may be busy: a test that takes seconds is
+    // slow, not broken. Hooks start a stack per file (~0.5 s) but may wait for the template's
+    // first build (~10 s).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Vite's transforms kept on disk between runs, keyed by each file's content (and the
+    // lockfile: an install clears them): a check transforms only what changed since the
+    // last one. Not for the copies practice verify and mutations lay out in temp folders:
+    // their paths are new each time, the cache would only grow.
+    experimental: inRepo
+      ? { fsModuleCache: true, fsModuleCachePath: FS_MODULE_CACHE }
+      : { fsModuleCache: false },
+  };
+}
 
 /**
- * `export default defineProject(import.meta.url);`: the project is named after its folder, so
- * `vitest run --project lesson-03-ttl-caching` selects one.
+ * `export default defineProject(import.meta.url);`: a package's, lesson's or the site's own
+ * config, for `pnpm test` in its folder and for practice mode's copies of a lesson. The project is
+ * named after its folder.
  */
 export function defineProject(importMetaUrl, overrides = {}) {
   const root = dirname(fileURLToPath(importMetaUrl));
@@ -56,30 +77,42 @@ export function defineProject(importMetaUrl, overrides = {}) {
   const name = projectName(root);
   return vitestDefineProject(
     mergeConfig(
-      {
-        test: {
-          name,
-          root,
-          isolate: false,
-          environment: 'node',
-          include: ['test/**/*.test.ts'],
-          // Builds the cached test database template once per run, before any worker needs it.
-          globalSetup: [GLOBAL_SETUP],
-          // Real servers and databases, on machines that may be busy: a test that takes seconds is
-          // slow, not broken. Hooks start a stack per file (~0.5 s) but may wait for the template's
-          // first build (~10 s).
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Vite's transforms kept on disk between runs, keyed by each file's content (and the
-          // lockfile: an install clears them): a check transforms only what changed since the
-          // last one. Not for the copies practice verify and mutations lay out in temp folders:
-          // their paths are new each time, the cache would only grow.
-          experimental: inRepo
-            ? { fsModuleCache: true, fsModuleCachePath: FS_MODULE_CACHE }
-            : { fsModuleCache: false },
-        },
-      },
+      { test: { ...sharedTestOptions(inRepo), name, root, include: ['test/**/*.test.ts'] } },
       overrides,
     ),
+  );
+}
+
+/** Where the whole-repository run finds tests: every folder's own config includes `test/`. */
+export const REPO_TEST_FILES = [
+  'packages/*/test/**/*.test.ts',
+  'lessons/*/test/**/*.test.ts',
+  'site/test/**/*.test.ts',
+];
+
+/**
+ * The root vitest.config.ts: every package's, lesson's and the site's tests as ONE project, not a
+ * project per folder. vitest gives a worker process to one project only (a worker that finished a
+ * file of lesson 03 is stopped, not handed a file of lesson 04), so a project per folder started
+ * and stopped ~45 workers per `pnpm test`, each importing vitest, kv-server, pg and PGlite's
+ * WebAssembly anew; one project keeps the same few workers for every file (pnpm test: 175 s wall
+ * and 320 s CPU -> 132 s and 231 s on a 2-core machine). Select a folder with a path filter:
+ * `vitest run lessons/03-ttl-caching/` (`pnpm check 3` does), `vitest run packages/db/`.
+ */
+export function defineRepoConfig(overrides = {}) {
+  return mergeConfig(
+    {
+      test: {
+        ...sharedTestOptions(true),
+        root: REPO_ROOT,
+        include: REPO_TEST_FILES,
+        // The site's browser tests need a built site and Chromium: pnpm test:site runs them.
+        exclude: ['site/test/browser/**', '**/node_modules/**'],
+        // The workshop CLI's clean-up after each file (see above); it does nothing after a file
+        // that started no CLI and made no temporary folder.
+        setupFiles: [join(REPO_ROOT, 'packages/workshop/test/setup.ts')],
+      },
+    },
+    overrides,
   );
 }

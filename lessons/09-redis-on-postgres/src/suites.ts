@@ -62,8 +62,6 @@ const child = spawn(
   [
     join(REPO, 'node_modules/vitest/vitest.mjs'),
     'run',
-    '--project',
-    'lesson-05-valkey-swap',
     ...SUITES.map((file) => `lessons/05-valkey-swap/${file}`),
     '--testNamePattern',
     'Valkey over TCP',

@@ -1,13 +1,22 @@
 // Every tool that lists lessons sees the same ones: the root README's table, the site, the CLI
-// and the vitest projects. And a lesson made by `pnpm new-lesson` (in a temporary copy of the
+// and the root vitest config. And a lesson made by `pnpm new-lesson` (in a temporary copy of the
 // repo, never in the tree) is found by all of them with no other edit.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { REPO_TEST_FILES } from '@workshop/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   lessonsDir as siteLessonsDir,
@@ -17,7 +26,6 @@ import {
   findRepoRoot,
   lessonLabel,
   listLessons,
-  projectName,
   readFrontmatter,
   readLessonTable,
 } from '../src/index.ts';
@@ -45,20 +53,23 @@ async function whatEachToolSees(repo: string) {
     ),
     site: siteListLessons(siteLessonsDir(repo)).map((l) => l.name),
     cli: cliLessons,
-    vitest: vitestLessonProjects(repo),
+    vitest: vitestLessons(repo),
   };
 }
 
-/** The lesson projects the root vitest.config.ts's `projects` globs pick up, by name. */
-function vitestLessonProjects(repo: string): string[] {
+/** The lessons whose tests the root vitest.config.ts runs (its REPO_TEST_FILES globs). */
+function vitestLessons(repo: string): string[] {
   const config = readFileSync(join(repo, 'vitest.config.ts'), 'utf8');
-  const globs = [...config.matchAll(/'(lessons\/[^']+)'/g)].map((m) => m[1] ?? '');
-  expect(globs, 'vitest.config.ts collects lessons/*/vitest.config.ts').toEqual([
-    'lessons/*/vitest.config.ts',
-  ]);
+  expect(config, 'vitest.config.ts is defineRepoConfig()').toContain('defineRepoConfig(');
+  expect(REPO_TEST_FILES, "the root config's globs take lessons' tests").toContain(
+    'lessons/*/test/**/*.test.ts',
+  );
+  const hasTests = (folder: string) =>
+    readdirSync(join(repo, 'lessons', folder, 'test'), { recursive: true }).some((file) =>
+      String(file).endsWith('.test.ts'),
+    );
   return readdirSync(join(repo, 'lessons'))
-    .filter((folder) => readdirSync(join(repo, 'lessons', folder)).includes('vitest.config.ts'))
-    .map((folder) => projectName(join(repo, 'lessons', folder), repo).replace(/^lesson-/, ''))
+    .filter((folder) => existsSync(join(repo, 'lessons', folder, 'test')) && hasTests(folder))
     .sort();
 }
 

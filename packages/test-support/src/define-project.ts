@@ -1,3 +1,3 @@
 // defineProject() for every vitest.config.ts. It is written in JavaScript (config-entry.js says
 // why: Node loads it before any TypeScript loader exists); tests import it from here.
-export { defineProject, projectName } from '../config-entry.js';
+export { defineProject, defineRepoConfig, projectName, REPO_TEST_FILES } from '../config-entry.js';

@@ -31,8 +31,10 @@ export async function run(args: string[]): Promise<number> {
   } else {
     console.log(`Checking lessons ${lessons.map((lesson) => lesson.number).join(', ')}\n`);
   }
-  const projects = lessons.flatMap((lesson) => ['--project', lesson.project]);
-  const { code } = await runVitest(root, [...projects, ...vitestArgs]);
+  // The root vitest.config.ts runs every folder's tests; a path filter per lesson picks its own
+  // (its slash: that folder, not every folder whose name starts the same).
+  const filters = lessons.map((lesson) => `${relative(root, lesson.dir)}/`);
+  const { code } = await runVitest(root, [...filters, ...vitestArgs]);
   if (code !== 0) {
     const readmes = lessons.map((lesson) => `${relative(root, lesson.dir)}/README.md`);
     console.log(

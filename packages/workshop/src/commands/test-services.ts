@@ -9,22 +9,28 @@ import { findRepoRoot } from '../workspace.ts';
 const DEFAULTS = serviceUrls({});
 
 /**
- * The vitest projects whose tests use no service: the CLI's own tests, the lesson model, the
- * process helpers, the site. `pnpm test` has run them; here they would only run the same way a
- * second time (the CLI's tests alone are a third of `pnpm test`). test/test-services.test.ts
- * fails if a test in one of them starts to use a service.
+ * The folders whose tests use no service: the CLI's own tests, the lesson model, the process
+ * helpers, the site. `pnpm test` has run them; here they would only run the same way a second time
+ * (the CLI's tests alone are a third of `pnpm test`). test/test-services.test.ts fails if a test in
+ * one of them starts to use a service.
  */
-export const SERVICE_FREE_PROJECTS = ['workshop', 'course', 'proc', 'site'];
+export const SERVICE_FREE_FOLDERS = [
+  'packages/workshop',
+  'packages/course',
+  'packages/proc',
+  'site',
+];
 
 export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
 
-Runs the test suites that use a service (vitest run at the repo root; the projects that use
-none, ${SERVICE_FREE_PROJECTS.join(', ')}, are left to pnpm test) against the real services instead
-of the embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
+Runs the test suites that use a service (vitest run at the repo root; the folders that use none,
+${SERVICE_FREE_FOLDERS.join(', ')}, are left to pnpm test) against the real services instead of
+the embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
   TEST_DATABASE_URL  (default ${DEFAULTS.database})
   TEST_REDIS_URL     (default ${DEFAULTS.redis})
   TEST_VALKEY_URL    (default ${DEFAULTS.valkey})
-Set any of them in the environment to use another server.`;
+Set any of them in the environment to use another server. A folder or test file of your own
+(pnpm test:services lessons/05-valkey-swap) runs that instead.`;
 
 const SERVICES = [
   {
@@ -51,19 +57,16 @@ const SERVICES = [
   },
 ] as const;
 
-/**
- * Every other project, by the names vitest gives them (test-support's projectName():
- * `packages/db` -> `db`, `lessons/03-ttl-caching` -> `lesson-03-ttl-caching`).
- */
-export function serviceProjects(root: string): string[] {
-  const names: string[] = [];
+/** Every other folder with tests (packages/*, lessons/*), as the path filters vitest takes. */
+export function serviceFolders(root: string): string[] {
+  const folders: string[] = [];
   for (const zone of ['packages', 'lessons']) {
     for (const folder of readdirSync(join(root, zone)).sort()) {
-      if (!existsSync(join(root, zone, folder, 'vitest.config.ts'))) continue;
-      names.push(zone === 'lessons' ? `lesson-${folder}` : folder);
+      if (!existsSync(join(root, zone, folder, 'test'))) continue;
+      folders.push(`${zone}/${folder}`);
     }
   }
-  return names.filter((name) => !SERVICE_FREE_PROJECTS.includes(name));
+  return folders.filter((folder) => !SERVICE_FREE_FOLDERS.includes(folder));
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -84,12 +87,13 @@ export async function run(args: string[]): Promise<number> {
   if (missing > 0) return 1;
 
   console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}`);
-  // A --project of the caller's own chooses; otherwise every project that uses a service.
-  const chosen = args.some((arg) => arg === '--project' || arg.startsWith('--project='));
-  const projects = chosen ? [] : serviceProjects(root).flatMap((name) => ['--project', name]);
+  // A folder or file of the caller's own chooses; otherwise every folder that uses a service,
+  // each as a path filter (`packages/db/`: the slash keeps `packages/db` from matching more).
+  const chosen = args.some((arg) => !arg.startsWith('-') && existsSync(join(root, arg)));
+  const folders = chosen ? [] : serviceFolders(root).map((folder) => `${folder}/`);
   if (!chosen) {
     console.log(
-      `Left to \`pnpm test\` (they use no service): ${SERVICE_FREE_PROJECTS.join(', ')}\n`,
+      `Left to \`pnpm test\` (they use no service): ${SERVICE_FREE_FOLDERS.join(', ')}\n`,
     );
   }
   const env = {
@@ -99,5 +103,5 @@ export async function run(args: string[]): Promise<number> {
     TEST_REDIS_URL: urls[1],
     TEST_VALKEY_URL: urls[2],
   };
-  return (await runVitest(root, [...projects, ...args], { env })).code;
+  return (await runVitest(root, [...folders, ...args], { env })).code;
 }
