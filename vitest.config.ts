@@ -1,8 +1,9 @@
-// `pnpm test`: every package's, lesson's and the site's tests (not the site's browser tests), as
-// one vitest project so that its few worker processes serve every file (defineRepoConfig() in
-// packages/test-support/config-entry.js says why). One folder: `pnpm exec vitest run packages/db/`
-// or `lessons/03-ttl-caching/`; `pnpm check 3` runs a lesson's the same way. Each folder keeps its
-// own vitest.config.ts too, for `pnpm test` inside it and for practice mode's copies.
+// Every package's, lesson's and the site's tests (not the site's browser tests), as two vitest
+// projects: `main` (`pnpm test`) and `cli`, the workshop CLI's end-to-end tests (`pnpm
+// test:cli`); defineRepoConfig() in packages/test-support/config-entry.js says why not one per
+// folder. One folder: `pnpm exec vitest run packages/db/` or `lessons/03-ttl-caching/`; `pnpm
+// check 3` runs a lesson's the same way. Each folder keeps its own vitest.config.ts too, for
+// `pnpm test` inside it and for practice mode's copies.
 import { defineConfig } from 'vitest/config';
 import { defineRepoConfig } from './packages/test-support/config-entry.js';
 // Relative, not the package: the root is no workspace package's dependant.

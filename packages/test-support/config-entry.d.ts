@@ -9,8 +9,11 @@ export function defineProject(
   overrides?: UserWorkspaceConfig,
 ): UserWorkspaceConfig;
 
-/** Where the whole-repository run finds tests (every folder's own config includes `test/`). */
+/** Where the root config finds tests (every folder's own config includes its `test/`). */
 export const REPO_TEST_FILES: string[];
 
-/** The root vitest.config.ts: every folder's tests as one project (config-entry.js says why). */
+/** The workshop CLI's tests, the root config's `cli` project (`pnpm test:cli`). */
+export const CLI_TEST_FILES: string[];
+
+/** The root vitest.config.ts: projects `main` and `cli` (config-entry.js says why). */
 export function defineRepoConfig(overrides?: UserConfig): UserConfig;

@@ -83,34 +83,43 @@ export function defineProject(importMetaUrl, overrides = {}) {
   );
 }
 
-/** Where the whole-repository run finds tests: every folder's own config includes `test/`. */
+/** Where the root config finds tests: every folder's own config includes its `test/`. */
 export const REPO_TEST_FILES = [
   'packages/*/test/**/*.test.ts',
   'lessons/*/test/**/*.test.ts',
   'site/test/**/*.test.ts',
 ];
 
+/** The workshop CLI's tests: every learner command, run end to end as a child process. */
+export const CLI_TEST_FILES = ['packages/workshop/test/**/*.test.ts'];
+
 /**
- * The root vitest.config.ts: every package's, lesson's and the site's tests as ONE project, not a
- * project per folder. vitest gives a worker process to one project only (a worker that finished a
- * file of lesson 03 is stopped, not handed a file of lesson 04), so a project per folder started
- * and stopped ~45 workers per `pnpm test`, each importing vitest, kv-server, pg and PGlite's
- * WebAssembly anew; one project keeps the same few workers for every file (pnpm test: 175 s wall
- * and 320 s CPU -> 132 s and 231 s on a 2-core machine). Select a folder with a path filter:
- * `vitest run lessons/03-ttl-caching/` (`pnpm check 3` does), `vitest run packages/db/`.
+ * The root vitest.config.ts: two projects, `main` (every package's, lesson's and the site's tests
+ * but the CLI's: `pnpm test`) and `cli` (the CLI's, which start the learner's commands as child
+ * processes: `pnpm test:cli`), not a project per folder. vitest hands a worker process on only to
+ * files of the same project (a worker that finished a file of lesson 03 is stopped, not given a
+ * file of lesson 04), so a project per folder started and stopped ~45 workers per run, each
+ * importing vitest, kv-server, pg and PGlite's WebAssembly anew; one project keeps the same few
+ * for all its files (175 s wall and 320 s CPU -> 129 s and 224 s for both on a 2-core machine).
+ * Pick a folder with a path filter: `vitest run lessons/03-ttl-caching/` (`pnpm check 3` does).
  */
 export function defineRepoConfig(overrides = {}) {
+  const project = (name, include, test = {}) => ({
+    test: { ...sharedTestOptions(true), name, root: REPO_ROOT, include, ...test },
+  });
   return mergeConfig(
     {
       test: {
-        ...sharedTestOptions(true),
-        root: REPO_ROOT,
-        include: REPO_TEST_FILES,
-        // The site's browser tests need a built site and Chromium: pnpm test:site runs them.
-        exclude: ['site/test/browser/**', '**/node_modules/**'],
-        // The workshop CLI's clean-up after each file (see above); it does nothing after a file
-        // that started no CLI and made no temporary folder.
-        setupFiles: [join(REPO_ROOT, 'packages/workshop/test/setup.ts')],
+        projects: [
+          project('main', REPO_TEST_FILES, {
+            // The site's browser tests need a built site and Chromium: pnpm test:site runs them.
+            exclude: ['site/test/browser/**', ...CLI_TEST_FILES, '**/node_modules/**'],
+          }),
+          project('cli', CLI_TEST_FILES, {
+            // The CLIs and temporary folders a file leaves, cleaned up after it (see above).
+            setupFiles: [join(REPO_ROOT, 'packages/workshop/test/setup.ts')],
+          }),
+        ],
       },
     },
     overrides,

@@ -10,8 +10,8 @@ const DEFAULTS = serviceUrls({});
 
 /**
  * The folders whose tests use no service: the CLI's own tests, the lesson model, the process
- * helpers, the site. `pnpm test` has run them; here they would only run the same way a second time
- * (the CLI's tests alone are a third of `pnpm test`). test/test-services.test.ts fails if a test in
+ * helpers, the site. `pnpm test` and `pnpm test:cli` have run them; here they would only run the
+ * same way a second time (the CLI's tests alone take more than a third of the CPU of both). test/test-services.test.ts fails if a test in
  * one of them starts to use a service.
  */
 export const SERVICE_FREE_FOLDERS = [
@@ -24,7 +24,7 @@ export const SERVICE_FREE_FOLDERS = [
 export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
 
 Runs the test suites that use a service (vitest run at the repo root; the folders that use none,
-${SERVICE_FREE_FOLDERS.join(', ')}, are left to pnpm test) against the real services instead of
+${SERVICE_FREE_FOLDERS.join(', ')}, are left to pnpm test and test:cli) against the real services instead of
 the embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
   TEST_DATABASE_URL  (default ${DEFAULTS.database})
   TEST_REDIS_URL     (default ${DEFAULTS.redis})
@@ -93,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
   const folders = chosen ? [] : serviceFolders(root).map((folder) => `${folder}/`);
   if (!chosen) {
     console.log(
-      `Left to \`pnpm test\` (they use no service): ${SERVICE_FREE_FOLDERS.join(', ')}\n`,
+      `Left to \`pnpm test\` and \`pnpm test:cli\` (they use no service): ${SERVICE_FREE_FOLDERS.join(', ')}\n`,
     );
   }
   const env = {
