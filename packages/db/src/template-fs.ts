@@ -31,14 +31,14 @@ function tarEntries(bytes: Uint8Array): TarEntry[] {
     while (end < from + length && bytes[end] !== 0) end++;
     return decoder.decode(bytes.subarray(from, end));
   };
+  const notADump = (why: string) =>
+    new Error(
+      `Not a data-folder dump from createTemplateDump() (${why}): ` +
+        'delete the file it was read from, and it is made again on the next run.',
+    );
   const entries: TarEntry[] = [];
   for (let at = 0; at + BLOCK <= bytes.length && bytes[at] !== 0; ) {
-    if (text(at + 257, 5) !== 'ustar') {
-      throw new Error(
-        `Not a data-folder dump from createTemplateDump() (no tar header at byte ${at}): ` +
-          'delete the file it was read from, and it is made again on the next run.',
-      );
-    }
+    if (text(at + 257, 5) !== 'ustar') throw notADump(`no tar header at byte ${at}`);
     const prefix = text(at + 345, 155);
     const name = text(at, 100);
     const size = Number.parseInt(text(at + 124, 12).trim() || '0', 8);
@@ -49,8 +49,16 @@ function tarEntries(bytes: Uint8Array): TarEntry[] {
       start: at + BLOCK,
       size,
     });
+    // A file cut short (a disk that filled up, a copy stopped half way) would give Postgres a
+    // short data file, and an error of its own far from the cause.
+    if (at + BLOCK + size > bytes.length) {
+      throw notADump(`it ends inside ${name || 'an entry'}, at byte ${bytes.length}`);
+    }
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
+  // Nothing in it (zeros, an empty file): PGlite would find no data folder and run initdb,
+  // giving a database without the course's tables instead of an error.
+  if (entries.length === 0) throw notADump('no entries');
   return entries;
 }
 

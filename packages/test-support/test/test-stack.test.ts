@@ -146,4 +146,17 @@ describe('useTestStack', () => {
       }
     },
   );
+
+  it.skipIf(servicesRequested())(
+    'refuses a template cut short or empty, saying to delete it',
+    async () => {
+      const template = await loadEmbeddedTemplate();
+      await expect(
+        startEmbeddedPostgres({ template: template.subarray(0, 1_000_000), port: 0 }),
+      ).rejects.toThrow(/ends inside .* at byte 1000000\): delete the file/);
+      await expect(
+        startEmbeddedPostgres({ template: new Uint8Array(8192), port: 0 }),
+      ).rejects.toThrow(/\(no entries\): delete the file/);
+    },
+  );
 });
