@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serviceUrls } from '@workshop/test-support/services';
 import { type ProbeResult, probePostgres, probeResp } from '../probes.ts';
 import { runVitest } from '../vitest-run.ts';
@@ -11,8 +11,8 @@ const DEFAULTS = serviceUrls({});
 /**
  * The folders whose tests use no service: the CLI's own tests, the lesson model, the process
  * helpers, the site. `pnpm test` and `pnpm test:cli` have run them; here they would only run the
- * same way a second time (the CLI's tests alone take more than a third of the CPU of both). test/test-services.test.ts fails if a test in
- * one of them starts to use a service.
+ * same way a second time (the CLI's tests alone take more than a third of the CPU of both).
+ * test/test-services.test.ts fails if a test in one of them starts to use a service.
  */
 export const SERVICE_FREE_FOLDERS = [
   'packages/workshop',
@@ -24,8 +24,9 @@ export const SERVICE_FREE_FOLDERS = [
 export const help = `Usage: workshop test-services [vitest args...]   (pnpm test:services)
 
 Runs the test suites that use a service (vitest run at the repo root; the folders that use none,
-${SERVICE_FREE_FOLDERS.join(', ')}, are left to pnpm test and test:cli) against the real services instead of
-the embedded ones: first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
+${SERVICE_FREE_FOLDERS.join(', ')},
+are left to pnpm test and test:cli) against the real services instead of the embedded ones:
+first checks that each answers, then sets WORKSHOP_TEST_SERVICES=1 and
   TEST_DATABASE_URL  (default ${DEFAULTS.database})
   TEST_REDIS_URL     (default ${DEFAULTS.redis})
   TEST_VALKEY_URL    (default ${DEFAULTS.valkey})
@@ -89,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(`Testing against Postgres ${urls[0]}, Redis ${urls[1]}, Valkey ${urls[2]}`);
   // A folder or file of the caller's own chooses; otherwise every folder that uses a service,
   // each as a path filter (`packages/db/`: the slash keeps `packages/db` from matching more).
-  const chosen = args.some((arg) => !arg.startsWith('-') && existsSync(join(root, arg)));
+  const chosen = args.some((arg) => !arg.startsWith('-') && existsSync(resolve(root, arg)));
   const folders = chosen ? [] : serviceFolders(root).map((folder) => `${folder}/`);
   if (!chosen) {
     console.log(
