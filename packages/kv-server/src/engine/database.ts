@@ -124,6 +124,9 @@ const ACCESS_BITS = 16;
 const ACCESS_SLOTS = 1 << ACCESS_BITS;
 const ACCESS_MASK = ACCESS_SLOTS - 1;
 
+/** The longest average skip between two keys of an eviction sample (see `Database.sample`). */
+const SAMPLE_STRIDE_MAX = 16;
+
 /**
  * What a key holding `value` is charged: its name, its value and what each key costs (a
  * collection key also has its last charge in `collectionBytes`, a Map entry).
@@ -547,9 +550,19 @@ export class Database {
   /**
    * Eviction candidates: up to `count` keys (of all keys, or of those with a TTL) appended to
    * `out`. Redis samples random hash-table buckets; a JS Map has no random access, so this walks
-   * on from where the previous sample stopped (a live iterator, like `sweep`), after skipping a
-   * random few, so that successive samples cover the whole keyspace. All of them when there are
-   * no more than `count`: then the choice is exact, as in Redis with a small keyspace.
+   * on from where the previous sample stopped (a live iterator, like `sweep`), so that successive
+   * samples cover the whole keyspace. All of them when there are no more than `count`: then the
+   * choice is exact, as in Redis with a small keyspace.
+   *
+   * A Map walks in the order keys were written, so neighbours were written together and are
+   * about as idle as each other. Taken one after another, a stretch of new keys longer than the
+   * eviction pool (16 candidates, 1 used per eviction) used up the older candidates, and new
+   * keys were evicted while older ones stayed (lesson 08's checkpoint: 11 of 51). So each key
+   * taken comes after a random skip: one sample spreads over half the keyspace, so its keys are
+   * about as mixed as random ones. The skip is capped at SAMPLE_STRIDE_MAX, which bounds the walk
+   * (up to 32 keys per key taken: `count * 10` buckets bound Redis's dictGetSomeKeys); past
+   * `count * 32` keys a sample spreads over a part of the keyspace, and successive ones over the
+   * rest.
    */
   sample(volatile: boolean, count: number, out: string[]): void {
     const map = volatile ? this.expires : this.data;
@@ -557,7 +570,9 @@ export class Database {
       for (const key of map.keys()) out.push(key);
       return;
     }
-    let skip = Math.floor(Math.random() * count);
+    // Skips of 0 to 2 * stride - 1 keys: `stride` on average.
+    const stride = Math.min(SAMPLE_STRIDE_MAX, Math.floor(map.size / (count * 2)));
+    let skip = Math.floor(Math.random() * 2 * stride);
     let wrapped = false;
     for (let taken = 0; taken < count; ) {
       let cursor = volatile ? this.volatileSampleCursor : this.sampleCursor;
@@ -580,6 +595,7 @@ export class Database {
       }
       out.push(next.value);
       taken++;
+      skip = Math.floor(Math.random() * 2 * stride);
     }
   }
 

@@ -401,6 +401,32 @@ describe('maxmemory policies', () => {
     expect(readSurvivors).toBeGreaterThan(untouchedSurvivors * 2);
   });
 
+  it('allkeys-lru: a long run of new keys does not get evicted before older keys', () => {
+    // Lesson 08's checkpoint, with the clock in hand: 50 keys read on every round, 200 left
+    // alone, then hundreds of new keys written after them. Every idle key is older than every
+    // new one, so LRU must evict the idle ones first, whichever of the new keys come up in its
+    // samples. (Sampled in the order keys were written, a stretch of new keys longer than the
+    // pool of candidates used it up, and new keys went while idle ones stayed: 11 of 51.)
+    for (let trial = 0; trial < 20; trial++) {
+      const f = engineFixture();
+      f.run('CONFIG', 'SET', 'maxmemory-samples', '10');
+      fill(f, 'hot:', 50, 1024);
+      fill(f, 'cold:', 200, 1024);
+      limitTo(f, used(f) + 260 * 1100, 'allkeys-lru');
+      f.clock.now += 2_000;
+      const hot = Array.from({ length: 50 }, (_, i) => `hot:${i}`);
+      const evicted = () => Number(infoField(String(f.raw('INFO', 'stats')), 'evicted_keys'));
+      for (let round = 0; round < 100 && evicted() < 50; round++) {
+        f.run('MGET', ...hot);
+        fill(f, `more${round}:`, 10, 1024);
+        f.clock.now += 20;
+      }
+      const coldEvicted = 200 - keysWith(f, 'cold:').length;
+      expect(evicted(), `trial ${trial}: the limit was reached`).toBeGreaterThanOrEqual(50);
+      expect(coldEvicted, `trial ${trial}: evictions that were idle keys`).toBe(evicted());
+    }
+  });
+
   it('allkeys-lfu: keys read often survive more than keys read once', () => {
     const f = engineFixture();
     f.run('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
