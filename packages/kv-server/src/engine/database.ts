@@ -60,25 +60,51 @@ export interface DatabaseOptions {
  * `collectionBytes`). The arrays grow a fixed-size chunk at a time, so growing copies nothing
  * and leaves no garbage the size of the keyspace behind (RSS keeps what a doubling array
  * copied out of). Freed slots are reused.
+ *
+ * Once eviction samples the keyspace (see `Database.sample`), each slot's key is kept too, so a
+ * random slot gives a random key: 8 bytes a key, paid only by a database that has evicted.
  */
 class Slots {
   private values: (Value | undefined)[][] = [];
   private access: Uint32Array[] = [];
+  /** Each slot's key, in chunks like `values`; undefined until `indexKeys`. */
+  private keys: (string | undefined)[][] | undefined;
   private length = 0;
   private free: number[] = [];
 
-  take(value: Value, access: number): number {
+  take(value: Value, access: number, key: string): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.length++;
       if ((slot & CHUNK_MASK) === 0) {
         this.values.push(new Array<Value | undefined>(CHUNK_SLOTS).fill(undefined));
+        this.keys?.push(new Array<string | undefined>(CHUNK_SLOTS).fill(undefined));
       }
       if ((slot & ACCESS_MASK) === 0) this.access.push(new Uint32Array(ACCESS_SLOTS));
     }
     this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = value;
     this.access[slot >>> ACCESS_BITS]![slot & ACCESS_MASK] = access;
+    if (this.keys !== undefined) this.keys[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = key;
     return slot;
+  }
+
+  /** Starts keeping each slot's key, from `data` (key -> slot); nothing when already kept. */
+  indexKeys(data: Map<string, number>): void {
+    if (this.keys !== undefined) return;
+    const keys = this.values.map(() => new Array<string | undefined>(CHUNK_SLOTS).fill(undefined));
+    for (const [key, slot] of data) keys[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = key;
+    this.keys = keys;
+  }
+
+  /** A slot picked at random, or -1 when it is free (or `indexKeys` has not run). */
+  randomSlot(): number {
+    const slot = Math.floor(Math.random() * this.length);
+    return this.keys?.[slot >>> CHUNK_BITS]?.[slot & CHUNK_MASK] === undefined ? -1 : slot;
+  }
+
+  /** The key in a slot `randomSlot` gave. */
+  keyOf(slot: number): string {
+    return this.keys![slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
 
   value(slot: number): Value | undefined {
@@ -99,12 +125,14 @@ class Slots {
 
   release(slot: number): void {
     this.values[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = undefined;
+    if (this.keys !== undefined) this.keys[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
   }
 
   clear(): void {
     this.values = [];
     this.access = [];
+    this.keys = undefined;
     this.length = 0;
     this.free = [];
   }
@@ -260,7 +288,7 @@ export class Database {
     const bytes = keyBytes(key, value);
     const slot = this.data.get(key);
     if (slot === undefined) {
-      const taken = this.slots.take(value, memory.initialAccess());
+      const taken = this.slots.take(value, memory.initialAccess(), key);
       this.data.set(key, taken);
       if (typeof value !== 'string') this.collectionBytes.set(taken, bytes);
       this.account(bytes);
@@ -288,7 +316,7 @@ export class Database {
     if (slot !== undefined && this.expires.size > 0 && this.expireIfNeeded(key)) slot = undefined;
     const memory = this.memory;
     if (slot === undefined) {
-      this.data.set(key, this.slots.take(value, memory.initialAccess()));
+      this.data.set(key, this.slots.take(value, memory.initialAccess(), key));
       this.account(KEY_OVERHEAD_BYTES + stringBytes(key) + stringBytes(value));
     } else {
       const slots = this.slots;
@@ -435,7 +463,7 @@ export class Database {
   restore(key: string, value: Value, expiresAt: number | undefined): void {
     this.remove(key);
     const bytes = keyBytes(key, value);
-    const slot = this.slots.take(value, this.memory.initialAccess());
+    const slot = this.slots.take(value, this.memory.initialAccess(), key);
     this.data.set(key, slot);
     if (typeof value !== 'string') this.collectionBytes.set(slot, bytes);
     this.account(bytes);
@@ -549,26 +577,50 @@ export class Database {
 
   /**
    * Eviction candidates: up to `count` keys (of all keys, or of those with a TTL) appended to
-   * `out`. Redis samples random hash-table buckets; a JS Map has no random access, so this walks
-   * on from where the previous sample stopped (a live iterator, like `sweep`), so that successive
-   * samples cover the whole keyspace. All of them when there are no more than `count`: then the
-   * choice is exact, as in Redis with a small keyspace.
+   * `out`, the same key possibly twice. All of them when there are no more than `count`: then
+   * the choice is exact, as in Redis with a small keyspace.
    *
-   * A Map walks in the order keys were written, so neighbours were written together and are
-   * about as idle as each other. Taken one after another, a stretch of new keys longer than the
-   * eviction pool (16 candidates, 1 used per eviction) used up the older candidates, and new
-   * keys were evicted while older ones stayed (lesson 08's checkpoint: 11 of 51). So each key
-   * taken comes after a random skip: one sample spreads over half the keyspace, so its keys are
-   * about as mixed as random ones. The skip is capped at SAMPLE_STRIDE_MAX, which bounds the walk
-   * (up to 32 keys per key taken: `count * 10` buckets bound Redis's dictGetSomeKeys); past
-   * `count * 32` keys a sample spreads over a part of the keyspace, and successive ones over the
-   * rest.
+   * Redis samples random hash-table buckets, so a sample is a random handful of keys. A sample
+   * of all keys is the same here: random slots (`Slots.indexKeys` keeps each slot's key from the
+   * first sample on), at most `count * 10` tries, as Redis's dictGetSomeKeys looks at no more
+   * than `count * 10` buckets. Walking the key Map instead, ten neighbours a sample, was not
+   * random: a Map walks in the order keys were written, so neighbours are about equally idle,
+   * and a stretch of new keys longer than the eviction pool (16 candidates, 1 used per eviction)
+   * used up the older candidates: new keys were evicted while older ones stayed (lesson 08's
+   * checkpoint: 11 of 51).
+   *
+   * Keys with a TTL may be few among the slots, so they are still walked (their own Map, from
+   * where the previous sample stopped, like `sweep`), each key taken after a random skip: a
+   * sample spreads over half of them, capped at SAMPLE_STRIDE_MAX (up to 32 keys walked per key
+   * taken); past `count * 32` keys with a TTL, successive samples cover the rest. The same walk
+   * serves all keys when random slots found none (nearly all slots freed).
+   *
+   * With `access`, each key's access data goes there too, at the same index: read from the slot
+   * a random key came from, which saves a lookup of that key in the Map (a cache miss or two:
+   * most of an eviction's time).
    */
-  sample(volatile: boolean, count: number, out: string[]): void {
+  sample(volatile: boolean, count: number, out: string[], access?: number[]): void {
     const map = volatile ? this.expires : this.data;
     if (map.size <= count) {
-      for (const key of map.keys()) out.push(key);
+      for (const key of map.keys()) {
+        out.push(key);
+        access?.push(this.accessOfStored(key)!);
+      }
       return;
+    }
+    if (!volatile) {
+      const slots = this.slots;
+      slots.indexKeys(this.data);
+      let found = 0;
+      for (let tries = count * 10; tries > 0 && found < count; tries--) {
+        const slot = slots.randomSlot();
+        if (slot !== -1) {
+          out.push(slots.keyOf(slot));
+          access?.push(slots.accessOf(slot));
+          found++;
+        }
+      }
+      if (found > 0) return;
     }
     // Skips of 0 to 2 * stride - 1 keys: `stride` on average.
     const stride = Math.min(SAMPLE_STRIDE_MAX, Math.floor(map.size / (count * 2)));
@@ -594,6 +646,7 @@ export class Database {
         continue;
       }
       out.push(next.value);
+      access?.push(this.accessOfStored(next.value)!);
       taken++;
       skip = Math.floor(Math.random() * 2 * stride);
     }

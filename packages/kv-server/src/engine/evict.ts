@@ -163,6 +163,7 @@ export class Evictor {
     db: undefined,
   }));
   private readonly scratch: string[] = [];
+  private readonly scratchAccess: number[] = [];
   private nextDb = 0;
 
   constructor(
@@ -232,18 +233,21 @@ export class Evictor {
   private populate(db: Database, volatile: boolean): void {
     const memory = this.memory;
     const scratch = this.scratch;
+    const scratchAccess = this.scratchAccess;
+    const byTtl = memory.policy === 'volatile-ttl';
     scratch.length = 0;
-    db.sample(volatile, memory.samples, scratch);
-    for (const key of scratch) {
+    scratchAccess.length = 0;
+    db.sample(volatile, memory.samples, scratch, byTtl ? undefined : scratchAccess);
+    for (let i = 0; i < scratch.length; i++) {
+      const key = scratch[i]!;
       let idle: number;
-      if (memory.policy === 'volatile-ttl') {
+      if (byTtl) {
         const at = db.expireOfStored(key);
         if (at === undefined) continue;
         // Sooner expiry = better candidate.
         idle = Number.MAX_SAFE_INTEGER - at;
       } else {
-        const access = db.accessOfStored(key);
-        if (access === undefined) continue;
+        const access = scratchAccess[i]!;
         idle = memory.lfu ? 255 - memory.lfuDecay(access) : memory.idleMs(access);
       }
       this.insert(db, key, idle);

@@ -404,10 +404,15 @@ describe('maxmemory policies', () => {
   it('allkeys-lru: a long run of new keys does not get evicted before older keys', () => {
     // Lesson 08's checkpoint, with the clock in hand: 50 keys read on every round, 200 left
     // alone, then hundreds of new keys written after them. Every idle key is older than every
-    // new one, so LRU must evict the idle ones first, whichever of the new keys come up in its
-    // samples. (Sampled in the order keys were written, a stretch of new keys longer than the
-    // pool of candidates used it up, and new keys went while idle ones stayed: 11 of 51.)
-    for (let trial = 0; trial < 20; trial++) {
+    // new one, so LRU evicts the idle ones, whichever new keys come up in its samples. (Sampled
+    // as neighbours in the order keys were written, a stretch of new keys longer than the pool of
+    // candidates used it up, and new keys went while idle ones stayed: 11 of 51.) Redis's samples
+    // are random, and so are these: only a first sample of ten without one idle key in it (about
+    // 0.6^10) evicts a new key, so nearly every eviction over many runs must be an idle key.
+    const TRIALS = Number(process.env.LRU_TRIALS ?? 20);
+    let evictedAll = 0;
+    let idleAll = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
       const f = engineFixture();
       f.run('CONFIG', 'SET', 'maxmemory-samples', '10');
       fill(f, 'hot:', 50, 1024);
@@ -421,10 +426,29 @@ describe('maxmemory policies', () => {
         fill(f, `more${round}:`, 10, 1024);
         f.clock.now += 20;
       }
-      const coldEvicted = 200 - keysWith(f, 'cold:').length;
       expect(evicted(), `trial ${trial}: the limit was reached`).toBeGreaterThanOrEqual(50);
-      expect(coldEvicted, `trial ${trial}: evictions that were idle keys`).toBe(evicted());
+      evictedAll += evicted();
+      idleAll += 200 - keysWith(f, 'cold:').length;
     }
+    expect(
+      evictedAll - idleAll,
+      `new or hot keys evicted, of ${evictedAll} evictions in ${TRIALS} runs`,
+    ).toBeLessThanOrEqual(Math.ceil(evictedAll * 0.01));
+  });
+
+  it('allkeys-lru on a large keyspace: thousands of new keys in a row still evict old ones', () => {
+    // 10,000 keys a minute old, then 4,000 new ones at the limit (the default 5 samples): each
+    // new key evicts one. A sample spread over a bounded stretch of the keys in the order they
+    // were written (the walk that keys with a TTL still use) reaches the run of new keys and
+    // evicts some of them; random slots, like Redis's random buckets, do not.
+    const f = engineFixture();
+    fill(f, 'old:', 10_000, 100);
+    f.clock.now += 60_000;
+    limitTo(f, used(f), 'allkeys-lru');
+    fill(f, 'new:', 4_000, 100);
+    const newLeft = keysWith(f, 'new:').length;
+    expect(4_000 - newLeft, 'new keys evicted while older ones were left').toBeLessThanOrEqual(40);
+    expect(keysWith(f, 'old:').length).toBeLessThan(10_000 - 3_900);
   });
 
   it('allkeys-lfu: keys read often survive more than keys read once', () => {
