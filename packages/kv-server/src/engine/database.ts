@@ -154,6 +154,8 @@ const ACCESS_MASK = ACCESS_SLOTS - 1;
 
 /** The longest average skip between two keys of an eviction sample (see `Database.sample`). */
 const SAMPLE_STRIDE_MAX = 16;
+/** Keys with a TTL are sampled from random slots while at least 1 in this many keys has one. */
+const VOLATILE_RANDOM_SHARE = 4;
 
 /**
  * What a key holding `value` is charged: its name, its value and what each key costs (a
@@ -589,11 +591,13 @@ export class Database {
    * used up the older candidates: new keys were evicted while older ones stayed (lesson 08's
    * checkpoint: 11 of 51).
    *
-   * Keys with a TTL may be few among the slots, so they are still walked (their own Map, from
-   * where the previous sample stopped, like `sweep`), each key taken after a random skip: a
-   * sample spreads over half of them, capped at SAMPLE_STRIDE_MAX (up to 32 keys walked per key
-   * taken); past `count * 32` keys with a TTL, successive samples cover the rest. The same walk
-   * serves all keys when random slots found none (nearly all slots freed).
+   * A sample of the keys with a TTL is random slots too, those without a TTL skipped, while at
+   * least a quarter of the keys have one (a cache, where most do). When fewer do, most slots
+   * would be misses: they are walked instead (their own Map, from where the previous sample
+   * stopped, like `sweep`), each key taken after a random skip, so a sample spreads over half of
+   * them, capped at SAMPLE_STRIDE_MAX (up to 32 keys walked per key taken); past `count * 32`
+   * keys with a TTL, successive samples cover the rest. The same walk serves any sample that
+   * random slots found nothing for (nearly all slots freed).
    *
    * With `access`, each key's access data goes there too, at the same index: read from the slot
    * a random key came from, which saves a lookup of that key in the Map (a cache miss or two:
@@ -608,17 +612,21 @@ export class Database {
       }
       return;
     }
-    if (!volatile) {
+    // Random slots, unless few keys have a TTL where only those are wanted: then most tries would
+    // find a key without one.
+    if (!volatile || map.size * VOLATILE_RANDOM_SHARE >= this.data.size) {
       const slots = this.slots;
+      const expires = this.expires;
       slots.indexKeys(this.data);
       let found = 0;
       for (let tries = count * 10; tries > 0 && found < count; tries--) {
         const slot = slots.randomSlot();
-        if (slot !== -1) {
-          out.push(slots.keyOf(slot));
-          access?.push(slots.accessOf(slot));
-          found++;
-        }
+        if (slot === -1) continue;
+        const key = slots.keyOf(slot);
+        if (volatile && !expires.has(key)) continue;
+        out.push(key);
+        access?.push(slots.accessOf(slot));
+        found++;
       }
       if (found > 0) return;
     }

@@ -451,6 +451,20 @@ describe('maxmemory policies', () => {
     expect(keysWith(f, 'old:').length).toBeLessThan(10_000 - 3_900);
   });
 
+  it('volatile-lru where most keys have a TTL (a cache): new keys in a row still evict old ones', () => {
+    const f = engineFixture();
+    fill(f, 'old:', 10_000, 100, () => 3_600);
+    fill(f, 'forever:', 1_000, 100);
+    f.clock.now += 60_000;
+    limitTo(f, used(f), 'volatile-lru');
+    fill(f, 'new:', 4_000, 100, () => 3_600);
+    expect(keysWith(f, 'forever:').length, 'volatile-lru never evicts a key without a TTL').toBe(
+      1_000,
+    );
+    const newLeft = keysWith(f, 'new:').length;
+    expect(4_000 - newLeft, 'new keys evicted while older ones were left').toBeLessThanOrEqual(40);
+  });
+
   it('allkeys-lfu: keys read often survive more than keys read once', () => {
     const f = engineFixture();
     f.run('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
