@@ -448,7 +448,10 @@ describe('maxmemory policies', () => {
     fill(f, 'new:', 4_000, 100);
     const newLeft = keysWith(f, 'new:').length;
     expect(4_000 - newLeft, 'new keys evicted while older ones were left').toBeLessThanOrEqual(40);
-    expect(keysWith(f, 'old:').length).toBeLessThan(10_000 - 3_900);
+    expect(
+      keysWith(f, 'old:').length,
+      'each new key past the limit must have evicted an old one',
+    ).toBeLessThan(10_000 - 3_900);
   });
 
   it('volatile-lru where most keys have a TTL (a cache): new keys in a row still evict old ones', () => {
