@@ -121,6 +121,32 @@ describe('createValkeyClient', () => {
   });
 });
 
+describe('createValkeyClient, disconnected while the server is down', () => {
+  it('lets the process exit at once', async () => {
+    // A fresh process, as a lesson's script: it waits for the first refused connection, calls
+    // disconnect() while the client waits to reconnect, and the time until the process exits
+    // is measured from there. iovalkey's default kept it alive 2 s on the closed socket.
+    const index = pathToFileURL(join(import.meta.dirname, '../src/index.ts')).href;
+    const script = `
+      const config = await import(${JSON.stringify(index)});
+      const client = config.createValkeyClient({ valkeyUrl: 'redis://127.0.0.1:${await closedPort()}' });
+      client.on('error', () => {});
+      await new Promise((resolve) => client.once('reconnecting', resolve));
+      const at = performance.now();
+      process.on('exit', () => console.log(Math.round(performance.now() - at)));
+      client.disconnect();`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: import.meta.dirname, encoding: 'utf8' },
+    );
+    expect(
+      Number(out.trim()),
+      'ms from disconnect() to exit: something (a disconnect timeout?) keeps the process alive',
+    ).toBeLessThan(1000);
+  });
+});
+
 describe('importing @workshop/config', () => {
   it('loads iovalkey only when a Valkey client is made, not at import', () => {
     // A fresh Node process, as the CLI and a lesson start: the CommonJS cache says what loaded.
