@@ -10,7 +10,7 @@
 // `--keys` runs only row 3, in a fresh server (BENCH_ROUNDS servers one after the other).
 // `--rest-cpu` runs only the REST rows as server CPU per request (bench/rest-cpu.ts), the
 // figure that survives a loaded machine.
-// A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a minute or two.
+// A script, not a test: `pnpm --filter @workshop/kv-server bench`. Loopback only, a few minutes.
 // BENCH_REDIS_URL picks the Redis to compare with (default redis://127.0.0.1:6379).
 
 import { execFile, spawn } from 'node:child_process';
@@ -30,6 +30,21 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MEMORY_DB = BENCH_DB;
 const KEYS = 1_000_000;
 const rows: Row[] = [];
+
+/**
+ * How long `node` takes to start and print one line, median of 5. The same code measures
+ * differently from one day to the next on a shared machine; the READMEs give this figure with
+ * each run so that runs from different days can be compared.
+ */
+async function nodeFloorSeconds(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await exec(process.execPath, ['-e', 'console.log(1)']);
+    times.push((performance.now() - start) / 1000);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+}
 
 /** The kv-server CLI as a process of its own, so its memory and CPU are its own. */
 const startServer = () => startKvProcess(['--resp-port', '0']);
@@ -257,6 +272,9 @@ async function main() {
   console.log(`load average at start: ${load()}`);
   console.log(
     `machine: ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${fmt(totalmem() / 2 ** 30, 1)} GB RAM, Node ${process.version}, Redis ${redisVersion} at ${REDIS_URL}`,
+  );
+  console.log(
+    `machine speed: node prints one line in ${fmt(await nodeFloorSeconds(), 2)} s (median of 5)`,
   );
   if (!hasRedis)
     console.log(`(no Redis at ${REDIS_URL}: the comparisons are skipped; set BENCH_REDIS_URL)`);
