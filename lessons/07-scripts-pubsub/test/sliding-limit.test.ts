@@ -36,8 +36,14 @@ describe('the sliding window (@upstash/ratelimit)', () => {
       'a limit of 3: three allowed, the fourth refused',
     ).toEqual([true, true, true, false]);
     const refused = decisions[3];
-    expect(refused?.retryAfterSeconds).toBeGreaterThan(0);
-    expect(refused?.retryAfterSeconds).toBeLessThanOrEqual(2 * windowSeconds);
+    expect(
+      refused?.retryAfterSeconds,
+      'a refused hit must say how long to wait: a Retry-After of at least 1 s',
+    ).toBeGreaterThan(0);
+    expect(
+      refused?.retryAfterSeconds,
+      `Retry-After must be seconds from now, within the ${windowSeconds} s window: reset is a time in ms since the epoch`,
+    ).toBeLessThanOrEqual(2 * windowSeconds);
   });
 
   it('is one Lua script on the wire', async () => {
