@@ -13,8 +13,12 @@
 // side (logged, with its ratio to the engine), and makes BENCH_KV_BIN_2's side forward there too.
 // BENCH_KV_BIN=<path> runs the main sides (engine, forward) from that build instead of this one:
 // with BENCH_KV_BIN_2, two snapshots that differ only in the files being measured.
+// BENCH_NOOP_OURS=1 adds a no-op that uses node:http the way kv-server does (bench/rest-noop-
+// server.ts): what it costs above the plain no-op is our use of node:http, the rest is ours.
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startKvProcess } from './kv-process.ts';
 import {
@@ -54,6 +58,24 @@ async function startKv(name: string, bin?: string, forwardTo?: string): Promise<
     : ['--resp-port', 'off'];
   const kv = await startKvProcess(args, bin);
   return { name, url: kv.restUrl.replace(/\/$/, ''), pid: kv.pid, stop: kv.stop };
+}
+
+/** bench/rest-noop-server.ts, a process of its own. */
+async function startNoopOurs(): Promise<Side> {
+  const script = fileURLToPath(new URL('./rest-noop-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', () => reject(new Error('bench/rest-noop-server.ts exited')));
+  });
+  return {
+    name: 'no-op, ours',
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    stop: () => child.kill(),
+  };
 }
 
 /** µs of the server's CPU per request, and the req/s seen, for `amount` requests. */
@@ -96,6 +118,7 @@ export async function restCpuRows(
     sides.push(await startKv('kv-server', bin));
     const noop = await startNoop();
     sides.push({ name: 'no-op', url: noop.restUrl, pid: noop.pid, stop: noop.stop });
+    if (process.env.BENCH_NOOP_OURS === '1') sides.push(await startNoopOurs());
     if (forwardTo) sides.push(await startKv('forward', bin, forwardTo));
     if (otherBin) sides.push(await startKv('kv-server 2', otherBin, forwardTo));
     for (const which of cases) {
@@ -119,7 +142,7 @@ export async function restCpuRows(
       for (const side of sides) {
         const mine = median(us.get(side.name)!);
         log(
-          `  ${side.name.padEnd(12)} ${mine.toFixed(2).padStart(6)} µs/request` +
+          `  ${side.name.padEnd(13)} ${mine.toFixed(2).padStart(6)} µs/request` +
             `  ${(mine / base).toFixed(2)}x the no-op` +
             `  ${(mine / median(us.get('kv-server')!)).toFixed(2)}x the engine` +
             `  [${us
