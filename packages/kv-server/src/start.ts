@@ -49,6 +49,12 @@ export interface KvServerOptions {
   maxmemory?: number | string;
   /** Engine mode: Redis's `maxmemory-policy` (default noeviction). */
   maxmemoryPolicy?: string;
+  /**
+   * Engine mode: the clock that expiry, TTLs and the LRU read, in ms (default: the system's).
+   * The test stacks give one they can move on, so that a checkpoint sees a TTL run out without
+   * sitting through it (useTestStack().passTime).
+   */
+  now?: () => number;
   /** REST: Host names accepted besides loopback names and the server's own addresses (`*`: any). */
   allowHosts?: string[];
   /** REST: origins whose web pages may call the server (CORS); none by default. */
@@ -186,7 +192,7 @@ function engineCore(
   log: KvServerOptions['log'],
   started: { value: boolean },
 ): Core {
-  const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT });
+  const engine = createEngine({ unknownCommandHint: UNKNOWN_COMMAND_HINT, now: options.now });
   // Before the snapshot loads: a limit too small for it then shows at once (OOM on writes).
   configure(engine, {
     ...(options.maxmemory === undefined ? {} : { maxmemory: String(options.maxmemory) }),

@@ -3,6 +3,7 @@ import { createPool, type EmbeddedPostgres, startEmbeddedPostgres } from '@works
 import { type KvServer, startKvServer } from '@workshop/kv-server';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { checkedMs, movableClock } from './clock.ts';
 import {
   servicesRequested,
   servicesTemplateName,
@@ -29,6 +30,13 @@ export interface TestStack {
   readonly redisUrl: string | undefined;
   /** All of the above as a config for `createPool` and the `@workshop/config` client factories. */
   readonly config: WorkshopConfig;
+  /**
+   * Lets `ms` pass on the key-value stores' clocks, so that a TTL or a window runs out. The
+   * embedded stack's kv-servers read a clock this file moves on: it takes no time. On the
+   * services stack (the real Redis and Valkey) it waits `ms` for real. Only the stores' time
+   * passes: the test's own timers and Date.now(), and Postgres's clock, do not move.
+   */
+  passTime(ms: number): Promise<void>;
 }
 
 interface TestStackOptions {
@@ -111,18 +119,22 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
     get config() {
       return get('config');
     },
+    passTime(ms: number) {
+      return get('passTime')(ms);
+    },
   };
 }
 
 async function startEmbeddedStack(withPostgres: boolean): Promise<StackState> {
   // Two kv-servers, one serving REST and one RESP, so the Upstash and Valkey endpoints are separate
-  // stores, as they are in services mode (Redis and Valkey).
+  // stores, as they are in services mode (Redis and Valkey). Both read the clock passTime moves.
+  const clock = movableClock();
   const [postgres, upstashServer, valkeyServer] = await Promise.all([
     withPostgres
       ? loadEmbeddedTemplate().then((template) => startEmbeddedPostgres({ template, port: 0 }))
       : undefined,
-    startKvServer({ restPort: 0, respPort: false }),
-    startKvServer({ restPort: 0, respPort: 0 }),
+    startKvServer({ restPort: 0, respPort: false, now: clock.now }),
+    startKvServer({ restPort: 0, respPort: 0, now: clock.now }),
   ]);
   const valkeyUrl = valkeyServer.respUrl ?? '';
   const upstash = { url: upstashServer.restUrl, token: upstashServer.token };
@@ -141,6 +153,7 @@ async function startEmbeddedStack(withPostgres: boolean): Promise<StackState> {
     valkeyUrl,
     redisUrl: undefined,
     config,
+    passTime: async (ms) => clock.move(ms),
     close: () => closeAll(pool, [upstashServer, valkeyServer], postgres),
   };
 }
@@ -199,6 +212,10 @@ async function startServicesStack(withPostgres: boolean): Promise<StackState> {
     valkeyUrl,
     redisUrl,
     config,
+    // Real servers: their time passes only by waiting for it.
+    passTime: async (ms) => {
+      await new Promise((resolve) => setTimeout(resolve, checkedMs(ms)));
+    },
     close: async () => {
       await closeAll(pool, [kv]);
       if (!withPostgres) return;

@@ -46,6 +46,13 @@ export async function checkoutWarmStack(
     valkeyUrl: body.valkeyUrl,
     redisUrl: undefined,
     config,
+    passTime: async (ms) => {
+      const moved = await fetch(`${broker}/pass-time?id=${body.id}&ms=${ms}`, { method: 'POST' });
+      if (!moved.ok) {
+        const { error } = (await moved.json()) as { error?: string };
+        throw new Error(`passTime(${ms}) on the warm test stack failed: ${error}`);
+      }
+    },
     close: async () => {
       await pool?.end().catch(() => {});
       await fetch(`${broker}/release?id=${body.id}`, { method: 'POST' });

@@ -7,7 +7,8 @@
 // - a PGlite opened once, served on its own port, and put back the way the template left it
 //   between two files (db-reset.ts: only what a test wrote is undone, tens of milliseconds); a
 //   database that cannot be put back exactly is closed and another one opened;
-// - two new kv-servers per file (starting one is a listen(), the engine empty), as in test-stack.ts.
+// - two new kv-servers per file (starting one is a listen(), the engine empty), as in test-stack.ts,
+//   reading a clock of the file's own that `/pass-time` moves on (useTestStack().passTime).
 //
 // Files that run at once get a PGlite each (opened when first needed). `pnpm test` and
 // `pnpm check` never set WORKSHOP_WARM_STACK: a PGlite per file, as before.
@@ -16,6 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@workshop/db';
 import { type KvServer, startKvServer } from '@workshop/kv-server';
 import pg from 'pg';
+import { type MovableClock, movableClock } from './clock.ts';
 import { capturePristine, type PristineDatabase, resetToPristine } from './db-reset.ts';
 import { loadEmbeddedTemplate } from './template.ts';
 
@@ -53,7 +55,10 @@ async function closeDatabase(database: Database): Promise<void> {
 }
 
 export interface WarmStack {
-  /** The broker's address, its secret included: `${url}/checkout`, `${url}/release?id=`. */
+  /**
+   * The broker's address, its secret included: `${url}/checkout`, `${url}/pass-time?id=&ms=`,
+   * `${url}/release?id=`.
+   */
   url: string;
   close(): Promise<void>;
 }
@@ -80,7 +85,10 @@ export async function startWarmStack(): Promise<WarmStack> {
   const first = openDatabase();
   first.catch(() => {}); // reported by the checkout that awaits it, not as an unhandled rejection
   const idle: Promise<Database>[] = [first];
-  const out = new Map<number, { database: Database | undefined; servers: KvServer[] }>();
+  const out = new Map<
+    number,
+    { database: Database | undefined; servers: KvServer[]; clock: MovableClock }
+  >();
   let lastId = 0;
 
   /** An idle database once its reset is done; a new one when none is idle or it failed. */
@@ -95,12 +103,13 @@ export async function startWarmStack(): Promise<WarmStack> {
 
   async function checkout(withPostgres: boolean): Promise<WarmStackCheckout> {
     const database = withPostgres ? await take() : undefined;
+    const clock = movableClock();
     const [upstashServer, valkeyServer] = await Promise.all([
-      startKvServer({ restPort: 0, respPort: false }),
-      startKvServer({ restPort: 0, respPort: 0 }),
+      startKvServer({ restPort: 0, respPort: false, now: clock.now }),
+      startKvServer({ restPort: 0, respPort: 0, now: clock.now }),
     ]);
     const id = ++lastId;
-    out.set(id, { database, servers: [upstashServer, valkeyServer] });
+    out.set(id, { database, servers: [upstashServer, valkeyServer], clock });
     return {
       id,
       databaseUrl: database?.postgres.url,
@@ -150,6 +159,18 @@ export async function startWarmStack(): Promise<WarmStack> {
         (stack) => answer(200, stack),
         (error: unknown) => answer(500, { error: (error as Error).message }),
       );
+    } else if (request.method === 'POST' && url.pathname === '/pass-time') {
+      const lent = out.get(Number(url.searchParams.get('id')));
+      if (!lent) {
+        answer(404, { error: 'no such checkout: it was released, or never made' });
+        return;
+      }
+      try {
+        lent.clock.move(Number(url.searchParams.get('ms')));
+        answer(204);
+      } catch (error) {
+        answer(400, { error: (error as Error).message });
+      }
     } else if (request.method === 'POST' && url.pathname === '/release') {
       release(Number(url.searchParams.get('id')));
       answer(204);

@@ -81,6 +81,37 @@ describe('useTestStack', () => {
     }
   });
 
+  it('lets time pass for the stores: a TTL runs out, on both endpoints, and only there', async () => {
+    const redis = createUpstashClient({ upstash: { ...stack.upstash, source: 'local' } });
+    const valkey = createValkeyClient({ valkeyUrl: stack.valkeyUrl });
+    const theirs = createValkeyClient({ valkeyUrl: other.valkeyUrl });
+    try {
+      await redis.set('pass:rest', 'v', { ex: 3 });
+      await valkey.set('pass:resp', 'v', 'EX', 3);
+      await theirs.set('pass:theirs', 'v', 'EX', 3);
+      const started = performance.now();
+      await stack.passTime(1_000);
+      expect(await redis.ttl('pass:rest'), 'REST: 1 s of a 3 s TTL has passed').toBe(2);
+      expect(await valkey.ttl('pass:resp'), 'RESP: 1 s of a 3 s TTL has passed').toBe(2);
+      await stack.passTime(2_100);
+      expect(await redis.get('pass:rest'), 'REST: the 3 s TTL has run out').toBeNull();
+      expect(await valkey.get('pass:resp'), 'RESP: the 3 s TTL has run out').toBeNull();
+      // On the embedded stack, another stack's stores keep their own time, and none was waited
+      // for. (On the services stack all three stacks share the real Redis and Valkey.)
+      if (stack.backend === 'embedded') {
+        expect(await theirs.ttl('pass:theirs')).toBe(3);
+        expect(
+          performance.now() - started,
+          'the embedded stack moves its clock at once',
+        ).toBeLessThan(2_000);
+      }
+      await expect(stack.passTime(-1)).rejects.toThrow(/only moves on/);
+    } finally {
+      valkey.disconnect();
+      theirs.disconnect();
+    }
+  }, 30_000);
+
   it('describes itself as a config for the @workshop/db factories', async () => {
     expect(stack.config.databaseUrl).toBe(stack.databaseUrl);
     expect(stack.config.upstash).toMatchObject(stack.upstash);

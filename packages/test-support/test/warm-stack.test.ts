@@ -113,6 +113,38 @@ describe('the warm stack', () => {
   }, 120_000);
 });
 
+describe("a checkout's clock", () => {
+  const passTime = (id: number, ms: number) =>
+    fetch(`${stack.url}/pass-time?id=${id}&ms=${ms}`, { method: 'POST' });
+  const rest = (lent: WarmStackCheckout, command: unknown[]) =>
+    fetch(lent.upstash.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${lent.upstash.token}` },
+      body: JSON.stringify(command),
+    }).then(async (r) => ((await r.json()) as { result: unknown }).result);
+
+  it('moves on for that checkout only, at once, and never back', async () => {
+    const [a, b] = await Promise.all([checkout(false), checkout(false)]);
+    await rest(a, ['SET', 'k', 'v', 'EX', '10']);
+    await rest(b, ['SET', 'k', 'v', 'EX', '10']);
+    expect((await passTime(a.id, 4_000)).status).toBe(204);
+    expect(await rest(a, ['TTL', 'k'])).toBe(6);
+    expect(await rest(b, ['TTL', 'k']), "another checkout's clock did not move").toBeGreaterThan(8);
+    expect((await passTime(a.id, 6_100)).status).toBe(204);
+    expect(await rest(a, ['GET', 'k'])).toBeNull();
+    // Nonsense is refused with a reason, and moves nothing.
+    for (const ms of ['-5', 'soon']) {
+      const refused = await passTime(b.id, ms as unknown as number);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/only moves on/);
+    }
+    expect(await rest(b, ['TTL', 'k'])).toBeGreaterThan(8);
+    await Promise.all([release(a.id), release(b.id)]);
+    // A released checkout has no clock left to move.
+    expect((await passTime(a.id, 1)).status).toBe(404);
+  }, 60_000);
+});
+
 describe('the warm stack refuses whoever is not this vitest', () => {
   it('answers 403 without its secret, or to a browser, and lends or frees nothing', async () => {
     const lent = await checkout(false);
