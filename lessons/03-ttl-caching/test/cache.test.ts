@@ -107,7 +107,7 @@ describe('cache-aside with a TTL', () => {
     const key = freshKey();
     const load = countingLoader('value');
     await cache.read(key, load, parse);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await stack.passTime(1_100); // the store's clock moves 1.1 s on: the copy's TTL runs out
     await cache.read(key, load, parse);
     expect(load.calls, 'a read after the 1 s TTL must miss and run the loader again').toBe(2);
   });

@@ -4,7 +4,6 @@ import { createRateLimiter } from '../src/rate-limit.ts';
 import { createUpstashStore } from '../src/upstash.ts';
 
 const stack = useTestStack({ postgres: false });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function setup(name: string, limit: number, windowSeconds: number) {
   const store = createUpstashStore(stack.upstash);
@@ -21,9 +20,10 @@ async function hits(
   return allowed;
 }
 
-// The tests run at once (each has a limiter name and callers of its own): three of them wait
-// for a window to pass, so one after another they took 4 s.
-describe.concurrent('fixed-window rate limiter', () => {
+// Three tests let a window's time pass: stack.passTime moves the store's clock on at once (on
+// real Redis it waits). They run one after another, so no test's time jumps in the middle of
+// another's.
+describe('fixed-window rate limiter', () => {
   it('allows N hits per window, then refuses', async () => {
     const { limiter } = setup('limit', 3, 60);
     expect(
@@ -35,9 +35,10 @@ describe.concurrent('fixed-window rate limiter', () => {
   it('allows again once the window is over', async () => {
     const { store, limiter } = setup('reset', 1, 2);
     await hits(limiter, 'amy', 2); // the second one is refused
-    // Wait for the window's key to expire (a busy machine may need a little longer than 2 s).
+    // Let the window's key expire (on a real server, a busy machine may need a little longer
+    // than 2 s).
     for (let waited = 0; (await store.ttl('ratelimit:reset:amy')) > -2 && waited < 5_000; ) {
-      await sleep(250);
+      await stack.passTime(250);
       waited += 250;
     }
     expect(
@@ -59,7 +60,7 @@ describe.concurrent('fixed-window rate limiter', () => {
   it('does not push the end of the window back on later hits', async () => {
     const { store, limiter } = setup('fixed', 10, 10);
     await limiter.hit('carol');
-    await sleep(1100);
+    await stack.passTime(1_100);
     await limiter.hit('carol');
     const ttl = await store.ttl('ratelimit:fixed:carol');
     expect(
@@ -71,7 +72,7 @@ describe.concurrent('fixed-window rate limiter', () => {
   it('says how long to wait when it refuses', async () => {
     const { limiter } = setup('retry', 1, 30);
     await limiter.hit('dave');
-    await sleep(1_100);
+    await stack.passTime(1_100);
     const refused = await limiter.hit('dave');
     expect(
       refused.allowed === false && refused.retryAfterSeconds > 0 && refused.retryAfterSeconds <= 30,

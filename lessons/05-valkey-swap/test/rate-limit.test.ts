@@ -8,7 +8,6 @@ const stack = useTestStack({ postgres: false });
 // The same checkpoint as lesson 04, once per backend.
 describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
   beforeAll(flush); // both backends may share one server: start each from an empty database
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function setup(name: string, limit: number, windowSeconds: number) {
     const store = connect();
@@ -25,9 +24,10 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     return allowed;
   }
 
-  // The tests run at once (each has a limiter name and callers of its own): three of them
-  // wait for a window to pass, so one after another they took 4 s a backend.
-  describe.concurrent('fixed-window rate limiter', () => {
+  // Three tests let a window's time pass: stack.passTime moves the store's clock on at once (on
+  // real Redis and Valkey it waits). They run one after another, so no test's time jumps in the
+  // middle of another's.
+  describe('fixed-window rate limiter', () => {
     it('allows N hits per window, then refuses', async () => {
       const { limiter } = setup('limit', 3, 60);
       expect(
@@ -39,9 +39,10 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     it('allows again once the window is over', async () => {
       const { store, limiter } = setup('reset', 1, 2);
       await hits(limiter, 'amy', 2); // the second one is refused
-      // Wait for the window's key to expire (a busy machine may need a little longer than 2 s).
+      // Let the window's key expire (on a real server, a busy machine may need a little longer
+      // than 2 s).
       for (let waited = 0; (await store.ttl('ratelimit:reset:amy')) > -2 && waited < 5_000; ) {
-        await sleep(250);
+        await stack.passTime(250);
         waited += 250;
       }
       expect(
@@ -63,7 +64,7 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     it('does not push the end of the window back on later hits', async () => {
       const { store, limiter } = setup('fixed', 10, 10);
       await limiter.hit('carol');
-      await sleep(1100);
+      await stack.passTime(1_100);
       await limiter.hit('carol');
       const ttl = await store.ttl('ratelimit:fixed:carol');
       expect(
@@ -75,7 +76,7 @@ describe.each(backendsOf(stack))('$name', ({ connect, flush }) => {
     it('says how long to wait when it refuses', async () => {
       const { limiter } = setup('retry', 1, 30);
       await limiter.hit('dave');
-      await sleep(1_100);
+      await stack.passTime(1_100);
       const refused = await limiter.hit('dave');
       expect(
         refused.allowed === false &&
