@@ -12,6 +12,7 @@ export {
   projectName,
 } from './lessons.ts';
 export { outline } from './outline.ts';
+export { placeholdersIn } from './placeholders.ts';
 export {
   dedent,
   extractRegion,

@@ -26,6 +26,7 @@ import {
   findRepoRoot,
   lessonLabel,
   listLessons,
+  placeholdersIn,
   readFrontmatter,
   readLessonTable,
 } from '../src/index.ts';
@@ -91,6 +92,14 @@ describe('lesson discovery', () => {
     }
   });
 
+  it("holds none of new-lesson's placeholder text", () => {
+    const left = placeholdersIn(root, {});
+    expect(
+      left,
+      `replace what \`pnpm new-lesson\` wrote for the author to fill in:\n${left.join('\n')}`,
+    ).toEqual([]);
+  });
+
   it('finds a lesson made by new-lesson everywhere, and its checkpoint fails until written', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'new-lesson-'));
     temporary.push(copy);
@@ -151,6 +160,24 @@ describe('lesson discovery', () => {
       ).toContain(`'${dependency}`);
     }
     expect(readdirSync(join(dir, 'exercise')).sort()).toEqual(['given.txt', 'hints.md']);
+    // Every placeholder it wrote is found (the check above fails until they are replaced), and
+    // only those: the other lessons in the copy have none.
+    const lessonDir = `lessons/${name}`;
+    const left = placeholdersIn(copy, {});
+    expect(left.filter((line) => !line.startsWith(`${lessonDir}/`))).toEqual([
+      `README.md: the lesson table's row ${lessonLabel(before.length + 1)} says "TODO: what it adds"`,
+    ]);
+    const todoLines = (file: string) =>
+      readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('TODO')).length;
+    expect(todoLines('README.md'), 'the skeleton has its TODOs').toBeGreaterThan(5);
+    expect(left.filter((line) => line.startsWith(`${lessonDir}/README.md:`))).toHaveLength(
+      todoLines('README.md'),
+    );
+    expect(left.filter((line) => line.startsWith(`${lessonDir}/exercise/hints.md:`))).toHaveLength(
+      todoLines('exercise/hints.md'),
+    );
 
     // The placeholder checkpoint fails, saying what to do (dependencies as the last lesson's).
     const last = before.at(-1);
