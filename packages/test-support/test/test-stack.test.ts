@@ -55,11 +55,17 @@ describe('useTestStack', () => {
   );
 
   it('gives each stack its own database', async () => {
-    await stack.pool.query("DELETE FROM articles WHERE slug = 'article-00010'");
-    const mine = await stack.pool.query("SELECT 1 FROM articles WHERE slug = 'article-00010'");
-    const theirs = await other.pool.query("SELECT 1 FROM articles WHERE slug = 'article-00010'");
-    expect(mine.rowCount).toBe(0);
-    expect(theirs.rowCount).toBe(1);
+    // Written and then removed, so the other tests here see the seeded database in any order.
+    await stack.pool.query(
+      "INSERT INTO articles (slug, title, body, author) VALUES ('only-mine', 't', 'b', 'me')",
+    );
+    const select = "SELECT 1 FROM articles WHERE slug = 'only-mine'";
+    try {
+      expect((await stack.pool.query(select)).rowCount).toBe(1);
+      expect((await other.pool.query(select)).rowCount).toBe(0);
+    } finally {
+      await stack.pool.query("DELETE FROM articles WHERE slug = 'only-mine'");
+    }
     expect(other.databaseUrl).not.toBe(stack.databaseUrl);
   });
 
