@@ -3,7 +3,7 @@ import { createPool, type EmbeddedPostgres, startEmbeddedPostgres } from '@works
 import { type KvServer, startKvServer } from '@workshop/kv-server';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { checkedMs, movableClock } from './clock.ts';
+import { checkedMs, startKvStores } from './kv-stores.ts';
 import {
   servicesRequested,
   servicesTemplateName,
@@ -126,15 +126,11 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
 }
 
 async function startEmbeddedStack(withPostgres: boolean): Promise<StackState> {
-  // Two kv-servers, one serving REST and one RESP, so the Upstash and Valkey endpoints are separate
-  // stores, as they are in services mode (Redis and Valkey). Both read the clock passTime moves.
-  const clock = movableClock();
-  const [postgres, upstashServer, valkeyServer] = await Promise.all([
+  const [postgres, { upstash: upstashServer, valkey: valkeyServer, clock }] = await Promise.all([
     withPostgres
       ? loadEmbeddedTemplate().then((template) => startEmbeddedPostgres({ template, port: 0 }))
       : undefined,
-    startKvServer({ restPort: 0, respPort: false, now: clock.now }),
-    startKvServer({ restPort: 0, respPort: 0, now: clock.now }),
+    startKvStores(),
   ]);
   const valkeyUrl = valkeyServer.respUrl ?? '';
   const upstash = { url: upstashServer.restUrl, token: upstashServer.token };

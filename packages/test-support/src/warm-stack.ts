@@ -7,7 +7,7 @@
 // - a PGlite opened once, served on its own port, and put back the way the template left it
 //   between two files (db-reset.ts: only what a test wrote is undone, tens of milliseconds); a
 //   database that cannot be put back exactly is closed and another one opened;
-// - two new kv-servers per file (starting one is a listen(), the engine empty), as in test-stack.ts,
+// - two new kv-servers per file (starting one is a listen(), the engine empty: kv-stores.ts),
 //   reading a clock of the file's own that `/pass-time` moves on (useTestStack().passTime).
 //
 // Files that run at once get a PGlite each (opened when first needed). `pnpm test` and
@@ -15,10 +15,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@workshop/db';
-import { type KvServer, startKvServer } from '@workshop/kv-server';
+import type { KvServer } from '@workshop/kv-server';
 import pg from 'pg';
-import { type MovableClock, movableClock } from './clock.ts';
 import { capturePristine, type PristineDatabase, resetToPristine } from './db-reset.ts';
+import { type MovableClock, startKvStores } from './kv-stores.ts';
 import { loadEmbeddedTemplate } from './template.ts';
 
 /** What a checkout answers: the same endpoints useTestStack() gives a file. */
@@ -103,11 +103,7 @@ export async function startWarmStack(): Promise<WarmStack> {
 
   async function checkout(withPostgres: boolean): Promise<WarmStackCheckout> {
     const database = withPostgres ? await take() : undefined;
-    const clock = movableClock();
-    const [upstashServer, valkeyServer] = await Promise.all([
-      startKvServer({ restPort: 0, respPort: false, now: clock.now }),
-      startKvServer({ restPort: 0, respPort: 0, now: clock.now }),
-    ]);
+    const { upstash: upstashServer, valkey: valkeyServer, clock } = await startKvStores();
     const id = ++lastId;
     out.set(id, { database, servers: [upstashServer, valkeyServer], clock });
     return {
