@@ -6,6 +6,7 @@ import { createRateLimiter } from '../src/rate-limit.ts';
 import { createSlidingLimiter } from '../src/sliding-limit.ts';
 import { commandsSentDuring } from '../src/wire.ts';
 import { backendsOf } from './backends.ts';
+import { awayFromWindowEnd } from './window-edge.ts';
 
 const stack = useTestStack();
 const run = `${process.pid}-${Date.now()}`;
@@ -20,15 +21,9 @@ describe('the sliding window (@upstash/ratelimit)', () => {
       windowSeconds,
     });
     const caller = `ada-${run}`;
-    // @upstash/ratelimit's windows start at multiples of the window (epoch time), and the sliding
-    // count rounds the previous window's share down: four hits that straddle a boundary can all
-    // be allowed. Not in a window's last 1.5 s, then: four hits take well under that. (With a
+    // Not in a window's last 1.5 s (window-edge.ts): four hits take well under that. (With a
     // 60 s window this waited up to 15 s, a quarter of the time.)
-    const windowMs = windowSeconds * 1000;
-    const intoWindow = Date.now() % windowMs;
-    if (intoWindow > windowMs - 1500) {
-      await new Promise((r) => setTimeout(r, windowMs - intoWindow + 100));
-    }
+    await awayFromWindowEnd(windowSeconds * 1000, 1500);
     const decisions = [];
     for (let i = 0; i < 4; i++) decisions.push(await limiter.hit(caller));
     expect(
