@@ -68,7 +68,10 @@ describe('round-trips through the Upstash REST endpoint', () => {
     );
 
     await store.set('l02:short', 'x', { ex: 1 });
-    expect(await store.get('l02:short'), 'a key SET with EX 1 is there at first').toBe('x');
+    expect(
+      await store.get('l02:short'),
+      'a key SET with EX 1 must still be there right after: EX counts seconds (PX would be milliseconds)',
+    ).toBe('x');
     await stack.passTime(1_100); // the store's clock moves 1.1 s on (see useTestStack)
     expect(await store.get('l02:short'), 'a key SET with EX 1 must be gone after 1.1 s').toBeNull();
   });

@@ -109,7 +109,7 @@ describe('creating articles', () => {
     });
     expect(
       refused.status,
-      'the fourth create within a minute must be refused with 429: does the sliding limiter count every create, against a limit of 3?',
+      "the fourth create within a minute must be refused with 429: does the sliding limiter count every create over a 60 s window ('60 s'), against a limit of 3?",
     ).toBe(429);
     expect(Number(refused.retryAfter)).toBeGreaterThan(0);
     expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
