@@ -12,9 +12,8 @@
 // Prints its port, then serves until killed.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { NOOP_PIPELINE_REPLY, NOOP_SINGLE_REPLY } from './noop-replies.ts';
 
-const ONE = '{"result":1}';
-const TEN = `[${Array.from({ length: 10 }, (_, i) => `{"result":${i + 1}}`).join(',')}]`;
 const STATE = Symbol('state');
 
 interface State {
@@ -39,7 +38,7 @@ function onClose(this: Reading): void {
 
 function onEnd(this: Reading): void {
   const state = this[STATE]!;
-  const json = this.url === '/pipeline' ? TEN : ONE;
+  const json = this.url === '/pipeline' ? NOOP_PIPELINE_REPLY : NOOP_SINGLE_REPLY;
   state.first = undefined;
   state.res.writeHead(200, [
     'Content-Type',

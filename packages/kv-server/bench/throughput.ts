@@ -17,6 +17,7 @@ import { Redis as Upstash } from '@upstash/redis';
 import autocannon from 'autocannon';
 import { Redis as Valkey } from 'iovalkey';
 import { startKvProcess } from './kv-process.ts';
+import { NOOP_PIPELINE_REPLY, NOOP_SINGLE_REPLY } from './noop-replies.ts';
 
 const exec = promisify(execFile);
 const PEER_BIN = fileURLToPath(
@@ -80,7 +81,7 @@ const startKv = (forwardTo?: string) =>
 
 /** A node:http server that reads the body and answers fixed JSON: the floor of any REST server. */
 export async function startNoop() {
-  const code = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, {'content-type': 'application/json'}); s.end(q.url === '/pipeline' ? '[{"result":1},{"result":2},{"result":3},{"result":4},{"result":5},{"result":6},{"result":7},{"result":8},{"result":9},{"result":10}]' : '{"result":1}'); }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const code = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, {'content-type': 'application/json'}); s.end(q.url === '/pipeline' ? ${JSON.stringify(NOOP_PIPELINE_REPLY)} : ${JSON.stringify(NOOP_SINGLE_REPLY)}); }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) =>
     child.stdout.once('data', (d) => resolve(String(d).trim())),
