@@ -163,9 +163,10 @@ export async function startEmbeddedPostgres(
 
 /**
  * Initialises, migrates and seeds a database in memory and returns a dump of its data folder (a
- * tar archive), for `startEmbeddedPostgres({ template })`.
+ * tar archive), for `startEmbeddedPostgres({ template })`. `articles`: how many the seed writes
+ * (default all of them, `SEED_ARTICLE_COUNT`; the test template's, `TEST_SEED_ARTICLE_COUNT`).
  */
-export async function createTemplateDump(): Promise<Uint8Array> {
+export async function createTemplateDump(options: { articles?: number } = {}): Promise<Uint8Array> {
   // 1 MB WAL segments, not 16: the dump holds the one the last checkpoint is in, where it held two
   // of 16 MB (half of its 65 MB), and every test file's PGlite unpacks all of it.
   const db = await createPGlite({ initDbStartParams: ['--wal-segsize=1'] });
@@ -174,7 +175,7 @@ export async function createTemplateDump(): Promise<Uint8Array> {
   await server.start();
   try {
     const port = Number(server.getServerConn().split(':').pop());
-    await migrateAndSeed(`postgres://postgres@127.0.0.1:${port}/postgres`, () => {});
+    await migrateAndSeed(`postgres://postgres@127.0.0.1:${port}/postgres`, () => {}, options);
   } finally {
     await server.stop();
   }
@@ -186,7 +187,11 @@ export async function createTemplateDump(): Promise<Uint8Array> {
   return new Uint8Array(await dump.arrayBuffer());
 }
 
-async function migrateAndSeed(url: string, progress: (m: string) => void): Promise<void> {
+async function migrateAndSeed(
+  url: string,
+  progress: (m: string) => void,
+  seedOptions: { articles?: number } = {},
+): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     const applied = await pool
@@ -195,7 +200,7 @@ async function migrateAndSeed(url: string, progress: (m: string) => void): Promi
       .catch(() => 0);
     if (applied === 0) progress('Creating the wiki schema and seeding articles...');
     await migrate(pool);
-    await seed(pool);
+    await seed(pool, seedOptions);
   } finally {
     await pool.end();
   }

@@ -19,5 +19,12 @@ export {
   startEmbeddedPostgres,
 } from './embedded-postgres.ts';
 export { createPool } from './pool.ts';
-export { MIGRATIONS, migrate, SEED_ARTICLE_COUNT, SEED_TAGS, seed } from './schema.ts';
+export {
+  MIGRATIONS,
+  migrate,
+  SEED_ARTICLE_COUNT,
+  SEED_TAGS,
+  seed,
+  TEST_SEED_ARTICLE_COUNT,
+} from './schema.ts';
 export { allTags, getTags, setTags, slugsTaggedAll, type TagChanges } from './tags.ts';

@@ -40,8 +40,16 @@ export const SEED_TAGS = ['howto', 'design', 'ops', 'reference', 'onboarding', '
 /** How many articles the seed writes: enough that listing them all is a slow query. */
 export const SEED_ARTICLE_COUNT = 5000;
 
+/**
+ * How many the test databases hold (`@workshop/test-support`'s template, on PGlite and on the real
+ * Postgres): the same articles, the first tenth of them. The checkpoints count queries rather
+ * than time them, so the list need not be slow there, and at 5,000 its cold reads were most of
+ * lessons 3 and 5's checkpoint time. The learner's own database keeps all 5,000.
+ */
+export const TEST_SEED_ARTICLE_COUNT = 500;
+
 // Words for the generated titles and bodies: the seed is deterministic (no randomness), so every
-// learner's database, and every test's, holds the same articles.
+// learner's database holds the same articles, and every test's the same first 500 of them.
 const WORDS = [
   'cache',
   'key',
@@ -114,7 +122,7 @@ const sqlArray = (items: readonly string[]) => `ARRAY[${items.map((w) => `'${w}'
 // paragraphs are built once; inlined (Postgres's choice for a CTE used once), the subquery built
 // each again for every article that uses it: the seed took 1.1 s of CPU, now 0.4-0.6 s
 // (PGlite; the same rows, byte for byte).
-const SEED_SQL = `
+const seedSql = (articles: number) => `
   WITH vocabulary AS (
     SELECT ${sqlArray(WORDS)} AS w, ${WORDS.length} AS n, ${sqlArray(AUTHORS)} AS a
   ), paragraphs AS MATERIALIZED (
@@ -131,7 +139,7 @@ const SEED_SQL = `
     a[1 + i % array_length(a, 1)],
     timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes',
     timestamptz '2025-01-01 00:00:00+00' + i * interval '37 minutes' + ((i * 7919) % 2000) * interval '1 hour'
-  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i, vocabulary
+  FROM generate_series(1, ${articles}) AS i, vocabulary
   ON CONFLICT (slug) DO NOTHING
 `;
 
@@ -141,10 +149,10 @@ const SEED_ID = 'seed-001-articles';
 // each gets tag (i mod 6), and tag k too when i * (k + 3) is a multiple of k + 4, so some tags
 // are common and some rare. A second seed step, so databases seeded before tags existed get
 // them too; only articles that still exist get tags (a learner may have deleted some).
-const SEED_TAGS_SQL = `
+const seedTagsSql = (articles: number) => `
   INSERT INTO article_tags (slug, tag)
   SELECT articles.slug, (${sqlArray(SEED_TAGS)})[k + 1]
-  FROM generate_series(1, ${SEED_ARTICLE_COUNT}) AS i
+  FROM generate_series(1, ${articles}) AS i
   CROSS JOIN generate_series(0, ${SEED_TAGS.length - 1}) AS k
   JOIN articles ON articles.slug = 'article-' || lpad(i::text, 5, '0')
   WHERE (i * (k + 3)) % (k + 4) = 0 OR k = i % ${SEED_TAGS.length}
@@ -164,11 +172,18 @@ export async function migrate(pool: pg.Pool): Promise<void> {
 
 /**
  * Seeds the wiki once per database (recorded in `schema_migrations`), so articles a learner
- * deletes stay deleted across restarts.
+ * deletes stay deleted across restarts. `articles`: how many (the first that many of the same
+ * articles); the test databases pass `TEST_SEED_ARTICLE_COUNT`.
  */
-export async function seed(pool: pg.Pool): Promise<void> {
-  await applyOnce(pool, SEED_ID, SEED_SQL);
-  await applyOnce(pool, SEED_TAGS_ID, SEED_TAGS_SQL);
+export async function seed(
+  pool: pg.Pool,
+  { articles = SEED_ARTICLE_COUNT }: { articles?: number } = {},
+): Promise<void> {
+  if (!Number.isSafeInteger(articles) || articles < 0) {
+    throw new Error(`seed(): articles must be a whole number of articles, not ${articles}`);
+  }
+  await applyOnce(pool, SEED_ID, seedSql(articles));
+  await applyOnce(pool, SEED_TAGS_ID, seedTagsSql(articles));
 }
 
 async function applyOnce(pool: pg.Pool, id: string, sql: string): Promise<void> {

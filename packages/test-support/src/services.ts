@@ -1,5 +1,5 @@
 import { isProcessAlive } from '@workshop/config';
-import { migrate, seed } from '@workshop/db';
+import { migrate, seed, TEST_SEED_ARTICLE_COUNT } from '@workshop/db';
 import pg from 'pg';
 import { templateKey } from './template.ts';
 
@@ -61,7 +61,7 @@ export async function ensureServicesTemplate(): Promise<string> {
       });
       try {
         await migrate(pool);
-        await seed(pool);
+        await seed(pool, { articles: TEST_SEED_ARTICLE_COUNT });
       } finally {
         await pool.end();
       }

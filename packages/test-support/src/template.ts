@@ -11,14 +11,17 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@workshop/config';
-import { createTemplateDump } from '@workshop/db';
+import { createTemplateDump, TEST_SEED_ARTICLE_COUNT } from '@workshop/db';
 import { releasePidLock, takePidLock } from '@workshop/proc';
 
 /** Cached, initialised + migrated + seeded database dumps, one per schema version. */
 export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
 
-/** Bumped when `createTemplateDump` changes how it builds the dump (2: 1 MB WAL segments). */
-const TEMPLATE_FORMAT = '2';
+/**
+ * Bumped when `createTemplateDump` changes how it builds the dump (2: 1 MB WAL segments; 3: the
+ * tests' smaller seed, `TEST_SEED_ARTICLE_COUNT`).
+ */
+const TEMPLATE_FORMAT = '3';
 
 /**
  * Identifies the schema and seed: a hash of their source, of the PGlite version and of the dump's
@@ -61,7 +64,7 @@ export async function ensureEmbeddedTemplate(): Promise<string> {
     if (takePidLock(lock, {}) === undefined) {
       try {
         if (!existsSync(file)) {
-          const dump = await createTemplateDump();
+          const dump = await createTemplateDump({ articles: TEST_SEED_ARTICLE_COUNT });
           const partial = `${file}.${process.pid}.partial`;
           writeFileSync(partial, dump);
           renameSync(partial, file);

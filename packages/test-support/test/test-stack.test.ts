@@ -5,8 +5,8 @@ import {
   createPool,
   getArticle,
   listArticles,
-  SEED_ARTICLE_COUNT,
   startEmbeddedPostgres,
+  TEST_SEED_ARTICLE_COUNT,
 } from '@workshop/db';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('useTestStack', () => {
     await client.connect();
     try {
       const { rows } = await client.query('SELECT count(*)::int AS n FROM articles');
-      expect(rows[0].n).toBe(SEED_ARTICLE_COUNT);
+      expect(rows[0].n).toBe(TEST_SEED_ARTICLE_COUNT);
     } finally {
       await client.end();
     }
