@@ -1,8 +1,8 @@
 // Opening PGlite from a data-folder dump (the test template) without unpacking it twice.
 //
 // PGlite's own `loadDataDir` reads the dump into memory, cuts each file out of it (a copy), then
-// writes each into its in-memory filesystem (another copy): for the 33 MB test template, about a
-// quarter of a test file's database open. Here the dump is copied once, and each file of the
+// writes each into its in-memory filesystem (another copy): for the test template (then 33 MB),
+// about a quarter of a test file's database open. Here the dump is copied once, and each file of the
 // in-memory filesystem is a view into that copy (`canOwn`), before Postgres starts: PGlite then
 // finds a data folder and opens it as it reopens any other.
 //

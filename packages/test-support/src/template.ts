@@ -19,9 +19,9 @@ export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
 
 /**
  * Bumped when `createTemplateDump` changes how it builds the dump (2: 1 MB WAL segments; 3: the
- * tests' smaller seed, `TEST_SEED_ARTICLE_COUNT`).
+ * tests' smaller seed, `TEST_SEED_ARTICLE_COUNT`; 4: no template0 or template1).
  */
-const TEMPLATE_FORMAT = '3';
+const TEMPLATE_FORMAT = '4';
 
 /**
  * Identifies the schema and seed: a hash of their source, of the PGlite version and of the dump's
@@ -92,7 +92,7 @@ let loaded: { file: string; bytes: Uint8Array } | undefined;
 
 /**
  * The template, for `startEmbeddedPostgres({ template })`: read once per process, since every
- * database it starts copies it (33 MB: 0.1-0.3 s to read on a 2-core machine).
+ * database it starts copies it (16 MB).
  */
 export async function loadEmbeddedTemplate(): Promise<Uint8Array> {
   const file = await ensureEmbeddedTemplate();

@@ -177,6 +177,11 @@ describe('useTestStack', () => {
       try {
         expect(await getArticle(secondPool, slug)).toBeNull();
         expect((await getArticle(secondPool, 'article-00001'))?.title).not.toBe('changed');
+        // Postgres's template databases are left out of the dump: half its size, copied per file.
+        const { rows } = await secondPool.query<{ datname: string }>(
+          'SELECT datname FROM pg_database ORDER BY datname',
+        );
+        expect(rows.map((row) => row.datname)).toEqual(['postgres']);
       } finally {
         await secondPool.end();
         await second.close();
