@@ -62,6 +62,32 @@ function tarEntries(bytes: Uint8Array): TarEntry[] {
   return entries;
 }
 
+/**
+ * The dump without the files `drop` names (paths as in the data folder, no leading slash): a
+ * ustar archive stays one when whole entries, each a header and its padded data, are left out.
+ */
+export function dumpWithout(dump: Uint8Array, drop: (path: string) => boolean): Uint8Array {
+  const kept: Uint8Array[] = [];
+  let size = 0;
+  for (const entry of tarEntries(dump)) {
+    if (!entry.directory && drop(entry.path)) continue;
+    const bytes = dump.subarray(
+      entry.start - BLOCK,
+      entry.start + Math.ceil(entry.size / BLOCK) * BLOCK,
+    );
+    kept.push(bytes);
+    size += bytes.length;
+  }
+  // Two zero blocks end an archive.
+  const out = new Uint8Array(size + 2 * BLOCK);
+  let at = 0;
+  for (const bytes of kept) {
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
 /** An in-memory filesystem for PGlite that starts out holding the data folder in `dump`. */
 export async function templateFileSystem(dump: Uint8Array): Promise<MemoryFS> {
   const { MemoryFS } = await import('@electric-sql/pglite');

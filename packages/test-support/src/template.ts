@@ -19,9 +19,10 @@ export const TEMPLATE_DIR = join(REPO_ROOT, '.data', 'test-template');
 
 /**
  * Bumped when `createTemplateDump` changes how it builds the dump (2: 1 MB WAL segments; 3: the
- * tests' smaller seed, `TEST_SEED_ARTICLE_COUNT`; 4: no template0 or template1).
+ * tests' smaller seed, `TEST_SEED_ARTICLE_COUNT`; 4: no template0 or template1; 5: no WAL
+ * segments made ahead).
  */
-const TEMPLATE_FORMAT = '4';
+const TEMPLATE_FORMAT = '5';
 
 /**
  * Identifies the schema and seed: a hash of their source, of the PGlite version and of the dump's
@@ -92,7 +93,7 @@ let loaded: { file: string; bytes: Uint8Array } | undefined;
 
 /**
  * The template, for `startEmbeddedPostgres({ template })`: read once per process, since every
- * database it starts copies it (16 MB).
+ * database it starts copies it (10 MB).
  */
 export async function loadEmbeddedTemplate(): Promise<Uint8Array> {
   const file = await ensureEmbeddedTemplate();

@@ -165,6 +165,13 @@ describe('useTestStack', () => {
           [slug],
         );
         await firstPool.query("UPDATE articles SET title = 'changed' WHERE slug = 'article-00001'");
+        // About 5 MB of WAL: past the segments made ahead, which the dump leaves out.
+        await firstPool.query(
+          "CREATE TABLE filler AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 8000) g",
+        );
+        expect((await firstPool.query('SELECT count(*)::int AS n FROM filler')).rows[0].n).toBe(
+          8000,
+        );
         // Writes the changed pages into the database's files, which the template's bytes back.
         await firstPool.query('CHECKPOINT');
       } finally {
