@@ -85,18 +85,30 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
 /** Resolves on the first Ctrl-C, SIGTERM or SIGHUP (terminal closed); a second Ctrl-C exits at once. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/**
+ * A second SIGINT this soon after the first is the same Ctrl-C, not a second one: the terminal
+ * sends it to the whole process group, and pnpm, whose child the CLI is (the root scripts `exec`
+ * it), passes its own copy on as well, a few milliseconds later.
+ */
+const SAME_CTRL_C_MS = 500;
+
 export function waitForStopSignal(
   message = 'Stopping the local stack (saving data)...',
 ): Promise<NodeJS.Signals> {
   return new Promise((resolvePromise) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      for (const name of STOP_SIGNALS) process.off(name, onSignal);
-      process.off('message', onMessage);
-      console.log(`\n${message} Ctrl-C again to force.`);
-      process.once('SIGINT', () => {
+      const first = Date.now();
+      // Added before the first listener goes, and kept until the process exits. SIGINT must have
+      // a listener at every moment: without one Node puts back the default action, and a copy of
+      // the same Ctrl-C arriving then ends the process mid-save (it did, one stop in three).
+      process.on('SIGINT', () => {
+        if (Date.now() - first < SAME_CTRL_C_MS) return;
         console.error('Forced stop.');
         process.exit(130);
       });
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
+      process.off('message', onMessage);
+      console.log(`\n${message} Ctrl-C again to force.`);
       resolvePromise(signal);
     };
     // On Windows a program cannot send Ctrl-C to one other program (kill() ends it at once), so

@@ -74,6 +74,20 @@ describe.sequential('workshop stack', SLOW, () => {
     await stopWithCtrlC(next);
   });
 
+  it.skipIf(process.platform === 'win32')(
+    'takes two SIGINTs a moment apart as one Ctrl-C, and stops cleanly',
+    async () => {
+      const stack = startCli(['stack'], await stackEnv());
+      await stack.waitFor(/Press Ctrl-C/, 60_000);
+      // What a terminal and pnpm together deliver: the same Ctrl-C twice, milliseconds apart.
+      stack.child.kill('SIGINT');
+      setTimeout(() => stack.child.kill('SIGINT'), 5);
+      expect(await stack.exited, stack.output()).toBe(0);
+      expect(stack.output()).not.toMatch(/Forced stop/);
+      expect(existsSync(lockFile), 'the stack did not finish stopping').toBe(false);
+    },
+  );
+
   it('refuses a port in use with one line naming it, and exits 1', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');

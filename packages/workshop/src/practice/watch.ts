@@ -96,8 +96,11 @@ export async function watchPlayground(
   };
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.on('data', onKey);
+  // Ctrl-C when stdin is not a terminal (in one, raw mode makes it a key, above). Kept until the
+  // process exits: pnpm passes its own copy of the same Ctrl-C on, and with no listener left that
+  // copy would end the process before vitest has closed.
   const onSignal = () => stop(0);
-  process.once('SIGINT', onSignal);
+  process.on('SIGINT', onSignal);
 
   function stop(code: number) {
     if (stopped) return;
@@ -109,7 +112,6 @@ export async function watchPlayground(
     stdin.off('data', onKey);
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
-    process.off('SIGINT', onSignal);
   }
 
   await run();
