@@ -1,6 +1,26 @@
 // Running another program in the foreground: same terminal, its exit code becomes ours.
 import { type ChildProcess, spawn } from 'node:child_process';
 
+/**
+ * A second SIGINT this soon after the first is the same Ctrl-C, not a second one: the terminal
+ * sends it to the whole process group, and pnpm, whose child the CLI is (the root scripts `exec`
+ * it), passes its own copy on as well, a few milliseconds later.
+ */
+export const SAME_CTRL_C_MS = 500;
+
+/**
+ * Ignores SIGINT until `stop()`, and for SAME_CTRL_C_MS after it: the Ctrl-C that ended a child
+ * may still have a copy on its way to us, which would otherwise end the CLI while it cleans up
+ * (Node's default action, once no listener is left).
+ */
+function ignoreCtrlC(): () => void {
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  return () => {
+    setTimeout(() => process.off('SIGINT', ignore), SAME_CTRL_C_MS).unref();
+  };
+}
+
 export interface ForegroundOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
@@ -22,14 +42,13 @@ export function runForeground(
     env: options.env ?? process.env,
     stdio: options.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
   });
-  const ignoreInterrupt = () => {};
   const forwardTerm = () => child.kill('SIGTERM');
-  process.on('SIGINT', ignoreInterrupt);
+  const stopIgnoring = ignoreCtrlC();
   process.on('SIGTERM', forwardTerm);
   const exit = new Promise<number>((resolvePromise, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      process.off('SIGINT', ignoreInterrupt);
+      stopIgnoring();
       process.off('SIGTERM', forwardTerm);
       resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
@@ -82,8 +101,7 @@ export function runNodeScript(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const ignoreInterrupt = () => {};
-  process.on('SIGINT', ignoreInterrupt);
+  const stopIgnoring = ignoreCtrlC();
   return new Promise<{ code: number; output: string }>((resolve, reject) => {
     child.once('error', (error) =>
       error.name === 'AbortError' ? resolve({ code: 130, output }) : reject(error),
@@ -91,5 +109,5 @@ export function runNodeScript(
     child.once('close', (code, signal) =>
       resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), output }),
     );
-  }).finally(() => process.off('SIGINT', ignoreInterrupt));
+  }).finally(stopIgnoring);
 }

@@ -1,5 +1,6 @@
 // One run of the local stack, shared by `workshop stack` and `workshop start`: take the data
 // folder's lock, start what is not configured as a real service, print the table, stop cleanly.
+import { SAME_CTRL_C_MS } from './child-process.ts';
 import { loadContext, UserError, type WorkshopContext } from './context.ts';
 import { localPortsNeeded, type ServiceRow, startLocalServices } from './local-stack.ts';
 import { PortInUseError } from './ports.ts';
@@ -84,13 +85,6 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
 
 /** Resolves on the first Ctrl-C, SIGTERM or SIGHUP (terminal closed); a second Ctrl-C exits at once. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/**
- * A second SIGINT this soon after the first is the same Ctrl-C, not a second one: the terminal
- * sends it to the whole process group, and pnpm, whose child the CLI is (the root scripts `exec`
- * it), passes its own copy on as well, a few milliseconds later.
- */
-const SAME_CTRL_C_MS = 500;
 
 export function waitForStopSignal(
   message = 'Stopping the local stack (saving data)...',
