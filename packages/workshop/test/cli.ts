@@ -86,8 +86,12 @@ const WINDOWS = process.platform === 'win32';
  */
 export function interrupt(child: ChildProcess): void {
   if (WINDOWS && child.connected) child.send('stop');
+  else if (groups.has(child)) process.kill(-(child.pid as number), 'SIGINT');
   else child.kill('SIGINT');
 }
+
+/** Children started in a process group of their own: signals go to the whole group. */
+const groups = new WeakSet<ChildProcess>();
 
 /**
  * Stops every CLI that startCli started and that still runs (a failed or timed-out test must not
@@ -100,7 +104,10 @@ export async function stopLeftovers(): Promise<void> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
       interrupt(child);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(() => {
+        if (groups.has(child)) process.kill(-(child.pid as number), 'SIGKILL');
+        else child.kill('SIGKILL');
+      }, 20_000);
       await exited;
       clearTimeout(timer);
     }),
@@ -108,9 +115,35 @@ export async function stopLeftovers(): Promise<void> {
 }
 
 /** Starts a long-running command (`stack`), to be stopped by the test (or stopLeftovers). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): RunningCli {
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = REPO_ROOT,
+  options: { inGroup?: boolean } = {},
+): RunningCli {
+  return startCommand(process.execPath, [BIN, ...args], env, { cwd, ...options });
+}
+
+/**
+ * Starts any command, as startCli does the CLI. `inGroup`: in a process group of its own, as a
+ * terminal starts one (not on Windows); interrupt() then sends SIGINT to the whole group, as a
+ * terminal's Ctrl-C does, and stopLeftovers stops the whole group.
+ */
+export function startCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string; inGroup?: boolean } = {},
+): RunningCli {
   const stdio = WINDOWS ? ['pipe', 'pipe', 'pipe', 'ipc'] : 'pipe';
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio } as SpawnOptions);
+  const inGroup = options.inGroup === true && !WINDOWS;
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env,
+    stdio,
+    detached: inGroup,
+  } as SpawnOptions);
+  if (inGroup) groups.add(child);
   started.add(child);
   let output = '';
   const listeners = new Set<() => void>();

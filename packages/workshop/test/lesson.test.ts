@@ -1,12 +1,12 @@
 // `workshop lesson` with the real embedded services: with nothing running, with a running stack
 // (of this data folder or another), with a broken .env, and lesson 1 of the course itself.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   dataFolder,
+  interrupt,
   isRunning,
   REPO_ROOT,
   runCli,
@@ -84,37 +84,23 @@ describe.sequential('workshop lesson', SLOW, () => {
         'lessons/01-wait/package.json': '{ "type": "module" }\n',
         'lessons/01-wait/src/main.ts': "console.log('waiting');\nsetTimeout(() => {}, 60_000);\n",
       });
-      const bin = join(REPO_ROOT, 'packages/workshop/bin/workshop.mjs');
-      // A process group of its own, as a terminal gives a command it runs.
-      const cli = spawn(process.execPath, [bin, 'lesson', '1'], {
-        cwd: REPO_ROOT,
-        env: await stackEnv({ WORKSHOP_ROOT: root }),
-        detached: true,
+      const cli = startCli(['lesson', '1'], await stackEnv({ WORKSHOP_ROOT: root }), REPO_ROOT, {
+        inGroup: true,
       });
-      let output = '';
-      cli.stdout.on('data', (chunk) => {
-        output += chunk;
-      });
-      cli.stderr.on('data', (chunk) => {
-        output += chunk;
-      });
-      const exited = new Promise<number | string>((resolvePromise) =>
-        cli.once('exit', (code, signal) => resolvePromise(code ?? signal ?? -1)),
-      );
-      const pid = cli.pid as number;
       let copies: NodeJS.Timeout | undefined;
       try {
-        await expect.poll(() => output, { timeout: 60_000, interval: 50 }).toMatch(/waiting/);
-        process.kill(-pid, 'SIGINT'); // the terminal's Ctrl-C: the lesson ends
+        await cli.waitFor(/waiting/, 60_000);
+        interrupt(cli.child); // the terminal's Ctrl-C, to the whole group: the lesson ends
         // Then copies for the CLI alone, every 10 ms, while it stops the services.
         copies = setInterval(() => {
-          if (cli.exitCode === null && cli.signalCode === null) process.kill(pid, 'SIGINT');
+          if (cli.child.exitCode === null && cli.child.signalCode === null) {
+            cli.child.kill('SIGINT');
+          }
         }, 10);
-        expect(await exited, output).toBe(130); // the lesson's Ctrl-C, as its exit code
+        expect(await cli.exited, cli.output()).toBe(130); // the lesson's Ctrl-C, as its exit code
         expect(existsSync(lockFile), 'the services were not stopped').toBe(false);
       } finally {
         clearInterval(copies);
-        if (cli.exitCode === null && cli.signalCode === null) process.kill(-pid, 'SIGKILL');
       }
     },
   );

@@ -1,7 +1,6 @@
 // `workshop stack` with the real embedded services, in a data folder of its own and on free
 // ports. The tests share that folder and run in order: the first one pays for initdb, the rest
 // start warm (as a learner's second start does).
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,9 +10,10 @@ import { createArticle, createPool, getArticle } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   dataFolder,
-  REPO_ROOT,
+  interrupt,
   runCli,
   startCli,
+  startCommand,
   stopLeftovers,
   tableUrls,
   temporaryFolder,
@@ -112,30 +112,13 @@ describe.sequential('workshop stack', SLOW, () => {
             ? [process.execPath, [own, 'stack']]
             : [own, ['stack']]
           : ['pnpm', ['stack']];
-      // A process group of its own, as a terminal gives a command it runs.
-      const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: true });
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        output += chunk;
-      });
-      const exited = new Promise<number | string>((resolvePromise) =>
-        child.once('exit', (code, signal) => resolvePromise(code ?? signal ?? -1)),
-      );
-      try {
-        await expect.poll(() => output, { timeout: 60_000, interval: 100 }).toMatch(/Press Ctrl-C/);
-        process.kill(-(child.pid as number), 'SIGINT');
-        expect(await exited, output).toBe(0);
-        expect(output).toMatch(/Stopping the local stack/);
-        expect(output, 'pnpm reported a failure after a clean stop').not.toMatch(/failed/i);
-        expect(existsSync(lockFile), 'the stack did not finish stopping').toBe(false);
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) {
-          process.kill(-(child.pid as number), 'SIGKILL');
-        }
-      }
+      const pnpm = startCommand(command, args, env, { inGroup: true });
+      await pnpm.waitFor(/Press Ctrl-C/, 60_000);
+      interrupt(pnpm.child); // to the whole group, as a terminal's Ctrl-C
+      expect(await pnpm.exited, pnpm.output()).toBe(0);
+      expect(pnpm.output()).toMatch(/Stopping the local stack/);
+      expect(pnpm.output(), 'pnpm reported a failure after a clean stop').not.toMatch(/failed/i);
+      expect(existsSync(lockFile), 'the stack did not finish stopping').toBe(false);
     },
   );
 
