@@ -164,8 +164,9 @@ export async function startEmbeddedPostgres(
 /**
  * Initialises, migrates and seeds a database in memory and returns a dump of its data folder (a
  * tar archive), for `startEmbeddedPostgres({ template })`. It holds the `postgres` database only:
- * CREATE DATABASE fails in a database opened from it (no template1 to copy). `articles`: how many the seed writes
- * (default all of them, `SEED_ARTICLE_COUNT`; the test template's, `TEST_SEED_ARTICLE_COUNT`).
+ * CREATE DATABASE fails in a database opened from it (no template1 to copy). `articles`: how
+ * many the seed writes (default all of them, `SEED_ARTICLE_COUNT`; the test template's,
+ * `TEST_SEED_ARTICLE_COUNT`).
  */
 export async function createTemplateDump(options: { articles?: number } = {}): Promise<Uint8Array> {
   // 1 MB WAL segments, not 16: the dump holds the one the last checkpoint is in, where it held two

@@ -1,5 +1,20 @@
 // Running another program in the foreground: same terminal, its exit code becomes ours.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { basename } from 'node:path';
+
+/**
+ * The command and arguments that run `pnpm <args>` with the pnpm that runs us (npm_execpath:
+ * pnpm 12's own executable, or an older one's JS file), not the name `pnpm`: on Windows that is
+ * a .cmd shim, which Node starts only through a shell.
+ */
+export function pnpmCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): [command: string, args: string[]] {
+  const own = env.npm_execpath;
+  if (!own || !/pnpm/i.test(basename(own)) || /\.(cmd|bat|ps1)$/i.test(own)) return ['pnpm', args];
+  return /\.[cm]?js$/.test(own) ? [process.execPath, [own, ...args]] : [own, args];
+}
 
 /**
  * A second SIGINT this soon after the first is the same Ctrl-C, not a second one: the terminal

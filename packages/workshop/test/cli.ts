@@ -86,12 +86,16 @@ const WINDOWS = process.platform === 'win32';
  */
 export function interrupt(child: ChildProcess): void {
   if (WINDOWS && child.connected) child.send('stop');
-  else if (groups.has(child)) process.kill(-(child.pid as number), 'SIGINT');
-  else child.kill('SIGINT');
+  else signal(child, 'SIGINT');
 }
 
 /** Children started in a process group of their own: signals go to the whole group. */
 const groups = new WeakSet<ChildProcess>();
+
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  if (groups.has(child)) process.kill(-(child.pid as number), name);
+  else child.kill(name);
+}
 
 /**
  * Stops every CLI that startCli started and that still runs (a failed or timed-out test must not
@@ -104,10 +108,7 @@ export async function stopLeftovers(): Promise<void> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
       interrupt(child);
-      const timer = setTimeout(() => {
-        if (groups.has(child)) process.kill(-(child.pid as number), 'SIGKILL');
-        else child.kill('SIGKILL');
-      }, 20_000);
+      const timer = setTimeout(() => signal(child, 'SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
     }),

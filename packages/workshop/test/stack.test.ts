@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createUpstashClient, localStackToken } from '@workshop/config';
 import { createArticle, createPool, getArticle } from '@workshop/db';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pnpmCommand } from '../src/child-process.ts';
 import {
   dataFolder,
   interrupt,
@@ -105,13 +106,7 @@ describe.sequential('workshop stack', SLOW, () => {
     'stops on Ctrl-C through `pnpm stack` without pnpm calling it a failure',
     async () => {
       const env = await stackEnv();
-      const own = process.env.npm_execpath;
-      const [command, args] =
-        own && /pnpm/i.test(own)
-          ? /\.[cm]?js$/.test(own)
-            ? [process.execPath, [own, 'stack']]
-            : [own, ['stack']]
-          : ['pnpm', ['stack']];
+      const [command, args] = pnpmCommand(['stack']);
       const pnpm = startCommand(command, args, env, { inGroup: true });
       await pnpm.waitFor(/Press Ctrl-C/, 60_000);
       interrupt(pnpm.child); // to the whole group, as a terminal's Ctrl-C

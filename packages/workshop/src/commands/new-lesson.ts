@@ -2,10 +2,10 @@
 // every tool that lists lessons (the CLI, the site, practice mode, the vitest projects, the root
 // README's table) finds it with no other edit. CONTRIBUTING.md says what to fill in next.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { addLessonRow, LESSON_FOLDER, lessonLabel } from '@workshop/course';
 import { parseCommandArgs } from '../args.ts';
-import { runForeground } from '../child-process.ts';
+import { pnpmCommand, runForeground } from '../child-process.ts';
 import { UserError } from '../context.ts';
 import { findRepoRoot, listLessons } from '../workspace.ts';
 
@@ -42,16 +42,7 @@ export async function run(args: string[]): Promise<number> {
   );
   console.log(`Added it to the table in README.md. Next: CONTRIBUTING.md, "Making a lesson".`);
   if (values['skip-install']) return 0;
-  // The pnpm that runs us (npm_execpath: pnpm 12's own executable, or an older one's JS file),
-  // not the name `pnpm`: on Windows that is a .cmd shim, which Node starts only through a shell.
-  const own = process.env.npm_execpath;
-  const install = ['install', '--offline'];
-  const [command, commandArgs] =
-    own && /pnpm/i.test(basename(own)) && !/\.(cmd|bat|ps1)$/i.test(own)
-      ? /\.[cm]?js$/.test(own)
-        ? [process.execPath, [own, ...install]]
-        : [own, install]
-      : ['pnpm', install];
+  const [command, commandArgs] = pnpmCommand(['install', '--offline']);
   return runForeground(command, commandArgs, { cwd: root }).exit;
 }
 
