@@ -48,14 +48,16 @@ describe('migrate and seed', () => {
   it("seeds the same articles every time (deterministic, no randomness), the tests' the first of them", {
     timeout: 60_000,
   }, async () => {
-    // The test databases' articles, bar one the test above may have deleted.
+    // The test databases' articles (the seed's slugs count up from article-00001), bar one the
+    // test above may have deleted.
+    const lastTestSlug = `article-${String(TEST_SEED_ARTICLE_COUNT).padStart(5, '0')}`;
     const fingerprint = async () =>
       (
         await stack.pool.query<{ md5: string; n: number }>(
           `SELECT md5(string_agg(concat_ws('|', slug, title, body, author, created_at, updated_at), '#' ORDER BY slug)) AS md5,
                   count(*)::int AS n
              FROM articles WHERE slug <> 'article-00001' AND slug <= $1`,
-          [`article-${String(TEST_SEED_ARTICLE_COUNT).padStart(5, '0')}`],
+          [lastTestSlug],
         )
       ).rows[0];
     const before = await fingerprint();
@@ -69,9 +71,7 @@ describe('migrate and seed', () => {
     expect(await count('SELECT count(DISTINCT author) FROM articles')).toBeGreaterThan(1);
     expect(await count('SELECT count(DISTINCT title) FROM articles')).toBeGreaterThan(1000);
     // Back to the test database's size, for the other tests in whatever order they run.
-    await stack.pool.query('DELETE FROM articles WHERE slug > $1', [
-      `article-${String(TEST_SEED_ARTICLE_COUNT).padStart(5, '0')}`,
-    ]);
+    await stack.pool.query('DELETE FROM articles WHERE slug > $1', [lastTestSlug]);
   });
 
   it('refuses a count of articles that is not a whole number', async () => {
