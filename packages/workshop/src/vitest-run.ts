@@ -36,8 +36,14 @@ export interface VitestServer {
 /**
  * Starts vitest in `dir` with its `config` in a child process that stays up; the first run()
  * waits for it. If it dies (a broken config), run() says so and the next run() starts another.
+ * Its output is this process's, or goes to `onOutput` when given (tests).
  */
-export function startVitestServer(root: string, dir: string, config: string): VitestServer {
+export function startVitestServer(
+  root: string,
+  dir: string,
+  config: string,
+  onOutput?: (text: string) => void,
+): VitestServer {
   const script = fileURLToPath(new URL('./practice/vitest-server.mjs', import.meta.url));
   const vitestNode = pathToFileURL(resolveVitest(root, 'vitest/node')).href;
   let closing = false;
@@ -48,8 +54,10 @@ export function startVitestServer(root: string, dir: string, config: string): Vi
     const child = spawn(process.execPath, [script, vitestNode, config, String(testWorkers())], {
       cwd: dir,
       env: process.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', onOutput ? 'pipe' : 'inherit', onOutput ? 'pipe' : 'inherit', 'ipc'],
     });
+    child.stdout?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
     let onDone: ((code: number) => void) | undefined;
     const ready = new Promise<boolean>((resolve) => {
       child.on('message', (message: { type?: string; code?: number }) => {

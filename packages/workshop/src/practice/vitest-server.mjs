@@ -9,6 +9,7 @@
 // content changed since the last run have their transforms dropped first), {type: 'close'}.
 // Out: {type: 'done', code} after each run.
 import { readFileSync } from 'node:fs';
+import { closeKeptForks, keptForks } from './kept-forks.mjs';
 
 const [vitestNode, config, maxWorkers] = process.argv.slice(2);
 // The test stack stays warm too: test-support's global setup, which runs once in this process for
@@ -22,10 +23,13 @@ const { createVitest } = await import(vitestNode);
 // the output is a plain run's, as `pnpm practice check` prints it.
 // maxWorkers: the checkpoint files run side by side, as in pnpm check (they mostly wait on
 // servers, TTLs and rate-limit windows), not one after another.
+// pool: vitest's own worker processes, kept from one run to the next (kept-forks.mjs): starting
+// them cost about 1 s of CPU each, most of a re-run's.
 const vitest = await createVitest('test', {
   config,
   watch: false,
   maxWorkers: Number(maxWorkers) || undefined,
+  pool: keptForks,
 });
 await vitest.standalone(); // reporters and the global setup, no run yet
 
@@ -36,8 +40,9 @@ const seen = new Map();
 
 async function run(files) {
   // Only the files whose content changed (compared with what the last run read, so a save the
-  // watcher missed counts too): the workers start afresh every run, and an unchanged file's
-  // transform is as good as a new one.
+  // watcher missed counts too): an unchanged file's transform is as good as a new one. The
+  // workers re-evaluate every module of the folder under test each run (kept-fork-entry.mjs),
+  // fetching its transform from here.
   for (const file of files) {
     let content;
     try {
@@ -71,11 +76,16 @@ process.on('message', (message) => {
       })
       .then((code) => process.send?.({ type: 'done', code }));
   } else if (message?.type === 'close') {
-    void vitest.close().finally(() => process.exit(0));
+    void close();
   }
 });
 // The CLI went away without a word (killed): stop with it.
-process.on('disconnect', () => {
-  void vitest.close().finally(() => process.exit(0));
-});
+process.on('disconnect', () => void close());
+
+function close() {
+  return vitest
+    .close()
+    .then(closeKeptForks)
+    .finally(() => process.exit(0));
+}
 process.send?.({ type: 'ready' });

@@ -2,8 +2,8 @@
 // with `--poll`, its polling mode, for WSL, network drives and editors whose saves the events
 // miss). Enter or `r` re-runs by hand, `q` (or Ctrl-C) quits. One vitest stays up for the whole
 // session (vitest-server.mjs), with the test stack its global setup keeps warm (a PGlite reset
-// between files, test-support's warm-stack.ts): a re-run pays for the tests and a worker, not for
-// starting vitest again nor for a PGlite per test file.
+// between files, test-support's warm-stack.ts) and its worker processes (kept-forks.mjs): a
+// re-run pays for the tests, not for starting vitest, its workers or a PGlite per test file.
 import { join } from 'node:path';
 import { watch } from 'chokidar';
 import { startVitestServer } from '../vitest-run.ts';
