@@ -28,21 +28,32 @@ export function runVitest(
 
 /** A vitest kept running between checks (practice watch): see practice/vitest-server.mjs. */
 export interface VitestServer {
-  /** Runs every test file again, `changed` files re-transformed first; resolves with 0 on a pass. */
-  run(changed: string[]): Promise<number>;
+  /**
+   * Runs the test files again (those `filters` pick, or all), after dropping the transforms of
+   * those of the `files` whose content changed since; resolves with 0 on a pass.
+   */
+  run(files: string[], filters?: string[]): Promise<number>;
+  /** Stops the current run, which then resolves. */
+  cancel(): void;
   close(): Promise<void>;
+}
+
+export interface VitestServerOptions {
+  /** Where its output goes; this process's own output without it. */
+  onOutput?: (text: string) => void;
+  /** Only this project of the config. */
+  project?: string;
 }
 
 /**
  * Starts vitest in `dir` with its `config` in a child process that stays up; the first run()
  * waits for it. If it dies (a broken config), run() says so and the next run() starts another.
- * Its output is this process's, or goes to `onOutput` when given (tests).
  */
 export function startVitestServer(
   root: string,
   dir: string,
   config: string,
-  onOutput?: (text: string) => void,
+  { onOutput, project }: VitestServerOptions = {},
 ): VitestServer {
   const script = fileURLToPath(new URL('./practice/vitest-server.mjs', import.meta.url));
   const vitestNode = pathToFileURL(resolveVitest(root, 'vitest/node')).href;
@@ -51,7 +62,8 @@ export function startVitestServer(
 
   function launch() {
     // As many files at once as pnpm test runs (vitest's default is one worker on two cores).
-    const child = spawn(process.execPath, [script, vitestNode, config, String(testWorkers())], {
+    const args = [script, vitestNode, config, String(testWorkers()), ...(project ? [project] : [])];
+    const child = spawn(process.execPath, args, {
       cwd: dir,
       env: process.env,
       stdio: ['ignore', onOutput ? 'pipe' : 'inherit', onOutput ? 'pipe' : 'inherit', 'ipc'],
@@ -68,29 +80,34 @@ export function startVitestServer(
         resolve(false);
         if (current?.child === child) current = undefined;
         if (!closing) {
-          console.error(`The test runner stopped (${signal ?? `exit code ${code}`}).`);
+          const text = `The test runner stopped (${signal ?? `exit code ${code}`}).`;
+          if (onOutput) onOutput(`${text}\n`);
+          else console.error(text);
         }
         onDone?.(1);
       });
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const run = async (changed: string[]) => {
+    const run = async (files: string[], filters: string[]) => {
       if (!(await ready)) return 1;
       return new Promise<number>((resolve) => {
         onDone = (code) => {
           onDone = undefined;
           resolve(code);
         };
-        child.send({ type: 'run', files: changed });
+        child.send({ type: 'run', files, filters });
       });
     };
     return { child, run, exited };
   }
 
   return {
-    run(changed) {
+    run(files, filters = []) {
       current ??= launch();
-      return current.run(changed);
+      return current.run(files, filters);
+    },
+    cancel() {
+      if (current?.child.connected) current.child.send({ type: 'cancel' });
     },
     async close() {
       closing = true;

@@ -69,8 +69,10 @@ describe('practice watch keeps its test workers between runs', () => {
   it('reuses the processes, evaluates the folder afresh each run, replaces a dead one, and stops them on close', async () => {
     const dir = fixture();
     let output = '';
-    const server = startVitestServer(REPO_ROOT, dir, join(dir, 'vitest.config.mjs'), (text) => {
-      output += text;
+    const server = startVitestServer(REPO_ROOT, dir, join(dir, 'vitest.config.mjs'), {
+      onOutput: (text) => {
+        output += text;
+      },
     });
     servers.push(server);
     const allFiles = ['src/value.ts', ...FILES.map((name) => `test/${name}.test.ts`)].map((file) =>
