@@ -13,6 +13,8 @@ export interface StackLock {
   restPort?: number;
   respPort?: number;
   token?: string;
+  /** Where `pnpm check <n>` asks the stack's test runner (check-server.ts). */
+  checkSocket?: string;
 }
 
 const lockFile = (dataDir: string) => join(dataDir, 'stack.lock.json');

@@ -1,5 +1,7 @@
 // One run of the local stack, shared by `workshop stack` and `workshop start`: take the data
 // folder's lock, start what is not configured as a real service, print the table, stop cleanly.
+
+import { startCheckServer } from './check-server.ts';
 import { SAME_CTRL_C_MS } from './child-process.ts';
 import { loadContext, UserError, type WorkshopContext } from './context.ts';
 import { localPortsNeeded, type ServiceRow, startLocalServices } from './local-stack.ts';
@@ -62,7 +64,12 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
     if (error instanceof PortInUseError) throw new UserError(error.message);
     throw error;
   }
-  if (embedded) updateLock(dataDir, { ...lock, ...services.listening });
+  // The stack also keeps a test runner for `pnpm check <n>` (check-server.ts): started by the
+  // first check, so a stack nobody checks against costs nothing.
+  const checks = embedded ? await startCheckServer(context.root, dataDir) : undefined;
+  if (embedded) {
+    updateLock(dataDir, { ...lock, ...services.listening, checkSocket: checks?.path });
+  }
 
   console.log(`\n${formatTable(services.rows)}`);
   for (const note of services.notes) console.log(`\n${note}`);
@@ -75,9 +82,11 @@ export async function openStack(env: NodeJS.ProcessEnv = process.env): Promise<L
     rows: services.rows,
     embedded,
     stop: () => {
-      stopped ??= services.close().finally(() => {
-        if (embedded) releaseLock(dataDir);
-      });
+      stopped ??= Promise.all([services.close(), checks?.close()])
+        .then(() => {})
+        .finally(() => {
+          if (embedded) releaseLock(dataDir);
+        });
       return stopped;
     },
   };

@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { checkThroughStack } from '../check-server.ts';
 import { UserError } from '../context.ts';
 import { resolveLesson } from '../resolve-lesson.ts';
+import { readLock } from '../stack-lock.ts';
 import { runVitest } from '../vitest-run.ts';
-import { findRepoRoot, type Lesson, listLessons } from '../workspace.ts';
+import { dataDir, findRepoRoot, type Lesson, listLessons } from '../workspace.ts';
 
 export const help = `Usage: workshop check [<n>] [vitest args...]   (pnpm check <n>)
 
 Runs lesson <n>'s checkpoint tests (lessons/NN-*/test/) with vitest; without <n>, every lesson's.
-They use their own embedded services: nothing needs to be running.`;
+They use their own embedded services: nothing needs to be running. While \`pnpm stack\` runs, a
+lesson's check (without vitest args) runs in the test runner the stack keeps warm between
+checks: the first one starts it.`;
 
 const hasCheckpoints = (lesson: Lesson) => existsSync(join(lesson.dir, 'vitest.config.ts'));
 
@@ -34,7 +38,9 @@ export async function run(args: string[]): Promise<number> {
   // The root vitest.config.ts runs every folder's tests; a path filter per lesson picks its own
   // (its slash: that folder, not every folder whose name starts the same).
   const filters = lessons.map((lesson) => `${relative(root, lesson.dir)}/`);
-  const { code } = await runVitest(root, [...filters, ...vitestArgs]);
+  const code =
+    (await checkInStack(root, filters, vitestArgs)) ??
+    (await runVitest(root, [...filters, ...vitestArgs])).code;
   if (code !== 0) {
     const readmes = lessons.map((lesson) => `${relative(root, lesson.dir)}/README.md`);
     console.log(
@@ -48,4 +54,21 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   return code;
+}
+
+/**
+ * One lesson's check in the running `pnpm stack`'s test runner (check-server.ts); undefined when
+ * there is none, or vitest args were given (they are for a vitest of their own).
+ */
+function checkInStack(
+  root: string,
+  filters: string[],
+  vitestArgs: string[],
+): Promise<number | undefined> {
+  const lock = readLock(dataDir(root));
+  if (filters.length !== 1 || vitestArgs.length > 0 || lock?.kind !== 'stack') {
+    return Promise.resolve(undefined);
+  }
+  if (!lock.checkSocket) return Promise.resolve(undefined);
+  return checkThroughStack(lock.checkSocket, filters);
 }

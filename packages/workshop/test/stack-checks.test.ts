@@ -1,0 +1,59 @@
+// `pnpm check <n>` while `pnpm stack` runs, end to end: the check goes to the test runner the
+// stack keeps (src/check-server.ts; check-server.test.ts tests the runner itself), and runs on its
+// own whenever that runner is not there to answer.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dataFolder, runCli, startCli, stopLeftovers } from './cli.ts';
+
+afterEach(stopLeftovers);
+
+const WARM = 'In the test runner `pnpm stack` keeps warm';
+
+describe.sequential('pnpm check while pnpm stack runs', { timeout: 120_000 }, () => {
+  it('checks a lesson in the stack’s test runner, keeps vitest args for a vitest of their own, and removes the socket on Ctrl-C', async () => {
+    const { dir, lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
+    const env = await stackEnv();
+    const stack = startCli(['stack'], env);
+    await stack.waitFor(/Press Ctrl-C/, 80_000);
+    const socket = join(dir, 'check.sock');
+    expect(JSON.parse(readFileSync(lockFile, 'utf8')).checkSocket).toBe(socket);
+
+    for (let i = 0; i < 2; i++) {
+      const check = await runCli(['check', '1'], env);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).toContain(WARM);
+      expect(check.stdout).toContain('Lesson 1 checks out.');
+      expect(check.stdout, 'no terminal here: no colors').not.toContain('\x1b[');
+    }
+    const filtered = await runCli(['check', '1', '-t', 'never set'], env);
+    expect(filtered.code, filtered.stdout + filtered.stderr).toBe(0);
+    expect(filtered.stdout).not.toContain(WARM);
+
+    await stopWithCtrlC(stack);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it('runs a check on its own when the stack’s lock names a socket nobody answers on', async () => {
+    const { dir, lockFile, env: stackEnv } = dataFolder();
+    const env = await stackEnv();
+    // A live pid (this test's) and a socket that is not there: a stack that lost it.
+    writeFileSync(
+      lockFile,
+      JSON.stringify({
+        pid: process.pid,
+        kind: 'stack',
+        host: '127.0.0.1',
+        checkSocket: join(dir, 'gone.sock'),
+      }),
+    );
+    try {
+      const check = await runCli(['check', '1'], env);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).not.toContain(WARM);
+      expect(check.stdout).toContain('Lesson 1 checks out.');
+    } finally {
+      rmSync(lockFile, { force: true });
+    }
+  });
+});
