@@ -1,9 +1,10 @@
 // How long a learner waits: `pnpm stack` (first start and warm) until it is ready, `pnpm lesson 1`
-// until its first line and to its end, `pnpm check 1`, lessons run while `pnpm stack` runs, and
-// `pnpm practice watch`'s re-run after a save (lessons 1, 3 and 5), next to the floor of starting
-// node (+ tsx) at all. Targets: issue 12's learner loop.
+// until its first line and to its end, `pnpm check` (lessons 1, 3 and 5), lessons run and checked
+// while `pnpm stack` runs, and `pnpm practice watch`'s re-run after a save (lessons 1, 3 and 5),
+// next to the floor of starting node (+ tsx) at all. Targets: issue 12's learner loop.
 // Run: pnpm --filter @workshop/cli bench   (uses its own data folder and free ports; RUNS=5;
-// ONLY=watch for the practice watch rows alone, WATCH_LESSONS=1,3,5 for which lessons)
+// ONLY=watch for the practice watch rows alone, WATCH_LESSONS=1,3,5 for which lessons; ONLY=check
+// for the check rows alone, CHECK_LESSONS=1,3,5)
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   appendFileSync,
@@ -24,6 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const RUNS = Number(process.env.RUNS ?? 5);
 const ONLY = process.env.ONLY;
 const WATCH_LESSONS = (process.env.WATCH_LESSONS ?? '1,3,5').split(',');
+const CHECK_LESSONS = (process.env.CHECK_LESSONS ?? '1,3,5').split(',');
 
 interface Timing {
   /** Wall-clock milliseconds. */
@@ -283,9 +285,55 @@ async function main() {
     }
   };
 
+  const checkRows = async () => {
+    for (const lesson of CHECK_LESSONS) {
+      await repeat(`pnpm check ${lesson}`, 3000, () => timeRun('pnpm', ['check', lesson], env));
+    }
+  };
+  // The loop a learner is in: `pnpm stack` in one terminal, lessons run and checked in another.
+  const withStack = async (rowsWhileUp: (stack: ChildProcess) => Promise<void>) => {
+    const stack = launch('pnpm', ['stack'], env);
+    try {
+      await new Promise<void>((resolvePromise, reject) => {
+        let output = '';
+        stack.stdout?.on('data', (chunk) => {
+          output += chunk;
+          if (ready.test(output)) resolvePromise();
+        });
+        stack.once('exit', () => reject(new Error(`pnpm stack exited early:\n${output}`)));
+      });
+      await rowsWhileUp(stack);
+    } finally {
+      const exited = new Promise((resolvePromise) => stack.once('exit', resolvePromise));
+      process.kill(-(stack.pid as number), 'SIGINT');
+      await exited;
+    }
+  };
+  // `pnpm check <n>` runs in the stack's test runner (check-server.ts): its CPU is the stack's
+  // process tree's, counted too. The first check starts that runner.
+  const stackCheckRows = async (stack: ChildProcess) => {
+    const inStack = async (lesson: string) => {
+      const before = treeCpuMs(stack.pid as number);
+      const timing = await timeRun('pnpm', ['check', lesson], env);
+      return { ...timing, cpuMs: timing.cpuMs + treeCpuMs(stack.pid as number) - before };
+    };
+    rows.push({
+      what: `pnpm check ${CHECK_LESSONS[0]}, pnpm stack running, first (starts its test runner)`,
+      ...(await inStack(CHECK_LESSONS[0] as string)),
+    });
+    for (const lesson of CHECK_LESSONS) {
+      await repeat(`pnpm check ${lesson}, pnpm stack running`, 3000, () => inStack(lesson));
+    }
+  };
+
   try {
     if (ONLY === 'watch') {
       await watchRows();
+      return report(rows, loadBefore);
+    }
+    if (ONLY === 'check') {
+      await checkRows();
+      await withStack(stackCheckRows);
       return report(rows, loadBefore);
     }
     await repeat('floor: node, print one line', undefined, () =>
@@ -318,28 +366,15 @@ async function main() {
     await repeat('pnpm lesson 1, whole run, nothing running', undefined, () =>
       timeRun('pnpm', ['lesson', '1'], env),
     );
-    await repeat('pnpm check 1', 3000, () => timeRun('pnpm', ['check', '1'], env));
-    // The loop a learner is in: `pnpm stack` in one terminal, lessons run in another.
-    const stack = launch('pnpm', ['stack'], env);
-    try {
-      await new Promise<void>((resolvePromise, reject) => {
-        let output = '';
-        stack.stdout?.on('data', (chunk) => {
-          output += chunk;
-          if (ready.test(output)) resolvePromise();
-        });
-        stack.once('exit', () => reject(new Error(`pnpm stack exited early:\n${output}`)));
-      });
+    await checkRows();
+    await withStack(async (stack) => {
       for (const lesson of ['1', '5']) {
         await repeat(`pnpm lesson ${lesson}, whole run, pnpm stack running`, 2000, () =>
           timeRun('pnpm', ['lesson', lesson], env),
         );
       }
-    } finally {
-      const exited = new Promise((resolvePromise) => stack.once('exit', resolvePromise));
-      process.kill(-(stack.pid as number), 'SIGINT');
-      await exited;
-    }
+      await stackCheckRows(stack);
+    });
     await watchRows();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
