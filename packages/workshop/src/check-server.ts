@@ -81,6 +81,9 @@ export async function startCheckServer(
   root: string,
   dataDir: string,
 ): Promise<CheckServer | undefined> {
+  // Its checks use the embedded test stack, whatever the stack's terminal set for pnpm
+  // test:services; a check that sets it runs on its own (commands/check.ts).
+  if (process.env.WORKSHOP_TEST_SERVICES !== undefined) return undefined;
   const path = socketPath(dataDir);
   // Left by a stack that was killed: this stack holds the lock, so it is nobody's.
   if (process.platform !== 'win32') rmSync(path, { force: true });

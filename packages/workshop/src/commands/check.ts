@@ -58,7 +58,8 @@ export async function run(args: string[]): Promise<number> {
 
 /**
  * One lesson's check in the running `pnpm stack`'s test runner (check-server.ts); undefined when
- * there is none, or vitest args were given (they are for a vitest of their own).
+ * there is none, or vitest args were given (they are for a vitest of their own), or the check is
+ * against real services (WORKSHOP_TEST_SERVICES: the runner uses the embedded test stack).
  */
 function checkInStack(
   root: string,
@@ -66,7 +67,8 @@ function checkInStack(
   vitestArgs: string[],
 ): Promise<number | undefined> {
   const lock = readLock(dataDir(root));
-  if (filters.length !== 1 || vitestArgs.length > 0 || lock?.kind !== 'stack') {
+  const onServices = process.env.WORKSHOP_TEST_SERVICES !== undefined;
+  if (filters.length !== 1 || vitestArgs.length > 0 || onServices || lock?.kind !== 'stack') {
     return Promise.resolve(undefined);
   }
   if (!lock.checkSocket) return Promise.resolve(undefined);
