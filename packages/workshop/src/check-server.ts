@@ -16,6 +16,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { SAME_CTRL_C_MS } from './child-process.ts';
 import { listFiles } from './practice/layout.ts';
 import { startVitestServer, type VitestServer } from './vitest-run.ts';
 import { listLessons } from './workspace.ts';
@@ -181,7 +182,7 @@ export async function startCheckServer(
 
 /**
  * Runs the check in the stack's test runner at `path`, printing its output. Undefined when the
- * stack does not answer (then the check runs on its own); else the exit code.
+ * stack does not answer (then the check runs on its own); else the exit code, 130 after Ctrl-C.
  */
 export function checkThroughStack(
   path: string,
@@ -195,6 +196,14 @@ export function checkThroughStack(
     let answered = false;
     let code: number | undefined;
     let buffer = '';
+    let interrupted = false;
+    // Ctrl-C: closing the socket is what cancels the run in the stack. The listener stays a moment
+    // after, for the copy of the same Ctrl-C that pnpm passes on (child-process.ts).
+    const onCtrlC = () => {
+      interrupted = true;
+      socket.destroy();
+    };
+    process.on('SIGINT', onCtrlC);
     socket.on('connect', () => {
       write('In the test runner `pnpm stack` keeps warm (the first check starts it).\n\n');
       const request: CheckRequest = { filters };
@@ -213,6 +222,11 @@ export function checkThroughStack(
     });
     socket.on('error', () => {});
     socket.on('close', () => {
+      setTimeout(() => process.off('SIGINT', onCtrlC), SAME_CTRL_C_MS).unref();
+      if (interrupted) {
+        resolve(130);
+        return;
+      }
       if (code !== undefined || !answered) {
         resolve(code);
         return;

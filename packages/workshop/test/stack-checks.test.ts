@@ -4,20 +4,27 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataFolder, runCli, startCli, stopLeftovers } from './cli.ts';
+import { dataFolder, interrupt, runCli, startCli, stopLeftovers } from './cli.ts';
 
 afterEach(stopLeftovers);
 
 const WARM = 'In the test runner `pnpm stack` keeps warm';
 
 describe.sequential('pnpm check while pnpm stack runs', { timeout: 120_000 }, () => {
-  it('checks a lesson in the stack’s test runner, keeps vitest args for a vitest of their own, and removes the socket on Ctrl-C', async () => {
+  it('checks a lesson in the stack’s test runner, stops a check on Ctrl-C, keeps vitest args for a vitest of their own, and removes the socket on Ctrl-C', async () => {
     const { dir, lockFile, env: stackEnv, stopWithCtrlC } = dataFolder();
     const env = await stackEnv();
     const stack = startCli(['stack'], env);
     await stack.waitFor(/Press Ctrl-C/, 80_000);
     const socket = join(dir, 'check.sock');
     expect(JSON.parse(readFileSync(lockFile, 'utf8')).checkSocket).toBe(socket);
+
+    // Ctrl-C while the first check waits for the runner to start: exit 130, and the runner
+    // carries on serving the checks after it.
+    const interrupted = startCli(['check', '1'], env);
+    await interrupted.waitFor(/keeps warm/, 60_000);
+    interrupt(interrupted.child);
+    expect(await interrupted.exited, interrupted.output()).toBe(130);
 
     for (let i = 0; i < 2; i++) {
       const check = await runCli(['check', '1'], env);
