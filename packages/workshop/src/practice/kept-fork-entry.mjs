@@ -51,6 +51,12 @@ try {
 }
 
 const response = (type) => ({ type, __vitest_worker_response__: true });
+/**
+ * A process whose heap has grown past this is stopped rather than kept: memory that a test or
+ * the code under test holds on to (a timer's closure, a global) would otherwise pile up run after
+ * run. After a lesson's checkpoints a worker's whole process is 100-160 MB.
+ */
+const KEEP_HEAP_LIMIT = 512 * 1024 * 1024;
 let runtimeStarted = false;
 
 /** vitest's modules of this process (vitest 4's worker state), when it has them as expected. */
@@ -74,9 +80,11 @@ function forgetOwnModules() {
 
 process.on('message', (message) => {
   if (message?.__vitest_worker_request__ === true) {
-    // Kept only while its modules can be forgotten before the next run: a vitest whose worker
-    // state differs is stopped as usual, and the next run forks a new process.
-    if (message.type === 'stop' && evaluatedModules()) {
+    // Kept only while its modules can be forgotten before the next run (a vitest whose worker
+    // state differs is stopped as usual, and the next run forks a new process), and while its heap
+    // is a worker's usual size.
+    const small = process.memoryUsage().heapUsed < KEEP_HEAP_LIMIT;
+    if (message.type === 'stop' && evaluatedModules() && small) {
       process.send({ ...response('stopped'), kept: true });
       return;
     }

@@ -35,6 +35,11 @@ function fixture() {
       `  if ('${name}' === 'a' && existsSync(new URL('../crash', import.meta.url))) {`,
       "    process.kill(process.pid, 'SIGKILL');",
       '  }',
+      // Memory held on to past the end of the run: 80 arrays of a million numbers, 640 MB.
+      `  if ('${name}' === 'a' && existsSync(new URL('../hog', import.meta.url))) {`,
+      '    (globalThis as { hog?: number[][] }).hog = Array.from({ length: 80 }, () =>',
+      '      new Array(1e6).fill(0.5));',
+      '  }',
       `  writeFileSync(new URL('../out/${name}.json', import.meta.url),`,
       '    JSON.stringify({ pid: process.pid, value, evaluations }));',
       '});',
@@ -66,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('practice watch keeps its test workers between runs', () => {
-  it('reuses the processes, evaluates the folder afresh each run, replaces a dead one, and stops them on close', async () => {
+  it('reuses the processes, evaluates the folder afresh each run, replaces a dead or bloated one, and stops them on close', async () => {
     const dir = fixture();
     let output = '';
     const server = startVitestServer(REPO_ROOT, dir, join(dir, 'vitest.config.mjs'), {
@@ -129,9 +134,22 @@ describe('practice watch keeps its test workers between runs', () => {
     expect(replacements.length, 'a new process takes the dead one’s place').toBeGreaterThan(0);
     for (const pid of after.pids) expect(isRunning(pid)).toBe(true);
 
+    // A worker left holding 640 MB is not kept: the next run gets a new process for it.
+    writeFileSync(join(dir, 'hog'), '');
+    const hogged = await run();
+    expect(hogged.code, output).toBe(0);
+    rmSync(join(dir, 'hog'));
+    const hog = hogged.reports[0]?.pid as number;
+    const relieved = await run();
+    expect(relieved.code, output).toBe(0);
+    expect(relieved.pids.has(hog), 'the worker that kept 640 MB is not used again').toBe(false);
+    await expect.poll(() => isRunning(hog), { timeout: 10_000 }).toBe(false);
+
     await server.close();
     await expect
-      .poll(() => [...after.pids, ...first.pids].filter(isRunning), { timeout: 10_000 })
+      .poll(() => [...relieved.pids, ...after.pids, ...first.pids].filter(isRunning), {
+        timeout: 10_000,
+      })
       .toEqual([]);
   }, 120_000);
 });
