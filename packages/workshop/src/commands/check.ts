@@ -11,8 +11,8 @@ export const help = `Usage: workshop check [<n>] [vitest args...]   (pnpm check 
 
 Runs lesson <n>'s checkpoint tests (lessons/NN-*/test/) with vitest; without <n>, every lesson's.
 They use their own embedded services: nothing needs to be running. While \`pnpm stack\` runs, a
-lesson's check (without vitest args) runs in the test runner the stack keeps warm between
-checks: the first one starts it.`;
+check (without vitest args) runs in the test runner the stack keeps warm between checks: the
+first one starts it.`;
 
 const hasCheckpoints = (lesson: Lesson) => existsSync(join(lesson.dir, 'vitest.config.ts'));
 
@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /**
- * One lesson's check in the running `pnpm stack`'s test runner (check-server.ts); undefined when
+ * The check in the running `pnpm stack`'s test runner (check-server.ts); undefined when
  * there is none, or vitest args were given (they are for a vitest of their own), or the check is
  * against real services (WORKSHOP_TEST_SERVICES: the runner uses the embedded test stack).
  */
@@ -68,7 +68,7 @@ function checkInStack(
 ): Promise<number | undefined> {
   const lock = readLock(dataDir(root));
   const onServices = process.env.WORKSHOP_TEST_SERVICES !== undefined;
-  if (filters.length !== 1 || vitestArgs.length > 0 || onServices || lock?.kind !== 'stack') {
+  if (vitestArgs.length > 0 || onServices || lock?.kind !== 'stack') {
     return Promise.resolve(undefined);
   }
   if (!lock.checkSocket) return Promise.resolve(undefined);
