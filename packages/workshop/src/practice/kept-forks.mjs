@@ -24,6 +24,14 @@ const ENTRY = fileURLToPath(new URL('./kept-fork-entry.mjs', import.meta.url));
 const idle = [];
 /** Every process started, to stop them all on close. */
 const started = new Set();
+/**
+ * Stops asked for and not yet done. vitest does not wait for the last run's workers to stop
+ * before it reports the run, so the next run can start while they are still on their way back to
+ * `idle`: it waits for them (a moment) rather than forking new processes.
+ */
+const stopping = new Set();
+/** The longest a run waits for the last run's workers to come back. */
+const STOPPING_WAIT_MS = 2000;
 let closing = false;
 
 function isRequest(message, type) {
@@ -41,6 +49,8 @@ class KeptForkWorker {
   #stopAsked = false;
   /** The process answered that stop, and kept itself for the next run. */
   #kept = false;
+  /** Resolves that stop in `stopping`. */
+  #stopDone = () => {};
 
   constructor(options) {
     this.#options = options;
@@ -52,6 +62,14 @@ class KeptForkWorker {
   }
 
   async start() {
+    if (idle.length === 0 && stopping.size > 0) {
+      let timer;
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(resolve, STOPPING_WAIT_MS);
+      });
+      await Promise.race([Promise.allSettled([...stopping]), timeout]);
+      clearTimeout(timer);
+    }
     this.#child = idle.pop() ?? this.#fork();
     this.#stopAsked = false;
     this.#kept = false;
@@ -95,7 +113,20 @@ class KeptForkWorker {
   }
 
   send(message) {
-    if (isRequest(message, 'stop')) this.#stopAsked = true;
+    if (isRequest(message, 'stop')) {
+      this.#stopAsked = true;
+      const done = new Promise((resolve) => {
+        // Forgotten after a while even if vitest never gets to stop() (it gave up on the worker).
+        const expire = setTimeout(() => this.#stopDone(), STOPPING_WAIT_MS);
+        expire.unref();
+        this.#stopDone = () => {
+          clearTimeout(expire);
+          stopping.delete(done);
+          resolve();
+        };
+      });
+      stopping.add(done);
+    }
     this.child.send(message);
   }
 
@@ -113,9 +144,10 @@ class KeptForkWorker {
     // answer) may leave a test running in it.
     if (alive && this.#stopAsked && this.#kept && !closing) {
       idle.push(child);
-      return;
+    } else {
+      await stopProcess(child);
     }
-    await stopProcess(child);
+    this.#stopDone();
   }
 }
 
