@@ -12,8 +12,12 @@
 import { pathToFileURL } from 'node:url';
 
 const [forksEntry, folder] = process.argv.slice(2);
-// With forward slashes, as vitest and Vite write paths on every system.
-const slashed = (path) => path.replaceAll('\\', '/');
+// With forward slashes, as vitest and Vite write paths on every system; on Windows in one case
+// too (a drive letter may come either way).
+const slashed = (path) => {
+  const forward = path.replaceAll('\\', '/');
+  return process.platform === 'win32' ? forward.toLowerCase() : forward;
+};
 const ownFolder = slashed(folder).replace(/\/?$/, '/');
 
 const vitestListeners = [];
