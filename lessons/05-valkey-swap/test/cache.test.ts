@@ -96,22 +96,33 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughP
 
     it('finishes the DEL before invalidate() resolves', async () => {
       const store = connect();
-      // The real store, with DEL made slow: a DEL that is not awaited is still on its way.
-      const slowDel = {
+      // The real store, with DEL held until the test lets it go: invalidate() must still be waiting.
+      let letDelGo = () => {};
+      const delHeld = new Promise<void>((resolve) => {
+        letDelGo = resolve;
+      });
+      const heldDel = {
         ...store,
         del: async (...keys: string[]) => {
-          await new Promise((resolve) => setTimeout(resolve, 300));
+          await delHeld;
           return store.del(...keys);
         },
       };
-      const cache = createCache({ store: slowDel, ttlSeconds: 60, timeoutMs: PATIENT });
+      const cache = createCache({ store: heldDel, ttlSeconds: 60, timeoutMs: PATIENT });
       const key = freshKey();
       await cache.read(key, countingLoader('old'), parse);
-      await cache.invalidate(key);
+      let resolved = false;
+      const invalidating = cache.invalidate(key).then(() => {
+        resolved = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // long enough for one that does not wait
       expect(
-        await store.exists(key),
+        resolved,
         'invalidate() resolved before its DEL was done: await the store call, or the next read still finds the old copy',
-      ).toBe(0);
+      ).toBe(false);
+      letDelGo();
+      await invalidating;
+      expect(await store.exists(key), 'after invalidate(), the old copy must be gone').toBe(0);
     });
 
     it('loads again once the copy has expired', async () => {
@@ -149,13 +160,30 @@ describe.each(backendsOf(stack))('$name', ({ connect, connectTo, flush, throughP
       const store = connect();
       const cache = createCache({ store, ttlSeconds: 60, timeoutMs: PATIENT });
       const key = freshKey();
-      const reading = cache.read(key, countingLoader('old', 300), parse);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A slow load, like a query: it returns 'old' once the test lets it go (or after a second, so
+      // that a read which wrongly waits for it gets its answer and the check below can say why).
+      let loadStarted = () => {};
+      const started = new Promise<void>((resolve) => {
+        loadStarted = resolve;
+      });
+      let letLoadGo = () => {};
+      const loadHeld = new Promise<void>((resolve) => {
+        letLoadGo = resolve;
+        setTimeout(resolve, 1000);
+      });
+      const slowLoad = async () => {
+        loadStarted();
+        await loadHeld;
+        return 'old';
+      };
+      const reading = cache.read(key, slowLoad, parse);
+      await started;
       await cache.invalidate(key); // a write lands while the slow load is running
       expect(
         await cache.read(key, countingLoader('new'), parse),
         'a read after a write joined a load that started before it: invalidate() must forget loads in flight',
       ).toBe('new');
+      letLoadGo();
       await reading;
       expect(
         await cache.read(key, countingLoader('newest'), parse),
