@@ -1,4 +1,4 @@
-// `pnpm check <n>` while `pnpm stack` runs: the stack keeps a vitest for the checks, the one
+// `pnpm check` while `pnpm stack` runs: the stack keeps a vitest for the checks, the one
 // practice watch keeps (practice/vitest-server.mjs), started by the first check and stopped with
 // the stack or after IDLE_MS without one. A check then pays for its tests only, not for starting
 // vitest (about 0.8 s of CPU), its worker processes (about 1 s each, kept-forks.mjs) and a
@@ -11,7 +11,7 @@
 // One check at a time, in the order they came. The checking process gets the output as it comes,
 // then the exit code; a check whose process went away (Ctrl-C) is cancelled.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -49,13 +49,21 @@ function socketPath(dataDir: string): string {
   return Buffer.byteLength(inData) < 100 ? inData : join(tmpdir(), `${name}.sock`);
 }
 
+function listFolders(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
 /** The source files whose edits a check must see: the lessons' own and the workspace packages'. */
 function sourceFiles(root: string, filters: string[]): string[] {
   const folders = [
     ...filters.flatMap((filter) => ['src', 'test'].map((sub) => join(root, filter, sub))),
-    ...['config', 'course', 'db', 'kv-server', 'proc', 'test-support', 'web'].map((name) =>
-      join(root, 'packages', name, 'src'),
-    ),
+    ...listFolders(join(root, 'packages')).map((name) => join(root, 'packages', name, 'src')),
   ];
   return folders.flatMap((folder) => listFiles(folder).map((file) => join(folder, file)));
 }

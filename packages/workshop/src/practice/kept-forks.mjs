@@ -1,14 +1,18 @@
-// practice watch's vitest workers, kept between runs (vitest-server.mjs). vitest stops every
-// worker at the end of a run, even with `isolate: false`, so each save paid for new worker
-// processes: node, vitest's runtime, then kv-server, pg, PGlite, undici and @upstash/redis
-// loaded and compiled again (about 1 s of CPU each, most of a re-run's CPU on two cores).
+// The worker processes of the vitest that practice watch and `pnpm stack`'s check runner keep up
+// (vitest-server.mjs), kept between runs. vitest stops every worker at the end of a run, even
+// with `isolate: false`, so each save or check paid for new worker processes: node, vitest's
+// runtime, then kv-server, pg, PGlite, undici and @upstash/redis loaded and compiled again
+// (about 1 s of CPU each, most of a re-run's CPU on two cores).
 //
 // This is vitest's own child-process worker (the `forks` pool) run through
 // kept-fork-entry.mjs, which answers the end-of-run "stop" itself and keeps the process. The
 // next run's pool then takes an idle process instead of forking one. What the learner edits is
 // evaluated afresh every run: the entry forgets every module of the folder under test before a
-// run; only the workspace packages and node_modules stay loaded, as they already do from one
-// test file to the next within a run (`isolate: false`: test-support's config-entry.js).
+// run (the playground for practice watch; the whole repo for the stack's checks, so an edited
+// package is evaluated afresh too). What stays loaded, the workspace packages for practice watch
+// and node_modules for both, stays as it already does from one test file to the next within a
+// run (`isolate: false`: test-support's config-entry.js). A worker whose heap grew past 512 MB
+// is not kept (kept-fork-entry.mjs).
 //
 // It leans on vitest 4's worker requests ("start", "run", "stop") and its worker's module graph
 // (`__vitest_worker__.evaluatedModules`). A worker that does not find that graph is stopped as
@@ -163,7 +167,7 @@ function stopProcess(child) {
   });
 }
 
-/** The `pool` option of practice watch's vitest. */
+/** The `pool` option of the kept-up vitest (vitest-server.mjs). */
 export const keptForks = {
   name: 'kept-forks',
   createPoolWorker: (options) => new KeptForkWorker(options),
