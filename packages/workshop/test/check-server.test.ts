@@ -3,12 +3,12 @@
 // lock file names. What it must do: run only lesson folders, see every edit, answer only this
 // user, and leave nothing behind when the stack stops. stack-checks.test.ts runs it end to end.
 
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CheckServer, checkThroughStack, startCheckServer } from '../src/check-server.ts';
-import { REPO_ROOT, temporaryFolder } from './cli.ts';
+import { REPO_ROOT, temporaryFolder, writeFiles } from './cli.ts';
 
 const servers: CheckServer[] = [];
 afterAll(async () => {
@@ -37,10 +37,7 @@ function repo() {
     ].join('\n'),
     'packages/README.md': 'Nothing here: the server looks for packages/*/src.\n',
   };
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  writeFiles(root, files);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
 }

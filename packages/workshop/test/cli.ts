@@ -232,11 +232,16 @@ export function tempRoot(files: Record<string, string> = {}): string {
     'pnpm-workspace.yaml': 'packages: []\n',
     ...files,
   };
-  for (const [path, content] of Object.entries(all)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  writeFiles(root, all);
   return root;
+}
+
+/** Writes each file (path relative to `dir`: content), making the folders on the way. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
 }
 
 /** True while a process with this pid exists. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startVitestServer } from '../../src/vitest-run.ts';
-import { isRunning, REPO_ROOT, temporaryFolder } from '../cli.ts';
+import { isRunning, REPO_ROOT, temporaryFolder, writeFiles } from '../cli.ts';
 
 const FILES = ['a', 'b', 'c'];
 
@@ -51,10 +51,7 @@ function fixture() {
       '',
     ].join('\n');
   }
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
+  writeFiles(dir, files);
   mkdirSync(join(dir, 'out'));
   return dir;
 }
