@@ -19,10 +19,10 @@ import { stripVTControlCharacters } from 'node:util';
 import { SAME_CTRL_C_MS } from './child-process.ts';
 import { listFiles } from './practice/layout.ts';
 import { startVitestServer, type VitestServer } from './vitest-run.ts';
-import { listLessons } from './workspace.ts';
+import { type Lesson, listLessons } from './workspace.ts';
 
 /** How long the test runner stays up after a check (its processes hold 0.5-1 GB). */
-export const IDLE_MS = 10 * 60_000;
+const IDLE_MS = 10 * 60_000;
 /** The longest request line: a few lesson folders. */
 const MAX_REQUEST = 4096;
 
@@ -68,6 +68,14 @@ function sourceFiles(root: string, filters: string[]): string[] {
   return folders.flatMap((folder) => listFiles(folder).map((file) => join(folder, file)));
 }
 
+/**
+ * vitest's path filter for a lesson's folder, as `pnpm check` passes it (the trailing slash: that
+ * folder, not every folder whose name starts the same).
+ */
+export function lessonFilter(root: string, lesson: Lesson): string {
+  return `${relative(root, lesson.dir)}/`;
+}
+
 /** The request's filters when each names a lesson folder, else undefined. */
 function lessonFilters(root: string, line: string): string[] | undefined {
   let request: unknown;
@@ -78,11 +86,9 @@ function lessonFilters(root: string, line: string): string[] | undefined {
   }
   const filters = (request as Partial<CheckRequest> | null)?.filters;
   if (!Array.isArray(filters) || filters.length === 0) return undefined;
-  const lessons = new Set(listLessons(root).map((lesson) => `${relative(root, lesson.dir)}/`));
-  const normal = filters.map((filter) => (typeof filter === 'string' ? filter : ''));
-  return normal.every((filter) => lessons.has(filter.replaceAll('\\', '/')))
-    ? normal.map((filter) => filter.replaceAll('\\', '/'))
-    : undefined;
+  const lessons = new Set(listLessons(root).map((lesson) => lessonFilter(root, lesson)));
+  const folders = filters.map((filter) => (typeof filter === 'string' ? filter : ''));
+  return folders.every((folder) => lessons.has(folder)) ? folders : undefined;
 }
 
 /** Listens for checks; undefined when it cannot (checks then run on their own, as before). */

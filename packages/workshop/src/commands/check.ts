@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { checkThroughStack } from '../check-server.ts';
+import { checkThroughStack, lessonFilter } from '../check-server.ts';
 import { UserError } from '../context.ts';
 import { resolveLesson } from '../resolve-lesson.ts';
 import { readLock } from '../stack-lock.ts';
@@ -35,9 +35,8 @@ export async function run(args: string[]): Promise<number> {
   } else {
     console.log(`Checking lessons ${lessons.map((lesson) => lesson.number).join(', ')}\n`);
   }
-  // The root vitest.config.ts runs every folder's tests; a path filter per lesson picks its own
-  // (its slash: that folder, not every folder whose name starts the same).
-  const filters = lessons.map((lesson) => `${relative(root, lesson.dir)}/`);
+  // The root vitest.config.ts runs every folder's tests; a path filter per lesson picks its own.
+  const filters = lessons.map((lesson) => lessonFilter(root, lesson));
   const code =
     (await checkInStack(root, filters, vitestArgs)) ??
     (await runVitest(root, [...filters, ...vitestArgs])).code;
@@ -68,9 +67,8 @@ function checkInStack(
 ): Promise<number | undefined> {
   const lock = readLock(dataDir(root));
   const onServices = process.env.WORKSHOP_TEST_SERVICES !== undefined;
-  if (vitestArgs.length > 0 || onServices || lock?.kind !== 'stack') {
+  if (vitestArgs.length > 0 || onServices || lock?.kind !== 'stack' || !lock.checkSocket) {
     return Promise.resolve(undefined);
   }
-  if (!lock.checkSocket) return Promise.resolve(undefined);
   return checkThroughStack(lock.checkSocket, filters);
 }
